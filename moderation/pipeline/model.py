@@ -1,0 +1,222 @@
+"""The toxicity model: the Scorer protocol and its detoxify adapter.
+
+`load_scorer(settings)` loads a detoxify model once (a named model, or a local checkpoint plus
+its config folder, fully offline) and returns a `DetoxifyScorer`. When nothing can be loaded it
+raises `ModelUnavailableError` whose message says what failed and which setting fixes it.
+
+Unlike `Detoxify.predict`, which silently cuts every comment at the tokenizer's limit, the
+adapter scores a long comment in overlapping windows and keeps each label's worst window, so
+abuse at the end of a long comment is still seen. Windows of similar token length are batched
+together so padding costs little.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from moderation.config import ModelSettings
+
+# Detoxify's own checkpoints name their base model by Hub id; these are the labels it reports.
+_MAX_WINDOW_CAP = 512
+
+
+class ModelUnavailableError(RuntimeError):
+    """No model could be loaded; the message says why and which setting fixes it."""
+
+
+class Scorer(Protocol):
+    """Scores texts: one {label: probability} mapping per text, in order."""
+
+    labels: tuple[str, ...]
+    description: str
+
+    def score(self, texts: Sequence[str]) -> list[dict[str, float]]: ...
+
+
+class DetoxifyScorer:
+    """A loaded detoxify model that scores batches, windowing long texts."""
+
+    def __init__(
+        self,
+        detoxify: Any,
+        description: str,
+        window_tokens: int = 0,
+        overlap_tokens: int = 32,
+        load_seconds: float = 0.0,
+    ) -> None:
+        self._model = detoxify.model
+        self._model.eval()
+        self._tokenizer = detoxify.tokenizer
+        self.labels: tuple[str, ...] = tuple(detoxify.class_names)
+        self.description = description
+        self.load_seconds = load_seconds
+        self.device = str(getattr(detoxify, "device", "cpu"))
+        limit = int(getattr(self._tokenizer, "model_max_length", _MAX_WINDOW_CAP) or 0)
+        limit = min(limit if limit > 0 else _MAX_WINDOW_CAP, _MAX_WINDOW_CAP)
+        special = self._tokenizer.num_special_tokens_to_add(pair=False)
+        # Content tokens per window: the configured size, never more than the model accepts.
+        self.window = min(window_tokens or limit, limit) - special
+        self.stride = max(1, self.window - max(0, min(overlap_tokens, self.window - 1)))
+
+    def windows(self, text: str) -> list[list[int]]:
+        """The token-id windows that cover `text` (one for a text within the limit)."""
+        ids: list[int] = self._tokenizer(text, add_special_tokens=False, truncation=False)[
+            "input_ids"
+        ]
+        if len(ids) <= self.window:
+            return [ids]
+        pieces = []
+        for start in range(0, len(ids), self.stride):
+            pieces.append(ids[start : start + self.window])
+            if start + self.window >= len(ids):
+                break
+        return pieces
+
+    def score(self, texts: Sequence[str]) -> list[dict[str, float]]:
+        """Scores for every text; a long text's score is its worst window per label."""
+        import torch
+
+        pieces: list[tuple[int, list[int]]] = []
+        for index, text in enumerate(texts):
+            pieces.extend((index, window) for window in self.windows(text))
+        results: list[dict[str, float]] = [dict.fromkeys(self.labels, 0.0) for _ in texts]
+        for group in _length_groups(pieces, max_size=max(len(texts), 1)):
+            encoded = self._tokenizer.pad(
+                {
+                    "input_ids": [
+                        self._tokenizer.build_inputs_with_special_tokens(ids) for _, ids in group
+                    ]
+                },
+                return_tensors="pt",
+            )
+            encoded = {key: value.to(self._model.device) for key, value in encoded.items()}
+            with torch.inference_mode():
+                logits = self._model(**encoded)[0]
+            probabilities = torch.sigmoid(logits).float().cpu().tolist()
+            for (index, _), row in zip(group, probabilities, strict=True):
+                current = results[index]
+                for label, value in zip(self.labels, row, strict=False):
+                    if value > current[label]:
+                        current[label] = value
+        return results
+
+
+def _length_groups(
+    pieces: list[tuple[int, list[int]]], max_size: int
+) -> list[list[tuple[int, list[int]]]]:
+    """Split pieces into batches of similar length so padding wastes little model time."""
+    ordered = sorted(pieces, key=lambda piece: len(piece[1]))
+    groups: list[list[tuple[int, list[int]]]] = []
+    for piece in ordered:
+        if groups:
+            group = groups[-1]
+            shortest = len(group[0][1])
+            if len(group) < max_size and len(piece[1]) <= shortest * 1.25 + 8:
+                group.append(piece)
+                continue
+        groups.append([piece])
+    return groups
+
+
+def load_scorer(settings: ModelSettings) -> DetoxifyScorer:
+    """Load the configured model once; raise ModelUnavailableError with a fix if it fails."""
+    started = time.perf_counter()
+    try:
+        import torch
+        from detoxify import Detoxify
+    except ImportError as error:  # pragma: no cover - install problem
+        raise ModelUnavailableError(
+            f"detoxify or torch is not installed ({error}); run `make install`"
+        ) from error
+    if settings.threads > 0:
+        torch.set_num_threads(settings.threads)
+    if settings.device.startswith("cuda") and not torch.cuda.is_available():
+        raise ModelUnavailableError(
+            f"MODERATION_MODEL_DEVICE={settings.device} but no CUDA device is available; "
+            "set MODERATION_MODEL_DEVICE=cpu"
+        )
+    if settings.checkpoint:
+        checkpoint, config_dir = _local_checkpoint(settings.checkpoint, settings.config_dir)
+        description = f"checkpoint {settings.checkpoint}"
+        try:
+            detoxify = Detoxify(
+                checkpoint=str(checkpoint),
+                huggingface_config_path=str(config_dir),
+                device=settings.device,
+            )
+        except Exception as error:
+            raise ModelUnavailableError(
+                f"could not load the checkpoint MODERATION_MODEL_CHECKPOINT={settings.checkpoint} "
+                f"with MODERATION_MODEL_CONFIG_DIR={settings.config_dir}: "
+                f"{type(error).__name__}: {error}"
+            ) from error
+    else:
+        description = f"detoxify '{settings.name}'"
+        try:
+            detoxify = Detoxify(model_type=settings.name, device=settings.device)
+        except Exception as error:
+            raise ModelUnavailableError(
+                f"could not load the detoxify model MODERATION_MODEL={settings.name}: detoxify "
+                f"downloads its weights on first use and that failed ({type(error).__name__}: "
+                f"{error}). Without internet access, set MODERATION_MODEL_CHECKPOINT and "
+                "MODERATION_MODEL_CONFIG_DIR to a local detoxify checkpoint and its config "
+                "folder (README: Choosing the model)."
+            ) from error
+    return DetoxifyScorer(
+        detoxify,
+        description,
+        window_tokens=settings.window_tokens,
+        overlap_tokens=settings.window_overlap_tokens,
+        load_seconds=time.perf_counter() - started,
+    )
+
+
+def _local_checkpoint(checkpoint: str, config_dir: str) -> tuple[Path, Path]:
+    """Check the files, and point the checkpoint's base model at the local config folder.
+
+    detoxify calls `from_pretrained(arch.args.model_type)` even when given a config folder, and
+    its checkpoints name a Hub model there, which fails offline. When that is so, a copy with
+    `model_type` set to the config folder is written once to the temp folder and loaded instead.
+    """
+    import torch
+
+    path = Path(checkpoint).expanduser().resolve()
+    folder = Path(config_dir).expanduser().resolve()
+    if not path.is_file():
+        raise ModelUnavailableError(
+            f"MODERATION_MODEL_CHECKPOINT={checkpoint}: no such file. Point it at a detoxify "
+            "checkpoint (.ckpt) or unset it to use MODERATION_MODEL."
+        )
+    if not (folder / "config.json").is_file():
+        raise ModelUnavailableError(
+            f"MODERATION_MODEL_CONFIG_DIR={config_dir}: no config.json there. Point it at the "
+            "Hugging Face config and tokenizer folder that belongs to the checkpoint."
+        )
+    stat = path.stat()
+    key = hashlib.sha256(f"{path}:{stat.st_size}:{stat.st_mtime_ns}:{folder}".encode()).hexdigest()
+    patched = Path(tempfile.gettempdir()) / "moderation-models" / f"{key[:24]}.ckpt"
+    if patched.is_file():
+        return patched, folder
+    try:
+        loaded = torch.load(path, map_location="cpu", weights_only=False)
+        arch_args = loaded["config"]["arch"]["args"]
+        loaded["state_dict"]  # noqa: B018 - a checkpoint without weights is not one
+    except Exception as error:
+        raise ModelUnavailableError(
+            f"MODERATION_MODEL_CHECKPOINT={checkpoint} is not a detoxify checkpoint "
+            f"(a dict with config.arch.args and state_dict): {type(error).__name__}: {error}"
+        ) from error
+    if Path(str(arch_args.get("model_type", ""))).is_dir():
+        return path, folder
+    loaded["config"]["arch"]["args"] = dict(arch_args, model_type=str(folder))
+    patched.parent.mkdir(parents=True, exist_ok=True)
+    partial = patched.with_suffix(f".{os.getpid()}.partial")
+    torch.save(loaded, partial)
+    partial.replace(patched)
+    return patched, folder

@@ -1,0 +1,78 @@
+"""The scoring pipeline: rules first, then one model call for the rest, then the verdicts.
+
+A comment that a rule already rejects never reaches the model. When the model is missing or
+fails, comments are held with the reason (nothing is published without a score).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+from moderation.config import ModelSettings
+from moderation.pipeline.model import Scorer
+from moderation.pipeline.rules import Rule, RuleContext, run_rules
+from moderation.pipeline.verdict import RuleHit, Verdict, decide
+
+
+@dataclasses.dataclass(frozen=True)
+class ScoringPipeline:
+    """Rules plus an optional model, with the thresholds that turn scores into decisions."""
+
+    rules: Sequence[Rule]
+    scorer: Scorer | None
+    thresholds: dict[str, tuple[float, float]]
+    model_error: str | None = None
+
+    @classmethod
+    def from_settings(
+        cls,
+        rules: Sequence[Rule],
+        scorer: Scorer | None,
+        settings: ModelSettings,
+        model_error: str | None = None,
+    ) -> ScoringPipeline:
+        thresholds = {
+            label: (band.hold, band.reject) for label, band in settings.thresholds.items()
+        }
+        return cls(rules, scorer, thresholds, model_error)
+
+    def score_batch(self, contexts: Sequence[RuleContext]) -> list[Verdict]:
+        """One verdict per comment, in order; the model sees only what the rules let through."""
+        all_hits = [run_rules(self.rules, context) for context in contexts]
+        to_model = [
+            index
+            for index, hits in enumerate(all_hits)
+            if not any(hit.action == "reject" for hit in hits)
+        ]
+        scores: dict[int, dict[str, float]] = {}
+        error = self.model_error
+        description = self.scorer.description if self.scorer else None
+        if self.scorer is not None and to_model:
+            try:
+                batch = self.scorer.score([contexts[index].text for index in to_model])
+                scores = dict(zip(to_model, batch, strict=True))
+            except Exception as failure:  # a model fault holds the batch, never publishes it
+                error = f"the model failed: {type(failure).__name__}: {failure}"
+        elif self.scorer is None and error is None:
+            error = "no model is loaded"
+        return [
+            self._verdict(hits, scores.get(index), error, description)
+            for index, hits in enumerate(all_hits)
+        ]
+
+    def _verdict(
+        self,
+        hits: list[RuleHit],
+        scores: dict[str, float] | None,
+        error: str | None,
+        description: str | None,
+    ) -> Verdict:
+        rejected_by_rule = any(hit.action == "reject" for hit in hits)
+        return decide(
+            hits,
+            scores,
+            self.thresholds,
+            model_error=None if scores is not None or rejected_by_rule else error,
+            model_description=description,
+        )

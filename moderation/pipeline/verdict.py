@@ -1,0 +1,158 @@
+"""The verdict: what the rules and the model found, and the decision that follows.
+
+Every reason is written down: one entry per rule hit and one per model label, so a moderator
+(and the author, through a short public code) can see why a comment was held or rejected.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal
+
+Decision = Literal["approve", "hold", "reject"]
+Action = Literal["hold", "reject"]
+Band = Literal["publish", "hold", "reject"]
+
+_SEVERITY = {"approve": 0, "hold": 1, "reject": 2}
+
+
+@dataclasses.dataclass(frozen=True)
+class RuleHit:
+    """One rule that matched: which, what it asks for, why, and where in the original text."""
+
+    rule_id: str
+    action: Action
+    message: str
+    public_code: str
+    spans: tuple[tuple[int, int], ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": "rule",
+            "id": self.rule_id,
+            "action": self.action,
+            "message": self.message,
+            "public_code": self.public_code,
+            "spans": [list(span) for span in self.spans],
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class LabelScore:
+    """One model label's score against its thresholds, and the band it fell in."""
+
+    label: str
+    score: float
+    hold: float
+    reject: float
+
+    @property
+    def band(self) -> Band:
+        if self.score >= self.reject:
+            return "reject"
+        if self.score >= self.hold:
+            return "hold"
+        return "publish"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": "model",
+            "id": self.label,
+            "score": round(self.score, 6),
+            "hold": self.hold,
+            "reject": self.reject,
+            "band": self.band,
+            "action": {"publish": None, "hold": "hold", "reject": "reject"}[self.band],
+        }
+
+
+@dataclasses.dataclass(frozen=True)
+class Verdict:
+    """The outcome for one comment, with every reason that led to it."""
+
+    decision: Decision
+    rule_hits: tuple[RuleHit, ...]
+    label_scores: tuple[LabelScore, ...]
+    model_error: str | None = None
+    model_description: str | None = None
+
+    @property
+    def public_reason(self) -> str | None:
+        """A short, author-facing code for a held or rejected comment (never internal detail)."""
+        if self.decision == "approve":
+            return None
+        for hit in self.rule_hits:
+            if hit.action == self.decision:
+                return hit.public_code
+        if self.decision == "hold" and self.model_error:
+            return "awaiting_review"
+        if any(score.band == self.decision for score in self.label_scores):
+            return "toxic_language"
+        return "awaiting_review"
+
+    @property
+    def summary(self) -> str:
+        """One line for the audit trail: the reasons that set the decision."""
+        parts = [f"{hit.rule_id}: {hit.message}" for hit in self.rule_hits]
+        parts += [
+            f"{score.label} {score.score:.2f} >= {getattr(score, score.band)}"
+            for score in self.label_scores
+            if score.band != "publish"
+        ]
+        if self.model_error:
+            parts.append("model_unavailable")
+        return "; ".join(parts) or "below every threshold"
+
+    def reasons(self) -> list[dict[str, Any]]:
+        """Every rule hit and model label, in the review API's shape."""
+        reasons = [hit.to_dict() for hit in self.rule_hits]
+        reasons += [score.to_dict() for score in self.label_scores]
+        if self.model_error:
+            reasons.append(
+                {
+                    "kind": "model",
+                    "id": "model_unavailable",
+                    "action": "hold",
+                    "message": self.model_error,
+                }
+            )
+        return reasons
+
+    def scores(self) -> dict[str, float]:
+        return {score.label: score.score for score in self.label_scores}
+
+
+def decide(
+    rule_hits: Sequence[RuleHit],
+    scores: Mapping[str, float] | None,
+    thresholds: Mapping[str, tuple[float, float]],
+    model_error: str | None = None,
+    model_description: str | None = None,
+) -> Verdict:
+    """Combine rule hits and model scores into one verdict.
+
+    The strictest outcome wins: any reject (rule or label at its reject threshold) rejects,
+    else any hold holds, else the comment is published. No scores and no reject means the
+    comment is held (`model_error` says why): nothing is published without a score.
+    """
+    label_scores = tuple(
+        LabelScore(label, float(score), *thresholds[label])
+        for label, score in (scores or {}).items()
+        if label in thresholds
+    )
+    decision: Decision = "approve"
+    for hit in rule_hits:
+        decision = _stricter(decision, "reject" if hit.action == "reject" else "hold")
+    for label_score in label_scores:
+        band_decision: Decision = {"publish": "approve", "hold": "hold", "reject": "reject"}[
+            label_score.band
+        ]  # type: ignore[assignment]
+        decision = _stricter(decision, band_decision)
+    if scores is None:
+        decision = _stricter(decision, "hold")
+    return Verdict(decision, tuple(rule_hits), label_scores, model_error, model_description)
+
+
+def _stricter(current: Decision, candidate: Decision) -> Decision:
+    return candidate if _SEVERITY[candidate] > _SEVERITY[current] else current
