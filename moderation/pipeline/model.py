@@ -59,7 +59,9 @@ class DetoxifyScorer:
         self.device = str(getattr(detoxify, "device", "cpu"))
         limit = int(getattr(self._tokenizer, "model_max_length", _MAX_WINDOW_CAP) or 0)
         limit = min(limit if limit > 0 else _MAX_WINDOW_CAP, _MAX_WINDOW_CAP)
-        special = self._tokenizer.num_special_tokens_to_add(pair=False)
+        self._prefix, self._suffix = _special_tokens(self._tokenizer)
+        self._pad_id = int(self._tokenizer.pad_token_id or 0)
+        special = len(self._prefix) + len(self._suffix)
         # Content tokens per window: the configured size, never more than the model accepts.
         self.window = min(window_tokens or limit, limit) - special
         self.stride = max(1, self.window - max(0, min(overlap_tokens, self.window - 1)))
@@ -87,17 +89,18 @@ class DetoxifyScorer:
             pieces.extend((index, window) for window in self.windows(text))
         results: list[dict[str, float]] = [dict.fromkeys(self.labels, 0.0) for _ in texts]
         for group in _length_groups(pieces, max_size=max(len(texts), 1)):
-            encoded = self._tokenizer.pad(
-                {
-                    "input_ids": [
-                        self._tokenizer.build_inputs_with_special_tokens(ids) for _, ids in group
-                    ]
-                },
-                return_tensors="pt",
-            )
-            encoded = {key: value.to(self._model.device) for key, value in encoded.items()}
+            rows = [self._prefix + ids + self._suffix for _, ids in group]
+            width = max(len(row) for row in rows)
+            input_ids = torch.full((len(rows), width), self._pad_id, dtype=torch.long)
+            attention = torch.zeros((len(rows), width), dtype=torch.long)
+            for number, row in enumerate(rows):
+                input_ids[number, : len(row)] = torch.tensor(row, dtype=torch.long)
+                attention[number, : len(row)] = 1
+            device = self._model.device
             with torch.inference_mode():
-                logits = self._model(**encoded)[0]
+                logits = self._model(
+                    input_ids=input_ids.to(device), attention_mask=attention.to(device)
+                )[0]
             probabilities = torch.sigmoid(logits).float().cpu().tolist()
             for (index, _), row in zip(group, probabilities, strict=True):
                 current = results[index]
@@ -105,6 +108,16 @@ class DetoxifyScorer:
                     if value > current[label]:
                         current[label] = value
         return results
+
+
+def _special_tokens(tokenizer: Any) -> tuple[list[int], list[int]]:
+    """The ids the tokenizer puts before and after a text ([CLS] ... [SEP], <s> ... </s>)."""
+    bare: list[int] = tokenizer("x", add_special_tokens=False)["input_ids"]
+    full: list[int] = tokenizer("x", add_special_tokens=True)["input_ids"]
+    for start in range(len(full) - len(bare) + 1):
+        if full[start : start + len(bare)] == bare:
+            return full[:start], full[start + len(bare) :]
+    return [], []
 
 
 def _length_groups(
@@ -134,6 +147,12 @@ def load_scorer(settings: ModelSettings) -> DetoxifyScorer:
         raise ModelUnavailableError(
             f"detoxify or torch is not installed ({error}); run `make install`"
         ) from error
+    try:
+        from transformers.utils import logging as transformers_logging
+
+        transformers_logging.disable_progress_bar()
+    except ImportError:  # pragma: no cover - older transformers
+        pass
     if settings.threads > 0:
         torch.set_num_threads(settings.threads)
     if settings.device.startswith("cuda") and not torch.cuda.is_available():

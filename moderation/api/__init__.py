@@ -1,0 +1,22 @@
+"""HTTP: flask-smorest blueprints, marshmallow schemas, auth and the mapping of errors."""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_smorest import Api
+
+from moderation.api import auth, comments, errors, health, review
+
+
+def init_app(app: Flask) -> Api:
+    """Register the API's blueprints, auth and error handlers on `app`."""
+    api = Api(app)
+    api.spec.components.security_scheme(
+        "moderatorToken", {"type": "http", "scheme": "bearer", "description": "moderator token"}
+    )
+    errors.init_app(app)
+    auth.init_app(app)
+    api.register_blueprint(comments.blp)
+    api.register_blueprint(review.blp)
+    app.register_blueprint(health.blp)
+    return api

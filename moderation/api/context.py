@@ -1,0 +1,27 @@
+"""The services an app was built with, reachable from request handlers."""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from flask import current_app, g, request
+
+
+@dataclasses.dataclass(frozen=True)
+class AppServices:
+    """Everything handlers call: use-case services and the readiness check."""
+
+    comments: Any
+    review: Any
+    readiness: Any
+    settings: Any
+
+
+def services() -> AppServices:
+    found: AppServices = current_app.extensions["moderation"]
+    return found
+
+
+def request_id() -> str:
+    return str(g.get("request_id") or request.headers.get("X-Request-ID") or "")

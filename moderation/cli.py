@@ -1,0 +1,225 @@
+"""The `moderation` command: dev, serve, worker, db upgrade, reconcile, score, model info."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from typing import Any
+
+import click
+
+from moderation.config import PROJECT_ROOT, Settings, SettingsError, load_settings
+
+
+def _settings(**overrides: Any) -> Settings:
+    try:
+        settings = load_settings(overrides=overrides or None)
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from error
+    return settings
+
+
+def _needs_real_redis(settings: Settings) -> None:
+    if settings.redis.url == "embedded":
+        raise click.ClickException(
+            "MODERATION_REDIS_URL=embedded only works with `moderation dev`, which starts the "
+            "embedded server; give serve and worker a redis:// or unix:// URL"
+        )
+
+
+@click.group()
+@click.option("--log-level", default="INFO", show_default=True)
+def main(log_level: str) -> None:
+    """Comment moderation service."""
+    logging.basicConfig(
+        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.option("--revision", default="head", show_default=True)
+def db_upgrade(revision: str) -> None:
+    """Apply migrations up to REVISION."""
+    from moderation.store.migrate import upgrade
+
+    settings = _settings()
+    upgrade(settings.database.url, revision)
+    click.echo(f"database at {revision}: {_redact(settings.database.url)}")
+
+
+@main.command()
+@click.option("--workers", default=0, help="gunicorn processes (0: 2 x cores + 1, at most 8)")
+def serve(workers: int) -> None:
+    """Serve the API with gunicorn."""
+    settings = _settings()
+    _needs_real_redis(settings)
+    count = workers or min(2 * (os.cpu_count() or 1) + 1, 8)
+    os.execvp(
+        sys.executable,
+        [
+            sys.executable, "-m", "gunicorn",
+            "--bind", f"{settings.server.host}:{settings.server.port}",
+            "--workers", str(count),
+            "--timeout", "30",
+            "--graceful-timeout", "20",
+            "--access-logfile", "-",
+            "moderation.app:wsgi()",
+        ],
+    )
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def worker(burst: bool) -> None:
+    """Run a scoring worker (loads the model once, then takes jobs)."""
+    from moderation.worker.runner import run_worker
+
+    settings = _settings()
+    _needs_real_redis(settings)
+    run_worker(settings, burst=burst)
+
+
+@main.command()
+def reconcile() -> None:
+    """Re-enqueue comments left pending too long; print how many."""
+    from moderation.services.queueing import RQWorkQueue
+    from moderation.services.scoring import ScoringService
+    from moderation.store.session import make_engine, make_session_factory
+
+    settings = _settings()
+    _needs_real_redis(settings)
+    from redis import Redis
+
+    sessions = make_session_factory(make_engine(settings.database.url))
+    queue = RQWorkQueue(Redis.from_url(settings.redis.url), settings.redis.score_queue)
+    stale = ScoringService(sessions).stale_pending(settings.worker.reconcile_after_seconds)
+    for start in range(0, len(stale), settings.worker.batch_size):
+        queue.enqueue_scoring(stale[start : start + settings.worker.batch_size])
+    click.echo(json.dumps({"requeued": len(stale)}))
+
+
+@main.command()
+@click.argument("text")
+def score(text: str) -> None:
+    """Score TEXT with the rules and the model; print the verdict and every reason."""
+    from moderation.pipeline.model import ModelUnavailableError, load_scorer
+    from moderation.pipeline.rules import RuleContext, build_rules
+    from moderation.pipeline.scoring import ScoringPipeline
+
+    settings = _settings()
+    scorer, error = None, None
+    try:
+        scorer = load_scorer(settings.model)
+    except ModelUnavailableError as failure:
+        error = str(failure)
+    pipeline = ScoringPipeline.from_settings(
+        build_rules(settings.rules), scorer, settings.model, error
+    )
+    verdict = pipeline.score_batch([RuleContext(text)])[0]
+    click.echo(
+        json.dumps(
+            {
+                "decision": verdict.decision,
+                "reason_code": verdict.public_reason,
+                "reasons": verdict.reasons(),
+            },
+            indent=2,
+        )
+    )
+
+
+@main.group()
+def model() -> None:
+    """The toxicity model."""
+
+
+@model.command("info")
+def model_info() -> None:
+    """Load the configured model and print what it is, its labels and load time."""
+    from moderation.pipeline.model import ModelUnavailableError, load_scorer
+
+    settings = _settings()
+    try:
+        scorer = load_scorer(settings.model)
+    except ModelUnavailableError as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(
+        json.dumps(
+            {
+                "model": scorer.description,
+                "device": scorer.device,
+                "labels": list(scorer.labels),
+                "window_tokens": scorer.window,
+                "load_seconds": round(scorer.load_seconds, 2),
+            },
+            indent=2,
+        )
+    )
+
+
+@main.command()
+def dev() -> None:
+    """Everything on one machine: embedded Redis, schema, API on :8000 and one worker."""
+    from moderation.embedded_redis import EmbeddedRedis
+    from moderation.store.migrate import upgrade
+
+    settings = _settings()
+    env = dict(os.environ)
+    embedded = None
+    if settings.redis.url == "embedded":
+        embedded = EmbeddedRedis(PROJECT_ROOT / "var" / "redis")
+        env["MODERATION_REDIS_URL"] = embedded.start()
+    children: list[subprocess.Popen[bytes]] = []
+    try:
+        upgrade(settings.database.url)
+        base = [sys.executable, "-m", "moderation.cli"]
+        children.append(subprocess.Popen([*base, "serve", "--workers", "2"], env=env))
+        children.append(subprocess.Popen([*base, "worker"], env=env))
+        url = f"http://{settings.server.host}:{settings.server.port}"
+        click.echo(
+            f"\n  API      {url}/v1\n  API docs {url}/docs  (OpenAPI: {url}/openapi.json)\n"
+            f"  Ready?   {url}/readyz\n  Database {_redact(settings.database.url)}\n"
+            f"  Redis    {env.get('MODERATION_REDIS_URL', settings.redis.url)}\n\n"
+            "  Ctrl-C stops everything.\n"
+        )
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        raise click.ClickException("a child process exited; stopping the rest")
+    except KeyboardInterrupt:
+        click.echo("stopping")
+    finally:
+        for child in children:
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+        for child in children:
+            try:
+                child.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        if embedded is not None:
+            embedded.stop()
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:
+        return url
+
+
+if __name__ == "__main__":
+    main()
+

@@ -1,0 +1,35 @@
+"""Domain errors. The API maps each to one HTTP answer in one place (api/errors.py)."""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    """Base of the errors a use case raises on purpose."""
+
+    code = "error"
+
+
+class NotFoundError(ServiceError):
+    """The thing asked for does not exist (or is not visible to the caller)."""
+
+    code = "not_found"
+
+
+class ConflictError(ServiceError):
+    """The request clashes with the current state (a stale version, a reused key)."""
+
+    code = "conflict"
+
+    def __init__(self, message: str, current_version: int | None = None) -> None:
+        super().__init__(message)
+        self.current_version = current_version
+
+
+class InvalidRequestError(ServiceError):
+    """The request is well-formed but names something that cannot be used."""
+
+    code = "invalid"
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.field = field

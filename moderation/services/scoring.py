@@ -1,0 +1,127 @@
+"""The worker's use cases: claim pending comments for a batch, record each verdict."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from moderation.pipeline.verdict import Verdict
+from moderation.services.errors import ConflictError
+from moderation.services.transitions import transition
+from moderation.store.models import Comment, utcnow
+
+log = logging.getLogger(__name__)
+
+STATUS_FOR_DECISION = {"approve": "approved", "hold": "held", "reject": "rejected"}
+
+
+class ScoringService:
+    """Claims and decisions for scoring workers. Claims make batches safe across workers."""
+
+    def __init__(self, sessions: sessionmaker[Session], claim_seconds: int = 120) -> None:
+        self.sessions = sessions
+        self.claim_seconds = claim_seconds
+
+    def claim(self, comment_ids: Sequence[int], worker: str, fill_to: int = 0) -> list[Comment]:
+        """Reserve these pending comments (plus others waiting, up to `fill_to`) for `worker`.
+
+        One conditional UPDATE per batch: a comment already claimed by a live worker, or no
+        longer pending, is skipped, so two workers never score the same comment at once. A
+        duplicate or replayed job finds nothing to claim and does nothing.
+        """
+        now = utcnow()
+        wanted = list(dict.fromkeys(comment_ids))
+        with self.sessions.begin() as session:
+            if fill_to > len(wanted):
+                extra = session.scalars(
+                    select(Comment.id)
+                    .where(
+                        Comment.status == "pending",
+                        or_(Comment.claimed_until.is_(None), Comment.claimed_until < now),
+                        Comment.id.not_in(wanted) if wanted else Comment.id > 0,
+                    )
+                    .order_by(Comment.id)
+                    .limit(fill_to - len(wanted))
+                )
+                wanted += list(extra)
+            if not wanted:
+                return []
+            session.execute(
+                update(Comment)
+                .where(
+                    Comment.id.in_(wanted),
+                    Comment.status == "pending",
+                    or_(Comment.claimed_until.is_(None), Comment.claimed_until < now),
+                )
+                .values(claimed_by=worker, claimed_until=now + dt.timedelta(seconds=self.claim_seconds))
+                .execution_options(synchronize_session=False)
+            )
+            claimed = list(
+                session.scalars(
+                    select(Comment)
+                    .where(Comment.id.in_(wanted), Comment.claimed_by == worker)
+                    .where(Comment.status == "pending")
+                    .order_by(Comment.id)
+                )
+            )
+        return claimed
+
+    def record(self, comment: Comment, verdict: Verdict, request_id: str | None = None) -> bool:
+        """Write the machine's decision for one comment; False if it moved on meanwhile."""
+        to_status = STATUS_FOR_DECISION[verdict.decision]
+        try:
+            with self.sessions.begin() as session:
+                transition(
+                    session,
+                    comment,
+                    to_status,
+                    comment.version,
+                    actor_type="system",
+                    actor="scoring",
+                    reason_code=verdict.public_reason,
+                    reason=verdict.summary,
+                    request_id=request_id or comment.request_id,
+                    verdict={
+                        "decision": verdict.decision,
+                        "reasons": verdict.reasons(),
+                        "scores": verdict.scores(),
+                        "model": verdict.model_description,
+                        "scored_at": utcnow().isoformat(),
+                    },
+                )
+        except ConflictError as error:
+            log.info("comment %s was decided elsewhere: %s", comment.id, error)
+            return False
+        return True
+
+    def release(self, comment_ids: Sequence[int], worker: str) -> None:
+        """Give back claims without deciding (the job is failing and will be retried)."""
+        with self.sessions.begin() as session:
+            session.execute(
+                update(Comment)
+                .where(Comment.id.in_(list(comment_ids)), Comment.claimed_by == worker)
+                .values(claimed_by=None, claimed_until=None)
+                .execution_options(synchronize_session=False)
+            )
+
+    def stale_pending(self, older_than_seconds: int, limit: int = 1000) -> list[int]:
+        """Pending comments no live claim covers and that waited longer than the threshold."""
+        now = utcnow()
+        cutoff = now - dt.timedelta(seconds=older_than_seconds)
+        with self.sessions() as session:
+            return list(
+                session.scalars(
+                    select(Comment.id)
+                    .where(
+                        Comment.status == "pending",
+                        Comment.created_at < cutoff,
+                        or_(Comment.claimed_until.is_(None), Comment.claimed_until < now),
+                    )
+                    .order_by(Comment.id)
+                    .limit(limit)
+                )
+            )

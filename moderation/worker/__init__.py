@@ -1,0 +1,1 @@
+"""Scoring workers: RQ jobs and the worker process that runs them with the model loaded once."""

@@ -1,0 +1,75 @@
+"""The scoring worker process.
+
+Decision: the worker does not fork per job. RQ's default worker forks a child for every job;
+with torch loaded that fork costs ~30 ms, more than scoring a short comment, and a model loaded
+inside the job would cost seconds. So the model is loaded once, in this process, before the
+worker takes its first job, and an RQ `SimpleWorker` runs every job in this same process.
+tests/integration/test_worker_process.py proves it: two jobs run by a real worker process
+report the same pid and a single model load. Isolation comes from running several worker
+processes (one per core), not from forking.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from rq import Queue, SimpleWorker
+
+from moderation.config import Settings
+from moderation.pipeline.model import Scorer
+from moderation.worker import jobs
+from moderation.worker.context import WorkerContext, build_context, install
+
+log = logging.getLogger(__name__)
+
+
+class Heartbeat(threading.Thread):
+    """Reports this worker's model status to Redis and runs reconcile now and then."""
+
+    def __init__(self, context: WorkerContext) -> None:
+        super().__init__(name="moderation-heartbeat", daemon=True)
+        self.context = context
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        interval = self.context.settings.worker.heartbeat_seconds
+        reconcile_every = max(1, self.context.settings.worker.reconcile_after_seconds // 2)
+        ticks = 0
+        while not self.stopping.is_set():
+            try:
+                self.context.registry.beat(self.context.name, self.context.status())
+                if ticks * interval >= reconcile_every:
+                    jobs.reconcile()
+                    ticks = 0
+            except Exception as error:  # Redis or the database away: try again next beat
+                log.warning("heartbeat failed: %s", error)
+            ticks += 1
+            self.stopping.wait(interval)
+
+    def stop(self) -> None:
+        self.stopping.set()
+        try:
+            self.context.registry.remove(self.context.name)
+        except Exception:
+            log.debug("could not remove the worker's heartbeat", exc_info=True)
+
+
+def run_worker(settings: Settings, burst: bool = False, scorer: Scorer | None = None) -> Any:
+    """Load the model, then take scoring jobs until stopped (or the queue is empty, in burst)."""
+    context = build_context(settings, scorer)
+    install(context)
+    heartbeat = Heartbeat(context)
+    context.registry.beat(context.name, context.status())
+    try:
+        jobs.reconcile()  # comments that waited while no worker ran
+    except Exception as error:
+        log.warning("start-up reconcile failed: %s", error)
+    heartbeat.start()
+    queue = Queue(settings.redis.score_queue, connection=context.redis)
+    worker = SimpleWorker([queue], connection=context.redis, name=context.name)
+    try:
+        return worker.work(burst=burst, with_scheduler=True, logging_level="WARNING")
+    finally:
+        heartbeat.stop()
