@@ -1,0 +1,109 @@
+"""Real processes for end-to-end and browser tests: gunicorn serving the app, an RQ worker."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import requests
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+class LiveService:
+    """The API under gunicorn and one scoring worker, configured by environment variables."""
+
+    def __init__(self, env: dict[str, str], log_dir: Path, workers: int = 1) -> None:
+        self.port = free_port()
+        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.env = {
+            **os.environ,
+            **env,
+            "MODERATION_SERVER_HOST": "127.0.0.1",
+            "MODERATION_SERVER_PORT": str(self.port),
+            "HF_HUB_OFFLINE": "1",
+            "TRANSFORMERS_OFFLINE": "1",
+        }
+        self.log_dir = log_dir
+        self.worker_count = workers
+        self.processes: dict[str, subprocess.Popen[bytes]] = {}
+
+    def _spawn(self, name: str, *args: str) -> subprocess.Popen[bytes]:
+        log = open(self.log_dir / f"{name}.log", "ab")  # noqa: SIM115 - closed with the process
+        process = subprocess.Popen(
+            [sys.executable, "-m", "moderation.cli", *args],
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        self.processes[name] = process
+        return process
+
+    def start(self, timeout: float = 90.0) -> LiveService:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self._spawn("web", "serve", "--workers", "2")
+        for number in range(self.worker_count):
+            self._spawn(f"worker{number}", "worker")
+        self.wait_ready(timeout)
+        return self
+
+    def start_worker(self, name: str = "worker-extra") -> subprocess.Popen[bytes]:
+        return self._spawn(name, "worker")
+
+    def wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        last: Any = None
+        while time.monotonic() < deadline:
+            for name, process in self.processes.items():
+                if process.poll() is not None:
+                    raise RuntimeError(f"{name} exited: {self.log_tail(name)}")
+            try:
+                last = requests.get(self.base_url + "/readyz", timeout=2)
+                if last.status_code == 200:
+                    return
+            except requests.ConnectionError as error:
+                last = error
+            time.sleep(0.25)
+        raise RuntimeError(f"service not ready after {timeout}s: {getattr(last, 'text', last)}")
+
+    def log_tail(self, name: str, lines: int = 40) -> str:
+        path = self.log_dir / f"{name}.log"
+        if not path.exists():
+            return ""
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self, name: str | None = None, sig: int = signal.SIGTERM) -> None:
+        names = [name] if name else list(self.processes)
+        for key in names:
+            process = self.processes[key]
+            if process.poll() is None:
+                os.killpg(process.pid, sig)
+        for key in names:
+            try:
+                self.processes[key].wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.processes[key].pid, signal.SIGKILL)
+                self.processes[key].wait()
+
+
+def wait_for_status(base_url: str, comment_id: int, timeout: float = 60.0) -> dict[str, Any]:
+    """Poll the public status until the comment is decided; return the last answer."""
+    deadline = time.monotonic() + timeout
+    body: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        body = requests.get(f"{base_url}/v1/comments/{comment_id}", timeout=5).json()
+        if body.get("status") != "pending":
+            return body
+        time.sleep(0.1)
+    raise AssertionError(f"comment {comment_id} still pending after {timeout}s: {body}")
