@@ -1,0 +1,53 @@
+# The project's commands. `make run` and `make test` work on a bare machine with Python 3.11.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+SHARED_MODEL := $(abspath ../shared/models/minilm-toxicity)
+
+# Use the offline MiniLM checkpoint when it is beside the project and no model is configured.
+ifneq ($(wildcard $(SHARED_MODEL)/model.ckpt),)
+  MODERATION_MODEL_CHECKPOINT ?= $(SHARED_MODEL)/model.ckpt
+  MODERATION_MODEL_CONFIG_DIR ?= $(SHARED_MODEL)/config
+  export MODERATION_MODEL_CHECKPOINT MODERATION_MODEL_CONFIG_DIR
+endif
+
+.PHONY: install run test lint typecheck unit bench clean
+
+$(BIN)/moderation: pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	# torch first, pinned: pip takes the CPU build; an unpinned torch pulls a multi-GB CUDA one.
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(BIN)/moderation
+
+install: $(BIN)/moderation
+
+run: install
+	MODERATION_DATABASE_URL=$${MODERATION_DATABASE_URL:-sqlite:///var/moderation.db} \
+	MODERATION_REDIS_URL=$${MODERATION_REDIS_URL:-embedded} \
+	MODERATION_MODERATOR_TOKENS=$${MODERATION_MODERATOR_TOKENS:-moderator:dev-moderator-token-change-me} \
+	HF_HUB_OFFLINE=$${HF_HUB_OFFLINE:-1} \
+	$(BIN)/moderation dev
+
+lint: install
+	$(BIN)/ruff check moderation tests bench
+	$(BIN)/ruff format --check moderation tests bench
+	$(BIN)/lint-imports
+
+typecheck: install
+	$(BIN)/mypy
+
+# Tests use PostgreSQL/Redis when MODERATION_TEST_DATABASE_URL / MODERATION_TEST_REDIS_URL are
+# set, else SQLite and an embedded redis-server.
+test: lint typecheck
+	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+unit: install
+	$(BIN)/pytest -p no:cacheprovider tests/unit
+
+bench: install
+	HF_HUB_OFFLINE=1 $(BIN)/python -m bench.run $(BENCH_ARGS)
+
+clean:
+	rm -rf var .mypy_cache .ruff_cache test-artifacts
