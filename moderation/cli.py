@@ -9,7 +9,6 @@ import signal
 import subprocess
 import sys
 import time
-
 from typing import Any
 
 import click
@@ -68,12 +67,19 @@ def serve(workers: int) -> None:
     os.execvp(
         sys.executable,
         [
-            sys.executable, "-m", "gunicorn",
-            "--bind", f"{settings.server.host}:{settings.server.port}",
-            "--workers", str(count),
-            "--timeout", "30",
-            "--graceful-timeout", "20",
-            "--access-logfile", "-",
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "--bind",
+            f"{settings.server.host}:{settings.server.port}",
+            "--workers",
+            str(count),
+            "--timeout",
+            "30",
+            "--graceful-timeout",
+            "20",
+            "--access-logfile",
+            "-",
             "moderation.app:wsgi()",
         ],
     )
@@ -222,4 +228,3 @@ def _redact(url: str) -> str:
 
 if __name__ == "__main__":
     main()
-

@@ -169,7 +169,9 @@ def _build(cls: type[Any], raw: Mapping[str, Any], prefix: str, environ: Mapping
     return cls(**values)
 
 
-def _thresholds(raw: Mapping[str, Any], path: str, environ: Mapping[str, str]) -> dict[str, Thresholds]:
+def _thresholds(
+    raw: Mapping[str, Any], path: str, environ: Mapping[str, str]
+) -> dict[str, Thresholds]:
     result = {}
     for label, values in raw.items():
         result[label] = _build(Thresholds, values, f"{path}.{label}", environ)

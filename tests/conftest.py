@@ -69,7 +69,9 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     return build_tiny_checkpoint(tmp_path_factory.mktemp("tiny-model"))
 
 
-def make_settings(database_url: str, redis_url: str, model: tuple[Path, Path], **overrides: Any) -> Settings:
+def make_settings(
+    database_url: str, redis_url: str, model: tuple[Path, Path], **overrides: Any
+) -> Settings:
     sections: dict[str, dict[str, Any]] = {
         "database": {"url": database_url},
         "redis": {"url": redis_url},

@@ -54,9 +54,7 @@ def post_comment(body: dict[str, Any], article_id: str) -> Any:
     """
     key = request.headers.get("Idempotency-Key")
     if key is not None and not _IDEMPOTENCY_KEY.match(key):
-        raise InvalidRequestError(
-            "must be 1-255 visible ASCII characters", field="Idempotency-Key"
-        )
+        raise InvalidRequestError("must be 1-255 visible ASCII characters", field="Idempotency-Key")
     submitted = services().comments.submit(
         NewComment(
             article_id=_article(article_id),

@@ -59,8 +59,8 @@ def _http_error(error: HTTPException) -> Response:
         parts = _flatten(messages)
         message = "; ".join(parts)
         return error_response(code, message, errors=messages)
-    message = data.get("message") if isinstance(data, dict) else None
-    return error_response(code, str(message or error.description or error.name))
+    detail = data.get("message") if isinstance(data, dict) else None
+    return error_response(code, str(detail or error.description or error.name))
 
 
 def _service_error(error: ServiceError) -> Response:
@@ -82,12 +82,10 @@ def _unexpected(error: Exception) -> Response:
 
 
 def _require_json() -> Response | None:
-    if request.method in _BODY_METHODS and request.path.startswith("/v1/"):
-        if not request.is_json:
-            kind = request.mimetype or "none"
-            return error_response(
-                415, f"Content-Type must be application/json (got {kind})"
-            )
+    is_api_write = request.method in _BODY_METHODS and request.path.startswith("/v1/")
+    if is_api_write and not request.is_json:
+        kind = request.mimetype or "none"
+        return error_response(415, f"Content-Type must be application/json (got {kind})")
     return None
 
 

@@ -12,10 +12,8 @@ from moderation.api.context import request_id, services
 from moderation.api.schemas import DecisionIn, DecisionOut, QueueArgs, QueuePage, ReviewDetail
 from moderation.services.review import Decision
 
-blp = Blueprint(
-    "review", __name__, url_prefix="/v1/review", description="Moderators' review queue"
-)
-_SECURITY = [{"moderatorToken": []}]
+blp = Blueprint("review", __name__, url_prefix="/v1/review", description="Moderators' review queue")
+_SECURITY: list[dict[str, list[str]]] = [{"moderatorToken": []}]
 
 
 @blp.route("/queue", methods=["GET"])

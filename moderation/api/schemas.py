@@ -134,9 +134,7 @@ class AuditOut(Schema):
 class ReviewDetail(Schema):
     id = fields.Integer(attribute="comment.id")
     article_id = fields.String(attribute="comment.article_id")
-    author = fields.Function(
-        lambda d: {"id": d.comment.author_id, "name": d.comment.author_name}
-    )
+    author = fields.Function(lambda d: {"id": d.comment.author_id, "name": d.comment.author_name})
     text = fields.String(attribute="comment.text")
     parent_id = fields.Integer(attribute="comment.parent_id", allow_none=True)
     status = fields.String(attribute="comment.status")

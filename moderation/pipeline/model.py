@@ -225,7 +225,7 @@ def _local_checkpoint(checkpoint: str, config_dir: str) -> tuple[Path, Path]:
     try:
         loaded = torch.load(path, map_location="cpu", weights_only=False)
         arch_args = loaded["config"]["arch"]["args"]
-        loaded["state_dict"]  # noqa: B018 - a checkpoint without weights is not one
+        loaded["state_dict"]
     except Exception as error:
         raise ModelUnavailableError(
             f"MODERATION_MODEL_CHECKPOINT={checkpoint} is not a detoxify checkpoint "

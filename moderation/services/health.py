@@ -11,7 +11,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from moderation.services.workers import WorkerRegistry
 
 
-def readiness(sessions: sessionmaker[Session], redis: Redis, workers: WorkerRegistry) -> dict[str, Any]:
+def readiness(
+    sessions: sessionmaker[Session], redis: Redis, workers: WorkerRegistry
+) -> dict[str, Any]:
     """Each check's outcome; `ready` is true only when every check passed."""
     checks: dict[str, Any] = {}
     try:

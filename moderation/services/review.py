@@ -77,9 +77,7 @@ class ReviewService:
     def decide(self, decision: Decision) -> Comment:
         """Approve or reject a comment at the version the moderator saw; 409 if it moved on."""
         if decision.action not in ACTIONS:
-            raise InvalidRequestError(
-                f"action must be one of {', '.join(ACTIONS)}", field="action"
-            )
+            raise InvalidRequestError(f"action must be one of {', '.join(ACTIONS)}", field="action")
         if decision.action == "reject" and decision.reason_code is None:
             raise InvalidRequestError("a rejection needs a reason_code", field="reason_code")
         to_status = ACTIONS[decision.action]

@@ -57,7 +57,9 @@ class ScoringService:
                     Comment.status == "pending",
                     or_(Comment.claimed_until.is_(None), Comment.claimed_until < now),
                 )
-                .values(claimed_by=worker, claimed_until=now + dt.timedelta(seconds=self.claim_seconds))
+                .values(
+                    claimed_by=worker, claimed_until=now + dt.timedelta(seconds=self.claim_seconds)
+                )
                 .execution_options(synchronize_session=False)
             )
             claimed = list(

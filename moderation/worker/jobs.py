@@ -42,7 +42,9 @@ def score_comments(comment_ids: Sequence[int], request_id: str | None = None) ->
     failed: list[int] = []
     for comment, verdict in zip(claimed, verdicts, strict=True):
         try:
-            if context.scoring.record(comment, verdict, request_id if comment.id in comment_ids else None):
+            if context.scoring.record(
+                comment, verdict, request_id if comment.id in comment_ids else None
+            ):
                 decisions[comment.id] = verdict.decision
         except Exception:
             log.exception("could not record the verdict for comment %s", comment.id)
@@ -54,7 +56,7 @@ def score_comments(comment_ids: Sequence[int], request_id: str | None = None) ->
 
 
 def reconcile() -> dict[str, Any]:
-    """Re-enqueue comments left pending too long (a lost enqueue, a flushed Redis, a dead worker)."""
+    """Re-enqueue comments left pending too long (lost enqueue, flushed Redis, dead worker)."""
     context = current()
     stale = context.scoring.stale_pending(context.settings.worker.reconcile_after_seconds)
     batch = context.settings.worker.batch_size

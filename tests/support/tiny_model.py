@@ -10,11 +10,64 @@ from __future__ import annotations
 from pathlib import Path
 
 LABELS = ["toxicity", "severe_toxicity", "obscene", "threat", "insult", "identity_attack"]
-WORDS = (
-    "the a an and or but to of in on for with is are was were be this that it you he she they we "
-    "i me my your our their article comment news thanks great good bad think agree disagree "
-    "idiot stupid hate love people city council vote mayor school road tax money time year"
-).split()
+WORDS = [
+    "the",
+    "a",
+    "an",
+    "and",
+    "or",
+    "but",
+    "to",
+    "of",
+    "in",
+    "on",
+    "for",
+    "with",
+    "is",
+    "are",
+    "was",
+    "were",
+    "be",
+    "this",
+    "that",
+    "it",
+    "you",
+    "he",
+    "she",
+    "they",
+    "we",
+    "i",
+    "me",
+    "my",
+    "your",
+    "our",
+    "their",
+    "article",
+    "comment",
+    "news",
+    "thanks",
+    "great",
+    "good",
+    "bad",
+    "think",
+    "agree",
+    "disagree",
+    "idiot",
+    "stupid",
+    "hate",
+    "love",
+    "people",
+    "city",
+    "council",
+    "vote",
+    "mayor",
+    "school",
+    "road",
+    "tax",
+    "money",
+    "time",
+    "year",
+]
 
 
 def build_tiny_checkpoint(folder: Path, bias: float = -6.0) -> tuple[Path, Path]:
@@ -28,7 +81,9 @@ def build_tiny_checkpoint(folder: Path, bias: float = -6.0) -> tuple[Path, Path]
     vocab += ["##" + letter for letter in "abcdefghijklmnopqrstuvwxyz"]
     vocab_file = config_dir / "vocab.txt"
     vocab_file.write_text("\n".join(vocab) + "\n", encoding="utf-8")
-    tokenizer = BertTokenizerFast(vocab_file=str(vocab_file), do_lower_case=True, model_max_length=64)
+    tokenizer = BertTokenizerFast(
+        vocab_file=str(vocab_file), do_lower_case=True, model_max_length=64
+    )
     tokenizer.save_pretrained(str(config_dir))
     torch.manual_seed(0)
     config = BertConfig(

@@ -1,0 +1,1 @@
+"""Server-rendered pages and the embeddable widget; they use the public API over HTTP."""

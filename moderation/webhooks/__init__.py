@@ -1,0 +1,1 @@
+"""Webhooks: Standard Webhooks signing, retry schedule, address safety, delivery over HTTP."""
