@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import tomllib
 import types
 import typing
@@ -30,6 +31,9 @@ ENV_ALIASES = {
     "auth.moderator_tokens": "MODERATION_MODERATOR_TOKENS",
     "auth.admin_tokens": "MODERATION_ADMIN_TOKENS",
 }
+
+# An origin as browsers send it: scheme, host, optional port; no path, no trailing slash.
+_ORIGIN = re.compile(r"^https?://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?$")
 
 
 class SettingsError(ValueError):
@@ -104,6 +108,12 @@ class WorkerSettings:
 
 
 @dataclasses.dataclass(frozen=True)
+class WebSettings:
+    allowed_origins: list[str]
+    demo_page: bool
+
+
+@dataclasses.dataclass(frozen=True)
 class Settings:
     server: ServerSettings
     database: DatabaseSettings
@@ -113,6 +123,7 @@ class Settings:
     auth: AuthSettings
     comments: CommentSettings
     worker: WorkerSettings
+    web: WebSettings
 
     def replace(self, **sections: Mapping[str, Any]) -> Settings:
         """A copy with some settings changed: `settings.replace(worker={"batch_size": 4})`."""
@@ -239,6 +250,9 @@ def _validate(settings: Settings) -> None:
         fail("worker.batch_size", "must be at least 1")
     if settings.comments.max_length < 1:
         fail("comments.max_length", "must be at least 1")
+    for origin in settings.web.allowed_origins:
+        if origin != "*" and not _ORIGIN.match(origin):
+            fail("web.allowed_origins", f"holds {origin!r}: give scheme://host[:port] or *")
     for path, tokens in (
         ("auth.moderator_tokens", settings.auth.moderator_tokens),
         ("auth.admin_tokens", settings.auth.admin_tokens),
