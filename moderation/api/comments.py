@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import request, url_for
 from flask_smorest import Blueprint
+from marshmallow import RAISE
 
 from moderation.api.context import request_id, services
 from moderation.api.schemas import CommentIn, CommentStatus, PageArgs, PublishedPage
@@ -79,7 +80,7 @@ def get_comment(comment_id: int) -> Any:
 
 
 @blp.route("/articles/<article_id>/comments", methods=["GET"])
-@blp.arguments(PageArgs, location="query")
+@blp.arguments(PageArgs, location="query", unknown=RAISE)
 @blp.response(200, PublishedPage)
 def list_comments(args: dict[str, Any], article_id: str) -> Any:
     """Published comments, oldest first, replies under their parents. Pages by cursor."""
