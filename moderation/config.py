@@ -30,6 +30,7 @@ ENV_ALIASES = {
     "model.config_dir": "MODERATION_MODEL_CONFIG_DIR",
     "auth.moderator_tokens": "MODERATION_MODERATOR_TOKENS",
     "auth.admin_tokens": "MODERATION_ADMIN_TOKENS",
+    "perspective.api_keys": "MODERATION_API_KEYS",
 }
 
 # An origin as browsers send it: scheme, host, optional port; no path, no trailing slash.
@@ -114,6 +115,48 @@ class WebSettings:
 
 
 @dataclasses.dataclass(frozen=True)
+class WebhookSettings:
+    queue: str
+    serve_in_worker: bool
+    allow_private: bool
+    timeout_seconds: float
+    max_response_bytes: int
+    retry_schedule: list[str]
+    retry_jitter: float
+    secret_grace_seconds: int
+    disable_after_dead_letters: int
+    job_seconds: float
+
+    @property
+    def retry_intervals(self) -> tuple[float, ...]:
+        """The waits, in seconds, before each retry ("10s", "5m", "2h" parsed)."""
+        return tuple(parse_duration(item) for item in self.retry_schedule)
+
+
+def parse_duration(text: str) -> float:
+    """Seconds in "250ms", "10s", "5m", "2h", "1d" or a bare number of seconds."""
+    units = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0, "d": 86400.0}
+    value = text.strip().lower()
+    for unit in sorted(units, key=len, reverse=True):
+        if value.endswith(unit):
+            return float(value[: -len(unit)]) * units[unit]
+    return float(value)
+
+
+@dataclasses.dataclass(frozen=True)
+class PerspectiveSettings:
+    api_keys: list[str]
+    requests_per_second: int
+    languages: list[str]
+    deadline_ms: int
+    max_pending: int
+    batch_size: int
+    max_text_bytes: int
+    store_analyzed_text: bool
+    queue: str
+
+
+@dataclasses.dataclass(frozen=True)
 class Settings:
     server: ServerSettings
     database: DatabaseSettings
@@ -124,6 +167,7 @@ class Settings:
     comments: CommentSettings
     worker: WorkerSettings
     web: WebSettings
+    webhooks: WebhookSettings
 
     def replace(self, **sections: Mapping[str, Any]) -> Settings:
         """A copy with some settings changed: `settings.replace(worker={"batch_size": 4})`."""
@@ -248,6 +292,7 @@ def _validate(settings: Settings) -> None:
         fail("rules.links", f"must be off, all or outside_allow_list, not {settings.rules.links!r}")
     if settings.worker.batch_size < 1:
         fail("worker.batch_size", "must be at least 1")
+    _validate_webhooks(settings.webhooks, fail)
     if settings.comments.max_length < 1:
         fail("comments.max_length", "must be at least 1")
     for origin in settings.web.allowed_origins:
@@ -261,6 +306,48 @@ def _validate(settings: Settings) -> None:
             secret = token.split(":", 1)[-1]
             if len(secret) < 16:
                 fail(path, "holds a token shorter than 16 characters; use long random tokens")
+    _validate_perspective(settings.perspective, fail)
+
+
+def _validate_perspective(perspective: PerspectiveSettings, fail: Any) -> None:
+    """API keys are `key`, `name:key` or `name:key:requests_per_second`."""
+    for entry in perspective.api_keys:
+        parts = entry.split(":")
+        secret = parts[1] if len(parts) > 1 else parts[0]
+        if len(parts) > 3 or len(secret) < 16:
+            fail("perspective.api_keys", "entries must be key, name:key or name:key:rps, keys "
+                 "at least 16 characters long")
+        if len(parts) == 3 and not (parts[2].isdigit() and int(parts[2]) > 0):
+            fail("perspective.api_keys", f"gives key {parts[0]!r} a quota that is not a "
+                 "positive whole number")
+    for path, value in (
+        ("perspective.requests_per_second", perspective.requests_per_second),
+        ("perspective.deadline_ms", perspective.deadline_ms),
+        ("perspective.max_pending", perspective.max_pending),
+        ("perspective.batch_size", perspective.batch_size),
+        ("perspective.max_text_bytes", perspective.max_text_bytes),
+    ):
+        if value < 1:
+            fail(path, "must be at least 1")
+    if not perspective.languages:
+        fail("perspective.languages", "must name at least one language")
+
+
+def _validate_webhooks(hooks: WebhookSettings, fail: typing.Callable[[str, str], Any]) -> None:
+    try:
+        intervals = hooks.retry_intervals
+    except ValueError:
+        fail("webhooks.retry_schedule", "holds a duration that is not like 10s, 5m, 2h or 1d")
+    if any(interval < 0 for interval in intervals):
+        fail("webhooks.retry_schedule", "must not hold negative durations")
+    if not 0.0 <= hooks.retry_jitter < 1.0:
+        fail("webhooks.retry_jitter", "must be at least 0 and below 1")
+    if hooks.timeout_seconds <= 0:
+        fail("webhooks.timeout_seconds", "must be above 0")
+    if hooks.max_response_bytes < 0:
+        fail("webhooks.max_response_bytes", "must be 0 or more")
+    if hooks.disable_after_dead_letters < 0:
+        fail("webhooks.disable_after_dead_letters", "must be 0 (never) or more")
 
 
 def resolve_path(path: str) -> Path:
