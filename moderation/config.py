@@ -168,6 +168,7 @@ class Settings:
     worker: WorkerSettings
     web: WebSettings
     webhooks: WebhookSettings
+    perspective: PerspectiveSettings
 
     def replace(self, **sections: Mapping[str, Any]) -> Settings:
         """A copy with some settings changed: `settings.replace(worker={"batch_size": 4})`."""
