@@ -157,6 +157,16 @@ class PerspectiveSettings:
 
 
 @dataclasses.dataclass(frozen=True)
+class ReviewSettings:
+    claim_seconds: int
+    undo_seconds: int
+    bulk_queue: str
+    report_threshold: float
+    hide_threshold: float
+    reports_per_minute: int
+
+
+@dataclasses.dataclass(frozen=True)
 class Settings:
     server: ServerSettings
     database: DatabaseSettings
@@ -169,6 +179,7 @@ class Settings:
     web: WebSettings
     webhooks: WebhookSettings
     perspective: PerspectiveSettings
+    review: ReviewSettings
 
     def replace(self, **sections: Mapping[str, Any]) -> Settings:
         """A copy with some settings changed: `settings.replace(worker={"batch_size": 4})`."""
@@ -294,6 +305,8 @@ def _validate(settings: Settings) -> None:
     if settings.worker.batch_size < 1:
         fail("worker.batch_size", "must be at least 1")
     _validate_webhooks(settings.webhooks, fail)
+    if not 0 < settings.review.report_threshold <= settings.review.hide_threshold:
+        fail("review.report_threshold", "must satisfy 0 < report_threshold <= hide_threshold")
     if settings.comments.max_length < 1:
         fail("comments.max_length", "must be at least 1")
     for origin in settings.web.allowed_origins:
