@@ -68,7 +68,9 @@ def run_worker(settings: Settings, burst: bool = False, scorer: Scorer | None = 
         log.warning("start-up reconcile failed: %s", error)
     heartbeat.start()
     queue = Queue(settings.redis.score_queue, connection=context.redis)
-    worker = SimpleWorker([queue], connection=context.redis, name=context.name)
+    # Analyze calls wait synchronously for their scores: their queue comes first.
+    analyze = Queue(settings.perspective.queue, connection=context.redis)
+    worker = SimpleWorker([analyze, queue], connection=context.redis, name=context.name)
     try:
         return worker.work(burst=burst, with_scheduler=True, logging_level="WARNING")
     finally:
