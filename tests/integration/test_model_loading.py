@@ -1,0 +1,105 @@
+"""The detoxify loading path, for real: `Detoxify(checkpoint=..., huggingface_config_path=...)`
+with a checkpoint the tests build, no network, and clear errors when loading cannot work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from moderation.config import Settings
+from moderation.pipeline.model import DetoxifyScorer, ModelUnavailableError, load_scorer
+from tests.conftest import SHARED_MODEL
+
+
+def test_tiny_checkpoint_loads_offline_and_matches_detoxify_predict(
+    settings: Settings, tiny_model: tuple[Path, Path]
+) -> None:
+    from detoxify import Detoxify
+
+    scorer = load_scorer(settings.model)
+    assert isinstance(scorer, DetoxifyScorer)
+    assert scorer.labels == (
+        "toxicity",
+        "severe_toxicity",
+        "obscene",
+        "threat",
+        "insult",
+        "identity_attack",
+    )
+    texts = ["thanks for the article", "you idiot", "the city council vote on tax money"]
+    ours = scorer.score(texts)
+    # The checkpoint names a Hub model; the adapter wrote a copy pointing at the local config.
+    copies = list((Path(__import__("tempfile").gettempdir()) / "moderation-models").glob("*.ckpt"))
+    assert copies
+    reference = Detoxify(checkpoint=str(copies[0]), huggingface_config_path=str(tiny_model[1]))
+    expected = reference.predict(texts)
+    for index, scores in enumerate(ours):
+        for label, value in scores.items():
+            assert value == pytest.approx(expected[label][index], abs=1e-5)
+
+
+def test_long_text_is_scored_in_windows_not_truncated(settings: Settings) -> None:
+    scorer = load_scorer(settings.model)
+    long_text = "the city council vote " * 200
+    windows = scorer.windows(long_text)
+    assert len(windows) > 1
+    assert all(len(window) <= scorer.window for window in windows)
+    tokens = scorer.windows("the city council vote " * 2)[0] * 100  # the same 400 tokens
+    assert windows[0] == tokens[: scorer.window]
+    assert windows[-1] == tokens[-len(windows[-1]) :]  # the last token is scored
+    overlap = scorer.window - scorer.stride
+    for before, after in zip(windows, windows[1:], strict=False):
+        assert before[-overlap:] == after[:overlap]
+    assert len(scorer.score([long_text])) == 1
+
+
+@pytest.mark.skipif(
+    not (SHARED_MODEL / "model.ckpt").is_file(), reason="shared MiniLM model absent"
+)
+def test_abuse_after_the_token_limit_is_still_seen(settings: Settings) -> None:
+    shared = settings.replace(
+        model={
+            "checkpoint": str(SHARED_MODEL / "model.ckpt"),
+            "config_dir": str(SHARED_MODEL / "config"),
+        }
+    )
+    scorer = load_scorer(shared.model)
+    text = "I enjoyed reading about the new library opening downtown. " * 60
+    text += "You are a stupid idiot and everyone hates you."
+    assert len(scorer.windows(text)) > 1
+    assert scorer.score([text])[0]["toxicity"] > 0.5
+
+
+def test_missing_checkpoint_names_the_setting(settings: Settings) -> None:
+    broken = settings.replace(model={"checkpoint": "/nowhere/model.ckpt"})
+    with pytest.raises(ModelUnavailableError, match="MODERATION_MODEL_CHECKPOINT"):
+        load_scorer(broken.model)
+
+
+def test_missing_config_folder_names_the_setting(settings: Settings, tmp_path: Path) -> None:
+    broken = settings.replace(model={"config_dir": str(tmp_path)})
+    with pytest.raises(ModelUnavailableError, match="MODERATION_MODEL_CONFIG_DIR"):
+        load_scorer(broken.model)
+
+
+def test_a_file_that_is_not_a_checkpoint_is_refused(settings: Settings, tmp_path: Path) -> None:
+    junk = tmp_path / "junk.ckpt"
+    junk.write_bytes(b"not a checkpoint")
+    broken = settings.replace(model={"checkpoint": str(junk)})
+    with pytest.raises(ModelUnavailableError, match="not a detoxify checkpoint"):
+        load_scorer(broken.model)
+
+
+def test_named_model_without_network_fails_with_the_fix(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    # An empty torch hub cache: detoxify must try (and here fail) to download its weights.
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path))
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    named = settings.replace(model={"checkpoint": "", "config_dir": "", "name": "original"})
+    with pytest.raises(ModelUnavailableError) as failure:
+        load_scorer(named.model)
+    message = str(failure.value)
+    assert "MODERATION_MODEL=original" in message
+    assert "MODERATION_MODEL_CHECKPOINT" in message and "MODERATION_MODEL_CONFIG_DIR" in message

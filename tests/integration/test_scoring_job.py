@@ -1,0 +1,138 @@
+"""Scoring jobs run by a real RQ worker (in burst mode) against the real database and Redis."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from redis import Redis
+from rq import Queue
+from sqlalchemy import func, select
+
+from moderation.config import Settings
+from moderation.services.queueing import RQWorkQueue
+from moderation.store.models import AuditRecord, Comment, OutboxEvent
+from moderation.store.session import make_engine, make_session_factory
+from moderation.worker.runner import run_worker
+
+
+def post(client: Any, text: str, author: str = "r1") -> int:
+    answer = client.post(
+        "/v1/articles/a-1/comments", json={"author": {"id": author, "name": "R"}, "text": text}
+    )
+    assert answer.status_code == 202, answer.json
+    return int(answer.json["id"])
+
+
+def detail(client: Any, comment_id: int) -> Any:
+    from tests.conftest import MODERATOR_TOKEN, bearer
+
+    return client.get(f"/v1/review/comments/{comment_id}", headers=bearer(MODERATOR_TOKEN)).json
+
+
+def rows(settings: Settings, model: Any, comment_id: int) -> list[Any]:
+    sessions = make_session_factory(make_engine(settings.database.url))
+    with sessions() as session:
+        return list(session.scalars(select(model).where(model.comment_id == comment_id)))
+
+
+def test_benign_comment_is_published_with_every_label_written_down(
+    client: Any, settings: Settings
+) -> None:
+    comment_id = post(client, "Thanks for the report on the council vote.")
+    run_worker(settings, burst=True)
+
+    assert client.get(f"/v1/comments/{comment_id}").json["status"] == "approved"
+    found = detail(client, comment_id)
+    assert found["version"] == 2
+    labels = {reason["id"] for reason in found["reasons"] if reason["kind"] == "model"}
+    assert labels == {
+        "toxicity",
+        "severe_toxicity",
+        "obscene",
+        "threat",
+        "insult",
+        "identity_attack",
+    }
+    assert all(reason["band"] == "publish" for reason in found["reasons"])
+    audit = rows(settings, AuditRecord, comment_id)
+    assert [(a.actor_type, a.from_status, a.to_status) for a in audit] == [
+        ("author", None, "pending"),
+        ("system", "pending", "approved"),
+    ]
+    events = [event.type for event in rows(settings, OutboxEvent, comment_id)]
+    assert events == ["comment.created", "comment.approved"]
+
+
+def test_rule_reject_skips_the_model(client: Any, settings: Settings) -> None:
+    comment_id = post(client, "kill yourself")
+    run_worker(settings, burst=True)
+    found = detail(client, comment_id)
+    assert found["status"] == "rejected" and found["reason_code"] == "offensive_language"
+    assert [reason["kind"] for reason in found["reasons"]] == ["rule"]
+    assert found["reasons"][0]["spans"] == [[0, 13]]
+
+
+def test_model_score_above_hold_threshold_holds(client: Any, settings: Settings) -> None:
+    strict = settings.replace(model={"thresholds": {"toxicity": _band(0.001, 0.99)}})
+    comment_id = post(client, "An ordinary sentence.")
+    run_worker(strict, burst=True)
+    found = detail(client, comment_id)
+    assert found["status"] == "held" and found["reason_code"] == "toxic_language"
+    toxicity = next(r for r in found["reasons"] if r["id"] == "toxicity")
+    assert toxicity["band"] == "hold" and toxicity["hold"] == 0.001
+
+
+def test_without_a_model_comments_are_held_never_published(client: Any, settings: Settings) -> None:
+    broken = settings.replace(model={"checkpoint": "/nonexistent/model.ckpt"})
+    comment_id = post(client, "Lovely weather today.")
+    run_worker(broken, burst=True)
+    found = detail(client, comment_id)
+    assert found["status"] == "held"
+    assert found["reason_code"] == "awaiting_review"
+    unavailable = next(r for r in found["reasons"] if r["id"] == "model_unavailable")
+    assert "MODERATION_MODEL_CHECKPOINT" in unavailable["message"]
+
+
+def test_without_a_model_fail_mode_leaves_comments_pending(client: Any, settings: Settings) -> None:
+    broken = settings.replace(
+        model={"checkpoint": "/nonexistent/model.ckpt", "on_unavailable": "fail"}
+    )
+    comment_id = post(client, "Lovely weather today.")
+    run_worker(broken, burst=True)
+    assert client.get(f"/v1/comments/{comment_id}").json["status"] == "pending"
+    queue = Queue(settings.redis.score_queue, connection=Redis.from_url(settings.redis.url))
+    failed_or_retrying = queue.failed_job_registry.count + queue.scheduled_job_registry.count
+    assert failed_or_retrying == 1
+
+
+def test_duplicate_jobs_decide_once(client: Any, settings: Settings) -> None:
+    comment_id = post(client, "Said twice, decided once.")
+    RQWorkQueue(Redis.from_url(settings.redis.url), settings.redis.score_queue).enqueue_scoring(
+        [comment_id]
+    )
+    run_worker(settings, burst=True)
+    decisions = [a for a in rows(settings, AuditRecord, comment_id) if a.actor_type == "system"]
+    assert len(decisions) == 1
+
+
+def test_one_job_scores_every_waiting_comment_in_one_batch(client: Any, settings: Settings) -> None:
+    connection = Redis.from_url(settings.redis.url)
+    ids = [post(client, f"Comment number {n}.") for n in range(5)]
+    queue = Queue(settings.redis.score_queue, connection=connection)
+    first_job = queue.get_jobs()[0]
+    run_worker(settings, burst=True)
+    result = first_job.latest_result()
+    assert result is not None and result.return_value is not None
+    assert result.return_value["scored"] == 5
+    sessions = make_session_factory(make_engine(settings.database.url))
+    with sessions() as session:
+        pending = session.scalar(
+            select(func.count()).select_from(Comment).where(Comment.status == "pending")
+        )
+    assert pending == 0 and len(ids) == 5
+
+
+def _band(hold: float, reject: float) -> Any:
+    from moderation.config import Thresholds
+
+    return Thresholds(hold, reject)

@@ -1,0 +1,111 @@
+"""Intake: stored as pending, enqueued after commit, idempotent, threaded public listing."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from redis import Redis
+from rq import Queue
+
+from moderation.app import create_app
+from moderation.config import Settings
+
+
+def post(client: Any, text: str, article: str = "a-1", **extra: Any) -> Any:
+    headers = extra.pop("headers", {})
+    body = {"author": {"id": extra.pop("author", "r1"), "name": "Reader"}, "text": text, **extra}
+    return client.post(f"/v1/articles/{article}/comments", json=body, headers=headers)
+
+
+def approve(app: Any, comment_id: int) -> None:
+    """Publish a comment the way a moderator would (the review service, at its version)."""
+    from moderation.services.review import Decision
+
+    review = app.extensions["moderation"].review
+    version = review.detail(comment_id).comment.version
+    review.decide(Decision(comment_id, "approve", version, "test-moderator"))
+
+
+def test_submit_stores_pending_and_enqueues_a_scoring_job(client: Any, settings: Settings) -> None:
+    answer = post(client, "A thoughtful remark.", headers={"X-Request-ID": "req-123"})
+    assert answer.status_code == 202
+    body = answer.json
+    assert body["status"] == "pending" and body["reason_code"] is None
+    assert answer.headers["Location"] == body["status_url"]
+    assert answer.headers["X-Request-ID"] == "req-123"
+    assert client.get(f"/v1/comments/{body['id']}").json["status"] == "pending"
+
+    queue = Queue(settings.redis.score_queue, connection=Redis.from_url(settings.redis.url))
+    jobs = queue.get_jobs()
+    assert len(jobs) == 1
+    assert jobs[0].func_name == "moderation.worker.jobs.score_comments"
+    assert jobs[0].args == ([body["id"]], "req-123")
+
+
+def test_idempotency_key_returns_the_same_comment(client: Any, settings: Settings) -> None:
+    headers = {"Idempotency-Key": "post-7f3a"}
+    first = post(client, "Only once, please.", headers=headers)
+    again = post(client, "Only once, please.", headers=headers)
+    assert first.status_code == 202 and again.status_code == 200
+    assert first.json["id"] == again.json["id"]
+    other_author = post(client, "Only once, please.", headers=headers, author="r2")
+    assert other_author.status_code == 202 and other_author.json["id"] != first.json["id"]
+    changed = post(client, "A different text.", headers=headers)
+    assert changed.status_code == 422 and "Idempotency-Key" in changed.json["message"]
+    queue = Queue(settings.redis.score_queue, connection=Redis.from_url(settings.redis.url))
+    assert queue.count == 2
+
+
+def test_comment_is_kept_when_redis_is_down(settings: Settings, clean_state: None) -> None:
+    unreachable = settings.replace(redis={"url": "redis://127.0.0.1:1/0"})
+    client = create_app(unreachable).test_client()
+    answer = post(client, "Posted while Redis is away.")
+    assert answer.status_code == 202
+    assert client.get(f"/v1/comments/{answer.json['id']}").json["status"] == "pending"
+
+
+def test_public_list_shows_approved_threads_oldest_first(app: Any, client: Any) -> None:
+    first = post(client, "First.").json["id"]
+    second = post(client, "Second.").json["id"]
+    hidden = post(client, "Never approved.").json["id"]
+    approve(app, first)
+    approve(app, second)
+    reply = post(client, "A reply.", parent_id=first).json["id"]
+    approve(app, reply)
+    nested = post(client, "A reply to the reply.", parent_id=reply).json["id"]
+    approve(app, nested)
+    post(client, "A pending reply.", parent_id=first)
+    other_article = post(client, "Elsewhere.", article="a-2").json["id"]
+    approve(app, other_article)
+
+    page = client.get("/v1/articles/a-1/comments").json
+    assert [comment["id"] for comment in page["comments"]] == [first, second]
+    assert hidden not in [comment["id"] for comment in page["comments"]]
+    replies = page["comments"][0]["replies"]
+    assert [r["id"] for r in replies] == [reply]
+    assert [r["id"] for r in replies[0]["replies"]] == [nested]
+    assert page["comments"][0]["author"] == {"name": "Reader"}
+    assert page["next_cursor"] is None
+
+
+def test_public_list_pages_by_cursor(app: Any, client: Any) -> None:
+    ids = [post(client, f"Comment {n}.").json["id"] for n in range(5)]
+    for comment_id in ids:
+        approve(app, comment_id)
+    seen: list[int] = []
+    cursor = ""
+    while True:
+        page = client.get(f"/v1/articles/a-1/comments?limit=2&cursor={cursor}").json
+        seen += [comment["id"] for comment in page["comments"]]
+        if not page["next_cursor"]:
+            break
+        cursor = page["next_cursor"]
+    assert seen == ids
+
+
+def test_reply_to_an_unpublished_comment_is_refused(client: Any) -> None:
+    parent = post(client, "Still pending.").json["id"]
+    answer = post(client, "Reply.", parent_id=parent)
+    assert answer.status_code == 422 and "parent_id" in answer.json["message"]
+    elsewhere = post(client, "Reply.", article="a-2", parent_id=parent)
+    assert elsewhere.status_code == 422
