@@ -3,6 +3,7 @@ with a checkpoint the tests build, no network, and clear errors when loading can
 
 from __future__ import annotations
 
+import itertools
 from pathlib import Path
 
 import pytest
@@ -49,7 +50,7 @@ def test_long_text_is_scored_in_windows_not_truncated(settings: Settings) -> Non
     assert windows[0] == tokens[: scorer.window]
     assert windows[-1] == tokens[-len(windows[-1]) :]  # the last token is scored
     overlap = scorer.window - scorer.stride
-    for before, after in zip(windows, windows[1:], strict=False):
+    for before, after in itertools.pairwise(windows):
         assert before[-overlap:] == after[:overlap]
     assert len(scorer.score([long_text])) == 1
 
