@@ -8,7 +8,9 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     BigInteger,
+    Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -26,6 +28,22 @@ def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
+def priority_key(severity: float, created_at: dt.datetime) -> float:
+    """The review queue's sort key: severity plus one point per day waited.
+
+    Stored rather than computed per query: `severity + age_days` orders the same as
+    `severity - posted_day_number`, which does not change as time passes.
+    """
+    if created_at.tzinfo is None:  # SQLite hands back naive UTC
+        created_at = created_at.replace(tzinfo=dt.UTC)
+    return severity - created_at.timestamp() / 86400.0
+
+
+def _default_priority(context: Any) -> float:
+    params = context.get_current_parameters()
+    return priority_key(params.get("severity") or 0.0, params.get("created_at") or utcnow())
+
+
 class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {
         dt.datetime: DateTime(timezone=True),
@@ -41,6 +59,7 @@ class Comment(Base):
         Index("ix_comments_article_status_created", "article_id", "status", "created_at", "id"),
         Index("ix_comments_status_created", "status", "created_at", "id"),
         Index("ix_comments_root", "root_id"),
+        Index("ix_comments_status_priority", "status", "priority", "id"),
         UniqueConstraint("idempotency_key", name="uq_comments_idempotency_key"),
     )
 
@@ -66,6 +85,14 @@ class Comment(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     decided_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    # The review queue (services/priority.py): how severe the reasons are, the sort key, the ids
+    # of the rules that matched (",id,id," so a filter is one LIKE), reader reports.
+    severity: Mapped[float] = mapped_column(Float, default=0.0)
+    priority: Mapped[float] = mapped_column(Float, default=_default_priority)
+    rule_ids: Mapped[str] = mapped_column(String(500), default="")
+    report_weight: Mapped[float] = mapped_column(Float, default=0.0)
+    # Reported past the hide threshold: kept out of the public list until a moderator decides.
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class AuditRecord(Base):
