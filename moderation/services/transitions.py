@@ -10,14 +10,16 @@ from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from moderation.services.errors import ConflictError
+from moderation.services.priority import queue_columns
 from moderation.store.models import AuditRecord, Comment, OutboxEvent, utcnow
 
-STATUSES = ("pending", "approved", "held", "rejected")
+STATUSES = ("pending", "approved", "held", "rejected", "reported")
 EVENT_FOR_STATUS = {
     "pending": "comment.created",
     "approved": "comment.approved",
     "held": "comment.held",
     "rejected": "comment.rejected",
+    "reported": "comment.reported",
 }
 
 
@@ -85,6 +87,7 @@ def transition(
     }
     if verdict is not None:
         values["verdict"] = verdict
+        values.update(queue_columns(verdict, comment.created_at, comment.report_weight))
     result = session.execute(
         update(Comment)
         .where(Comment.id == comment.id, Comment.version == expected_version)
