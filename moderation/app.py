@@ -16,6 +16,7 @@ from moderation.api.context import AppServices
 from moderation.config import Settings, load_settings
 from moderation.services.comments import CommentService
 from moderation.services.health import readiness
+from moderation.services.perspective import build_perspective_services
 from moderation.services.queueing import RQWorkQueue, WorkQueue
 from moderation.services.review import ReviewService
 from moderation.services.workers import WorkerRegistry
@@ -60,6 +61,9 @@ def create_app(settings: Settings, work_queue: WorkQueue | None = None) -> Flask
         settings=settings,
     )
     app.extensions["moderation_engine"] = engine
+    app.extensions["perspective"] = build_perspective_services(
+        settings.perspective, sessions, redis, workers
+    )
     app.before_request(_assign_request_id)
     app.after_request(_echo_request_id)
     api.init_app(app)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from moderation.api import auth, comments, errors, health, review
+from moderation.api import auth, comments, errors, feedback, health, perspective, review
 
 
 def init_app(app: Flask) -> Api:
@@ -19,4 +19,6 @@ def init_app(app: Flask) -> Api:
     api.register_blueprint(comments.blp)
     api.register_blueprint(review.blp)
     app.register_blueprint(health.blp)
+    api.register_blueprint(feedback.blp)
+    app.register_blueprint(perspective.blp)
     return api
