@@ -14,15 +14,23 @@ from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from moderation.services.errors import (
+    ClaimedError,
     ConflictError,
     InvalidRequestError,
     NotFoundError,
+    RateLimitedError,
     ServiceError,
 )
 
 log = logging.getLogger(__name__)
 
-_SERVICE_STATUS = {NotFoundError: 404, ConflictError: 409, InvalidRequestError: 422}
+_SERVICE_STATUS = {
+    NotFoundError: 404,
+    ConflictError: 409,
+    InvalidRequestError: 422,
+    ClaimedError: 423,
+    RateLimitedError: 429,
+}
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 
@@ -73,7 +81,12 @@ def _service_error(error: ServiceError) -> Response:
         message = str(error)
     if isinstance(error, ConflictError) and error.current_version is not None:
         extra["current_version"] = error.current_version
-    return error_response(code, message, **extra)
+    if isinstance(error, ClaimedError):
+        extra.update(claimed_by=error.claimed_by, expires_at=error.expires_at)
+    response = error_response(code, message, **extra)
+    if isinstance(error, RateLimitedError):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
 
 
 def _unexpected(error: Exception) -> Response:

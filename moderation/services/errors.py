@@ -33,3 +33,24 @@ class InvalidRequestError(ServiceError):
     def __init__(self, message: str, field: str | None = None) -> None:
         super().__init__(message)
         self.field = field
+
+
+class ClaimedError(ServiceError):
+    """Another moderator holds a live claim on the comment; take it over to act on it."""
+
+    code = "claimed"
+
+    def __init__(self, message: str, claimed_by: str, expires_at: str) -> None:
+        super().__init__(message)
+        self.claimed_by = claimed_by
+        self.expires_at = expires_at
+
+
+class RateLimitedError(ServiceError):
+    """The caller sent more requests than its quota allows; try again after `retry_after`."""
+
+    code = "rate_limited"
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
