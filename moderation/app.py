@@ -11,7 +11,8 @@ from typing import Any
 from flask import Flask, g, request
 from redis import Redis
 
-from moderation import api
+from moderation import api, web
+from moderation.api import cors
 from moderation.api.context import AppServices
 from moderation.config import Settings, load_settings
 from moderation.services.comments import CommentService
@@ -67,6 +68,8 @@ def create_app(settings: Settings, work_queue: WorkQueue | None = None) -> Flask
     app.before_request(_assign_request_id)
     app.after_request(_echo_request_id)
     api.init_app(app)
+    cors.init_app(app)
+    web.init_app(app)
     return app
 
 
