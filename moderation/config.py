@@ -76,6 +76,7 @@ class ModelSettings:
     on_unavailable: str
     window_tokens: int
     window_overlap_tokens: int
+    quantize: str
     thresholds: dict[str, Thresholds]
 
 
@@ -295,6 +296,8 @@ def _validate(settings: Settings) -> None:
         fail("model.device", f"must be cpu or cuda, not {model.device!r}")
     if model.on_unavailable not in {"hold", "fail"}:
         fail("model.on_unavailable", f"must be hold or fail, not {model.on_unavailable!r}")
+    if model.quantize not in {"none", "int8"}:
+        fail("model.quantize", f"must be none or int8, not {model.quantize!r}")
     if model.threads < 0:
         fail("model.threads", "must be 0 or more")
     for label, band in model.thresholds.items():

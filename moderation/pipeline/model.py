@@ -187,6 +187,11 @@ def load_scorer(settings: ModelSettings) -> DetoxifyScorer:
                 "MODERATION_MODEL_CONFIG_DIR to a local detoxify checkpoint and its config "
                 "folder (README: Choosing the model)."
             ) from error
+    if settings.quantize == "int8":
+        detoxify.model = torch.ao.quantization.quantize_dynamic(
+            detoxify.model, {torch.nn.Linear}, dtype=torch.qint8
+        )
+        description += " (int8)"
     return DetoxifyScorer(
         detoxify,
         description,

@@ -1,0 +1,305 @@
+"""`make bench`: the raw model against the whole service, measured in one run on one machine.
+
+(a) raw model: comments/s of the loaded scorer alone at several batch sizes (our length-bucketed
+    batches, and detoxify's own `predict` for comparison), texts from ../shared/data;
+(b) the service: N comments posted over HTTP to gunicorn, scored by one real worker process,
+    until all are decided: intake requests/s and latency, comments/s end to end;
+(c) steady load at half of (b)'s capacity: submit-to-decision p50/p99;
+(d) resident memory of the worker.
+Ends with one line `service/raw ratio: <number>` (service comments/s over the raw model's best).
+
+Runs against PostgreSQL/Redis when MODERATION_BENCH_DATABASE_URL / MODERATION_BENCH_REDIS_URL
+are set, else SQLite and an embedded redis-server. Options: python -m bench.run --help.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from moderation.config import PROJECT_ROOT, load_settings
+
+SHARED = PROJECT_ROOT.parent / "shared"
+DATA = SHARED / "data" / "jigsaw_wiki_dev.csv"
+MODEL = SHARED / "models" / "minilm-toxicity"
+
+
+def load_texts(limit: int, max_chars: int = 1000) -> list[str]:
+    """Comments from the dev set, trimmed to news-comment length (most are shorter)."""
+    if not DATA.exists():
+        sys.exit(f"bench needs {DATA} (../shared/data); it is absent")
+    with DATA.open(newline="", encoding="utf-8") as handle:
+        texts = [row["text"][:max_chars] for row in csv.DictReader(handle)]
+    return texts[:limit]
+
+
+def percentile(values: list[float], share: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def model_env(threads: int) -> dict[str, str]:
+    env = {"MODERATION_MODEL_THREADS": str(threads)}
+    if (MODEL / "model.ckpt").is_file():
+        env["MODERATION_MODEL_CHECKPOINT"] = str(MODEL / "model.ckpt")
+        env["MODERATION_MODEL_CONFIG_DIR"] = str(MODEL / "config")
+    return env
+
+
+def bench_raw(texts: list[str], threads: int, batches: list[int], quantize: str) -> dict[str, Any]:
+    """Comments/s of the scorer alone, per batch size, after one warm-up call."""
+    from moderation.pipeline.model import load_scorer
+
+    settings = load_settings(
+        overrides={"model": {"threads": threads, "quantize": quantize}}
+        if quantize != "none"
+        else {"model": {"threads": threads}},
+        environ={**os.environ, **model_env(threads)},
+    )
+    scorer = load_scorer(settings.model)
+    scorer.score(texts[:8])
+    results: dict[str, Any] = {"model": scorer.description, "threads": threads}
+    for batch in batches:
+        started = time.perf_counter()
+        for start in range(0, len(texts), batch):
+            scorer.score(texts[start : start + batch])
+        results[f"batch_{batch}"] = round(len(texts) / (time.perf_counter() - started), 1)
+    return results
+
+
+def bench_detoxify_predict(texts: list[str], threads: int, batch: int) -> float:
+    """detoxify's own predict (pads every batch to its longest text), for comparison."""
+    import torch
+    from detoxify import Detoxify
+
+    from moderation.pipeline.model import _local_checkpoint
+
+    torch.set_num_threads(threads)
+    checkpoint, config = _local_checkpoint(str(MODEL / "model.ckpt"), str(MODEL / "config"))
+    model = Detoxify(checkpoint=str(checkpoint), huggingface_config_path=str(config))
+    model.predict(texts[:8])
+    started = time.perf_counter()
+    for start in range(0, len(texts), batch):
+        model.predict(texts[start : start + batch])
+    return round(len(texts) / (time.perf_counter() - started), 1)
+
+
+class Service:
+    """gunicorn + one scoring worker, on a fresh database, for one measurement."""
+
+    def __init__(self, threads: int, batch_size: int, web_workers: int) -> None:
+        from moderation.embedded_redis import EmbeddedRedis
+        from tests.support.live import LiveService
+
+        self.folder = Path(tempfile.mkdtemp(prefix="moderation-bench-"))
+        database = os.environ.get("MODERATION_BENCH_DATABASE_URL")
+        redis_url = os.environ.get("MODERATION_BENCH_REDIS_URL")
+        self.embedded = None
+        if not redis_url:
+            self.embedded = EmbeddedRedis(self.folder / "redis")
+            redis_url = self.embedded.start()
+        if not database:
+            database = f"sqlite:///{self.folder / 'bench.db'}"
+        self.database = database
+        _fresh_schema(database)
+        from redis import Redis
+
+        Redis.from_url(redis_url).flushdb()
+        self.live = LiveService(
+            {
+                "MODERATION_DATABASE_URL": database,
+                "MODERATION_REDIS_URL": redis_url,
+                "MODERATION_WORKER_BATCH_SIZE": str(batch_size),
+                **model_env(threads),
+            },
+            self.folder / "logs",
+        )
+        self.web_workers = web_workers
+
+    def start(self) -> Service:
+        self.live.log_dir.mkdir(parents=True, exist_ok=True)
+        self.live._spawn("web", "serve", "--workers", str(self.web_workers))
+        self.worker = self.live._spawn("worker0", "worker")
+        self.live.wait_ready(120)
+        return self
+
+    def stop(self) -> None:
+        self.live.stop()
+        if self.embedded:
+            self.embedded.stop()
+
+
+def _fresh_schema(url: str) -> None:
+    from sqlalchemy import text
+
+    from moderation.store.migrate import upgrade
+    from moderation.store.session import make_engine
+
+    if url.startswith("postgresql"):
+        engine = make_engine(url)
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+    upgrade(url)
+
+
+def post_all(base: str, texts: list[str], concurrency: int) -> tuple[list[int], list[float]]:
+    """Post every text; return comment ids and per-request latencies (seconds)."""
+    local = threading.local()
+
+    def one(index_text: tuple[int, str]) -> tuple[int, float]:
+        index, text = index_text
+        session = getattr(local, "session", None) or requests.Session()
+        local.session = session
+        started = time.perf_counter()
+        answer = session.post(
+            f"{base}/v1/articles/bench-{index % 20}/comments",
+            json={"author": {"id": f"reader-{index % 500}", "name": "Bench"}, "text": text},
+            timeout=30,
+        )
+        answer.raise_for_status()
+        return int(answer.json()["id"]), time.perf_counter() - started
+
+    with ThreadPoolExecutor(concurrency) as pool:
+        results = list(pool.map(one, enumerate(texts)))
+    return [r[0] for r in results], [r[1] for r in results]
+
+
+def decision_latencies(database: str, ids: list[int]) -> tuple[int, list[float], float]:
+    """How many of `ids` are decided, their submit-to-decision seconds, the last decision time."""
+    from sqlalchemy import select
+
+    from moderation.store.models import Comment
+    from moderation.store.session import make_engine, make_session_factory
+
+    engine = make_engine(database)
+    sessions = make_session_factory(engine)
+    with sessions() as session:
+        rows = session.execute(
+            select(Comment.created_at, Comment.decided_at).where(
+                Comment.id.in_(ids), Comment.status != "pending"
+            )
+        ).all()
+    engine.dispose()
+    latencies = [(decided - created).total_seconds() for created, decided in rows]
+    last = max((decided.timestamp() for _, decided in rows), default=0.0)
+    return len(rows), latencies, last
+
+
+def wait_decided(database: str, ids: list[int], timeout: float) -> tuple[list[float], float]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        count, latencies, last = decision_latencies(database, ids)
+        if count == len(ids):
+            return latencies, last
+        time.sleep(0.2)
+    raise SystemExit(f"only {count} of {len(ids)} decided after {timeout}s")
+
+
+def rss_mib(pid: int) -> float:
+    import psutil
+
+    return round(psutil.Process(pid).memory_info().rss / 2**20, 1)
+
+
+def bench_service(texts: list[str], args: argparse.Namespace) -> dict[str, Any]:
+    service = Service(args.threads, args.batch_size, args.web_workers).start()
+    try:
+        base = service.live.base_url
+        post_all(base, texts[:20], 4)  # warm-up: connections, first batches
+        wait_decided(service.database, post_all(base, texts[:20], 4)[0], 120)
+        started = time.time()
+        ids, latencies = post_all(base, texts, args.concurrency)
+        intake_seconds = time.time() - started
+        decided, last = wait_decided(service.database, ids, 900)
+        total_seconds = last - started
+        capacity = len(ids) / total_seconds
+        result: dict[str, Any] = {
+            "comments": len(ids),
+            "intake_requests_per_s": round(len(ids) / intake_seconds, 1),
+            "intake_p50_ms": round(1000 * percentile(latencies, 0.5), 1),
+            "intake_p99_ms": round(1000 * percentile(latencies, 0.99), 1),
+            "burst_submit_to_decision_p50_s": round(percentile(decided, 0.5), 2),
+            "burst_submit_to_decision_p99_s": round(percentile(decided, 0.99), 2),
+            "service_comments_per_s": round(capacity, 1),
+            "worker_rss_mib": rss_mib(service.worker.pid),
+        }
+        # Steady load at half capacity: one comment every 2/capacity seconds.
+        rate = capacity / 2
+        count = max(20, int(rate * args.steady_seconds))
+        steady_ids: list[int] = []
+        session = requests.Session()
+        begin = time.perf_counter()
+        for index in range(count):
+            target = begin + index / rate
+            pause = target - time.perf_counter()
+            if pause > 0:
+                time.sleep(pause)
+            answer = session.post(
+                f"{base}/v1/articles/steady/comments",
+                json={"author": {"id": f"s{index}", "name": "S"}, "text": texts[index % len(texts)]},
+                timeout=30,
+            )
+            steady_ids.append(int(answer.json()["id"]))
+        steady, _ = wait_decided(service.database, steady_ids, 300)
+        result.update(
+            steady_offered_per_s=round(rate, 1),
+            steady_submit_to_decision_p50_ms=round(1000 * percentile(steady, 0.5), 1),
+            steady_submit_to_decision_p99_ms=round(1000 * percentile(steady, 0.99), 1),
+            worker_rss_mib_after=rss_mib(service.worker.pid),
+        )
+        return result
+    finally:
+        service.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--comments", type=int, default=600, help="comments for (a) and (b)")
+    parser.add_argument("--threads", type=int, default=2, help="torch threads in the worker")
+    parser.add_argument("--batch-size", type=int, default=16, help="worker batch size")
+    parser.add_argument("--web-workers", type=int, default=2, help="gunicorn processes")
+    parser.add_argument("--concurrency", type=int, default=8, help="HTTP clients posting at once")
+    parser.add_argument("--steady-seconds", type=float, default=20.0)
+    parser.add_argument("--options", action="store_true", help="also threads=1 and int8 (raw)")
+    parser.add_argument("--skip-service", action="store_true")
+    args = parser.parse_args()
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+    texts = load_texts(args.comments)
+    report: dict[str, Any] = {"machine": f"{os.cpu_count()} cores", "texts": len(texts)}
+    report["raw"] = bench_raw(texts, args.threads, [1, 8, 16, 32, 64], "none")
+    print(json.dumps({"raw": report["raw"]}), flush=True)
+    if (MODEL / "model.ckpt").is_file():
+        report["detoxify_predict_batch_32"] = bench_detoxify_predict(texts, args.threads, 32)
+        report["detoxify_predict_batch_1"] = bench_detoxify_predict(texts, args.threads, 1)
+    if args.options:
+        report["raw_threads_1"] = bench_raw(texts, 1, [1, 16], "none")
+        report["raw_int8"] = bench_raw(texts, args.threads, [1, 16], "int8")
+    best_raw = max(v for k, v in report["raw"].items() if k.startswith("batch_"))
+    report["raw_best"] = best_raw
+    if not args.skip_service:
+        report["service"] = bench_service(texts, args)
+    print(json.dumps(report, indent=2))
+    if "service" in report:
+        ratio = report["service"]["service_comments_per_s"] / best_raw
+        print(f"service/raw ratio: {ratio:.3f}")
+
+
+if __name__ == "__main__":
+    main()
