@@ -63,7 +63,7 @@ def list_feedback(args: dict[str, Any]) -> Any:
     return {"items": items, "next_before": next_before}
 
 
-@blp.route(".csv", methods=["GET"])
+@blp.route("/export.csv", methods=["GET"])
 @require_role("admin")
 @blp.doc(security=_SECURITY)
 def export_feedback() -> Any:
