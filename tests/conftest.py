@@ -26,7 +26,15 @@ SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"
 MODERATOR_TOKEN = "alice:moderator-token-0123456789"
 OTHER_MODERATOR_TOKEN = "bob:moderator-token-9876543210"
 ADMIN_TOKEN = "root:admin-token-0123456789abcdef"
-TABLES = ("outbox_events", "audit_records", "comments")
+WIDGET_HOST_ORIGIN = "http://localhost:8999"
+TABLES = (
+    "webhook_attempts",
+    "webhook_deliveries",
+    "webhook_endpoints",
+    "outbox_events",
+    "audit_records",
+    "comments",
+)
 
 
 def bearer(token: str) -> dict[str, str]:
@@ -154,6 +162,8 @@ def live_service(
             "MODERATION_ADMIN_TOKENS": ADMIN_TOKEN,
             "MODERATION_WORKER_HEARTBEAT_SECONDS": "1",
             "MODERATION_MODEL_THREADS": "1",
+            # The page that tests/browser embeds the widget in, on another origin.
+            "MODERATION_WEB_ALLOWED_ORIGINS": WIDGET_HOST_ORIGIN,
         },
         tmp_path_factory.mktemp("live-logs"),
     )
