@@ -72,7 +72,7 @@ class LiveService:
                 last = requests.get(self.base_url + "/readyz", timeout=2)
                 if last.status_code == 200:
                     return
-            except requests.ConnectionError as error:
+            except (requests.ConnectionError, requests.Timeout) as error:  # busy machine
                 last = error
             time.sleep(0.25)
         raise RuntimeError(f"service not ready after {timeout}s: {getattr(last, 'text', last)}")
