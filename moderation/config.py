@@ -87,6 +87,23 @@ class RulesSettings:
     links: str
     link_allow_domains: list[str]
     max_links: int
+    # Defaults below keep RulesSettings(...) calls that predate these fields working.
+    reload_check_seconds: float = 2.0
+    link_deny_domains: list[str] = dataclasses.field(default_factory=list)
+    patterns_file: str = "config/rules/patterns.toml"
+    pattern_time_limit_ms: float = 20.0
+    shouting_min_letters: int = 20
+    shouting_capitals_share: float = 0.7
+    max_repeated_characters: int = 12
+    max_repeated_words: int = 4
+    min_length: int = 1
+    max_length: int = 4000
+    personal_data: bool = True
+    duplicate_window_seconds: int = 600
+    duplicate_similarity: float = 0.9
+    max_comments_per_minute: int = 5
+    premoderate_new_authors: bool = False
+    new_author_min_approved: int = 3
 
 
 @dataclasses.dataclass(frozen=True)
@@ -305,6 +322,7 @@ def _validate(settings: Settings) -> None:
             fail(f"model.thresholds.{label}.hold", "must satisfy 0 <= hold <= reject <= 1")
     if settings.rules.links not in {"off", "all", "outside_allow_list"}:
         fail("rules.links", f"must be off, all or outside_allow_list, not {settings.rules.links!r}")
+    _validate_rules(settings.rules, fail)
     if settings.worker.batch_size < 1:
         fail("worker.batch_size", "must be at least 1")
     _validate_webhooks(settings.webhooks, fail)
@@ -365,6 +383,31 @@ def _validate_webhooks(hooks: WebhookSettings, fail: typing.Callable[[str, str],
         fail("webhooks.max_response_bytes", "must be 0 or more")
     if hooks.disable_after_dead_letters < 0:
         fail("webhooks.disable_after_dead_letters", "must be 0 (never) or more")
+
+
+def _validate_rules(
+    rules: RulesSettings, fail: typing.Callable[[str, str], typing.NoReturn]
+) -> None:
+    for name in ("shouting_capitals_share", "duplicate_similarity"):
+        if not 0.0 <= getattr(rules, name) <= 1.0:
+            fail(f"rules.{name}", "must be between 0 and 1")
+    for name in (
+        "reload_check_seconds",
+        "pattern_time_limit_ms",
+        "shouting_min_letters",
+        "max_repeated_characters",
+        "max_repeated_words",
+        "min_length",
+        "max_length",
+        "duplicate_window_seconds",
+        "max_comments_per_minute",
+        "new_author_min_approved",
+        "max_links",
+    ):
+        if getattr(rules, name) < 0:
+            fail(f"rules.{name}", "must be 0 or more")
+    if rules.max_length and rules.max_length < rules.min_length:
+        fail("rules.max_length", "must be 0 (no bound) or at least rules.min_length")
 
 
 def resolve_path(path: str) -> Path:

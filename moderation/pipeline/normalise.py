@@ -1,44 +1,242 @@
 """Text normalisation for rule matching, with a map back to the text the author wrote.
 
-`normalise(text)` folds case and compatibility forms (NFKC) and drops zero-width and control
-characters. Every character of the result remembers the index of the original character it
-came from, so a match in normalised text reports its span in the original.
+`normalise(text)` undoes the usual disguises of a word, in this order:
+
+1. fold each character: NFKC (fullwidth and other compatibility forms), case folding,
+   accents dropped, Cyrillic and Greek look-alikes to Latin, zero-width and control
+   characters removed;
+2. leetspeak inside words that also hold letters ("sh1t", "@ss", "$hit"; "2019" stays);
+3. three or more one-letter pieces joined ("f.u.c.k", "f u c k", "f-u-c-k" -> "fuck");
+4. runs of three or more of one letter squashed to one ("fuuuuck" -> "fuck"), and any run
+   of white space (new lines included) to one space.
+
+Steps 2-4 repeat until nothing changes, so normalising twice changes nothing more. Every
+character of the result remembers the span of the original it came from (`origin`, `extent`),
+so a match in normalised text reports the span the author wrote. Joined one-letter pieces are
+remembered too (`spaced`): a sentence such as "a f u c k" becomes "afuck", and the word
+matcher may peel the stray one-letter words off the edges of such a run and nothing else, so
+normal words of a sentence are never merged into a false match.
 """
 
 from __future__ import annotations
 
+import bisect
 import dataclasses
+import re
 import unicodedata
+from collections.abc import Sequence
+from functools import lru_cache
 
-_INVISIBLE_CATEGORIES = {"Cc", "Cf"}
-_KEEP_CONTROLS = {"\n", "\t", "\r"}
+from moderation.pipeline.confusables import HOMOGLYPHS, LEET_TABLE
+
+_KEEP_CONTROLS = frozenset("\n\t\r")
+_DROP_CATEGORIES = frozenset({"Mn", "Me"})  # accents and other combining marks
+_INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf"})
+_ASCII_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+")
+
+# A word holding a digit or one of the symbols that stand for letters.
+_LEET_WORD = re.compile(r"[\w@$!]*[\d@$!][\w@$!]*")
+_LETTER = re.compile(r"[^\W\d_]")
+_TRAILING_BANGS = re.compile(r"!+$")
+
+_SEPARATOR = r"[\s.\-_*~+,:;/\\|·•]"
+# At least three one-letter pieces with one to three separators between them. A piece may
+# repeat its letter ("ff u c k") so that squashing a run later cannot make a new piece.
+_SPACED_LETTERS = re.compile(
+    rf"(?<!\w)([^\W\d_])\1*(?:{_SEPARATOR}{{1,3}}([^\W\d_])\2*){{2,}}(?!\w)"
+)
+_LETTER_RUN = re.compile(r"([^\W\d_])\1{2,}")
+_SPACES = re.compile(r"\s{2,}|[^\S ]")
+_MAX_PASSES = 8
 
 
 @dataclasses.dataclass(frozen=True)
 class Normalised:
-    """Normalised text plus, for each of its characters, the original index it came from."""
+    """Normalised text; for each of its characters, the original span it came from.
+
+    `text[i]` came from `original[origin[i]:extent[i]]`. `spaced` lists the (start, end)
+    ranges of `text` that were written as separate letters ("f u c k").
+    """
 
     original: str
     text: str
-    origin: tuple[int, ...]
+    origin: Sequence[int]
+    extent: Sequence[int]
+    spaced: tuple[tuple[int, int], ...] = ()
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """The span of the original text that normalised text[start:end] came from."""
         if start >= end:
             position = self.origin[start] if start < len(self.origin) else len(self.original)
             return position, position
-        return self.origin[start], self.origin[end - 1] + 1
+        return self.origin[start], self.extent[end - 1]
+
+    def squashed(self, index: int) -> bool:
+        """Whether text[index] stands for a run of three or more letters ("uuu")."""
+        return self.extent[index] - self.origin[index] > 1
+
+    def spaced_run(self, start: int, end: int) -> tuple[int, int] | None:
+        """The run of separate letters that holds text[start:end], if one does."""
+        for run_start, run_end in self.spaced:
+            if run_start <= start and end <= run_end:
+                return run_start, run_end
+        return None
 
 
 def normalise(text: str) -> Normalised:
     """Fold `text` for matching and keep the map back to it."""
+    if text.isascii():
+        folded = text.lower()
+        origin = list(range(len(text)))
+        extent = list(range(1, len(text) + 1))
+        if _ASCII_CONTROLS.search(folded):
+            folded, origin, extent = _drop_ascii_controls(folded, origin, extent)
+    else:
+        folded, origin, extent = _fold(text)
+    spaced: list[tuple[int, int]] = []
+    for _ in range(_MAX_PASSES):
+        before = folded
+        folded = _unleet(folded)
+        folded, origin, extent = _join_spaced_letters(folded, origin, extent, spaced)
+        folded, origin, extent = _squash_runs(folded, origin, extent)
+        if folded == before:
+            break
+    runs = tuple(
+        (bisect.bisect_left(origin, first), bisect.bisect_left(origin, last))
+        for first, last in spaced
+    )
+    return Normalised(text, folded, origin, extent, runs)
+
+
+@lru_cache(maxsize=65536)
+def fold_char(char: str, depth: int = 0) -> str:
+    """One character folded: NFKC, casefold, no accents, look-alikes to Latin; "" if invisible."""
+    if unicodedata.category(char) in _INVISIBLE_CATEGORIES and char not in _KEEP_CONTROLS:
+        return ""
+    step = unicodedata.normalize("NFKD", unicodedata.normalize("NFKC", char).casefold())
+    pieces = []
+    for piece in step:
+        category = unicodedata.category(piece)
+        if category in _DROP_CATEGORIES:
+            continue
+        if category in _INVISIBLE_CATEGORIES and piece not in _KEEP_CONTROLS:
+            continue
+        pieces.append(HOMOGLYPHS.get(piece, piece))
+    folded = "".join(pieces)
+    if folded == char or depth >= 3:
+        return folded
+    # Fold the pieces again until each one is stable, so normalising twice changes nothing.
+    return "".join(fold_char(piece, depth + 1) for piece in folded)
+
+
+def _fold(text: str) -> tuple[str, list[int], list[int]]:
     out: list[str] = []
     origin: list[int] = []
+    extent: list[int] = []
     for index, char in enumerate(text):
-        if unicodedata.category(char) in _INVISIBLE_CATEGORIES and char not in _KEEP_CONTROLS:
-            continue
-        folded = unicodedata.normalize("NFKC", char).casefold()
+        folded = fold_char(char)
         for piece in folded:
             out.append(piece)
             origin.append(index)
-    return Normalised(text, "".join(out), tuple(origin))
+            extent.append(index + 1)
+    return "".join(out), origin, extent
+
+
+def _drop_ascii_controls(
+    text: str, origin: list[int], extent: list[int]
+) -> tuple[str, list[int], list[int]]:
+    keep = [
+        index
+        for index, char in enumerate(text)
+        if char in _KEEP_CONTROLS or (char >= " " and char != "\x7f")
+    ]
+    return (
+        "".join(text[index] for index in keep),
+        [origin[index] for index in keep],
+        [extent[index] for index in keep],
+    )
+
+
+def _unleet(text: str) -> str:
+    """Leetspeak folded inside words that hold letters; one character for one, so no map."""
+    if not _LEET_WORD.search(text):
+        return text
+    return _LEET_WORD.sub(_unleet_word, text)
+
+
+def _unleet_word(match: re.Match[str]) -> str:
+    word = match.group()
+    if not _LETTER.search(word):
+        return word  # a number, a price: not a disguised word
+    bangs = _TRAILING_BANGS.search(word)
+    if bangs:  # "idiot!!" ends a sentence; the marks are not letters
+        return word[: bangs.start()].translate(LEET_TABLE) + bangs.group()
+    return word.translate(LEET_TABLE)
+
+
+def _join_spaced_letters(
+    text: str, origin: list[int], extent: list[int], spaced: list[tuple[int, int]]
+) -> tuple[str, list[int], list[int]]:
+    edits = []
+    for match in _SPACED_LETTERS.finditer(text):
+        start, end = match.span()
+        keep = [index for index in range(start, end) if text[index].isalpha()]
+        edits.append((start, end, keep))
+        spaced.append((origin[start], extent[end - 1]))
+    return _apply(text, origin, extent, edits)
+
+
+def _squash_runs(
+    text: str, origin: list[int], extent: list[int]
+) -> tuple[str, list[int], list[int]]:
+    edits = []
+    for match in _LETTER_RUN.finditer(text):
+        start, end = match.span()
+        edits.append((start, end, [start]))
+    for match in _SPACES.finditer(text):
+        start, end = match.span()
+        edits.append((start, end, [-1]))
+    edits.sort()
+    if not edits:
+        return text, origin, extent
+    new_text, new_origin, new_extent = _apply(text, origin, extent, edits)
+    # A squashed letter covers its whole run in the original.
+    position = 0
+    shift = 0
+    for start, end, _ in edits:
+        position = start - shift
+        new_extent[position] = extent[end - 1]
+        shift += end - start - 1
+    return new_text, new_origin, new_extent
+
+
+def _apply(
+    text: str,
+    origin: list[int],
+    extent: list[int],
+    edits: list[tuple[int, int, list[int]]],
+) -> tuple[str, list[int], list[int]]:
+    """Replace each (start, end) span by the characters at the kept indices, maps included."""
+    if not edits:
+        return text, origin, extent
+    parts: list[str] = []
+    new_origin: list[int] = []
+    new_extent: list[int] = []
+    last = 0
+    for start, end, keep in edits:
+        parts.append(text[last:start])
+        new_origin += origin[last:start]
+        new_extent += extent[last:start]
+        if keep == [-1]:  # white space: one plain space for the whole run
+            parts.append(" ")
+            new_origin.append(origin[start])
+            new_extent.append(extent[end - 1])
+        else:
+            parts.extend(text[index] for index in keep)
+            new_origin.extend(origin[index] for index in keep)
+            new_extent.extend(extent[index] for index in keep)
+        last = end
+    parts.append(text[last:])
+    new_origin += origin[last:]
+    new_extent += extent[last:]
+    return "".join(parts), new_origin, new_extent

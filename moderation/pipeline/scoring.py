@@ -1,7 +1,9 @@
 """The scoring pipeline: rules first, then one model call for the rest, then the verdicts.
 
 A comment that a rule already rejects never reaches the model. When the model is missing or
-fails, comments are held with the reason (nothing is published without a score).
+fails, comments are held with the reason (nothing is published without a score). Trusted
+authors (a plain value the caller puts in each RuleContext) skip the hold band, never the
+reject band.
 """
 
 from __future__ import annotations
@@ -57,8 +59,8 @@ class ScoringPipeline:
         elif self.scorer is None and error is None:
             error = "no model is loaded"
         return [
-            self._verdict(hits, scores.get(index), error, description)
-            for index, hits in enumerate(all_hits)
+            self._verdict(hits, scores.get(index), error, description, context.author_trusted)
+            for index, (hits, context) in enumerate(zip(all_hits, contexts, strict=True))
         ]
 
     def _verdict(
@@ -67,6 +69,7 @@ class ScoringPipeline:
         scores: dict[str, float] | None,
         error: str | None,
         description: str | None,
+        trusted: bool,
     ) -> Verdict:
         rejected_by_rule = any(hit.action == "reject" for hit in hits)
         return decide(
@@ -75,4 +78,5 @@ class ScoringPipeline:
             self.thresholds,
             model_error=None if scores is not None or rejected_by_rule else error,
             model_description=description,
+            trusted=trusted,
         )

@@ -2,6 +2,9 @@
 
 Every reason is written down: one entry per rule hit and one per model label, so a moderator
 (and the author, through a short public code) can see why a comment was held or rejected.
+Trusted authors skip the hold band (rule holds and model labels in their hold band) but never
+the reject band, nor a hold that says it binds them too (an article that pre-moderates
+everything) or the hold that stands in for a missing score.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ class RuleHit:
     message: str
     public_code: str
     spans: tuple[tuple[int, int], ...] = ()
+    holds_trusted: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -76,6 +80,7 @@ class Verdict:
     label_scores: tuple[LabelScore, ...]
     model_error: str | None = None
     model_description: str | None = None
+    trusted_skipped_hold: bool = False
 
     @property
     def public_reason(self) -> str | None:
@@ -102,6 +107,8 @@ class Verdict:
         ]
         if self.model_error:
             parts.append("model_unavailable")
+        if self.trusted_skipped_hold:
+            parts.append(_TRUSTED_MESSAGE)
         return "; ".join(parts) or "below every threshold"
 
     def reasons(self) -> list[dict[str, Any]]:
@@ -117,6 +124,15 @@ class Verdict:
                     "message": self.model_error,
                 }
             )
+        if self.trusted_skipped_hold:
+            reasons.append(
+                {
+                    "kind": "author",
+                    "id": "trusted_author",
+                    "action": None,
+                    "message": _TRUSTED_MESSAGE,
+                }
+            )
         return reasons
 
     def scores(self) -> dict[str, float]:
@@ -129,12 +145,15 @@ def decide(
     thresholds: Mapping[str, tuple[float, float]],
     model_error: str | None = None,
     model_description: str | None = None,
+    trusted: bool = False,
 ) -> Verdict:
     """Combine rule hits and model scores into one verdict.
 
     The strictest outcome wins: any reject (rule or label at its reject threshold) rejects,
     else any hold holds, else the comment is published. No scores and no reject means the
-    comment is held (`model_error` says why): nothing is published without a score.
+    comment is held (`model_error` says why): nothing is published without a score. For a
+    `trusted` author, holds from rules and from model hold bands are skipped (and the verdict
+    says so); rejects, binding holds and the missing-score hold still apply.
     """
     label_scores = tuple(
         LabelScore(label, float(score), *thresholds[label])
@@ -142,16 +161,33 @@ def decide(
         if label in thresholds
     )
     decision: Decision = "approve"
+    skippable_hold = False
     for hit in rule_hits:
+        if hit.action == "hold" and trusted and not hit.holds_trusted:
+            skippable_hold = True
+            continue
         decision = _stricter(decision, "reject" if hit.action == "reject" else "hold")
     for label_score in label_scores:
+        if label_score.band == "hold" and trusted:
+            skippable_hold = True
+            continue
         band_decision: Decision = {"publish": "approve", "hold": "hold", "reject": "reject"}[
             label_score.band
         ]  # type: ignore[assignment]
         decision = _stricter(decision, band_decision)
     if scores is None:
         decision = _stricter(decision, "hold")
-    return Verdict(decision, tuple(rule_hits), label_scores, model_error, model_description)
+    return Verdict(
+        decision,
+        tuple(rule_hits),
+        label_scores,
+        model_error,
+        model_description,
+        trusted_skipped_hold=skippable_hold and decision == "approve",
+    )
+
+
+_TRUSTED_MESSAGE = "trusted author: the hold band was skipped"
 
 
 def _stricter(current: Decision, candidate: Decision) -> Decision:

@@ -1,27 +1,73 @@
 """Rule filters: small classes that each look for one thing and say why.
 
-A rule has an `id` and `check(context) -> list[RuleHit]`. All rules run on every comment
-(none short-circuits), so the verdict lists every reason. `build_rules(settings)` makes the
-configured set; new rules slot in by adding a class and a line there.
+A rule has an `id` and `check(context) -> list[RuleHit]`; each hit carries the rule's id,
+action, a message for moderators, a public code for the author and the spans it matched.
+All rules run on every comment (none short-circuits), so the verdict lists every reason.
+`build_rules(settings)` makes the configured set; new rules slot in by adding a class and a
+line there.
 """
 
 from __future__ import annotations
 
 from moderation.config import RulesSettings, resolve_path
+from moderation.pipeline.rules.article import ArticleClosedRule, ArticlePremoderatedRule
+from moderation.pipeline.rules.author import (
+    BannedAuthorRule,
+    DuplicateRule,
+    NewAuthorRule,
+    RateRule,
+)
 from moderation.pipeline.rules.base import Rule, RuleContext, run_rules
+from moderation.pipeline.rules.length import LengthRule
 from moderation.pipeline.rules.links import LinkRule
-from moderation.pipeline.rules.terms import TermListRule, load_word_lists
+from moderation.pipeline.rules.noise import RepeatedCharactersRule, RepeatedWordsRule, ShoutingRule
+from moderation.pipeline.rules.patterns import PatternRule, load_patterns
+from moderation.pipeline.rules.personal import PersonalDataRule
+from moderation.pipeline.rules.terms import TermListRule
+from moderation.pipeline.rules.wordlists import WordLists, WordListSource
 
 __all__ = ["Rule", "RuleContext", "build_rules", "run_rules"]
 
 
-def build_rules(settings: RulesSettings) -> list[Rule]:
-    """The rule set that `settings` configures."""
-    banned, suspect = load_word_lists(resolve_path(settings.word_lists_dir), settings.languages)
+def build_rules(settings: RulesSettings, word_lists: WordListSource | None = None) -> list[Rule]:
+    """The rule set that `settings` configures (word lists from `word_lists` if given).
+
+    Pass a `WordListSource` to keep a handle on it: its `reload()` is the admin call that
+    re-reads the lists at once.
+    """
+    source: WordListSource | WordLists = word_lists or WordListSource(
+        resolve_path(settings.word_lists_dir), settings.languages, settings.reload_check_seconds
+    )
+    # Banned terms come first: the first rule reason of a rejected comment names them.
     rules: list[Rule] = [
-        TermListRule("banned_terms", banned, "reject", "banned term", "offensive_language"),
-        TermListRule("suspect_terms", suspect, "hold", "suspect term", "awaiting_review"),
+        TermListRule(
+            "banned_terms", source, "banned", "reject", "banned term", "offensive_language"
+        ),
+        TermListRule("suspect_terms", source, "suspect", "hold", "suspect term", "awaiting_review"),
+        PatternRule(
+            load_patterns(resolve_path(settings.patterns_file)), settings.pattern_time_limit_ms
+        ),
+        LinkRule(
+            settings.links,
+            settings.link_allow_domains,
+            settings.max_links,
+            settings.link_deny_domains,
+        ),
+        LengthRule(settings.min_length, settings.max_length),
+        BannedAuthorRule(),
+        ArticleClosedRule(),
+        ArticlePremoderatedRule(),
+        RateRule(settings.max_comments_per_minute),
+        DuplicateRule(settings.duplicate_similarity),
     ]
-    if settings.links != "off":
-        rules.append(LinkRule(settings.links, settings.link_allow_domains, settings.max_links))
+    if settings.personal_data:
+        rules.append(PersonalDataRule())
+    if settings.shouting_min_letters:
+        rules.append(ShoutingRule(settings.shouting_min_letters, settings.shouting_capitals_share))
+    if settings.max_repeated_characters:
+        rules.append(RepeatedCharactersRule(settings.max_repeated_characters))
+    if settings.max_repeated_words:
+        rules.append(RepeatedWordsRule(settings.max_repeated_words))
+    if settings.premoderate_new_authors:
+        rules.append(NewAuthorRule(settings.new_author_min_approved))
     return rules

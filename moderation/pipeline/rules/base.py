@@ -8,16 +8,30 @@ from functools import cached_property
 from typing import Protocol
 
 from moderation.pipeline.normalise import Normalised, normalise
-from moderation.pipeline.verdict import RuleHit
+from moderation.pipeline.verdict import Action, RuleHit
 
 
 @dataclasses.dataclass(frozen=True)
 class RuleContext:
-    """What a rule may look at: the text and plain values the caller loaded for it."""
+    """What a rule may look at: the text and plain values the caller loaded for it.
+
+    The pipeline never looks anything up itself. Every field past the text has a default that
+    makes its rules stay silent, so a caller that has not loaded a value yet loses nothing
+    but that rule. `recent_texts` are the same author's other comments within the duplicate
+    window; `recent_count_last_minute` counts the author's other comments in the last minute;
+    `author_approved_count` is None when unknown.
+    """
 
     text: str
     article_id: str = ""
     author_id: str = ""
+    author_banned: bool = False
+    author_trusted: bool = False
+    author_approved_count: int | None = None
+    recent_texts: tuple[str, ...] = ()
+    recent_count_last_minute: int = 0
+    article_closed: bool = False
+    article_premoderate: bool = False
 
     @cached_property
     def normalised(self) -> Normalised:
@@ -30,6 +44,27 @@ class Rule(Protocol):
     id: str
 
     def check(self, context: RuleContext) -> list[RuleHit]: ...
+
+
+class SimpleRule:
+    """A rule with one kind of hit: its id, action, default message and public code."""
+
+    id: str
+    action: Action
+    message: str
+    public_code: str
+    holds_trusted = False  # whether its hold also applies to trusted authors
+
+    def hit(self, message: str | None = None, spans: Sequence[tuple[int, int]] = ()) -> RuleHit:
+        """A hit of this rule, optionally with a more specific message."""
+        return RuleHit(
+            self.id,
+            self.action,
+            message or self.message,
+            self.public_code,
+            tuple(spans),
+            holds_trusted=self.holds_trusted,
+        )
 
 
 def run_rules(rules: Sequence[Rule], context: RuleContext) -> list[RuleHit]:

@@ -1,4 +1,5 @@
-"""Link rule: hold comments with links (all, or to domains outside an allow list, or too many)."""
+"""Link rules: hold links (all, or to domains outside an allow list), hold too many links,
+and reject links to domains on a deny list."""
 
 from __future__ import annotations
 
@@ -22,28 +23,63 @@ def _domain(link: str) -> str:
     return host[4:] if host.startswith("www.") else host
 
 
+def _domains(items: Iterable[str]) -> set[str]:
+    return {domain.lower().strip().lstrip(".") for domain in items if domain.strip()}
+
+
+def _listed(domain: str, listed: set[str]) -> bool:
+    return any(domain == item or domain.endswith("." + item) for item in listed)
+
+
 class LinkRule:
-    """Holds links per the configured mode and caps the number of links in one comment."""
+    """Holds links per the configured mode, caps their number, rejects denied domains."""
 
     id = "links"
+    action = "hold"
+    message = "link"
+    public_code = "links"
 
-    def __init__(self, mode: str, allow_domains: Iterable[str], max_links: int) -> None:
+    def __init__(
+        self,
+        mode: str,
+        allow_domains: Iterable[str],
+        max_links: int,
+        deny_domains: Iterable[str] = (),
+    ) -> None:
         self.mode = mode
-        self.allow = {domain.lower().lstrip(".") for domain in allow_domains}
+        self.allow = _domains(allow_domains)
+        self.deny = _domains(deny_domains)
         self.max_links = max_links
 
-    def _allowed(self, domain: str) -> bool:
-        return any(domain == item or domain.endswith("." + item) for item in self.allow)
-
     def check(self, context: RuleContext) -> list[RuleHit]:
-        matches = list(_LINK.finditer(context.text))
+        if "." not in context.text:
+            return []
+        text = context.text
+        # The domain of an e-mail address is not a link (the personal-data rule sees it).
+        matches = [m for m in _LINK.finditer(text) if not text[: m.start()].endswith("@")]
         if not matches:
             return []
         hits: list[RuleHit] = []
-        if self.mode == "all":
-            flagged = matches
-        else:
-            flagged = [match for match in matches if not self._allowed(_domain(match.group()))]
+        denied = [match for match in matches if _listed(_domain(match.group()), self.deny)]
+        if denied:
+            domains = sorted({_domain(match.group()) for match in denied})
+            hits.append(
+                RuleHit(
+                    "link_denied",
+                    "reject",
+                    f"link to a denied domain: {', '.join(domains)}",
+                    "spam",
+                    tuple(match.span() for match in denied),
+                )
+            )
+        flagged = []
+        if self.mode != "off":
+            flagged = [
+                match
+                for match in matches
+                if match not in denied
+                and (self.mode == "all" or not _listed(_domain(match.group()), self.allow))
+            ]
         if flagged:
             domains = sorted({_domain(match.group()) for match in flagged})
             hits.append(
@@ -51,7 +87,7 @@ class LinkRule:
                     self.id,
                     "hold",
                     f"link to {', '.join(domains)}",
-                    "links",
+                    self.public_code,
                     tuple(match.span() for match in flagged),
                 )
             )
@@ -61,7 +97,7 @@ class LinkRule:
                     "too_many_links",
                     "hold",
                     f"{len(matches)} links (more than {self.max_links})",
-                    "links",
+                    self.public_code,
                     tuple(match.span() for match in matches),
                 )
             )

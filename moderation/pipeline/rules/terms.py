@@ -1,86 +1,211 @@
 """Word-list rules: banned terms reject, suspect terms hold.
 
-Terms are matched as whole words in normalised text with an Aho-Corasick automaton, so a list
-of thousands of terms costs one pass over the comment, and "Scunthorpe" or "assess" never
-match a shorter term inside them.
+Terms are matched in normalised text with an Aho-Corasick automaton, so a list of thousands
+of terms costs one pass over the comment. Matching is whole-word ("Scunthorpe", "assess" and
+"class" never match a shorter term inside them), with an allow list of innocent phrases that
+contain a term ("moby dick"). Each term also enters the automaton in a few disguised spellings
+that normalisation cannot undo on its own: "u" written "v" ("fvck"), a doubled letter
+stretched ("asssshole", which squashes to "ashole" and counts only where the text really had
+a run), and interior letters masked with "*" ("f*ck", "sh*t").
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from pathlib import Path
+import dataclasses
+import itertools
+from collections.abc import Iterable, Iterator
 
 import ahocorasick
 
-from moderation.pipeline.normalise import normalise
+from moderation.pipeline.normalise import Normalised, normalise
 from moderation.pipeline.rules.base import RuleContext
+from moderation.pipeline.rules.wordlists import Term, WordLists, WordListSource
 from moderation.pipeline.verdict import Action, RuleHit
 
-
-def read_terms(path: Path) -> list[str]:
-    """Terms from one list file: one per line, blank lines and "#" comments skipped."""
-    if not path.exists():
-        return []
-    terms = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        term = line.split("#", 1)[0].strip()
-        if term:
-            terms.append(term)
-    return terms
+# One-letter words that may stand at the edge of a run of separate letters ("a f u c k").
+_LONE_LETTERS = frozenset("aiyoeu")
+_MAX_DOUBLES = 2
+_MIN_MASKED_LENGTH = 4
 
 
-def load_word_lists(folder: Path, languages: Sequence[str]) -> tuple[list[str], list[str]]:
-    """The banned and suspect terms of every configured language."""
-    banned: list[str] = []
-    suspect: list[str] = []
-    for language in languages:
-        banned += read_terms(folder / language / "banned.txt")
-        suspect += read_terms(folder / language / "suspect.txt")
-    return banned, suspect
+@dataclasses.dataclass(frozen=True)
+class _Spelling:
+    """How one key of the automaton spells a term."""
+
+    term: Term
+    squashed: tuple[int, ...] = ()  # key positions that must be squashed runs in the text
+    masked: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class TermMatch:
+    """One occurrence of a term: its span in normalised text and how it was spelled."""
+
+    term: Term
+    start: int
+    end: int
+    masked: bool
 
 
 def _is_word_char(char: str) -> bool:
     return char.isalnum() or char == "_"
 
 
+def spellings(term: Term) -> Iterator[tuple[str, _Spelling]]:
+    """The automaton keys for one term: its normalised form and its disguised spellings."""
+    key = normalise(term.text).text.strip()
+    if not key:
+        return
+    yield key, _Spelling(term)
+    if "u" in key:
+        yield key.replace("u", "v"), _Spelling(term)
+    doubles = [i for i in range(len(key) - 1) if key[i] == key[i + 1] and key[i].isalpha()]
+    for count in range(1, min(len(doubles), _MAX_DOUBLES) + 1):
+        for chosen in itertools.combinations(doubles, count):
+            short = key
+            positions = []
+            for removed, index in enumerate(chosen):
+                at = index - removed
+                short = short[: at + 1] + short[at + 2 :]
+                positions.append(at)
+            yield short, _Spelling(term, squashed=tuple(positions))
+    if len(key) >= _MIN_MASKED_LENGTH and key.isalpha():
+        for start in range(1, len(key) - 1):
+            for end in range(start + 1, len(key)):
+                hidden = end - start
+                if hidden * 2 <= len(key):
+                    yield key[:start] + "*" * hidden + key[end:], _Spelling(term, masked=True)
+
+
+class TermMatcher:
+    """Finds whole-word occurrences of listed terms in normalised text."""
+
+    def __init__(self, terms: Iterable[Term], allow: Iterable[Term] = ()) -> None:
+        keys: dict[str, list[_Spelling]] = {}
+        for term in terms:
+            for key, spelling in spellings(term):
+                keys.setdefault(key, []).append(spelling)
+        self.size = len(keys)
+        self._automaton = _automaton({key: tuple(found) for key, found in keys.items()})
+        allowed = {normalise(term.text).text.strip() for term in allow} - {""}
+        self._allow = _automaton({key: () for key in allowed})
+
+    def find(self, normalised: Normalised) -> list[TermMatch]:
+        """Every acceptable occurrence, in text order."""
+        if self._automaton is None:
+            return []
+        text = normalised.text
+        matches: list[TermMatch] = []
+        allowed: list[tuple[int, int]] | None = None
+        for last, (length, found) in self._automaton.iter(text):
+            start, end = last - length + 1, last + 1
+            if not _whole_word(normalised, start, end):
+                continue
+            if allowed is None:
+                allowed = self._allowed_spans(normalised)
+            if any(a <= start and end <= b for a, b in allowed):
+                continue
+            for spelling in found:
+                if all(normalised.squashed(start + at) for at in spelling.squashed):
+                    matches.append(TermMatch(spelling.term, start, end, spelling.masked))
+                    if spelling.masked:
+                        break  # "s**t" could be several terms: report one, not each
+        return matches
+
+    def _allowed_spans(self, normalised: Normalised) -> list[tuple[int, int]]:
+        if self._allow is None:
+            return []
+        spans = []
+        for last, (length, _) in self._allow.iter(normalised.text):
+            start, end = last - length + 1, last + 1
+            if _whole_word(normalised, start, end):
+                spans.append((start, end))
+        return spans
+
+
+def _automaton(keys: dict[str, tuple[_Spelling, ...]]) -> ahocorasick.Automaton | None:
+    if not keys:
+        return None
+    automaton = ahocorasick.Automaton()
+    for key, found in keys.items():
+        automaton.add_word(key, (len(key), found))
+    automaton.make_automaton()
+    return automaton
+
+
+def _whole_word(normalised: Normalised, start: int, end: int) -> bool:
+    """Whether text[start:end] is whole words, or sits in a run of separate letters."""
+    text = normalised.text
+    before = start > 0 and _is_word_char(text[start - 1])
+    after = end < len(text) and _is_word_char(text[end])
+    if not before and not after:
+        return True
+    run = normalised.spaced_run(start, end)
+    if run is None:
+        return False
+    # "a f u c k": only stray one-letter words may be peeled off the edges of the run.
+    edges = text[run[0] : start] + text[end : run[1]]
+    return all(char in _LONE_LETTERS for char in edges)
+
+
 class TermListRule:
-    """Hits for every whole-word occurrence of a listed term."""
+    """Hits for every whole-word occurrence of a term of one list (banned or suspect)."""
 
     def __init__(
-        self, rule_id: str, terms: Iterable[str], action: Action, label: str, public_code: str
+        self,
+        rule_id: str,
+        source: WordListSource | WordLists,
+        kind: str,
+        action: Action,
+        label: str,
+        public_code: str,
     ) -> None:
         self.id = rule_id
         self.action: Action = action
-        self.label = label
+        self.message = label
         self.public_code = public_code
-        self._automaton = ahocorasick.Automaton()
-        count = 0
-        for term in terms:
-            key = normalise(term).text
-            if key:
-                self._automaton.add_word(key, (key, term))
-                count += 1
-        self.size = count
-        if count:
-            self._automaton.make_automaton()
+        self.kind = kind
+        self._source = source
+        self._version = -1
+        self._matcher = self._build()
+
+    def _build(self) -> TermMatcher:
+        lists = self._lists()
+        self._version = lists.version
+        return TermMatcher(lists.terms(self.kind), lists.allow)
+
+    def _lists(self) -> WordLists:
+        source = self._source
+        return source.current() if isinstance(source, WordListSource) else source
+
+    @property
+    def size(self) -> int:
+        """How many automaton keys (terms and their spellings) the rule holds."""
+        return self._matcher.size
 
     def check(self, context: RuleContext) -> list[RuleHit]:
-        if not self.size:
-            return []
+        if self._lists().version != self._version:
+            self._matcher = self._build()  # a list file changed: rebuild once
         normalised = context.normalised
-        text = normalised.text
-        found: dict[str, list[tuple[int, int]]] = {}
-        for end_index, (key, term) in self._automaton.iter(text):
-            start = end_index - len(key) + 1
-            end = end_index + 1
-            if start > 0 and _is_word_char(text[start - 1]):
-                continue
-            if end < len(text) and _is_word_char(text[end]):
-                continue
-            found.setdefault(term, []).append(normalised.original_span(start, end))
-        return [
-            RuleHit(
-                self.id, self.action, f"{self.label} '{term}'", self.public_code, tuple(spans)
-            )
-            for term, spans in found.items()
-        ]
+        found: dict[Term, list[TermMatch]] = {}
+        for match in self._matcher.find(normalised):
+            found.setdefault(match.term, []).append(match)
+        return [self._hit(normalised, term, matches) for term, matches in found.items()]
+
+    def _hit(self, normalised: Normalised, term: Term, matches: list[TermMatch]) -> RuleHit:
+        spans = sorted({normalised.original_span(m.start, m.end) for m in matches})
+        first = matches[0]
+        written = normalised.original[slice(*normalised.original_span(first.start, first.end))]
+        message = f"{self.message} '{term.text}'"
+        if term.language != "en":
+            message += f" ({term.language})"
+        if first.masked:
+            message += f", partly masked as '{_short(written)}'"
+        elif written.casefold() != term.text.casefold():
+            message += f", written '{_short(written)}'"
+        return RuleHit(self.id, self.action, message, self.public_code, tuple(spans))
+
+
+def _short(text: str, limit: int = 40) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -1,0 +1,32 @@
+"""Article state, a plain value the caller loaded: comments on a closed article are rejected;
+an article set to pre-moderate holds every comment, trusted authors' included."""
+
+from __future__ import annotations
+
+from moderation.pipeline.rules.base import RuleContext, SimpleRule
+from moderation.pipeline.verdict import RuleHit
+
+
+class ArticleClosedRule(SimpleRule):
+    """Rejects comments on an article closed to comments."""
+
+    id = "article_closed"
+    action = "reject"
+    message = "the article is closed to comments"
+    public_code = "comments_closed"
+
+    def check(self, context: RuleContext) -> list[RuleHit]:
+        return [self.hit()] if context.article_closed else []
+
+
+class ArticlePremoderatedRule(SimpleRule):
+    """Holds every comment on an article set to pre-moderation."""
+
+    id = "article_premoderated"
+    action = "hold"
+    message = "the article pre-moderates every comment"
+    public_code = "premoderation"
+    holds_trusted = True
+
+    def check(self, context: RuleContext) -> list[RuleHit]:
+        return [self.hit()] if context.article_premoderate else []

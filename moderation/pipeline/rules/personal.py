@@ -1,0 +1,45 @@
+"""Personal data: e-mail addresses and phone numbers are held, so nobody's contact details are
+published by someone else (or by themselves, by mistake)."""
+
+from __future__ import annotations
+
+import re
+
+from moderation.pipeline.rules.base import RuleContext, SimpleRule
+from moderation.pipeline.verdict import RuleHit
+
+_EMAIL = re.compile(
+    r"(?i)(?<![\w.+-])[\w.+-]{1,64}@[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63})*\.[a-z]{2,24}\b"
+)
+# An optional "+" or "00", then 9 to 15 digits with single spaces, dots, dashes or brackets.
+_PHONE = re.compile(r"(?<![\w+.,])(?:\+|\(\+?)?\d(?:[ .\-/()]{0,2}\d){8,14}(?![\w])")
+_THOUSANDS = re.compile(r"^\d{1,3}(?:[ .,]\d{3})+$")  # "1 000 000 000" is a number, not a phone
+_YEARS = re.compile(r"^(?:1[89]|20)\d\d\s*[-/–]\s*(?:1[89]|20)\d\d$")
+
+
+class PersonalDataRule(SimpleRule):
+    """Holds a comment that contains an e-mail address or a phone number."""
+
+    id = "personal_data"
+    action = "hold"
+    message = "personal data"
+    public_code = "personal_data"
+
+    def check(self, context: RuleContext) -> list[RuleHit]:
+        text = context.text
+        hits = []
+        if "@" in text:
+            emails = [match.span() for match in _EMAIL.finditer(text)]
+            if emails:
+                hits.append(self.hit(f"e-mail address ({len(emails)})", emails))
+        phones = [match.span() for match in _PHONE.finditer(text) if _is_phone(match.group())]
+        if phones:
+            hits.append(self.hit(f"phone number ({len(phones)})", phones))
+        return hits
+
+
+def _is_phone(candidate: str) -> bool:
+    digits = sum(char.isdigit() for char in candidate)
+    if not 9 <= digits <= 15:
+        return False
+    return not (_THOUSANDS.match(candidate) or _YEARS.match(candidate))
