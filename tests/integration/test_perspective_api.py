@@ -123,11 +123,19 @@ def test_every_attribute_with_spans_and_the_key_in_a_header(client: Any, drainer
             "SEXUALLY_EXPLICIT",
         ),
         (
-            {"comment": {"text": "hi"}, "requestedAttributes": {"TOXICITY": {}}, "languages": ["xx"]},
+            {
+                "comment": {"text": "hi"},
+                "requestedAttributes": {"TOXICITY": {}},
+                "languages": ["xx"],
+            },
             400,
             "xx",
         ),
-        ({"comment": {"text": "hi"}, "requestedAttributes": {"TOXICITY": {}}, "bogus": 1}, 400, "bogus"),
+        (
+            {"comment": {"text": "hi"}, "requestedAttributes": {"TOXICITY": {}}, "bogus": 1},
+            400,
+            "bogus",
+        ),
         ({"comment": {"text": 5}, "requestedAttributes": {"TOXICITY": {}}}, 400, "text"),
         ([1, 2], 400, "object"),
     ],
@@ -174,7 +182,9 @@ def test_a_key_over_its_quota_gets_429_and_others_are_unaffected(
     assert analyze(client, body).status_code == 200
 
 
-def test_no_worker_means_503_unavailable_within_the_deadline(client: Any, settings: Settings) -> None:
+def test_no_worker_means_503_unavailable_within_the_deadline(
+    client: Any, settings: Settings
+) -> None:
     from moderation.services.workers import WorkerRegistry
     from redis import Redis
 
@@ -205,7 +215,11 @@ def test_suggestscore_is_stored_and_exported_for_admins(client: Any) -> None:
     listed = client.get("/v1/admin/feedback", headers=bearer(ADMIN_TOKEN))
     assert listed.status_code == 200, listed.json
     item = listed.json["items"][0]
-    assert (item["text"], item["attribute"], item["score"]) == (body["comment"]["text"], "TOXICITY", 0.8)
+    assert (item["text"], item["attribute"], item["score"]) == (
+        body["comment"]["text"],
+        "TOXICITY",
+        0.8,
+    )
     assert item["api_key_name"] == "newsroom"
     exported = client.get("/v1/admin/feedback/export.csv", headers=bearer(ADMIN_TOKEN))
     assert exported.status_code == 200
