@@ -20,7 +20,6 @@ from moderation.services.health import readiness
 from moderation.services.perspective import build_perspective_services
 from moderation.services.queueing import RQWorkQueue, WorkQueue
 from moderation.services.review import ReviewService
-from moderation.services.workbench import build_workbench
 from moderation.services.workers import WorkerRegistry
 from moderation.store.session import make_engine, make_session_factory
 
@@ -58,12 +57,9 @@ def create_app(settings: Settings, work_queue: WorkQueue | None = None) -> Flask
     workers = WorkerRegistry(redis, settings.worker.heartbeat_seconds)
     app.extensions["moderation"] = AppServices(
         comments=CommentService(sessions, queue),
-        review=ReviewService(
-            sessions, settings.review.undo_seconds, settings.review.hide_threshold
-        ),
+        review=ReviewService(sessions),
         readiness=functools.partial(readiness, sessions, redis, workers),
         settings=settings,
-        workbench=build_workbench(sessions, redis, settings),
     )
     app.extensions["moderation_engine"] = engine
     app.extensions["perspective"] = build_perspective_services(

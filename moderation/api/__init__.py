@@ -5,19 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from moderation.api import (
-    audit,
-    auth,
-    authors,
-    comments,
-    errors,
-    feedback,
-    health,
-    perspective,
-    reports,
-    review,
-    stats,
-)
+from moderation.api import auth, comments, errors, feedback, health, perspective, review
 
 
 def init_app(app: Flask) -> Api:
@@ -33,6 +21,4 @@ def init_app(app: Flask) -> Api:
     app.register_blueprint(health.blp)
     api.register_blueprint(feedback.blp)
     app.register_blueprint(perspective.blp)
-    for blueprint in (authors.blp, reports.blp, audit.blp, stats.blp):
-        api.register_blueprint(blueprint)
     return api

@@ -16,7 +16,6 @@ class AppServices:
     review: Any
     readiness: Any
     settings: Any
-    workbench: Any = None
 
 
 def services() -> AppServices:
