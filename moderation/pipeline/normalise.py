@@ -37,7 +37,7 @@ _ASCII_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+")
 # A word holding a digit or one of the symbols that stand for letters.
 _LEET_WORD = re.compile(r"[\w@$!]*[\d@$!][\w@$!]*")
 _LETTER = re.compile(r"[^\W\d_]")
-_TRAILING_BANGS = re.compile(r"!+$")
+_EDGE_BANGS = re.compile(r"^(!*)(.*?)(!*)$", re.DOTALL)
 
 _SEPARATOR = r"[\s.\-_*~+,:;/\\|·•]"
 # At least three one-letter pieces with one to three separators between them. A piece may
@@ -168,10 +168,11 @@ def _unleet_word(match: re.Match[str]) -> str:
     word = match.group()
     if not _LETTER.search(word):
         return word  # a number, a price: not a disguised word
-    bangs = _TRAILING_BANGS.search(word)
-    if bangs:  # "idiot!!" ends a sentence; the marks are not letters
-        return word[: bangs.start()].translate(LEET_TABLE) + bangs.group()
-    return word.translate(LEET_TABLE)
+    # "idiot!!" and "¡cabrón!": marks at the edges of a word are punctuation, not letters.
+    edges = _EDGE_BANGS.match(word)
+    assert edges is not None  # the pattern matches any string
+    before, core, after = edges.groups()
+    return before + core.translate(LEET_TABLE) + after
 
 
 def _join_spaced_letters(

@@ -70,7 +70,9 @@ def run_worker(settings: Settings, burst: bool = False, scorer: Scorer | None = 
     queue = Queue(settings.redis.score_queue, connection=context.redis)
     # Analyze calls wait synchronously for their scores: their queue comes first.
     analyze = Queue(settings.perspective.queue, connection=context.redis)
-    worker = SimpleWorker([analyze, queue], connection=context.redis, name=context.name)
+    # Bulk moderation jobs (worker/bulk_jobs.py) come last: one may run for a minute.
+    bulk = Queue(settings.review.bulk_queue, connection=context.redis)
+    worker = SimpleWorker([analyze, queue, bulk], connection=context.redis, name=context.name)
     try:
         return worker.work(burst=burst, with_scheduler=True, logging_level="WARNING")
     finally:

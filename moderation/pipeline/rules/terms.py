@@ -84,7 +84,13 @@ class TermMatcher:
         keys: dict[str, list[_Spelling]] = {}
         for term in terms:
             for key, spelling in spellings(term):
-                keys.setdefault(key, []).append(spelling)
+                found = keys.setdefault(key, [])
+                # "cabron" and "cabrón" are one key: the first listed spelling reports it.
+                if not any(
+                    (seen.squashed, seen.masked) == (spelling.squashed, spelling.masked)
+                    for seen in found
+                ):
+                    found.append(spelling)
         self.size = len(keys)
         self._automaton = _automaton({key: tuple(found) for key, found in keys.items()})
         allowed = {normalise(term.text).text.strip() for term in allow} - {""}

@@ -1,0 +1,310 @@
+"""Each rule on its own: what it catches, what it leaves alone, what it tells a moderator."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from moderation.config import load_settings
+from moderation.pipeline.rules import RuleContext, build_rules, run_rules
+from moderation.pipeline.rules.article import ArticleClosedRule, ArticlePremoderatedRule
+from moderation.pipeline.rules.author import (
+    BannedAuthorRule,
+    DuplicateRule,
+    NewAuthorRule,
+    RateRule,
+)
+from moderation.pipeline.rules.length import LengthRule
+from moderation.pipeline.rules.links import LinkRule
+from moderation.pipeline.rules.noise import (
+    RepeatedCharactersRule,
+    RepeatedWordsRule,
+    ShoutingRule,
+)
+from moderation.pipeline.rules.patterns import (
+    Pattern,
+    PatternFileError,
+    PatternRule,
+    load_patterns,
+)
+from moderation.pipeline.rules.personal import PersonalDataRule
+from moderation.pipeline.rules.terms import TermListRule
+from moderation.pipeline.rules.wordlists import WordLists, WordListSource
+from moderation.pipeline.verdict import RuleHit
+
+
+def suspect_rule(*terms: str, allow: tuple[str, ...] = ()) -> TermListRule:
+    lists = WordLists.of(suspect=terms, allow=allow)
+    return TermListRule("suspect_terms", lists, "suspect", "hold", "suspect term", "review")
+
+
+def check(rule: object, text: str, **context: object) -> list[RuleHit]:
+    return rule.check(RuleContext(text, **context))  # type: ignore[attr-defined, arg-type]
+
+
+class TestTerms:
+    def test_hit_names_the_term_and_how_it_was_written(self) -> None:
+        [hit] = check(suspect_rule("idiot"), "What an 1D10T, really")
+        assert hit.message == "suspect term 'idiot', written '1D10T'"
+        assert hit.spans == ((8, 13),)
+        assert hit.action == "hold"
+
+    def test_every_occurrence_is_a_span_of_one_hit(self) -> None:
+        [hit] = check(suspect_rule("idiot"), "idiot, i.d.i.o.t and IDIOT")
+        assert hit.spans == ((0, 5), (7, 16), (21, 26))
+
+    def test_allow_list_phrase_hides_the_term_inside_it(self) -> None:
+        rule = suspect_rule("dick", allow=("moby dick",))
+        assert check(rule, "Moby Dick is long") == []
+        assert len(check(rule, "what a dick")) == 1
+
+    def test_whole_words_only(self) -> None:
+        rule = suspect_rule("ass", "cunt")
+        for text in ("assess", "class", "Scunthorpe", "bass guitar", "glass"):
+            assert check(rule, text) == [], text
+
+    def test_stretched_double_letter_needs_a_real_run(self) -> None:
+        rule = suspect_rule("ass")
+        assert check(rule, "as if") == []
+        assert len(check(rule, "asssss")) == 1
+
+    def test_stray_one_letter_words_beside_spaced_letters(self) -> None:
+        rule = suspect_rule("fuck", "ass")
+        assert len(check(rule, "a f u c k")) == 1
+        assert check(rule, "c l a s s") == []  # letters of an innocent word stay innocent
+
+    def test_language_is_named_outside_english(self) -> None:
+        lists = WordLists.of(suspect=["merde"], language="fr")
+        rule = TermListRule("suspect_terms", lists, "suspect", "hold", "suspect term", "x")
+        [hit] = check(rule, "Merde alors")
+        assert hit.message == "suspect term 'merde' (fr)"
+
+    def test_empty_list_finds_nothing(self) -> None:
+        assert check(suspect_rule(), "anything at all") == []
+
+
+class TestHotReload:
+    def write(self, folder: Path, terms: str) -> None:
+        path = folder / "en" / "suspect.txt"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(terms, encoding="utf-8")
+
+    def test_a_changed_file_is_read_after_the_check_interval(self, tmp_path: Path) -> None:
+        now = [0.0]
+        self.write(tmp_path, "alpha\n")
+        source = WordListSource(tmp_path, ["en"], check_seconds=2.0, clock=lambda: now[0])
+        rule = TermListRule("suspect_terms", source, "suspect", "hold", "suspect term", "x")
+        assert len(check(rule, "alpha beta")) == 1
+
+        self.write(tmp_path, "# now beta\nbeta\n")
+        path = tmp_path / "en" / "suspect.txt"
+        os.utime(path, ns=(path.stat().st_mtime_ns + 10**9,) * 2)
+        now[0] = 1.0  # too soon to look again
+        assert [hit.message for hit in check(rule, "alpha beta")] == ["suspect term 'alpha'"]
+        now[0] = 3.0
+        assert [hit.message for hit in check(rule, "alpha beta")] == ["suspect term 'beta'"]
+
+    def test_reload_reads_at_once(self, tmp_path: Path) -> None:
+        self.write(tmp_path, "alpha\n")
+        source = WordListSource(tmp_path, ["en"], check_seconds=0)
+        rule = TermListRule("suspect_terms", source, "suspect", "hold", "suspect term", "x")
+        self.write(tmp_path, "gamma\n")
+        assert len(check(rule, "gamma")) == 0  # 0: never looks by itself
+        source.reload()
+        assert len(check(rule, "gamma")) == 1
+
+    def test_missing_language_folder_is_an_empty_list(self, tmp_path: Path) -> None:
+        source = WordListSource(tmp_path, ["xx"])
+        assert source.current().suspect == ()
+
+
+class TestPatterns:
+    def test_pattern_runs_on_normalised_text_and_reports_original_spans(self) -> None:
+        import regex  # type: ignore[import-untyped]
+
+        rule = PatternRule(
+            [Pattern("threat", regex.compile(r"\bi will hurt you\b"), "hold", "threat", "x")],
+            50,
+        )
+        [hit] = check(rule, "Listen. I  W1LL hurt you.")
+        assert (hit.rule_id, hit.message, hit.spans) == ("threat", "threat", ((8, 24),))
+
+    def test_catastrophic_pattern_is_cut_off_and_holds(self) -> None:
+        import regex
+
+        slow = Pattern("slow", regex.compile(r"(x+x+)+y"), "reject", "never", "x")
+        rule = PatternRule([slow], 20)
+        [hit] = check(rule, "x" * 5000)
+        assert hit.rule_id == "pattern_timeout"
+        assert hit.action == "hold"
+        assert "slow" in hit.message
+
+    def test_pattern_file(self, tmp_path: Path) -> None:
+        path = tmp_path / "patterns.toml"
+        path.write_text(
+            '[[pattern]]\nid = "p"\npattern = "abc"\naction = "reject"\nmessage = "m"\n'
+            'text = "original"\n',
+            encoding="utf-8",
+        )
+        [pattern] = load_patterns(path)
+        assert (pattern.id, pattern.action, pattern.on_original) == ("p", "reject", True)
+        assert load_patterns(tmp_path / "absent.toml") == []
+
+    @pytest.mark.parametrize(
+        "body",
+        [
+            '[[pattern]]\nid = "p"\npattern = "("\nmessage = "m"\n',
+            '[[pattern]]\nid = "p"\npattern = "a"\nmessage = "m"\naction = "ban"\n',
+            '[[pattern]]\nid = "p"\nmessage = "m"\n',
+        ],
+    )
+    def test_bad_pattern_file_names_the_pattern(self, tmp_path: Path, body: str) -> None:
+        path = tmp_path / "patterns.toml"
+        path.write_text(body, encoding="utf-8")
+        with pytest.raises(PatternFileError, match="pattern p"):
+            load_patterns(path)
+
+
+class TestLinks:
+    def test_denied_domain_rejects(self) -> None:
+        rule = LinkRule("outside_allow_list", [], 5, deny_domains=["spam.example"])
+        hits = check(rule, "see https://shop.spam.example/x now")
+        assert [(hit.rule_id, hit.action, hit.public_code) for hit in hits] == [
+            ("link_denied", "reject", "spam")
+        ]
+
+    def test_allowed_domain_passes_and_others_hold(self) -> None:
+        rule = LinkRule("outside_allow_list", ["news.example"], 5)
+        assert check(rule, "read www.news.example/story") == []
+        [hit] = check(rule, "read www.other.com/story")
+        assert hit.message == "link to other.com"
+
+    def test_email_domain_is_not_a_link(self) -> None:
+        assert check(LinkRule("all", [], 5), "write to joe@example.com") == []
+
+    def test_too_many_links(self) -> None:
+        rule = LinkRule("off", [], 1)
+        [hit] = check(rule, "a.com and b.com")
+        assert hit.rule_id == "too_many_links"
+
+
+class TestNoise:
+    def test_shouting(self) -> None:
+        rule = ShoutingRule(20, 0.7)
+        [hit] = check(rule, "THIS IS COMPLETELY OUTRAGEOUS AND WRONG")
+        assert hit.rule_id == "shouting" and "capitals" in hit.message
+        assert check(rule, "NASA and the FBI said on Monday that nothing had changed") == []
+        assert check(rule, "OK!") == []  # too few letters to judge
+        assert len(check(rule, "ÇA SUFFIT MAINTENANT, ARRÊTEZ TOUT ÇA")) == 1
+
+    def test_repeated_characters(self) -> None:
+        rule = RepeatedCharactersRule(12)
+        [hit] = check(rule, "nooooooooooooooooo")
+        assert hit.message == "'o' repeated 17 times (more than 12)"
+        assert check(rule, "well...... fine!!!") == []
+
+    def test_repeated_words(self) -> None:
+        rule = RepeatedWordsRule(4)
+        [hit] = check(rule, "BUY buy Buy buy buy now")
+        assert hit.message == "'buy' repeated 5 times in a row"
+        assert check(rule, "very very very good") == []
+
+
+class TestLength:
+    def test_bounds(self) -> None:
+        rule = LengthRule(3, 10)
+        assert check(rule, "  ok ")[0].message == "too short: 2 characters (at least 3)"
+        assert check(rule, "x" * 11)[0].message == "too long: 11 characters (at most 10)"
+        assert check(rule, "just fine") == []
+        assert check(LengthRule(1, 0), "x" * 100_000) == []
+
+
+class TestPersonalData:
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "mail me: jane.doe+news@mail.example.org",
+            "call 555-123-4567",
+            "call +44 20 7946 0958",
+            "appelez le 06 12 34 56 78",
+            "(555) 123-4567 after six",
+        ],
+    )
+    def test_held(self, text: str) -> None:
+        [hit] = check(PersonalDataRule(), text)
+        assert hit.action == "hold" and hit.public_code == "personal_data"
+        assert hit.spans
+
+    @pytest.mark.parametrize(
+        "text",
+        [
+            "from 2019-2020 on",
+            "costs 1 000 000 000 dollars",
+            "1,000,000,000 people",
+            "call me at 5 pm",
+            "@newsdesk on social media",
+            "version 3.14.159",
+        ],
+    )
+    def test_not_held(self, text: str) -> None:
+        assert check(PersonalDataRule(), text) == []
+
+
+class TestAuthorAndArticle:
+    def test_banned_author_rejected(self) -> None:
+        [hit] = check(BannedAuthorRule(), "hello", author_banned=True)
+        assert (hit.action, hit.public_code) == ("reject", "author_banned")
+        assert check(BannedAuthorRule(), "hello") == []
+
+    def test_new_author_held_only_when_known(self) -> None:
+        rule = NewAuthorRule(3)
+        assert check(rule, "hi", author_approved_count=1)[0].message == (
+            "new author: 1 approved comments (fewer than 3)"
+        )
+        assert check(rule, "hi", author_approved_count=3) == []
+        assert check(rule, "hi") == []  # unknown: the caller did not load it
+
+    def test_rate(self) -> None:
+        assert check(RateRule(5), "hi", recent_count_last_minute=4) == []
+        [hit] = check(RateRule(5), "hi", recent_count_last_minute=5)
+        assert hit.message == "6 comments in the last minute (at most 5)"
+
+    def test_duplicates(self) -> None:
+        rule = DuplicateRule(0.9)
+        text = "The council should publish the full budget before the vote."
+        [same] = check(rule, text, recent_texts=("something else", text))
+        assert same.message == "the same as a recent comment by the same author"
+        near = "the COUNCIL should publish the full budget before the vote!!"
+        assert len(check(rule, near, recent_texts=(text,))) == 1
+        other = "I disagree with the mayor about the new bridge project."
+        assert check(rule, other, recent_texts=(text,)) == []
+
+    def test_article_state(self) -> None:
+        [closed] = check(ArticleClosedRule(), "hi", article_closed=True)
+        assert (closed.action, closed.public_code) == ("reject", "comments_closed")
+        [held] = check(ArticlePremoderatedRule(), "hi", article_premoderate=True)
+        assert held.holds_trusted
+        assert check(ArticleClosedRule(), "hi") == check(ArticlePremoderatedRule(), "hi") == []
+
+
+class TestDefaultRuleSet:
+    def rules(self, **rules: object) -> list:  # type: ignore[type-arg]
+        return build_rules(load_settings(environ={}, overrides={"rules": rules}).rules)
+
+    def test_all_rules_run_and_none_short_circuits(self) -> None:
+        text = "KILL YOURSELF AND CALL 555-123-4567 AT WWW.SPAM-SHOP.RU NOW"
+        ids = {hit.rule_id for hit in run_rules(self.rules(), RuleContext(text))}
+        assert {"banned_terms", "personal_data", "links", "shouting"} <= ids
+
+    def test_switches(self) -> None:
+        rules = self.rules(
+            personal_data=False, shouting_min_letters=0, premoderate_new_authors=True
+        )
+        ids = {rule.id for rule in rules}
+        assert "personal_data" not in ids and "shouting" not in ids and "new_author" in ids
+
+    def test_benign_comment_has_no_hits(self) -> None:
+        text = "Thanks for the clear explanation of the budget."
+        assert run_rules(self.rules(), RuleContext(text)) == []

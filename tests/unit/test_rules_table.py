@@ -1,0 +1,148 @@
+"""The default word lists against disguised abuse and innocent look-alikes.
+
+Each row is a comment and the list term it must be caught as, or None where nothing may
+match. Both directions matter: a filter that catches "f.u.c.k" but also holds "Scunthorpe"
+is no better than one that catches neither.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pytest
+
+from moderation.config import load_settings
+from moderation.pipeline.rules import Rule, RuleContext, build_rules, run_rules
+
+TERM_RULES = {"banned_terms", "suspect_terms"}
+
+
+@cache
+def default_rules() -> list[Rule]:
+    return build_rules(load_settings(environ={}).rules)
+
+
+def matched_terms(text: str) -> set[str]:
+    hits = run_rules(default_rules(), RuleContext(text))
+    return {hit.message.split("'")[1] for hit in hits if hit.rule_id in TERM_RULES}
+
+
+CAUGHT = [
+    # English: plain, then every disguise the normaliser undoes
+    ("Just kill yourself already", "kill yourself"),
+    ("you should KILL YOURSELF", "kill yourself"),
+    ("kill   yourself", "kill yourself"),
+    ("kill\nyourself", "kill yourself"),
+    ("k i l l yourself", "kill yourself"),
+    ("kiiiilll yourself", "kill yourself"),
+    ("k.y.s", "kys"),
+    ("kys loser", "kys"),
+    ("what the fuck", "fuck"),
+    ("FUCK this", "fuck"),
+    ("f.u.c.k this", "fuck"),
+    ("f u c k this", "fuck"),
+    ("f-u-c-k this", "fuck"),
+    ("f_u_c_k this", "fuck"),
+    ("f*u*c*k this", "fuck"),
+    ("ｆｕｃｋ this", "fuck"),
+    ("fvck this", "fuck"),
+    ("fuuuuuuck this", "fuck"),
+    ("f\u200bu\u200bc\u200bk this", "fuck"),
+    ("f*ck this", "fuck"),
+    ("f**k this", "fuck"),
+    ("what a f.u.c.k.i.n.g mess", "fucking"),
+    ("you are a f u c k i n g idiot", "fucking"),
+    ("sh1t", "shit"),
+    ("$hit happens", "shit"),
+    ("sh*t happens", "shit"),
+    ("ѕһіt happens", "shit"),  # Cyrillic
+    ("You are an ıdıot", "idiot"),  # dotless i
+    ("You are an 1d10t", "idiot"),
+    ("you ΙDΙΟΤ", "idiot"),  # Greek capitals
+    ("what a m0r0n", "moron"),
+    ("you @sshole", "asshole"),
+    ("you asssssshole", "asshole"),
+    ("you a.s.s.h.o.l.e", "asshole"),
+    ("b!tch please", "bitch"),
+    ("bi7ch please", "bitch"),
+    ("son of a b i t c h", "bitch"),
+    ("that's bullsh1t", "bullshit"),
+    ("what a c*nt", "cunt"),
+    ("dumbass move", "dumbass"),
+    ("retarded idea", "retarded"),
+    ("n1gger", "nigger"),
+    ("n i g g e r", "nigger"),
+    ("f@ggot", "faggot"),
+    ("stfu", "stfu"),
+    # French
+    ("Quelle merde !", "merde"),
+    ("espèce de connard", "connard"),
+    ("c0nnard", "connard"),
+    ("ENCULÉ", "encule"),
+    ("ferme ta gueule", "ferme ta gueule"),
+    # German
+    ("Du Arschloch", "arschloch"),
+    ("So eine Scheiße", "scheisse"),
+    ("so eine SCHEISSE", "scheisse"),
+    ("w1chser", "wichser"),
+    ("Hurens0hn", "hurensohn"),
+    # Spanish
+    ("eres un pendejo", "pendejo"),
+    ("qué mierda", "mierda"),
+    ("¡cabrón!", "cabron"),
+    ("hijo de puta", "hijo de puta"),
+    ("g1l1poll4s", "gilipollas"),
+]
+
+INNOCENT = [
+    "Scunthorpe United won on Saturday",
+    "We need to assess the proposal",
+    "The class of 2024 graduates today",
+    "She passed the bass to the bassist",
+    "Niger and Nigeria are neighbours",
+    "as far as I know, as usual",
+    "a glass of water",
+    "The shitake mushrooms were lovely",  # not "shit"
+    "Cockburn wrote the column",
+    "Dick Van Dyke sang and danced",
+    "Moby Dick is a long novel",
+    "Saturday at 3pm in room 101",
+    "In 2019 we paid $100 for 4 tickets!",
+    "I a m not sure",  # stray one-letter words
+    "U.S. and U.K. officials met",
+    "A B C D E F G",
+    "Plan B, C or D",
+    "hello@example.com",
+    "The Arsenal coach",
+    "He is an arsonist",
+    "Hitchcock films",
+    "Mr. Bass and Ms. Shittu met",
+    "this is my class's project",
+    "c l a s s is spelled out",
+    "it is a f u n game",
+    "the therapist said",
+    "Consider the pros and cons",  # French "con" is not listed
+    "The dog will bite",  # French "bite" is not listed
+    "un cono de helado",  # Spanish "cone", not "coño"
+    "He is fuckless",  # not a listed word, and "fuck" is not inside-matched
+    "Mississippi",
+    "Dumbarton Castle",
+    "the spice trade",
+    "title: Assassin's Creed",
+    "niggardly is an old word",
+]
+
+
+@pytest.mark.parametrize(("text", "term"), CAUGHT)
+def test_disguised_terms_are_caught(text: str, term: str) -> None:
+    assert term in matched_terms(text)
+
+
+@pytest.mark.parametrize("text", INNOCENT)
+def test_innocent_text_is_not_caught(text: str) -> None:
+    assert matched_terms(text) == set()
+
+
+def test_the_table_is_large_enough() -> None:
+    assert len(CAUGHT) + len(INNOCENT) >= 60
+    assert len(CAUGHT) >= 30 and len(INNOCENT) >= 30
