@@ -20,6 +20,8 @@ from moderation.services.health import readiness
 from moderation.services.perspective import build_perspective_services
 from moderation.services.queueing import RQWorkQueue, WorkQueue
 from moderation.services.review import ReviewService
+from moderation.services.webhook_queue import WebhookQueue, notify_outbox_commits
+from moderation.services.webhooks import WebhookService
 from moderation.services.workers import WorkerRegistry
 from moderation.store.session import make_engine, make_session_factory
 
@@ -54,12 +56,15 @@ def create_app(settings: Settings, work_queue: WorkQueue | None = None) -> Flask
     sessions = make_session_factory(engine)
     redis = Redis.from_url(settings.redis.url, socket_timeout=5, socket_connect_timeout=2)
     queue = work_queue or RQWorkQueue(redis, settings.redis.score_queue)
+    webhook_queue = WebhookQueue(redis, settings.webhooks.queue)
+    notify_outbox_commits(sessions, webhook_queue)
     workers = WorkerRegistry(redis, settings.worker.heartbeat_seconds)
     app.extensions["moderation"] = AppServices(
         comments=CommentService(sessions, queue),
         review=ReviewService(sessions),
         readiness=functools.partial(readiness, sessions, redis, workers),
         settings=settings,
+        webhooks=WebhookService(sessions, settings.webhooks, webhook_queue),
     )
     app.extensions["moderation_engine"] = engine
     app.extensions["perspective"] = build_perspective_services(

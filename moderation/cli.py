@@ -96,6 +96,17 @@ def worker(burst: bool) -> None:
     run_worker(settings, burst=burst)
 
 
+@main.command("webhook-worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+def webhook_worker(burst: bool) -> None:
+    """Run a worker that only delivers webhooks (no model loaded)."""
+    from moderation.worker.webhook_runner import run_webhook_worker
+
+    settings = _settings()
+    _needs_real_redis(settings)
+    run_webhook_worker(settings, burst=burst)
+
+
 @main.command()
 def reconcile() -> None:
     """Re-enqueue comments left pending too long; print how many."""

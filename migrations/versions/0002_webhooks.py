@@ -82,12 +82,12 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     )
     with op.batch_alter_table('webhook_attempts', schema=None) as batch_op:
-        batch_op.create_index('ix_webhook_attempts_delivery_id', ['delivery_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_webhook_attempts_delivery_id'), ['delivery_id'], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table('webhook_attempts', schema=None) as batch_op:
-        batch_op.drop_index('ix_webhook_attempts_delivery_id')
+        batch_op.drop_index(batch_op.f('ix_webhook_attempts_delivery_id'))
     op.drop_table('webhook_attempts')
     with op.batch_alter_table('webhook_deliveries', schema=None) as batch_op:
         batch_op.drop_index('ix_webhook_deliveries_event_id')

@@ -5,7 +5,16 @@ from __future__ import annotations
 from flask import Flask
 from flask_smorest import Api
 
-from moderation.api import auth, comments, errors, feedback, health, perspective, review
+from moderation.api import (
+    auth,
+    comments,
+    errors,
+    feedback,
+    health,
+    perspective,
+    review,
+    webhooks,
+)
 
 
 def init_app(app: Flask) -> Api:
@@ -21,4 +30,5 @@ def init_app(app: Flask) -> Api:
     app.register_blueprint(health.blp)
     api.register_blueprint(feedback.blp)
     app.register_blueprint(perspective.blp)
+    api.register_blueprint(webhooks.blp)
     return api

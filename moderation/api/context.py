@@ -16,6 +16,7 @@ class AppServices:
     review: Any
     readiness: Any
     settings: Any
+    webhooks: Any = None
 
 
 def services() -> AppServices:

@@ -19,7 +19,7 @@ from rq import Queue, SimpleWorker
 
 from moderation.config import Settings
 from moderation.pipeline.model import Scorer
-from moderation.worker import jobs
+from moderation.worker import jobs, webhook_jobs
 from moderation.worker.context import WorkerContext, build_context, install
 
 log = logging.getLogger(__name__)
@@ -42,6 +42,7 @@ class Heartbeat(threading.Thread):
                 self.context.registry.beat(self.context.name, self.context.status())
                 if ticks * interval >= reconcile_every:
                     jobs.reconcile()
+                    webhook_jobs.reconcile_if_served(self.context.settings)
                     ticks = 0
             except Exception as error:  # Redis or the database away: try again next beat
                 log.warning("heartbeat failed: %s", error)
@@ -70,9 +71,12 @@ def run_worker(settings: Settings, burst: bool = False, scorer: Scorer | None = 
     queue = Queue(settings.redis.score_queue, connection=context.redis)
     # Analyze calls wait synchronously for their scores: their queue comes first.
     analyze = Queue(settings.perspective.queue, connection=context.redis)
+    # Webhook deliveries (when this worker serves them) come after scoring work.
+    webhooks = webhook_jobs.attach(settings, context.sessions, context.redis)
+    queues = [analyze, queue] + ([webhooks] if webhooks is not None else [])
     # Bulk moderation jobs (worker/bulk_jobs.py) come last: one may run for a minute.
-    bulk = Queue(settings.review.bulk_queue, connection=context.redis)
-    worker = SimpleWorker([analyze, queue, bulk], connection=context.redis, name=context.name)
+    queues.append(Queue(settings.review.bulk_queue, connection=context.redis))
+    worker = SimpleWorker(queues, connection=context.redis, name=context.name)
     try:
         return worker.work(burst=burst, with_scheduler=True, logging_level="WARNING")
     finally:

@@ -1,0 +1,348 @@
+"""Delivery bookkeeping: fan outbox events out to endpoints, lease an endpoint, pick its next
+delivery in event order, record each attempt, retry, dead-letter and disable.
+
+The HTTP request itself happens between two short transactions (pick, then record), never
+inside one, so a slow receiver holds no database locks.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import json
+import logging
+import random
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from moderation.config import WebhookSettings
+from moderation.store.models import (
+    OutboxEvent,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    utcnow,
+)
+from moderation.webhooks.delivery import AttemptResult
+from moderation.webhooks.retry import RetrySchedule
+
+log = logging.getLogger(__name__)
+
+
+class _TakenError(Exception):
+    """Rolls a fan-out back when a concurrent dispatcher claimed the same events."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Outgoing:
+    """Everything needed to send one delivery, read in one transaction."""
+
+    delivery_id: int
+    endpoint_id: int
+    url: str
+    message_id: str
+    body: bytes
+    secrets: tuple[str, ...]
+    attempt_number: int
+
+
+@dataclasses.dataclass(frozen=True)
+class NotYet:
+    """The endpoint's next delivery waits for its retry time."""
+
+    at: dt.datetime
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    """SQLite hands datetimes back without a zone; they were written in UTC."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _article_of(payload: dict[str, object]) -> str | None:
+    data = payload.get("data")
+    comment = data.get("comment") if isinstance(data, dict) else None
+    article = comment.get("article_id") if isinstance(comment, dict) else None
+    return str(article) if article is not None else None
+
+
+def subscribed(endpoint: WebhookEndpoint, event_type: str, article_id: str | None) -> bool:
+    """Whether `endpoint` wants this event (events about no article pass any article filter)."""
+    if event_type not in endpoint.event_types:
+        return False
+    return endpoint.article_ids is None or article_id is None or article_id in endpoint.article_ids
+
+
+class DeliveryService:
+    """The delivery side of webhooks, used by the worker's jobs."""
+
+    def __init__(self, sessions: sessionmaker[Session], settings: WebhookSettings) -> None:
+        self.sessions = sessions
+        self.settings = settings
+        self.schedule = RetrySchedule.of(settings.retry_intervals, settings.retry_jitter)
+        self.lease_seconds = 2 * settings.timeout_seconds + 5
+        self.rng = random.Random()
+
+    def fan_out(self, limit: int = 500) -> set[int]:
+        """Turn undispatched outbox events into deliveries; the endpoint ids that got some.
+
+        Claiming the rows with a conditional UPDATE makes two dispatchers racing on the same
+        events harmless on PostgreSQL and SQLite alike: the loser rolls back and gets nothing.
+        """
+        now = utcnow()
+        touched: set[int] = set()
+        try:
+            with self.sessions.begin() as session:
+                events = list(
+                    session.scalars(
+                        select(OutboxEvent)
+                        .where(OutboxEvent.dispatched_at.is_(None))
+                        .order_by(OutboxEvent.id)
+                        .limit(limit)
+                        .with_for_update(skip_locked=True)
+                    )
+                )
+                if not events:
+                    return touched
+                claimed = session.execute(
+                    update(OutboxEvent)
+                    .where(
+                        OutboxEvent.id.in_([event.id for event in events]),
+                        OutboxEvent.dispatched_at.is_(None),
+                    )
+                    .values(dispatched_at=now)
+                    .execution_options(synchronize_session=False)
+                )
+                if claimed.rowcount != len(events):  # type: ignore[attr-defined]
+                    raise _TakenError("another dispatcher claimed some of these events")
+                endpoints = list(session.scalars(select(WebhookEndpoint)))
+                for event in events:
+                    article = _article_of(event.payload)
+                    for endpoint in endpoints:
+                        if not subscribed(endpoint, event.type, article):
+                            continue
+                        session.add(self._delivery(endpoint, event, now))
+                        if endpoint.enabled:
+                            touched.add(endpoint.id)
+        except (_TakenError, IntegrityError, OperationalError) as error:
+            log.info("another dispatcher took these outbox events: %s", error)
+            return set()
+        return touched
+
+    @staticmethod
+    def _delivery(
+        endpoint: WebhookEndpoint, event: OutboxEvent, now: dt.datetime
+    ) -> WebhookDelivery:
+        delivery = WebhookDelivery(
+            endpoint_id=endpoint.id,
+            outbox_event_id=event.id,
+            event_id=event.event_id,
+            event_type=event.type,
+            status="pending",
+            attempts=0,
+            round_started_at=now,
+            next_attempt_at=now,
+        )
+        if not endpoint.enabled:
+            # Kept, not dropped: an admin can redeliver it after enabling the endpoint.
+            delivery.status = "dead"
+            delivery.dead_at = now
+            delivery.next_attempt_at = None
+            delivery.last_error = "endpoint disabled when the event happened"
+        return delivery
+
+    def due_endpoints(self) -> list[int]:
+        """Enabled endpoints with a pending delivery due now and no live lease (for reconcile)."""
+        now = utcnow()
+        with self.sessions() as session:
+            return list(
+                session.scalars(
+                    select(WebhookEndpoint.id)
+                    .where(
+                        WebhookEndpoint.enabled.is_(True),
+                        or_(
+                            WebhookEndpoint.lease_until.is_(None), WebhookEndpoint.lease_until < now
+                        ),
+                        WebhookEndpoint.id.in_(
+                            select(WebhookDelivery.endpoint_id).where(
+                                WebhookDelivery.status == "pending",
+                                WebhookDelivery.next_attempt_at <= now,
+                            )
+                        ),
+                    )
+                    .order_by(WebhookEndpoint.id)
+                )
+            )
+
+    def claim(self, endpoint_id: int, owner: str) -> bool:
+        """Take the endpoint's lease: only its holder sends, so deliveries go out in order."""
+        now = utcnow()
+        with self.sessions.begin() as session:
+            result = session.execute(
+                update(WebhookEndpoint)
+                .where(
+                    WebhookEndpoint.id == endpoint_id,
+                    WebhookEndpoint.enabled.is_(True),
+                    or_(
+                        WebhookEndpoint.lease_until.is_(None),
+                        WebhookEndpoint.lease_until < now,
+                        WebhookEndpoint.lease_owner == owner,
+                    ),
+                )
+                .values(lease_owner=owner, lease_until=self._lease_end(now))
+                .execution_options(synchronize_session=False)
+            )
+            return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+    def _lease_end(self, now: dt.datetime) -> dt.datetime:
+        return now + dt.timedelta(seconds=self.lease_seconds)
+
+    def release(self, endpoint_id: int, owner: str) -> None:
+        with self.sessions.begin() as session:
+            session.execute(
+                update(WebhookEndpoint)
+                .where(WebhookEndpoint.id == endpoint_id, WebhookEndpoint.lease_owner == owner)
+                .values(lease_owner=None, lease_until=None)
+                .execution_options(synchronize_session=False)
+            )
+
+    def next_outgoing(self, endpoint_id: int, owner: str) -> Outgoing | NotYet | None:
+        """The oldest pending delivery if due; NotYet if it waits; None if nothing is pending
+        or the lease was lost. Later events wait behind a failing one: order over speed."""
+        now = utcnow()
+        with self.sessions.begin() as session:
+            renewed = session.execute(
+                update(WebhookEndpoint)
+                .where(
+                    WebhookEndpoint.id == endpoint_id,
+                    WebhookEndpoint.lease_owner == owner,
+                    WebhookEndpoint.enabled.is_(True),
+                )
+                .values(lease_until=self._lease_end(now))
+                .execution_options(synchronize_session=False)
+            )
+            if renewed.rowcount != 1:  # type: ignore[attr-defined]
+                return None
+            delivery = session.scalars(
+                select(WebhookDelivery)
+                .where(
+                    WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.status == "pending"
+                )
+                .order_by(WebhookDelivery.outbox_event_id)
+                .limit(1)
+            ).first()
+            if delivery is None:
+                return None
+            due = _aware(delivery.next_attempt_at or now)
+            if due > now:
+                return NotYet(due)
+            endpoint = session.get(WebhookEndpoint, endpoint_id)
+            event = session.get(OutboxEvent, delivery.outbox_event_id)
+            assert endpoint is not None and event is not None
+            secrets = [endpoint.secret]
+            expires = endpoint.previous_secret_expires_at
+            if endpoint.previous_secret and expires and _aware(expires) > now:
+                secrets.append(endpoint.previous_secret)
+            attempts_so_far = session.scalar(
+                select(WebhookAttempt.number)
+                .where(WebhookAttempt.delivery_id == delivery.id)
+                .order_by(WebhookAttempt.number.desc())
+                .limit(1)
+            )
+            return Outgoing(
+                delivery_id=delivery.id,
+                endpoint_id=endpoint_id,
+                url=endpoint.url,
+                message_id=event.event_id,
+                body=json.dumps(event.payload, separators=(",", ":")).encode(),
+                secrets=tuple(secrets),
+                attempt_number=(attempts_so_far or 0) + 1,
+            )
+
+    def record(self, outgoing: Outgoing, result: AttemptResult) -> str:
+        """Store the attempt and move the delivery on: "delivered", "retry" or "dead"."""
+        now = utcnow()
+        with self.sessions.begin() as session:
+            session.add(
+                WebhookAttempt(
+                    delivery_id=outgoing.delivery_id,
+                    number=outgoing.attempt_number,
+                    attempted_at=now,
+                    succeeded=result.ok,
+                    status_code=result.status_code,
+                    latency_ms=result.latency_ms,
+                    error=result.error,
+                    response_body=result.response_body,
+                )
+            )
+            delivery = session.get(WebhookDelivery, outgoing.delivery_id, with_for_update=True)
+            endpoint = session.get(WebhookEndpoint, outgoing.endpoint_id, with_for_update=True)
+            assert delivery is not None and endpoint is not None
+            if delivery.status != "pending":  # someone else finished it meanwhile
+                return delivery.status
+            delivery.attempts += 1
+            delivery.last_attempt_at = now
+            delivery.last_status_code = result.status_code
+            delivery.last_error = result.error
+            if result.ok:
+                delivery.status = "delivered"
+                delivery.delivered_at = now
+                delivery.next_attempt_at = None
+                endpoint.last_success_at = now
+                endpoint.dead_letter_streak = 0
+                return "delivered"
+            endpoint.last_failure_at = now
+            age = (now - _aware(delivery.round_started_at)).total_seconds()
+            delay = self.schedule.next_delay(delivery.attempts, age, self.rng)
+            if delay is not None:
+                delivery.next_attempt_at = now + dt.timedelta(seconds=delay)
+                return "retry"
+            self._dead_letter(session, delivery, endpoint, now)
+            return "dead"
+
+    def _dead_letter(
+        self,
+        session: Session,
+        delivery: WebhookDelivery,
+        endpoint: WebhookEndpoint,
+        now: dt.datetime,
+    ) -> None:
+        delivery.status = "dead"
+        delivery.dead_at = now
+        delivery.next_attempt_at = None
+        endpoint.dead_letter_streak += 1
+        limit = self.settings.disable_after_dead_letters
+        log.warning(
+            "webhook delivery %s (%s) to endpoint %s dead-lettered after %d attempts: %s",
+            delivery.id,
+            delivery.event_id,
+            endpoint.id,
+            delivery.attempts,
+            delivery.last_error,
+        )
+        if limit and endpoint.dead_letter_streak >= limit and endpoint.enabled:
+            endpoint.enabled = False
+            endpoint.disabled_at = now
+            endpoint.disabled_reason = (
+                f"disabled automatically: {endpoint.dead_letter_streak} deliveries in a row "
+                f"were dead-lettered; last error: {delivery.last_error}"
+            )
+            endpoint.lease_owner = None
+            endpoint.lease_until = None
+            session.execute(
+                update(WebhookDelivery)
+                .where(
+                    WebhookDelivery.endpoint_id == endpoint.id,
+                    WebhookDelivery.status == "pending",
+                    WebhookDelivery.id != delivery.id,
+                )
+                .values(
+                    status="dead",
+                    dead_at=now,
+                    next_attempt_at=None,
+                    last_error="endpoint disabled before this event was delivered",
+                )
+                .execution_options(synchronize_session=False)
+            )
+            log.error("webhook endpoint %s disabled: %s", endpoint.id, endpoint.disabled_reason)

@@ -1,0 +1,83 @@
+"""Webhook jobs on the RQ "webhooks" queue, sent only after the database commit.
+
+As with scoring, Redis is a work list and the database the truth: outbox rows wait with
+`dispatched_at` empty and deliveries wait `pending` until a job sends them, so a lost enqueue
+only delays an event until the worker's periodic reconcile finds it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from typing import Any
+
+from redis import Redis
+from sqlalchemy import event
+from sqlalchemy.orm import Session, sessionmaker
+
+from moderation.store.models import OutboxEvent
+
+log = logging.getLogger(__name__)
+
+DISPATCH_JOB = "moderation.worker.webhook_jobs.dispatch_outbox"
+DELIVER_JOB = "moderation.worker.webhook_jobs.deliver_endpoint"
+# A job nobody takes within a day (no webhook worker running) expires; reconcile remakes it.
+QUEUED_TTL = 24 * 3600
+
+
+class WebhookQueue:
+    """Enqueues fan-out and per-endpoint delivery jobs. Jobs carry ids, never rows."""
+
+    def __init__(self, connection: Redis, queue_name: str, job_timeout: int = 600) -> None:
+        from rq import Queue
+
+        self.queue = Queue(queue_name, connection=connection)
+        self.job_timeout = job_timeout
+
+    def _enqueue(self, function: str, *args: Any, at: dt.datetime | None = None) -> bool:
+        options: dict[str, Any] = {
+            "job_timeout": self.job_timeout,
+            "ttl": QUEUED_TTL,
+            "result_ttl": 60,
+            "failure_ttl": 7 * 24 * 3600,
+        }
+        try:
+            if at is not None and at > dt.datetime.now(dt.UTC):
+                self.queue.enqueue_at(at, function, *args, **options)
+            else:
+                self.queue.enqueue(function, *args, **options)
+        except Exception as error:  # Redis away: the database still holds the work
+            log.warning("could not enqueue %s%s: %s", function, args, error)
+            return False
+        return True
+
+    def enqueue_dispatch(self) -> bool:
+        """Ask a worker to fan new outbox events out to endpoints."""
+        return self._enqueue(DISPATCH_JOB)
+
+    def enqueue_endpoint(self, endpoint_id: int, at: dt.datetime | None = None) -> bool:
+        """Ask a worker to send an endpoint's due deliveries, now or at `at`."""
+        return self._enqueue(DELIVER_JOB, endpoint_id, at=at)
+
+
+def notify_outbox_commits(sessions: sessionmaker[Session], queue: WebhookQueue) -> None:
+    """After any commit that wrote outbox events, enqueue a fan-out job.
+
+    One hook on the session factory covers every service that writes events, present and
+    future, without each of them knowing about webhooks.
+    """
+
+    def before_flush(session: Session, _context: Any, _instances: Any) -> None:
+        if any(isinstance(item, OutboxEvent) for item in session.new):
+            session.info["outbox_written"] = True
+
+    def after_commit(session: Session) -> None:
+        if session.info.pop("outbox_written", False):
+            queue.enqueue_dispatch()
+
+    def after_rollback(session: Session) -> None:
+        session.info.pop("outbox_written", None)
+
+    event.listen(sessions, "before_flush", before_flush)
+    event.listen(sessions, "after_commit", after_commit)
+    event.listen(sessions, "after_soft_rollback", lambda session, _: after_rollback(session))

@@ -1,0 +1,116 @@
+"""One HTTP delivery attempt: signed POST, bounded in time and size, never redirected.
+
+The connection itself re-checks the address it dials (see `_SafeConnectionMixin`), so the
+safety rules hold even if the host's DNS answer changed since the endpoint was saved, and no
+proxy from the environment is used.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+
+from moderation.webhooks.safety import UnsafeURLError, check_addresses, check_url_shape
+
+USER_AGENT = "moderation-webhooks/1"
+
+
+@dataclasses.dataclass(frozen=True)
+class AttemptResult:
+    """What happened to one attempt: the answer's status and start of its body, or an error."""
+
+    ok: bool
+    status_code: int | None
+    latency_ms: int
+    error: str | None
+    response_body: str | None
+
+
+class _SafeConnectionMixin:
+    allow_private = False
+    host: str
+    port: int
+    _dns_host: str
+
+    def _new_conn(self) -> Any:
+        # Resolve and check here, then dial the checked address: a rebinding DNS answer
+        # between the check and the connect cannot point us somewhere else.
+        addresses = check_addresses(self.host, self.port, self.allow_private)
+        self._dns_host = addresses[0]
+        return super()._new_conn()  # type: ignore[misc]
+
+
+def _adapter(allow_private: bool) -> HTTPAdapter:
+    mixin = type("Checked", (_SafeConnectionMixin,), {"allow_private": allow_private})
+    http_conn = type("CheckedHTTPConnection", (mixin, HTTPConnection), {})
+    https_conn = type("CheckedHTTPSConnection", (mixin, HTTPSConnection), {})
+    http_pool = type("CheckedHTTPPool", (HTTPConnectionPool,), {"ConnectionCls": http_conn})
+    https_pool = type("CheckedHTTPSPool", (HTTPSConnectionPool,), {"ConnectionCls": https_conn})
+    adapter = HTTPAdapter(max_retries=0)
+    adapter.poolmanager.pool_classes_by_scheme = {"http": http_pool, "https": https_pool}
+    return adapter
+
+
+def post(
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    *,
+    timeout: float,
+    max_response_bytes: int,
+    allow_private: bool,
+) -> AttemptResult:
+    """POST `body` to `url` once. Any 2xx is success; anything else, or no answer, is not."""
+    started = time.perf_counter()
+
+    def result(status: int | None, error: str | None, text: str | None) -> AttemptResult:
+        latency = int((time.perf_counter() - started) * 1000)
+        ok = status is not None and 200 <= status < 300
+        return AttemptResult(ok, status, latency, error, text)
+
+    try:
+        check_url_shape(url)
+        with requests.Session() as session:
+            session.trust_env = False  # no proxies or .netrc credentials from the environment
+            adapter = _adapter(allow_private)
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+            response = session.post(
+                url,
+                data=body,
+                headers={"Content-Type": "application/json", "User-Agent": USER_AGENT, **headers},
+                timeout=timeout,
+                allow_redirects=False,
+                stream=True,
+            )
+            with response:
+                raw = response.raw.read(max_response_bytes, decode_content=True) or b""
+    except UnsafeURLError as error:
+        return result(None, f"refused: {error}", None)
+    except requests.Timeout as error:
+        return result(None, f"timeout after {timeout}s: {_reason(error)}", None)
+    except requests.RequestException as error:
+        return result(None, f"{type(error).__name__}: {_reason(error)}", None)
+    text = raw.decode("utf-8", errors="replace")
+    problem = None
+    if 300 <= response.status_code < 400:
+        problem = f"redirect to {response.headers.get('Location', '?')} not followed"
+    elif not 200 <= response.status_code < 300:
+        problem = f"HTTP {response.status_code}"
+    return result(response.status_code, problem, text)
+
+
+def _reason(error: Exception) -> str:
+    """The innermost useful message of a requests/urllib3 error chain."""
+    cause: BaseException | None = error
+    while cause is not None and cause.__cause__ is not None:
+        cause = cause.__cause__
+    if isinstance(cause, UnsafeURLError):
+        return f"refused: {cause}"
+    return str(cause or error)[:500]

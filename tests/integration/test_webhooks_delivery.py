@@ -1,0 +1,231 @@
+"""Webhook delivery end to end in one process: the app, the outbox, a burst RQ worker on the
+"webhooks" queue, and a real HTTP receiver on loopback. Signatures are checked with the
+`standardwebhooks` library, never with our own code."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
+
+from moderation.config import Settings
+from moderation.services.webhooks import EVENT_TYPES
+from tests.conftest import ADMIN_TOKEN, bearer
+from tests.support.live import free_port
+from tests.support.receiver import Receiver, running
+from tests.support.webhooks import (
+    admin_get,
+    decide,
+    deliver_until,
+    emit,
+    post_comment,
+    subscribe,
+    webhook_settings,
+)
+
+
+@pytest.fixture
+def settings(database_url: str, redis_url: str, tiny_model: tuple[Path, Path]) -> Settings:
+    return webhook_settings(database_url, redis_url, tiny_model)
+
+
+def deliveries(client: Any, endpoint_id: int, status: str | None = None) -> list[dict[str, Any]]:
+    query = f"?status={status}" if status else ""
+    return list(admin_get(client, f"/v1/webhooks/{endpoint_id}/deliveries{query}")["items"])
+
+
+def test_every_event_type_reaches_the_receiver_signed_and_in_order(
+    client: Any, settings: Settings
+) -> None:
+    with running(Receiver()) as receiver:
+        endpoint = subscribe(client, receiver.url)
+        first = post_comment(client)  # comment.created
+        decide(settings, first, "held")
+        decide(settings, first, "approved")
+        emit(settings, first, "comment.reported")
+        emit(settings, first, "comment.decision_reversed")
+        second = post_comment(client, "Another view.")
+        decide(settings, second, "rejected")
+        emit(settings, second, "author.banned")
+
+        deliver_until(settings, lambda: len(receiver.requests) >= 8)
+
+        verifier = Webhook(endpoint["secret"])
+        payloads = [verifier.verify(r.body, r.headers) for r in receiver.requests]
+    assert [p["type"] for p in payloads] == [
+        "comment.created",
+        "comment.held",
+        "comment.approved",
+        "comment.reported",
+        "comment.decision_reversed",
+        "comment.created",
+        "comment.rejected",
+        "author.banned",
+    ]
+    assert {p["type"] for p in payloads} == set(EVENT_TYPES)
+    for request, payload in zip(receiver.requests, payloads, strict=True):
+        assert request.headers["webhook-id"] == payload["id"]
+        assert request.headers["content-type"] == "application/json"
+        assert set(payload) == {"id", "type", "timestamp", "data"}
+    approved = next(p for p in payloads if p["type"] == "comment.approved")
+    assert approved["data"]["comment"]["id"] == first
+    assert approved["data"]["comment"]["status"] == "approved"
+    assert approved["data"]["comment"]["text"] == "A fair point about the budget."
+    assert {d["status"] for d in deliveries(client, endpoint["id"])} == {"delivered"}
+
+
+def test_a_receiver_failing_three_times_gets_the_event_once_after_four_attempts(
+    client: Any, settings: Settings
+) -> None:
+    with running(Receiver(script=[500, 500, 500])) as receiver:
+        endpoint = subscribe(client, receiver.url, event_types=["comment.created"])
+        post_comment(client)
+        deliver_until(settings, lambda: deliveries(client, endpoint["id"], "delivered") != [])
+        verifier = Webhook(endpoint["secret"])
+        for request in receiver.requests:
+            verifier.verify(request.body, request.headers)
+
+    assert len(receiver.requests) == 4
+    assert len({r.headers["webhook-id"] for r in receiver.requests}) == 1
+    [delivery] = deliveries(client, endpoint["id"])
+    assert delivery["status"] == "delivered" and delivery["attempts"] == 4
+    detail = admin_get(client, f"/v1/webhooks/{endpoint['id']}/deliveries/{delivery['id']}")
+    log = detail["attempt_log"]
+    assert [a["status_code"] for a in log] == [500, 500, 500, 200]
+    assert [a["succeeded"] for a in log] == [False, False, False, True]
+    assert [a["number"] for a in log] == [1, 2, 3, 4]
+    assert all(a["latency_ms"] >= 0 for a in log)
+    assert log[0]["error"] == "HTTP 500" and log[0]["response_body"] == "nope"
+
+
+def test_a_receiver_down_for_the_whole_schedule_is_dead_lettered_then_redelivered(
+    client: Any, settings: Settings
+) -> None:
+    port = free_port()  # nothing listens here yet: connection refused
+    url = f"http://127.0.0.1:{port}/hooks"
+    endpoint = subscribe(client, url, event_types=["comment.created"])
+    post_comment(client)
+    deliver_until(settings, lambda: deliveries(client, endpoint["id"], "dead") != [])
+
+    [dead] = deliveries(client, endpoint["id"])
+    assert dead["status"] == "dead" and dead["attempts"] == 4  # 1 + 3 retries
+    assert "refused" in dead["last_error"].lower()
+    detail = admin_get(client, f"/v1/webhooks/{endpoint['id']}/deliveries/{dead['id']}")
+    assert len(detail["attempt_log"]) == 4
+    assert all(a["status_code"] is None and a["error"] for a in detail["attempt_log"])
+
+    with running(Receiver(port=port)) as receiver:
+        answer = client.post(
+            f"/v1/webhooks/{endpoint['id']}/deliveries/{dead['id']}/redeliver",
+            json={},
+            headers=bearer(ADMIN_TOKEN),
+        )
+        assert answer.status_code == 202, answer.json
+        assert answer.json["status"] == "pending"
+        deliver_until(settings, lambda: len(receiver.requests) >= 1)
+        deliver_until(settings, lambda: deliveries(client, endpoint["id"], "delivered") != [])
+    payload = Webhook(endpoint["secret"]).verify(
+        receiver.requests[0].body, receiver.requests[0].headers
+    )
+    assert payload["id"] == dead["event_id"]
+    detail = admin_get(client, f"/v1/webhooks/{endpoint['id']}/deliveries/{dead['id']}")
+    assert detail["status"] == "delivered"
+    assert [a["number"] for a in detail["attempt_log"]] == [1, 2, 3, 4, 5]
+
+
+def test_an_endpoint_that_keeps_failing_is_disabled_and_replays_in_order_when_enabled(
+    client: Any, database_url: str, redis_url: str, tiny_model: tuple[Path, Path]
+) -> None:
+    settings = webhook_settings(
+        database_url, redis_url, tiny_model, disable_after_dead_letters=2, retry_schedule=["10ms"]
+    )
+    port = free_port()
+    endpoint = subscribe(client, f"http://127.0.0.1:{port}/hooks", event_types=["comment.created"])
+    ids = [post_comment(client, f"Comment number {n}.") for n in range(3)]
+    deliver_until(
+        settings,
+        lambda: not admin_get(client, f"/v1/webhooks/{endpoint['id']}")["enabled"],
+    )
+    seen = admin_get(client, f"/v1/webhooks/{endpoint['id']}")
+    assert "2 deliveries in a row were dead-lettered" in seen["disabled_reason"]
+    assert seen["disabled_at"] is not None
+    assert "secret" not in seen
+    assert len(deliveries(client, endpoint["id"], "dead")) == 3
+    late = post_comment(client, "Written while the endpoint was disabled.")
+    deliver_until(settings, lambda: len(deliveries(client, endpoint["id"], "dead")) == 4)
+
+    refused = client.post(
+        f"/v1/webhooks/{endpoint['id']}/redeliver-dead", json={}, headers=bearer(ADMIN_TOKEN)
+    )
+    assert refused.status_code == 409 and "disabled" in refused.json["message"]
+    with running(Receiver(port=port)) as receiver:
+        enabled = client.patch(
+            f"/v1/webhooks/{endpoint['id']}", json={"enabled": True}, headers=bearer(ADMIN_TOKEN)
+        )
+        assert enabled.json["enabled"] and enabled.json["disabled_reason"] is None
+        answer = client.post(
+            f"/v1/webhooks/{endpoint['id']}/redeliver-dead", json={}, headers=bearer(ADMIN_TOKEN)
+        )
+        assert answer.status_code == 202 and answer.json == {"redelivered": 4}
+        deliver_until(settings, lambda: len(receiver.requests) >= 4)
+    comments = [json.loads(body)["data"]["comment"]["id"] for body in receiver.bodies()]
+    assert comments == [*ids, late]
+
+
+def test_during_a_secret_rotation_both_secrets_verify(client: Any, settings: Settings) -> None:
+    with running(Receiver()) as receiver:
+        endpoint = subscribe(client, receiver.url, event_types=["comment.created"])
+        rotated = client.post(
+            f"/v1/webhooks/{endpoint['id']}/rotate-secret",
+            json={"grace_seconds": 3600},
+            headers=bearer(ADMIN_TOKEN),
+        )
+        assert rotated.status_code == 200 and rotated.json["secret"] != endpoint["secret"]
+        post_comment(client)
+        deliver_until(settings, lambda: len(receiver.requests) >= 1)
+        cut = client.post(
+            f"/v1/webhooks/{endpoint['id']}/rotate-secret",
+            json={"grace_seconds": 0},
+            headers=bearer(ADMIN_TOKEN),
+        )
+        post_comment(client, "Second.")
+        deliver_until(settings, lambda: len(receiver.requests) >= 2)
+    during, after = receiver.requests
+    assert len(during.headers["webhook-signature"].split(" ")) == 2
+    Webhook(endpoint["secret"]).verify(during.body, during.headers)
+    Webhook(rotated.json["secret"]).verify(during.body, during.headers)
+    Webhook(cut.json["secret"]).verify(after.body, after.headers)
+    with pytest.raises(WebhookVerificationError):
+        Webhook(rotated.json["secret"]).verify(after.body, after.headers)
+
+
+def test_the_article_filter_and_event_types_choose_what_an_endpoint_gets(
+    client: Any, settings: Settings
+) -> None:
+    with running(Receiver()) as receiver:
+        subscribe(client, receiver.url, event_types=["comment.created"], article_ids=["a-2"])
+        post_comment(client, article="a-1")
+        wanted = post_comment(client, article="a-2")
+        decide(settings, wanted, "approved")
+        deliver_until(settings, lambda: len(receiver.requests) >= 1)
+        deliver_until(settings, lambda: True)
+    [only] = [json.loads(body) for body in receiver.bodies()]
+    assert only["type"] == "comment.created" and only["data"]["comment"]["id"] == wanted
+
+
+def test_addresses_are_checked_again_at_delivery_time(
+    client: Any, database_url: str, redis_url: str, tiny_model: tuple[Path, Path]
+) -> None:
+    with running(Receiver()) as receiver:
+        endpoint = subscribe(client, receiver.url, event_types=["comment.created"])
+        post_comment(client)
+        strict = webhook_settings(
+            database_url, redis_url, tiny_model, allow_private=False, retry_schedule=[]
+        )
+        deliver_until(strict, lambda: deliveries(client, endpoint["id"], "dead") != [])
+    assert receiver.requests == []
+    [dead] = deliveries(client, endpoint["id"])
+    assert "non-public address" in dead["last_error"]

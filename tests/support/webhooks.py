@@ -1,0 +1,87 @@
+"""Shared steps of the webhook tests: settings, an endpoint, events, a burst worker loop."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from redis import Redis
+from rq import Queue, SimpleWorker
+
+from moderation.config import Settings
+from moderation.services.transitions import add_event, transition
+from moderation.store.models import Comment
+from moderation.store.session import make_engine, make_session_factory
+from moderation.worker import webhook_jobs
+from tests.conftest import ADMIN_TOKEN, bearer, make_settings
+
+FAST_RETRIES = {
+    "allow_private": True,
+    "retry_schedule": ["50ms", "50ms", "50ms"],
+    "retry_jitter": 0.0,
+    "timeout_seconds": 2.0,
+}
+
+
+def webhook_settings(
+    database_url: str, redis_url: str, model: tuple[Path, Path], **webhooks: Any
+) -> Settings:
+    return make_settings(database_url, redis_url, model, webhooks={**FAST_RETRIES, **webhooks})
+
+
+def subscribe(client: Any, url: str, **fields: Any) -> dict[str, Any]:
+    answer = client.post("/v1/webhooks", json={"url": url, **fields}, headers=bearer(ADMIN_TOKEN))
+    assert answer.status_code == 201, answer.json
+    return dict(answer.json)
+
+
+def admin_get(client: Any, path: str) -> Any:
+    answer = client.get(path, headers=bearer(ADMIN_TOKEN))
+    assert answer.status_code == 200, answer.json
+    return answer.json
+
+
+def post_comment(client: Any, text: str = "A fair point about the budget.", article: str = "a-1") -> int:
+    answer = client.post(
+        f"/v1/articles/{article}/comments", json={"author": {"id": "r1", "name": "R"}, "text": text}
+    )
+    assert answer.status_code == 202, answer.json
+    return int(answer.json["id"])
+
+
+def decide(settings: Settings, comment_id: int, to_status: str) -> None:
+    """A system decision through the same transition the scoring worker uses."""
+    sessions = make_session_factory(make_engine(settings.database.url))
+    with sessions.begin() as session:
+        comment = session.get(Comment, comment_id)
+        assert comment is not None
+        transition(
+            session, comment, to_status, comment.version,
+            actor_type="system", actor="test", reason_code=None, reason=None,
+        )
+
+
+def emit(settings: Settings, comment_id: int, event_type: str) -> None:
+    """An event other features emit (reports, reversals, bans), written to the outbox."""
+    sessions = make_session_factory(make_engine(settings.database.url))
+    with sessions.begin() as session:
+        comment = session.get(Comment, comment_id)
+        assert comment is not None
+        add_event(session, event_type, comment)
+
+
+def deliver_until(settings: Settings, done: Callable[[], bool], timeout: float = 30.0) -> None:
+    """Run reconcile and a burst worker on the webhooks queue until `done()` or timeout."""
+    redis = Redis.from_url(settings.redis.url)
+    webhook_jobs.install(webhook_jobs.WebhookRuntime.build(settings, redis=redis))
+    queue = Queue(settings.webhooks.queue, connection=redis)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        webhook_jobs.reconcile()
+        SimpleWorker([queue], connection=redis).work(burst=True, logging_level="WARNING")
+        if done():
+            return
+        time.sleep(0.05)
+    raise AssertionError("webhook deliveries did not settle in time")
