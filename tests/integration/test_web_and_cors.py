@@ -94,7 +94,10 @@ def test_the_review_api_never_answers_cross_origin(web_client: Any) -> None:
         "/v1/review/queue", headers={"Origin": NEWSROOM, **bearer(MODERATOR_TOKEN)}
     )
     assert "Access-Control-Allow-Origin" not in answer.headers
-    assert "Access-Control-Allow-Origin" not in preflight(web_client, NEWSROOM, "/v1/review/queue").headers
+    assert (
+        "Access-Control-Allow-Origin"
+        not in preflight(web_client, NEWSROOM, "/v1/review/queue").headers
+    )
 
 
 def test_any_origin_when_configured_with_a_star(

@@ -545,6 +545,11 @@
       nameInput.removeAttribute("aria-invalid");
       if (!state.busy) state.key = null;
     });
+    nameInput.addEventListener("change", function () {
+      var me = author();
+      me.name = nameInput.value.trim();
+      save("author", me);
+    });
     form.addEventListener("keydown", function (event) {
       if (event.key === "Escape" && parentId) self.closeReply(true);
     });

@@ -1,0 +1,230 @@
+"""The widget as readers use it: in Chromium, against gunicorn and a real scoring worker."""
+
+from __future__ import annotations
+
+import uuid
+
+import pytest
+import requests
+from playwright.sync_api import expect
+
+from tests.browser.conftest import ARTIFACTS, Reader
+from tests.conftest import MODERATOR_TOKEN, WIDGET_HOST_ORIGIN, bearer
+from tests.support.live import wait_for_status
+
+pytestmark = pytest.mark.browser
+
+# One article for the whole module, so the closing screenshot shows what the tests did.
+ARTICLE = f"browser-{uuid.uuid4().hex[:10]}"
+BENIGN = "Thanks for the clear explanation of the budget."
+ABUSIVE = "you are an idiot"
+XSS_IMAGE = "<img src=x onerror=alert(1)>"
+XSS_SCRIPT = "<script>window.__xss=1</script>"
+XSS_NAME = "<b>Mallory</b>"
+
+
+def published_texts(base_url: str, article: str) -> list[str]:
+    """Every published text of the article, replies included, through the public API."""
+    page = requests.get(f"{base_url}/v1/articles/{article}/comments?limit=100", timeout=5).json()
+    texts: list[str] = []
+    stack = list(page["comments"])
+    while stack:
+        comment = stack.pop()
+        texts.append(comment["text"])
+        stack.extend(comment["replies"])
+    return texts
+
+
+def post_approved(base_url: str, article: str, text: str, name: str = "Samira") -> int:
+    """A comment posted through the API and published by the worker; its id."""
+    answer = requests.post(
+        f"{base_url}/v1/articles/{article}/comments",
+        json={"author": {"id": f"seed-{name}", "name": name}, "text": text},
+        timeout=10,
+    )
+    answer.raise_for_status()
+    decided = wait_for_status(base_url, answer.json()["id"])
+    assert decided["status"] == "approved", decided
+    return int(answer.json()["id"])
+
+
+def publish(base_url: str, comment_id: int) -> None:
+    """Make sure a comment is published: a moderator approves it if the worker did not."""
+    status = wait_for_status(base_url, comment_id)
+    if status["status"] == "approved":
+        return
+    auth = bearer(MODERATOR_TOKEN)
+    detail = requests.get(f"{base_url}/v1/review/comments/{comment_id}", headers=auth, timeout=5)
+    decision = requests.post(
+        f"{base_url}/v1/review/comments/{comment_id}/decision",
+        json={"action": "approve", "version": detail.json()["version"]},
+        headers=auth,
+        timeout=5,
+    )
+    assert decision.status_code == 200, decision.text
+
+
+def test_benign_comment_shows_pending_then_published(reader: Reader) -> None:
+    reader.open_demo(ARTICLE)
+    reader.post("Layla", BENIGN, double_click=True)
+
+    mine = reader.own(BENIGN)
+    expect(mine).to_have_attribute("data-status", "pending")
+    expect(mine.locator(".badge")).to_have_text("Awaiting moderation")
+    assert reader.wait_for_status(BENIGN, "approved") == "approved"
+    expect(mine.locator(".badge")).to_have_text("Published")
+    expect(reader.widget.get_by_role("status")).to_have_text("Your comment is published.")
+
+    # The double click posted once: the Idempotency-Key made the second request a replay.
+    assert published_texts(reader.base_url, ARTICLE).count(BENIGN) == 1
+    reader.page.reload()
+    expect(reader.published().filter(has_text=BENIGN)).to_have_count(1)
+    expect(reader.widget.locator("li.comment.own")).to_have_count(0)
+    assert reader.errors == []
+
+
+def test_abusive_comment_is_held_with_a_kind_explanation(reader: Reader) -> None:
+    reader.open_demo(ARTICLE)
+    reader.post("Troll", ABUSIVE)
+
+    assert reader.wait_for_status(ABUSIVE, "held") == "held"
+    mine = reader.own(ABUSIVE)
+    expect(mine.locator(".badge")).to_have_text("Held for review")
+    expect(mine.locator(".explain")).to_contain_text("moderator will read your comment")
+    expect(mine.locator(".explain")).to_contain_text("Only you can see it")
+
+    assert ABUSIVE not in published_texts(reader.base_url, ARTICLE)
+    reader.page.reload()
+    reader.own(ABUSIVE).wait_for()
+    expect(reader.own(ABUSIVE)).to_have_attribute("data-status", "held")
+    expect(reader.published().filter(has_text=ABUSIVE)).to_have_count(0)
+    assert reader.errors == []
+
+
+def test_markup_in_comments_shows_as_text_and_never_runs(reader: Reader) -> None:
+    reader.open_demo(ARTICLE)
+    for text in (XSS_IMAGE, XSS_SCRIPT):
+        reader.post(XSS_NAME, text)
+        reader.own(text).wait_for()
+        expect(reader.own(text).locator(".text")).to_have_text(text)
+        expect(reader.own(text).locator(".author")).to_have_text(XSS_NAME)
+    for text in (XSS_IMAGE, XSS_SCRIPT):
+        publish(reader.base_url, int(reader.own(text).get_attribute("data-comment-id") or 0))
+
+    # Again from the public list, in a fresh profile, as every other reader sees them.
+    reader.page.context.clear_cookies()
+    reader.page.evaluate("() => window.localStorage.clear()")
+    reader.page.reload()
+    for text in (XSS_IMAGE, XSS_SCRIPT):
+        shown = reader.published().filter(has_text=text)
+        expect(shown.locator(".text")).to_have_text(text)
+        expect(shown.locator(".author")).to_have_text(XSS_NAME)
+    expect(reader.widget.locator("img, script, b")).to_have_count(0)
+    assert reader.page.evaluate("() => typeof window.__xss") == "undefined"
+    assert reader.dialogs == []
+    assert reader.errors == []
+
+
+def test_reply_is_posted_and_shown_under_its_parent(reader: Reader) -> None:
+    parent = "The logistics priority is the one to watch."
+    post_approved(reader.base_url, ARTICLE, parent)
+    reader.open_demo(ARTICLE)
+    thread = reader.published().filter(has_text=parent)
+    thread.get_by_role("button", name="Reply to Samira").click()
+    form = thread.locator("form.reply-form")
+    expect(form.get_by_label("Your name")).to_be_focused()
+    reply = "Agreed, and cyber defence too."
+    reader.post("Omar", reply, form=form)
+    assert reader.wait_for_status(reply, "approved") == "approved"
+    expect(thread.locator("ol.replies li.comment").filter(has_text=reply)).to_have_count(1)
+
+    reader.page.reload()
+    thread = reader.published().filter(has_text=parent).first
+    expect(thread.locator("ol.replies li.comment").filter(has_text=reply)).to_have_count(1)
+
+
+def test_form_is_usable_with_the_keyboard(reader: Reader) -> None:
+    reader.open_demo(ARTICLE)
+    form = reader.compose()
+    name = form.get_by_label("Your name")
+    text = form.get_by_label("Your comment")
+    expect(form.locator(".counter")).to_have_text("0 / 5000 characters")
+
+    # Sending an empty form names the problem and puts the cursor where it is.
+    text.focus()
+    reader.page.keyboard.press("Shift+Tab")
+    expect(name).to_be_focused()
+    reader.page.keyboard.press("Enter")
+    expect(form.get_by_role("alert")).to_have_text("Please enter your name.")
+    expect(name).to_be_focused()
+    expect(name).to_have_attribute("aria-invalid", "true")
+
+    reader.page.keyboard.type("Noor")
+    reader.page.keyboard.press("Tab")
+    expect(text).to_be_focused()
+    reader.page.keyboard.type("Good to read.")
+    expect(form.locator(".counter")).to_have_text("13 / 5000 characters")
+    text.fill("x" * 5003)
+    expect(form.locator(".counter")).to_have_text("5003 / 5000 characters (3 too many)")
+    form.get_by_role("button", name="Post comment").click()
+    expect(form.get_by_role("alert")).to_contain_text("the limit is 5000")
+    expect(text).to_be_focused()
+
+    # The name is remembered for next time, with a random author id for this browser.
+    reader.page.reload()
+    expect(reader.compose().get_by_label("Your name")).to_have_value("Noor")
+    stored = reader.page.evaluate(
+        "() => JSON.parse(localStorage.getItem('moderation-widget:author'))"
+    )
+    assert stored["name"] == "Noor" and stored["id"].startswith("reader-")
+
+
+def test_widget_on_a_newsroom_page_on_another_origin(reader: Reader) -> None:
+    article = f"cross-origin-{uuid.uuid4().hex[:8]}"
+    seeded = [f"Comment number {n} on the mission." for n in (1, 2, 3)]
+    for text in seeded:
+        post_approved(reader.base_url, article, text)
+    host_page = (
+        "<!doctype html><html lang=en><head><title>Newsroom</title></head><body>"
+        "<h1>An article on another site</h1>"
+        f'<script src="{reader.base_url}/widget.js" data-article-id="{article}" '
+        'data-page-size="2" async></script></body></html>'
+    )
+    reader.page.route(
+        f"{WIDGET_HOST_ORIGIN}/**",
+        lambda route: route.fulfill(status=200, content_type="text/html", body=host_page),
+    )
+    # The test service listens on loopback; a page from elsewhere needs Chromium's local
+    # network permission for that (a real newsroom calls a public service and does not).
+    reader.page.context.grant_permissions(["local-network-access"], origin=WIDGET_HOST_ORIGIN)
+    reader.page.goto(f"{WIDGET_HOST_ORIGIN}/politics/nato-visit")
+
+    texts = reader.published().locator(".text")
+    expect(texts).to_have_text(seeded[:2])
+    reader.widget.get_by_role("button", name="Load more comments").click()
+    expect(texts).to_have_text(seeded)
+    expect(reader.published().nth(2).locator("article")).to_be_focused()
+    expect(reader.widget.get_by_role("button", name="Load more comments")).to_be_hidden()
+
+    reader.widget.get_by_role("button", name="Newest first").click()
+    expect(texts).to_have_text(seeded[::-1][:2])
+    expect(reader.widget.get_by_role("button", name="Newest first")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+
+    # Posting from the other origin: a preflighted JSON POST with an Idempotency-Key.
+    reader.post("Hassan", BENIGN)
+    assert reader.wait_for_status(BENIGN, "approved") == "approved"
+    assert reader.errors == []
+
+
+def test_screenshot_of_the_demo_page(reader: Reader) -> None:
+    """Saved for people to look at: test-artifacts/demo.png, with a held comment of the reader."""
+    reader.open_demo(ARTICLE)
+    expect(reader.published().first).to_be_visible()
+    reader.post("Kareem", ABUSIVE)
+    reader.wait_for_status(ABUSIVE, "held")
+    reader.page.wait_for_load_state("networkidle")
+    ARTIFACTS.mkdir(exist_ok=True)
+    reader.page.screenshot(path=str(ARTIFACTS / "demo.png"), full_page=True)
+    assert (ARTIFACTS / "demo.png").stat().st_size > 10_000
