@@ -206,6 +206,7 @@ def dev() -> None:
         url = f"http://{settings.server.host}:{settings.server.port}"
         click.echo(
             f"\n  API      {url}/v1\n  API docs {url}/docs  (OpenAPI: {url}/openapi.json)\n"
+            f"  Demo     {url}/demo  (an article page with the comment widget)\n"
             f"  Ready?   {url}/readyz\n  Database {_redact(settings.database.url)}\n"
             f"  Redis    {env.get('MODERATION_REDIS_URL', settings.redis.url)}\n\n"
             "  Ctrl-C stops everything.\n"
