@@ -7,8 +7,6 @@ from typing import Any
 from flask import current_app
 from marshmallow import RAISE, Schema, ValidationError, fields, validate, validates
 
-from moderation.services.review import REASON_CODES
-
 _ID = validate.Length(min=1, max=200)
 
 
@@ -82,85 +80,3 @@ class PageArgs(StrictSchema):
 class PublishedPage(Schema):
     comments = fields.List(fields.Nested(PublishedComment), attribute="items")
     next_cursor = fields.String(allow_none=True)
-
-
-class QueueArgs(PageArgs):
-    article_id = fields.String(load_default=None, validate=_ID)
-
-
-class ReviewAuthor(Schema):
-    id = fields.String(attribute="author_id")
-    name = fields.String(attribute="author_name")
-
-
-class QueueItem(Schema):
-    id = fields.Integer()
-    article_id = fields.String()
-    author = fields.Function(lambda c: {"id": c.author_id, "name": c.author_name})
-    text = fields.String()
-    status = fields.String()
-    version = fields.Integer()
-    reason_code = fields.String(attribute="public_reason", allow_none=True)
-    summary = fields.Function(
-        lambda c: [r.get("message") or f"{r['id']} {r.get('score')}" for r in _acting(c)]
-    )
-    created_at = fields.DateTime()
-
-
-def _acting(comment: Any) -> list[dict[str, Any]]:
-    reasons = (comment.verdict or {}).get("reasons", [])
-    return [reason for reason in reasons if reason.get("action")]
-
-
-class QueuePage(Schema):
-    comments = fields.List(fields.Nested(QueueItem), attribute="items")
-    next_cursor = fields.String(allow_none=True)
-    total = fields.Integer()
-
-
-class AuditOut(Schema):
-    actor_type = fields.String()
-    actor = fields.String()
-    from_status = fields.String(allow_none=True)
-    to_status = fields.String()
-    reason_code = fields.String(allow_none=True)
-    reason = fields.String(allow_none=True)
-    note = fields.String(allow_none=True)
-    request_id = fields.String(allow_none=True)
-    version = fields.Integer()
-    created_at = fields.DateTime()
-
-
-class ReviewDetail(Schema):
-    id = fields.Integer(attribute="comment.id")
-    article_id = fields.String(attribute="comment.article_id")
-    author = fields.Function(lambda d: {"id": d.comment.author_id, "name": d.comment.author_name})
-    text = fields.String(attribute="comment.text")
-    parent_id = fields.Integer(attribute="comment.parent_id", allow_none=True)
-    status = fields.String(attribute="comment.status")
-    version = fields.Integer(attribute="comment.version")
-    reason_code = fields.String(attribute="comment.public_reason", allow_none=True)
-    reasons = fields.Function(lambda d: (d.comment.verdict or {}).get("reasons", []))
-    scores = fields.Function(lambda d: (d.comment.verdict or {}).get("scores", {}))
-    model = fields.Function(lambda d: (d.comment.verdict or {}).get("model"))
-    created_at = fields.DateTime(attribute="comment.created_at")
-    decided_at = fields.DateTime(attribute="comment.decided_at", allow_none=True)
-    audit = fields.List(fields.Nested(AuditOut))
-
-
-class DecisionIn(StrictSchema):
-    action = fields.String(required=True, validate=validate.OneOf(["approve", "reject"]))
-    reason_code = fields.String(
-        load_default=None, allow_none=True, validate=validate.OneOf(REASON_CODES)
-    )
-    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
-    version = fields.Integer(
-        required=True, strict=True, metadata={"description": "The version you reviewed"}
-    )
-
-
-class DecisionOut(Schema):
-    id = fields.Integer()
-    status = fields.String()
-    version = fields.Integer()
-    reason_code = fields.String(attribute="public_reason", allow_none=True)

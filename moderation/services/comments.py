@@ -9,7 +9,7 @@ import hashlib
 import json
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -59,6 +59,14 @@ class Thread:
 class Page:
     items: list[Any]
     next_cursor: str | None
+
+
+def visible_to_readers() -> ColumnElement[bool]:
+    """Published, or reported by readers but not yet past the hide threshold."""
+    return or_(
+        Comment.status == "approved",
+        and_(Comment.status == "reported", Comment.hidden.is_(False)),
+    )
 
 
 def encode_cursor(last_id: int) -> str:
@@ -178,7 +186,7 @@ class CommentService:
                     select(Comment)
                     .where(
                         Comment.article_id == article_id,
-                        Comment.status == "approved",
+                        visible_to_readers(),
                         Comment.parent_id.is_(None),
                         Comment.id > after,
                     )
@@ -196,7 +204,7 @@ class CommentService:
                         .where(
                             Comment.root_id.in_([root.id for root in roots]),
                             Comment.parent_id.is_not(None),
-                            Comment.status == "approved",
+                            visible_to_readers(),
                         )
                         .order_by(Comment.id)
                     )
