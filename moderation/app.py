@@ -22,6 +22,7 @@ from moderation.services.queueing import RQWorkQueue, WorkQueue
 from moderation.services.review import ReviewService
 from moderation.services.webhook_queue import WebhookQueue, notify_outbox_commits
 from moderation.services.webhooks import WebhookService
+from moderation.services.workbench import build_workbench
 from moderation.services.workers import WorkerRegistry
 from moderation.store.session import make_engine, make_session_factory
 
@@ -61,9 +62,12 @@ def create_app(settings: Settings, work_queue: WorkQueue | None = None) -> Flask
     workers = WorkerRegistry(redis, settings.worker.heartbeat_seconds)
     app.extensions["moderation"] = AppServices(
         comments=CommentService(sessions, queue),
-        review=ReviewService(sessions),
+        review=ReviewService(
+            sessions, settings.review.undo_seconds, settings.review.hide_threshold
+        ),
         readiness=functools.partial(readiness, sessions, redis, workers),
         settings=settings,
+        workbench=build_workbench(sessions, redis, settings),
         webhooks=WebhookService(sessions, settings.webhooks, webhook_queue),
     )
     app.extensions["moderation_engine"] = engine

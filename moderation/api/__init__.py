@@ -6,13 +6,17 @@ from flask import Flask
 from flask_smorest import Api
 
 from moderation.api import (
+    audit,
     auth,
+    authors,
     comments,
     errors,
     feedback,
     health,
     perspective,
+    reports,
     review,
+    stats,
     webhooks,
 )
 
@@ -30,5 +34,7 @@ def init_app(app: Flask) -> Api:
     app.register_blueprint(health.blp)
     api.register_blueprint(feedback.blp)
     app.register_blueprint(perspective.blp)
+    for blueprint in (authors.blp, reports.blp, audit.blp, stats.blp):
+        api.register_blueprint(blueprint)
     api.register_blueprint(webhooks.blp)
     return api

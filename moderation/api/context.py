@@ -16,6 +16,7 @@ class AppServices:
     review: Any
     readiness: Any
     settings: Any
+    workbench: Any = None
     webhooks: Any = None
 
 
