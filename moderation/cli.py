@@ -120,10 +120,10 @@ def reconcile() -> None:
 
     sessions = make_session_factory(make_engine(settings.database.url))
     queue = RQWorkQueue(Redis.from_url(settings.redis.url), settings.redis.score_queue)
-    stale = ScoringService(sessions).stale_pending(settings.worker.reconcile_after_seconds)
-    for start in range(0, len(stale), settings.worker.batch_size):
-        queue.enqueue_scoring(stale[start : start + settings.worker.batch_size])
-    click.echo(json.dumps({"requeued": len(stale)}))
+    requeued = ScoringService(sessions).requeue_stale(
+        queue, settings.worker.reconcile_after_seconds, settings.worker.batch_size
+    )
+    click.echo(json.dumps({"requeued": requeued}))
 
 
 @main.command()

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.pipeline.verdict import Verdict
 from moderation.services.errors import ConflictError
+from moderation.services.queueing import WorkQueue
 from moderation.services.transitions import transition
 from moderation.store.models import Comment, utcnow
 
@@ -109,6 +110,15 @@ class ScoringService:
                 .values(claimed_by=None, claimed_until=None)
                 .execution_options(synchronize_session=False)
             )
+
+    def requeue_stale(self, queue: WorkQueue, older_than_seconds: int, batch_size: int) -> int:
+        """Enqueue again every comment left pending too long; return how many there were."""
+        stale = self.stale_pending(older_than_seconds)
+        for start in range(0, len(stale), batch_size):
+            queue.enqueue_scoring(stale[start : start + batch_size], coalesce=False)
+        if stale:
+            log.warning("reconcile re-enqueued %d pending comments", len(stale))
+        return len(stale)
 
     def stale_pending(self, older_than_seconds: int, limit: int = 1000) -> list[int]:
         """Pending comments no live claim covers and that waited longer than the threshold."""

@@ -25,9 +25,12 @@ def score_comments(comment_ids: Sequence[int], request_id: str | None = None) ->
     undo its batch-mates; the failed ones are released and the job raises so RQ retries them.
     """
     context = current()
-    claimed = context.scoring.claim(
-        comment_ids, context.name, fill_to=context.settings.worker.batch_size
-    )
+    batch_size = context.settings.worker.batch_size
+    context.queue.job_started()
+    claimed = context.scoring.claim(comment_ids, context.name, fill_to=batch_size)
+    if len(claimed) >= batch_size:
+        # More may be waiting: let another worker start on them while this batch is scored.
+        context.queue.enqueue_scoring([], request_id)
     result: dict[str, Any] = {"pid": context.status()["pid"], "model_loads": context.model_loads}
     if not claimed:
         return dict(result, scored=0, decisions={})
@@ -58,10 +61,8 @@ def score_comments(comment_ids: Sequence[int], request_id: str | None = None) ->
 def reconcile() -> dict[str, Any]:
     """Re-enqueue comments left pending too long (lost enqueue, flushed Redis, dead worker)."""
     context = current()
-    stale = context.scoring.stale_pending(context.settings.worker.reconcile_after_seconds)
-    batch = context.settings.worker.batch_size
-    for start in range(0, len(stale), batch):
-        context.queue.enqueue_scoring(stale[start : start + batch])
-    if stale:
-        log.warning("reconcile re-enqueued %d pending comments", len(stale))
-    return {"requeued": len(stale)}
+    worker = context.settings.worker
+    requeued = context.scoring.requeue_stale(
+        context.queue, worker.reconcile_after_seconds, worker.batch_size
+    )
+    return {"requeued": requeued}

@@ -108,7 +108,7 @@ def test_without_a_model_fail_mode_leaves_comments_pending(client: Any, settings
 def test_duplicate_jobs_decide_once(client: Any, settings: Settings) -> None:
     comment_id = post(client, "Said twice, decided once.")
     RQWorkQueue(Redis.from_url(settings.redis.url), settings.redis.score_queue).enqueue_scoring(
-        [comment_id]
+        [comment_id], coalesce=False
     )
     run_worker(settings, burst=True)
     decisions = [a for a in rows(settings, AuditRecord, comment_id) if a.actor_type == "system"]

@@ -42,6 +42,19 @@ def test_submit_stores_pending_and_enqueues_a_scoring_job(client: Any, settings:
     assert jobs[0].args == ([body["id"]], "req-123")
 
 
+def test_waiting_job_is_shared_until_it_starts(client: Any, settings: Settings) -> None:
+    from moderation.services.queueing import RQWorkQueue
+
+    connection = Redis.from_url(settings.redis.url)
+    queue = Queue(settings.redis.score_queue, connection=connection)
+    for number in range(3):
+        assert post(client, f"Comment {number}.").status_code == 202
+    assert queue.count == 1
+    RQWorkQueue(connection, settings.redis.score_queue).job_started()
+    post(client, "After the job started.")
+    assert queue.count == 2
+
+
 def test_idempotency_key_returns_the_same_comment(client: Any, settings: Settings) -> None:
     headers = {"Idempotency-Key": "post-7f3a"}
     first = post(client, "Only once, please.", headers=headers)
@@ -53,7 +66,7 @@ def test_idempotency_key_returns_the_same_comment(client: Any, settings: Setting
     changed = post(client, "A different text.", headers=headers)
     assert changed.status_code == 422 and "Idempotency-Key" in changed.json["message"]
     queue = Queue(settings.redis.score_queue, connection=Redis.from_url(settings.redis.url))
-    assert queue.count == 2
+    assert queue.count == 1  # the second comment joins the job already waiting (coalescing)
 
 
 def test_comment_is_kept_when_redis_is_down(settings: Settings, clean_state: None) -> None:

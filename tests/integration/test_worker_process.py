@@ -28,9 +28,9 @@ def test_jobs_run_in_the_process_that_loaded_the_model(
     connection = Redis.from_url(settings.redis.url)
     work = RQWorkQueue(connection, settings.redis.score_queue)
     first, second = post(client, "First comment."), post(client, "Second comment.")
-    # Two more jobs for the same comments: each job is its own RQ job run by the worker.
-    work.enqueue_scoring([first])
-    work.enqueue_scoring([second])
+    # Two more jobs, one per comment (not coalesced): each its own RQ job.
+    work.enqueue_scoring([first], coalesce=False)
+    work.enqueue_scoring([second], coalesce=False)
     env = {
         **os.environ,
         "MODERATION_DATABASE_URL": settings.database.url,
@@ -52,10 +52,11 @@ def test_jobs_run_in_the_process_that_loaded_the_model(
     for job_id in queue.finished_job_registry.get_job_ids():
         result = queue.fetch_job(job_id).latest_result()  # type: ignore[union-attr]
         results.append(result.return_value)
-    assert len(results) == 4
+    # Three enqueued, plus follow-ups that a full batch (of 1 here) starts for what may wait.
+    assert len(results) >= 3
     pids = {result["pid"] for result in results}
     assert len(pids) == 1 and pids != {os.getpid()}
     assert {result["model_loads"] for result in results} == {1}
-    assert sorted(result["scored"] for result in results) == [0, 0, 1, 1]
+    assert sum(result["scored"] for result in results) == 2
     assert client.get(f"/v1/comments/{first}").json["status"] == "approved"
     assert client.get(f"/v1/comments/{second}").json["status"] == "approved"
