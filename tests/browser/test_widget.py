@@ -18,6 +18,7 @@ pytestmark = pytest.mark.browser
 ARTICLE = f"browser-{uuid.uuid4().hex[:10]}"
 BENIGN = "Thanks for the clear explanation of the budget."
 ABUSIVE = "you are an idiot"
+BANNED = "Just kill yourself already"
 XSS_IMAGE = "<img src=x onerror=alert(1)>"
 XSS_SCRIPT = "<script>window.__xss=1</script>"
 XSS_NAME = "<b>Mallory</b>"
@@ -83,7 +84,7 @@ def test_benign_comment_shows_pending_then_published(reader: Reader) -> None:
     assert reader.errors == []
 
 
-def test_abusive_comment_is_held_with_a_kind_explanation(reader: Reader) -> None:
+def test_abusive_comments_are_held_or_rejected_with_a_kind_explanation(reader: Reader) -> None:
     reader.open_demo(ARTICLE)
     reader.post("Troll", ABUSIVE)
 
@@ -93,11 +94,19 @@ def test_abusive_comment_is_held_with_a_kind_explanation(reader: Reader) -> None
     expect(mine.locator(".explain")).to_contain_text("moderator will read your comment")
     expect(mine.locator(".explain")).to_contain_text("Only you can see it")
 
+    reader.post("Troll", BANNED)
+    assert reader.wait_for_status(BANNED, "rejected") == "rejected"
+    expect(reader.own(BANNED).locator(".badge")).to_have_text("Not published")
+    expect(reader.own(BANNED).locator(".explain")).to_contain_text("welcome to rephrase it")
+    expect(reader.own(BANNED).get_by_role("button", name="Reply")).to_be_hidden()
+
     assert ABUSIVE not in published_texts(reader.base_url, ARTICLE)
+    assert BANNED not in published_texts(reader.base_url, ARTICLE)
     reader.page.reload()
     reader.own(ABUSIVE).wait_for()
     expect(reader.own(ABUSIVE)).to_have_attribute("data-status", "held")
     expect(reader.published().filter(has_text=ABUSIVE)).to_have_count(0)
+    expect(reader.published().filter(has_text=BANNED)).to_have_count(0)
     assert reader.errors == []
 
 
@@ -228,3 +237,5 @@ def test_screenshot_of_the_demo_page(reader: Reader) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     reader.page.screenshot(path=str(ARTIFACTS / "demo.png"), full_page=True)
     assert (ARTIFACTS / "demo.png").stat().st_size > 10_000
+    reader.page.set_viewport_size({"width": 390, "height": 844})
+    reader.page.screenshot(path=str(ARTIFACTS / "demo-phone.png"), full_page=True)

@@ -53,7 +53,7 @@
   };
 
   var STYLES = [
-    ":host { all: initial; display: block; contain: content;",
+    ":host { all: initial; display: block;",
     "  font-family: var(--mw-font, system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif);",
     "  font-size: 16px; line-height: 1.5; color: var(--mw-text, #1f2328); }",
     "*, *::before, *::after { box-sizing: border-box; }",
@@ -257,6 +257,7 @@
     this.shown = {};           // comment id -> its <li>, so nothing shows twice
     this.replyForm = null;
     this.generation = 0;       // bumped on reorder; late answers of the old order are dropped
+    this.host = host;
     this.root = host.attachShadow ? host.attachShadow({ mode: "open" }) : host;
     this.build();
     this.restoreOwn();
@@ -265,7 +266,7 @@
 
   Widget.prototype.build = function () {
     var self = this;
-    this.root.appendChild(el("style", { text: STYLES }));
+    this.addStyles();
     this.live = el("div", { className: "sr-only", role: "status", "aria-live": "polite", "aria-atomic": "true" });
     this.orderButtons = {
       oldest: el("button", { type: "button", text: "Oldest first", onclick: function () { self.setOrder("oldest"); } }),
@@ -290,6 +291,20 @@
       this.more
     ]));
     this.markOrder();
+  };
+
+  /** Constructed stylesheets where the browser has them: a page's CSP that forbids inline
+   * <style> does not block those. */
+  Widget.prototype.addStyles = function () {
+    if (this.root !== this.host && "adoptedStyleSheets" in this.root && window.CSSStyleSheet) {
+      try {
+        var sheet = new CSSStyleSheet();
+        sheet.replaceSync(STYLES);
+        this.root.adoptedStyleSheets = [sheet];
+        return;
+      } catch (e) { /* older browser: fall back to a <style> element */ }
+    }
+    this.root.appendChild(el("style", { text: STYLES }));
   };
 
   Widget.prototype.announce = function (message) {
@@ -404,6 +419,7 @@
         first = first || item;
       }
     });
+    this.adoptOwnReplies();
     this.cursor = nextCursor;
     this.more.hidden = !nextCursor;
     this.more.disabled = false;
@@ -412,6 +428,15 @@
     if (any) this.hideStatus();
     else this.showStatus("empty", "No comments yet. Start the conversation.");
     return first;
+  };
+
+  /** The reader's own replies wait at the top until their parent is on screen; then they move. */
+  Widget.prototype.adoptOwnReplies = function () {
+    var self = this;
+    Array.prototype.slice.call(this.ownList.children).forEach(function (item) {
+      var parent = self.shown[item.getAttribute("data-parent-id")];
+      if (parent && parent !== item) self.repliesOf(parent).appendChild(item);
+    });
   };
 
   Widget.prototype.loadFailed = function (retry) {
@@ -468,7 +493,8 @@
   Widget.prototype.renderComment = function (comment, own) {
     var self = this;
     var name = (comment.author && comment.author.name) || "Anonymous";
-    var item = el("li", { className: own ? "comment own" : "comment", "data-comment-id": comment.id });
+    var item = el("li", { className: own ? "comment own" : "comment", "data-comment-id": comment.id,
+      "data-parent-id": comment.parent_id || null });
     var replyButton = el("button", { type: "button", className: "link reply", text: "Reply",
       "aria-label": "Reply to " + name, onclick: function () { self.openReply(item, comment.id, name, replyButton); } });
     var byline = el("p", { className: "byline" }, [
