@@ -14,7 +14,6 @@ import dataclasses
 import random
 from collections.abc import Sequence
 
-
 # Slack on the age rule, so the time a retry waits for a worker does not eat its last attempts.
 AGE_SLACK_SECONDS = 60.0
 

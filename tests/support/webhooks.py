@@ -43,7 +43,9 @@ def admin_get(client: Any, path: str) -> Any:
     return answer.json
 
 
-def post_comment(client: Any, text: str = "A fair point about the budget.", article: str = "a-1") -> int:
+def post_comment(
+    client: Any, text: str = "A fair point about the budget.", article: str = "a-1"
+) -> int:
     answer = client.post(
         f"/v1/articles/{article}/comments", json={"author": {"id": "r1", "name": "R"}, "text": text}
     )
@@ -58,8 +60,14 @@ def decide(settings: Settings, comment_id: int, to_status: str) -> None:
         comment = session.get(Comment, comment_id)
         assert comment is not None
         transition(
-            session, comment, to_status, comment.version,
-            actor_type="system", actor="test", reason_code=None, reason=None,
+            session,
+            comment,
+            to_status,
+            comment.version,
+            actor_type="system",
+            actor="test",
+            reason_code=None,
+            reason=None,
         )
 
 
