@@ -1,0 +1,108 @@
+"""The model alone: comments/s per batch size and ROC-AUC per label, for one model variant.
+
+    python -m bench.bench_model [--device cuda] [--quantize int8] [--auc] [--threads 2]
+
+Texts and labels come from ../shared/data/jigsaw_wiki_dev.csv (3,000 Wikipedia comments in
+detoxify's column layout; the stand-in for civil_comments_dev.csv, see its README). ROC-AUC is
+against label >= 0.5, computed here (Mann-Whitney) so the script needs nothing beyond the
+service's own packages; it runs on a GPU machine with only torch, transformers and detoxify.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import time
+from pathlib import Path
+from typing import Any
+
+from moderation.config import PROJECT_ROOT, load_settings
+from moderation.pipeline.model import load_scorer
+
+DEFAULT_DATA = PROJECT_ROOT.parent / "shared" / "data" / "jigsaw_wiki_dev.csv"
+DEFAULT_MODEL = PROJECT_ROOT.parent / "shared" / "models" / "minilm-toxicity"
+
+
+def read_rows(path: Path) -> list[dict[str, str]]:
+    with path.open(newline="", encoding="utf-8") as handle:
+        return list(csv.DictReader(handle))
+
+
+def roc_auc(scores: list[float], positives: list[bool]) -> float | None:
+    """Area under the ROC curve: the chance a positive outscores a negative (ties count half)."""
+    pairs = sorted(zip(scores, positives, strict=True), key=lambda pair: pair[0])
+    count_pos = sum(positives)
+    count_neg = len(positives) - count_pos
+    if not count_pos or not count_neg:
+        return None
+    rank_sum = 0.0
+    index = 0
+    while index < len(pairs):
+        end = index
+        while end + 1 < len(pairs) and pairs[end + 1][0] == pairs[index][0]:
+            end += 1
+        average_rank = (index + end) / 2 + 1
+        rank_sum += average_rank * sum(1 for k in range(index, end + 1) if pairs[k][1])
+        index = end + 1
+    return (rank_sum - count_pos * (count_pos + 1) / 2) / (count_pos * count_neg)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--model", type=Path, default=DEFAULT_MODEL)
+    parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--quantize", default="none", choices=["none", "int8"])
+    parser.add_argument("--limit", type=int, default=600, help="texts for the speed runs")
+    parser.add_argument("--batches", default="1,8,16,32,64")
+    parser.add_argument("--auc", action="store_true", help="score the whole file for ROC-AUC")
+    args = parser.parse_args()
+
+    settings = load_settings(
+        environ={},
+        overrides={
+            "model": {
+                "checkpoint": str(args.model / "model.ckpt"),
+                "config_dir": str(args.model / "config"),
+                "device": args.device,
+                "threads": args.threads,
+                "quantize": args.quantize,
+            }
+        },
+    )
+    scorer = load_scorer(settings.model)
+    rows = read_rows(args.data)
+    texts = [row["text"] for row in rows]
+    speed_texts = [text[:1000] for text in texts[: args.limit]]
+    report: dict[str, Any] = {
+        "model": scorer.description,
+        "device": args.device,
+        "threads": args.threads,
+        "load_seconds": round(scorer.load_seconds, 2),
+        "comments_per_s": {},
+    }
+    scorer.score(speed_texts[:16])
+    for batch in (int(size) for size in args.batches.split(",")):
+        started = time.perf_counter()
+        for start in range(0, len(speed_texts), batch):
+            scorer.score(speed_texts[start : start + batch])
+        elapsed = time.perf_counter() - started
+        report["comments_per_s"][batch] = round(len(speed_texts) / elapsed, 1)
+    if args.auc:
+        scores: list[dict[str, float]] = []
+        for start in range(0, len(texts), 32):
+            scores += scorer.score(texts[start : start + 32])
+        report["roc_auc"] = {}
+        for label in scorer.labels:
+            if label not in rows[0] or not rows[0][label]:
+                continue
+            positives = [float(row[label] or 0) >= 0.5 for row in rows]
+            auc = roc_auc([score[label] for score in scores], positives)
+            report["roc_auc"][label] = None if auc is None else round(auc, 4)
+    print(json.dumps(report))
+
+
+if __name__ == "__main__":
+    main()
