@@ -31,6 +31,12 @@ from moderation.webhooks.retry import RetrySchedule
 log = logging.getLogger(__name__)
 
 
+# An attempt is written before its request goes out, so a worker that dies mid-delivery
+# leaves a trace the admin can see; the next pick-up marks it interrupted.
+IN_FLIGHT = "in flight: no answer recorded yet"
+INTERRUPTED = "interrupted: the worker stopped before an answer was recorded"
+
+
 class _TakenError(Exception):
     """Rolls a fan-out back when a concurrent dispatcher claimed the same events."""
 
@@ -45,7 +51,7 @@ class Outgoing:
     message_id: str
     body: bytes
     secrets: tuple[str, ...]
-    attempt_number: int
+    attempt_id: int
 
 
 @dataclasses.dataclass(frozen=True)
@@ -244,12 +250,29 @@ class DeliveryService:
             expires = endpoint.previous_secret_expires_at
             if endpoint.previous_secret and expires and _aware(expires) > now:
                 secrets.append(endpoint.previous_secret)
-            attempts_so_far = session.scalar(
+            interrupted = session.execute(
+                update(WebhookAttempt)
+                .where(WebhookAttempt.delivery_id == delivery.id, WebhookAttempt.error == IN_FLIGHT)
+                .values(error=INTERRUPTED)
+                .execution_options(synchronize_session=False)
+            )
+            delivery.attempts += int(interrupted.rowcount)  # type: ignore[attr-defined]
+            last_number = session.scalar(
                 select(WebhookAttempt.number)
                 .where(WebhookAttempt.delivery_id == delivery.id)
                 .order_by(WebhookAttempt.number.desc())
                 .limit(1)
             )
+            attempt = WebhookAttempt(
+                delivery_id=delivery.id,
+                number=(last_number or 0) + 1,
+                attempted_at=now,
+                succeeded=False,
+                latency_ms=0,
+                error=IN_FLIGHT,
+            )
+            session.add(attempt)
+            session.flush()
             return Outgoing(
                 delivery_id=delivery.id,
                 endpoint_id=endpoint_id,
@@ -257,25 +280,20 @@ class DeliveryService:
                 message_id=event.event_id,
                 body=json.dumps(event.payload, separators=(",", ":")).encode(),
                 secrets=tuple(secrets),
-                attempt_number=(attempts_so_far or 0) + 1,
+                attempt_id=attempt.id,
             )
 
     def record(self, outgoing: Outgoing, result: AttemptResult) -> str:
         """Store the attempt and move the delivery on: "delivered", "retry" or "dead"."""
         now = utcnow()
         with self.sessions.begin() as session:
-            session.add(
-                WebhookAttempt(
-                    delivery_id=outgoing.delivery_id,
-                    number=outgoing.attempt_number,
-                    attempted_at=now,
-                    succeeded=result.ok,
-                    status_code=result.status_code,
-                    latency_ms=result.latency_ms,
-                    error=result.error,
-                    response_body=result.response_body,
-                )
-            )
+            attempt = session.get(WebhookAttempt, outgoing.attempt_id)
+            assert attempt is not None
+            attempt.succeeded = result.ok
+            attempt.status_code = result.status_code
+            attempt.latency_ms = result.latency_ms
+            attempt.error = result.error
+            attempt.response_body = result.response_body
             delivery = session.get(WebhookDelivery, outgoing.delivery_id, with_for_update=True)
             endpoint = session.get(WebhookEndpoint, outgoing.endpoint_id, with_for_update=True)
             assert delivery is not None and endpoint is not None

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from redis import Redis
+from rq import Queue, SimpleWorker
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from moderation.config import Settings
@@ -229,3 +231,19 @@ def test_addresses_are_checked_again_at_delivery_time(
     assert receiver.requests == []
     [dead] = deliveries(client, endpoint["id"])
     assert "non-public address" in dead["last_error"]
+
+
+def test_an_event_whose_enqueue_was_lost_is_delivered_by_reconcile(
+    client: Any, settings: Settings
+) -> None:
+    redis = Redis.from_url(settings.redis.url)
+    queue = Queue(settings.webhooks.queue, connection=redis)
+    with running(Receiver()) as receiver:
+        subscribe(client, receiver.url, event_types=["comment.created"])
+        post_comment(client)
+        assert queue.count == 1  # the after-commit hook asked for a fan-out
+        redis.flushdb()  # ... and Redis forgot it
+        SimpleWorker([queue], connection=redis).work(burst=True)
+        assert receiver.requests == []
+        deliver_until(settings, lambda: len(receiver.requests) >= 1)
+    assert json.loads(receiver.requests[0].body)["type"] == "comment.created"

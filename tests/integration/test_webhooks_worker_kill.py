@@ -100,3 +100,8 @@ def test_an_event_in_flight_when_the_worker_is_killed_is_delivered_after_restart
         f"/v1/webhooks/{endpoint['id']}/deliveries", headers=bearer(ADMIN_TOKEN)
     ).json["items"]
     assert delivery["status"] == "delivered"
+    log = client.get(
+        f"/v1/webhooks/{endpoint['id']}/deliveries/{delivery['id']}", headers=bearer(ADMIN_TOKEN)
+    ).json["attempt_log"]
+    assert [(a["number"], a["succeeded"]) for a in log] == [(1, False), (2, True)]
+    assert log[0]["error"].startswith("interrupted") and log[0]["status_code"] is None
