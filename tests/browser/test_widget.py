@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import itertools
+import json
+import time
 import uuid
+from typing import Any
 
 import pytest
 import requests
@@ -194,7 +198,10 @@ def test_widget_on_a_newsroom_page_on_another_origin(reader: Reader) -> None:
     for text in seeded:
         post_approved(reader.base_url, article, text)
     host_page = (
-        "<!doctype html><html lang=en><head><title>Newsroom</title></head><body>"
+        "<!doctype html><html lang=en><head><title>Newsroom</title>"
+        # The host's styles must not reach into the widget.
+        "<style>p, li, button, h2 { color: rgb(255, 0, 0) !important; font-size: 40px }</style>"
+        "</head><body>"
         "<h1>An article on another site</h1>"
         f'<script src="{reader.base_url}/widget.js" data-article-id="{article}" '
         'data-page-size="2" async></script></body></html>'
@@ -217,6 +224,10 @@ def test_widget_on_a_newsroom_page_on_another_origin(reader: Reader) -> None:
 
     reader.widget.get_by_role("button", name="Newest first").click()
     expect(texts).to_have_text(seeded[::-1][:2])
+    reader.widget.get_by_role("button", name="Load more comments").click()
+    expect(texts).to_have_text(seeded[::-1])
+    expect(texts.first).not_to_have_css("color", "rgb(255, 0, 0)")
+    expect(texts.first).to_have_css("font-size", "16px")
     expect(reader.widget.get_by_role("button", name="Newest first")).to_have_attribute(
         "aria-pressed", "true"
     )
@@ -225,6 +236,28 @@ def test_widget_on_a_newsroom_page_on_another_origin(reader: Reader) -> None:
     reader.post("Hassan", BENIGN)
     assert reader.wait_for_status(BENIGN, "approved") == "approved"
     assert reader.errors == []
+
+
+def test_status_is_polled_with_backoff(reader: Reader) -> None:
+    asked: list[float] = []
+
+    def always_pending(route: Any) -> None:
+        asked.append(time.monotonic())
+        body = {"id": 1, "status": "pending", "reason_code": None}
+        route.fulfill(status=200, content_type="application/json", body=json.dumps(body))
+
+    reader.page.route("**/v1/comments/*", always_pending)
+    reader.open_demo(f"polling-{uuid.uuid4().hex[:8]}")
+    text = "Interesting to see how the advisory role works in practice."
+    reader.post("Rana", text)
+    expect(reader.own(text)).to_have_attribute("data-status", "pending")
+    reader.page.wait_for_timeout(8_000)
+
+    # 1 s, then 1.6 times longer each time: about 1, 2.6, 5.2 (and 9.3) s after posting, not
+    # every second. A busy machine only makes the gaps longer.
+    assert 3 <= len(asked) <= 4, asked
+    gaps = [later - earlier for earlier, later in itertools.pairwise(asked)]
+    assert gaps[-1] > gaps[0] * 1.2, gaps
 
 
 def test_screenshot_of_the_demo_page(reader: Reader) -> None:
