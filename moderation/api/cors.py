@@ -39,9 +39,11 @@ class CorsPolicy:
         if _is_preflight():
             requested = request.headers.get("Access-Control-Request-Headers", "")
             wanted = [name.strip().lower() for name in requested.split(",") if name.strip()]
-            response.status_code = 204
-            response.set_data(b"")
-            response.headers.pop("Content-Type", None)
+            if response.status_code == 200:
+                # Flask's automatic OPTIONS answer; a preflight to an unknown path keeps its 404.
+                response.status_code = 204
+                response.set_data(b"")
+                response.headers.pop("Content-Type", None)
             response.headers["Access-Control-Allow-Methods"] = ALLOWED_METHODS
             response.headers["Access-Control-Allow-Headers"] = ", ".join(
                 name for name in wanted if name in ALLOWED_HEADERS

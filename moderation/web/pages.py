@@ -36,8 +36,9 @@ def _settings() -> Settings:
 
 
 @functools.lru_cache(maxsize=8)
-def widget_source(max_length: int, max_name_length: int) -> tuple[bytes, str]:
-    """The widget script with these limits written in, and its ETag."""
+def widget_source(max_length: int, max_name_length: int, modified: int) -> tuple[bytes, str]:
+    """The widget script with these limits written in, and its ETag; `modified` is the file's
+    mtime, so an edited widget.js is served without a restart."""
     source = (STATIC / "widget.js").read_text(encoding="utf-8")
     if LIMITS_LINE not in source:
         raise RuntimeError(f"widget.js lost its limits line: {LIMITS_LINE}")
@@ -50,7 +51,8 @@ def widget_source(max_length: int, max_name_length: int) -> tuple[bytes, str]:
 def widget_script() -> Any:
     """The comment widget, for `<script src=".../widget.js" data-article-id="..." async>`."""
     comments = _settings().comments
-    body, etag = widget_source(comments.max_length, comments.max_author_name)
+    modified = (STATIC / "widget.js").stat().st_mtime_ns
+    body, etag = widget_source(comments.max_length, comments.max_author_name, modified)
     response = current_app.response_class(body, mimetype="text/javascript")
     response.set_etag(etag)
     # Short: a fix to the widget reaches every embedding page within minutes.

@@ -78,6 +78,7 @@ def test_preflight_for_a_json_post_with_an_idempotency_key_is_answered(web_clien
     allowed = answer.headers["Access-Control-Allow-Headers"].lower()
     assert "content-type" in allowed and "idempotency-key" in allowed
     assert int(answer.headers["Access-Control-Max-Age"]) > 0
+    assert preflight(web_client, NEWSROOM, "/v1/comments/not-a-number").status_code == 404
 
 
 def test_other_origins_get_no_cors_headers(web_client: Any) -> None:
