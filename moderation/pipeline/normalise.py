@@ -35,7 +35,7 @@ _INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf"})
 _ASCII_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+")
 
 # A word holding a digit or one of the symbols that stand for letters.
-_LEET_WORD = re.compile(r"[\w@$!]*[\d@$!][\w@$!]*")
+_LEET_WORD = re.compile(r"(?<![\w@$!])[\w@$!]*[\d@$!][\w@$!]*")
 _LETTER = re.compile(r"[^\W\d_]")
 _EDGE_BANGS = re.compile(r"^(!*)(.*?)(!*)$", re.DOTALL)
 
@@ -46,6 +46,26 @@ _SPACED_LETTERS = re.compile(
     rf"(?<!\w)([^\W\d_])\1*(?:{_SEPARATOR}{{1,3}}([^\W\d_])\2*){{2,}}(?!\w)"
 )
 _LETTER_RUN = re.compile(r"([^\W\d_])\1{2,}")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+# Cheap first looks for steps 2-4, each a pattern the regex engine scans fast (one starting
+# with a character set, one starting with a separator), in ASCII and in Unicode flavours.
+# A step runs only when its look finds something, which for most comments is never.
+_Looks = tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]
+
+
+def _looks(letter: str) -> _Looks:
+    piece = rf"{letter}{_SEPARATOR}{{1,3}}{letter}{_SEPARATOR}"
+    return (
+        re.compile(rf"[\d@$!](?:(?={letter})|(?<={letter}[\d@$]))"),  # leetspeak
+        re.compile(rf"{_SEPARATOR}{piece}"),  # separate letters...
+        re.compile(piece),  # ...at the very start (used with .match)
+        re.compile(rf"({letter})\1\1"),  # a letter run
+    )
+
+
+_ASCII_LOOKS = _looks("[a-z]")
+_UNICODE_LOOKS = _looks(r"[^\W\d_]")
 _SPACES = re.compile(r"\s{2,}|[^\S ]")
 _MAX_PASSES = 8
 
@@ -63,6 +83,7 @@ class Normalised:
     origin: Sequence[int]
     extent: Sequence[int]
     spaced: tuple[tuple[int, int], ...] = ()
+    longest_run: int = 0  # the most letters one squashed letter stands for (0: none squashed)
 
     def original_span(self, start: int, end: int) -> tuple[int, int]:
         """The span of the original text that normalised text[start:end] came from."""
@@ -85,27 +106,40 @@ class Normalised:
 
 def normalise(text: str) -> Normalised:
     """Fold `text` for matching and keep the map back to it."""
+    # Every step below is a pass over the text, and the rules run on every comment: the
+    # common case (plain text, no disguise) takes the fewest passes and builds no maps.
+    origin: Sequence[int]
+    extent: Sequence[int]
     if text.isascii():
-        folded = text.lower()
-        origin = list(range(len(text)))
-        extent = list(range(1, len(text) + 1))
-        if _ASCII_CONTROLS.search(folded):
-            folded, origin, extent = _drop_ascii_controls(folded, origin, extent)
+        folded, origin, extent = text.lower(), range(len(text)), range(1, len(text) + 1)
     else:
         folded, origin, extent = _fold(text)
+    if not folded.isprintable():  # control characters or white space other than " "
+        if _ASCII_CONTROLS.search(folded):
+            folded, origin, extent = _drop_ascii_controls(folded, origin, extent)
+        folded, origin, extent = _squash_spaces(folded, origin, extent)
+    elif "  " in folded:
+        folded, origin, extent = _squash_spaces(folded, origin, extent)
     spaced: list[tuple[int, int]] = []
+    squashed: list[int] = [0]
+    leet, separate, separate_at_start, letter_run = (
+        _ASCII_LOOKS if folded.isascii() else _UNICODE_LOOKS
+    )
     for _ in range(_MAX_PASSES):
         before = folded
-        folded = _unleet(folded)
-        folded, origin, extent = _join_spaced_letters(folded, origin, extent, spaced)
-        folded, origin, extent = _squash_runs(folded, origin, extent)
+        if leet.search(folded):
+            folded = _unleet(folded)
+        if separate.search(folded) or separate_at_start.match(folded):
+            folded, origin, extent = _join_spaced_letters(folded, origin, extent, spaced)
+        if letter_run.search(folded):
+            folded, origin, extent = _squash_letters(folded, origin, extent, squashed)
         if folded == before:
             break
     runs = tuple(
         (bisect.bisect_left(origin, first), bisect.bisect_left(origin, last))
         for first, last in spaced
     )
-    return Normalised(text, folded, origin, extent, runs)
+    return Normalised(text, folded, origin, extent, runs, max(squashed))
 
 
 @lru_cache(maxsize=65536)
@@ -130,20 +164,30 @@ def fold_char(char: str, depth: int = 0) -> str:
 
 
 def _fold(text: str) -> tuple[str, list[int], list[int]]:
+    """Fold a text with some non-ASCII characters: those one by one, the ASCII parts at once."""
     out: list[str] = []
     origin: list[int] = []
     extent: list[int] = []
-    for index, char in enumerate(text):
-        folded = fold_char(char)
-        for piece in folded:
-            out.append(piece)
-            origin.append(index)
-            extent.append(index + 1)
+    last = 0
+    for match in _NON_ASCII.finditer(text):
+        start, end = match.span()
+        out.append(text[last:start].lower())
+        origin += range(last, start)
+        extent += range(last + 1, start + 1)
+        for index in range(start, end):
+            for piece in fold_char(text[index]):
+                out.append(piece)
+                origin.append(index)
+                extent.append(index + 1)
+        last = end
+    out.append(text[last:].lower())
+    origin += range(last, len(text))
+    extent += range(last + 1, len(text) + 1)
     return "".join(out), origin, extent
 
 
 def _drop_ascii_controls(
-    text: str, origin: list[int], extent: list[int]
+    text: str, origin: Sequence[int], extent: Sequence[int]
 ) -> tuple[str, list[int], list[int]]:
     keep = [
         index
@@ -159,8 +203,6 @@ def _drop_ascii_controls(
 
 def _unleet(text: str) -> str:
     """Leetspeak folded inside words that hold letters; one character for one, so no map."""
-    if not _LEET_WORD.search(text):
-        return text
     return _LEET_WORD.sub(_unleet_word, text)
 
 
@@ -176,8 +218,8 @@ def _unleet_word(match: re.Match[str]) -> str:
 
 
 def _join_spaced_letters(
-    text: str, origin: list[int], extent: list[int], spaced: list[tuple[int, int]]
-) -> tuple[str, list[int], list[int]]:
+    text: str, origin: Sequence[int], extent: Sequence[int], spaced: list[tuple[int, int]]
+) -> tuple[str, Sequence[int], Sequence[int]]:
     edits = []
     for match in _SPACED_LETTERS.finditer(text):
         start, end = match.span()
@@ -187,20 +229,22 @@ def _join_spaced_letters(
     return _apply(text, origin, extent, edits)
 
 
-def _squash_runs(
-    text: str, origin: list[int], extent: list[int]
-) -> tuple[str, list[int], list[int]]:
-    edits = []
-    for match in _LETTER_RUN.finditer(text):
-        start, end = match.span()
-        edits.append((start, end, [start]))
-    for match in _SPACES.finditer(text):
-        start, end = match.span()
-        edits.append((start, end, [-1]))
-    edits.sort()
+def _squash_spaces(
+    text: str, origin: Sequence[int], extent: Sequence[int]
+) -> tuple[str, Sequence[int], Sequence[int]]:
+    edits = [(match.start(), match.end(), [-1]) for match in _SPACES.finditer(text)]
+    return _apply(text, origin, extent, edits)
+
+
+def _squash_letters(
+    text: str, origin: Sequence[int], extent: Sequence[int], lengths: list[int]
+) -> tuple[str, Sequence[int], Sequence[int]]:
+    edits = [(match.start(), match.end(), [match.start()]) for match in _LETTER_RUN.finditer(text)]
+    lengths.extend(end - start for start, end, _ in edits)
     if not edits:
         return text, origin, extent
     new_text, new_origin, new_extent = _apply(text, origin, extent, edits)
+    assert isinstance(new_extent, list)
     # A squashed letter covers its whole run in the original.
     position = 0
     shift = 0
@@ -213,10 +257,10 @@ def _squash_runs(
 
 def _apply(
     text: str,
-    origin: list[int],
-    extent: list[int],
+    origin: Sequence[int],
+    extent: Sequence[int],
     edits: list[tuple[int, int, list[int]]],
-) -> tuple[str, list[int], list[int]]:
+) -> tuple[str, Sequence[int], Sequence[int]]:
     """Replace each (start, end) span by the characters at the kept indices, maps included."""
     if not edits:
         return text, origin, extent

@@ -23,27 +23,30 @@ from moderation.pipeline.rules.links import LinkRule
 from moderation.pipeline.rules.noise import RepeatedCharactersRule, RepeatedWordsRule, ShoutingRule
 from moderation.pipeline.rules.patterns import PatternRule, load_patterns
 from moderation.pipeline.rules.personal import PersonalDataRule
-from moderation.pipeline.rules.terms import TermListRule
+from moderation.pipeline.rules.terms import TermIndex, TermListRule
 from moderation.pipeline.rules.wordlists import WordLists, WordListSource
 
 __all__ = ["Rule", "RuleContext", "build_rules", "run_rules"]
 
 
-def build_rules(settings: RulesSettings, word_lists: WordListSource | None = None) -> list[Rule]:
+def build_rules(
+    settings: RulesSettings, word_lists: WordListSource | WordLists | None = None
+) -> list[Rule]:
     """The rule set that `settings` configures (word lists from `word_lists` if given).
 
     Pass a `WordListSource` to keep a handle on it: its `reload()` is the admin call that
-    re-reads the lists at once.
+    re-reads the lists at once. Fixed `WordLists` (tests, benchmarks) never reload.
     """
     source: WordListSource | WordLists = word_lists or WordListSource(
         resolve_path(settings.word_lists_dir), settings.languages, settings.reload_check_seconds
     )
+    terms = TermIndex(source)  # one automaton, one pass, for both lists
     # Banned terms come first: the first rule reason of a rejected comment names them.
     rules: list[Rule] = [
         TermListRule(
-            "banned_terms", source, "banned", "reject", "banned term", "offensive_language"
+            "banned_terms", terms, "banned", "reject", "banned term", "offensive_language"
         ),
-        TermListRule("suspect_terms", source, "suspect", "hold", "suspect term", "awaiting_review"),
+        TermListRule("suspect_terms", terms, "suspect", "hold", "suspect term", "awaiting_review"),
         PatternRule(
             load_patterns(resolve_path(settings.patterns_file)), settings.pattern_time_limit_ms
         ),

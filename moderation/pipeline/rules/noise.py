@@ -1,17 +1,18 @@
 """Shouting and noise: a comment mostly in capitals, one character repeated at length, one word
-repeated over and over. Each holds the comment for a person."""
+repeated over and over. Each holds the comment for a person.
+
+These rules see every comment, so each starts with the cheapest look that rules most
+comments out, and only then does the exact count.
+"""
 
 from __future__ import annotations
 
 import re
 
-import regex  # type: ignore[import-untyped]
-
 from moderation.pipeline.rules.base import RuleContext, SimpleRule
 from moderation.pipeline.verdict import RuleHit
 
-_UPPER = regex.compile(r"\p{Lu}")
-_LETTERS = regex.compile(r"\p{L}")
+_WORD = re.compile(r"\w+")
 _ASCII_UPPER = bytes(range(ord("A"), ord("Z") + 1))
 _ASCII_LETTERS = _ASCII_UPPER + _ASCII_UPPER.lower()
 
@@ -30,15 +31,19 @@ class ShoutingRule(SimpleRule):
 
     def check(self, context: RuleContext) -> list[RuleHit]:
         text = context.text
-        if text.islower() or len(text) < self.min_letters:
+        if len(text) < self.min_letters:
             return []
-        if text.isascii():  # counting by deleting bytes runs in C: this rule sees every comment
+        if text.isascii():  # counting by deleting bytes runs in C
             data = text.encode("ascii")
-            letters = len(data) - len(data.translate(None, _ASCII_LETTERS))
             capitals = len(data) - len(data.translate(None, _ASCII_UPPER))
         else:
-            letters = len(_LETTERS.findall(text))
-            capitals = len(_UPPER.findall(text))
+            capitals = sum(map(str.isupper, text))
+        if capitals < self.capitals_share * self.min_letters:
+            return []  # too few capitals to be shouting, however many letters
+        if text.isascii():
+            letters = len(data) - len(data.translate(None, _ASCII_LETTERS))
+        else:
+            letters = sum(map(str.isalpha, text))
         if letters < self.min_letters or capitals < self.capitals_share * letters:
             return []
         share = capitals / letters
@@ -55,10 +60,17 @@ class RepeatedCharactersRule(SimpleRule):
 
     def __init__(self, max_run: int) -> None:
         self.max_run = max_run
-        self._pattern = re.compile(rf"(\S)\1{{{max_run},}}")
+        self._pattern = re.compile(rf"(?i)(\S)\1{{{max_run},}}")
+        # Letter runs are measured by normalisation already; marks and symbols are looked
+        # for with a pattern that starts with a character set, which the regex engine scans
+        # quickly. (A run of one digit is not looked for: rare, and harmless.)
+        self._other = re.compile(rf"[^\w\s](?<=(.))\1{{{max_run}}}")
 
     def check(self, context: RuleContext) -> list[RuleHit]:
-        runs = list(self._pattern.finditer(context.text))
+        text = context.text
+        if context.normalised.longest_run <= self.max_run and not self._other.search(text):
+            return []
+        runs = list(self._pattern.finditer(text))
         if not runs:
             return []
         longest = max(runs, key=lambda match: len(match.group()))
@@ -78,15 +90,27 @@ class RepeatedWordsRule(SimpleRule):
 
     def __init__(self, max_repeats: int) -> None:
         self.max_repeats = max_repeats
-        self._pattern = re.compile(rf"\b(\w+)(?:\W{{1,5}}\1\b){{{max_repeats},}}")
 
     def check(self, context: RuleContext) -> list[RuleHit]:
         # Normalised text, so "SPAM spam Spam" and "buy!!! buy buy" count as one word.
         normalised = context.normalised
-        runs = list(self._pattern.finditer(normalised.text))
+        tokens = normalised.text.split()
+        if not any(map(str.__eq__, tokens, tokens[1:])):
+            return []  # no word even once repeated at once (punctuation aside): most comments
+        words = list(_WORD.finditer(normalised.text))
+        runs: list[tuple[int, int]] = []  # (first, last) word index of each long run
+        first = 0
+        for index in range(1, len(words) + 1):
+            if index < len(words) and words[index].group() == words[first].group():
+                continue
+            if index - first > self.max_repeats:
+                runs.append((first, index - 1))
+            first = index
         if not runs:
             return []
-        first = runs[0]
-        count = len(re.findall(rf"\b{re.escape(first.group(1))}\b", first.group()))
-        message = f"'{first.group(1)}' repeated {count} times in a row"
-        return [self.hit(message, [normalised.original_span(*match.span()) for match in runs])]
+        start, end = runs[0]
+        message = f"'{words[start].group()}' repeated {end - start + 1} times in a row"
+        spans = [
+            normalised.original_span(words[start].start(), words[end].end()) for start, end in runs
+        ]
+        return [self.hit(message, spans)]

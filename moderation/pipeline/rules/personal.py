@@ -13,7 +13,9 @@ _EMAIL = re.compile(
 )
 # An optional "+" or "00", then 9 to 15 digits with single spaces, dots, dashes or brackets.
 _PHONE = re.compile(r"(?<![\w+.,])(?:\+|\(\+?)?\d(?:[ .\-/()]{0,2}\d){8,14}(?![\w])")
+_NINE_DIGITS = re.compile(r"\d(?:\D{0,3}\d){8}")  # a cheap first look: most comments have none
 _THOUSANDS = re.compile(r"^\d{1,3}(?:[ .,]\d{3})+$")  # "1 000 000 000" is a number, not a phone
+_IP_ADDRESS = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")  # talk pages sign with addresses
 _YEARS = re.compile(r"^(?:1[89]|20)\d\d\s*[-/–]\s*(?:1[89]|20)\d\d$")
 
 
@@ -32,6 +34,8 @@ class PersonalDataRule(SimpleRule):
             emails = [match.span() for match in _EMAIL.finditer(text)]
             if emails:
                 hits.append(self.hit(f"e-mail address ({len(emails)})", emails))
+        if not _NINE_DIGITS.search(text):
+            return hits
         phones = [match.span() for match in _PHONE.finditer(text) if _is_phone(match.group())]
         if phones:
             hits.append(self.hit(f"phone number ({len(phones)})", phones))
@@ -42,4 +46,6 @@ def _is_phone(candidate: str) -> bool:
     digits = sum(char.isdigit() for char in candidate)
     if not 9 <= digits <= 15:
         return False
-    return not (_THOUSANDS.match(candidate) or _YEARS.match(candidate))
+    return not (
+        _THOUSANDS.match(candidate) or _YEARS.match(candidate) or _IP_ADDRESS.match(candidate)
+    )

@@ -6,7 +6,8 @@ of terms costs one pass over the comment. Matching is whole-word ("Scunthorpe", 
 contain a term ("moby dick"). Each term also enters the automaton in a few disguised spellings
 that normalisation cannot undo on its own: "u" written "v" ("fvck"), a doubled letter
 stretched ("asssshole", which squashes to "ashole" and counts only where the text really had
-a run), and interior letters masked with "*" ("f*ck", "sh*t").
+a run), and interior letters masked with "*" ("f*ck", "sh*t"). One `TermIndex` holds every
+list in one automaton, so the banned and suspect rules share a single pass over the comment.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class _Spelling:
     """How one key of the automaton spells a term."""
 
     term: Term
+    kind: str
     squashed: tuple[int, ...] = ()  # key positions that must be squashed runs in the text
     masked: bool = False
 
@@ -42,6 +44,7 @@ class TermMatch:
     """One occurrence of a term: its span in normalised text and how it was spelled."""
 
     term: Term
+    kind: str
     start: int
     end: int
     masked: bool
@@ -51,14 +54,14 @@ def _is_word_char(char: str) -> bool:
     return char.isalnum() or char == "_"
 
 
-def spellings(term: Term) -> Iterator[tuple[str, _Spelling]]:
+def spellings(term: Term, kind: str) -> Iterator[tuple[str, _Spelling]]:
     """The automaton keys for one term: its normalised form and its disguised spellings."""
     key = normalise(term.text).text.strip()
     if not key:
         return
-    yield key, _Spelling(term)
+    yield key, _Spelling(term, kind)
     if "u" in key:
-        yield key.replace("u", "v"), _Spelling(term)
+        yield key.replace("u", "v"), _Spelling(term, kind)
     doubles = [i for i in range(len(key) - 1) if key[i] == key[i + 1] and key[i].isalpha()]
     for count in range(1, min(len(doubles), _MAX_DOUBLES) + 1):
         for chosen in itertools.combinations(doubles, count):
@@ -68,26 +71,28 @@ def spellings(term: Term) -> Iterator[tuple[str, _Spelling]]:
                 at = index - removed
                 short = short[: at + 1] + short[at + 2 :]
                 positions.append(at)
-            yield short, _Spelling(term, squashed=tuple(positions))
+            yield short, _Spelling(term, kind, squashed=tuple(positions))
     if len(key) >= _MIN_MASKED_LENGTH and key.isalpha():
         for start in range(1, len(key) - 1):
             for end in range(start + 1, len(key)):
                 hidden = end - start
                 if hidden * 2 <= len(key):
-                    yield key[:start] + "*" * hidden + key[end:], _Spelling(term, masked=True)
+                    masked = key[:start] + "*" * hidden + key[end:]
+                    yield masked, _Spelling(term, kind, masked=True)
 
 
 class TermMatcher:
     """Finds whole-word occurrences of listed terms in normalised text."""
 
-    def __init__(self, terms: Iterable[Term], allow: Iterable[Term] = ()) -> None:
+    def __init__(self, terms: Iterable[tuple[str, Term]], allow: Iterable[Term] = ()) -> None:
         keys: dict[str, list[_Spelling]] = {}
-        for term in terms:
-            for key, spelling in spellings(term):
+        for kind, term in terms:
+            for key, spelling in spellings(term, kind):
                 found = keys.setdefault(key, [])
                 # "cabron" and "cabrón" are one key: the first listed spelling reports it.
                 if not any(
-                    (seen.squashed, seen.masked) == (spelling.squashed, spelling.masked)
+                    (seen.kind, seen.squashed, seen.masked)
+                    == (spelling.kind, spelling.squashed, spelling.masked)
                     for seen in found
                 ):
                     found.append(spelling)
@@ -111,11 +116,16 @@ class TermMatcher:
                 allowed = self._allowed_spans(normalised)
             if any(a <= start and end <= b for a, b in allowed):
                 continue
+            masked_kinds: set[str] = set()
             for spelling in found:
+                if spelling.masked and spelling.kind in masked_kinds:
+                    continue  # "s**t" could be several terms: report one, not each
                 if all(normalised.squashed(start + at) for at in spelling.squashed):
-                    matches.append(TermMatch(spelling.term, start, end, spelling.masked))
+                    matches.append(
+                        TermMatch(spelling.term, spelling.kind, start, end, spelling.masked)
+                    )
                     if spelling.masked:
-                        break  # "s**t" could be several terms: report one, not each
+                        masked_kinds.add(spelling.kind)
         return matches
 
     def _allowed_spans(self, normalised: Normalised) -> list[tuple[int, int]]:
@@ -154,13 +164,53 @@ def _whole_word(normalised: Normalised, start: int, end: int) -> bool:
     return all(char in _LONE_LETTERS for char in edges)
 
 
+class TermIndex:
+    """Every word list in one automaton, rebuilt when the lists change.
+
+    The term rules of one comment ask in turn; the index answers them all from one pass.
+    """
+
+    def __init__(self, source: WordListSource | WordLists) -> None:
+        self._source = source
+        self._version = -1
+        self._matcher = self._build()
+        self._last: tuple[Normalised | None, list[TermMatch]] = (None, [])
+
+    def _lists(self) -> WordLists:
+        source = self._source
+        return source.current() if isinstance(source, WordListSource) else source
+
+    def _build(self) -> TermMatcher:
+        lists = self._lists()
+        self._version = lists.version
+        kinds = [(kind, term) for kind in ("banned", "suspect") for term in lists.terms(kind)]
+        return TermMatcher(kinds, lists.allow)
+
+    @property
+    def size(self) -> int:
+        """How many automaton keys (terms and their spellings) the index holds."""
+        return self._matcher.size
+
+    def matches(self, normalised: Normalised) -> list[TermMatch]:
+        """Every term occurrence in `normalised`, of every list."""
+        if self._lists().version != self._version:
+            self._matcher = self._build()  # a list file changed: rebuild once
+            self._last = (None, [])
+        last_input, last_found = self._last
+        if last_input is normalised:
+            return last_found
+        found = self._matcher.find(normalised)
+        self._last = (normalised, found)
+        return found
+
+
 class TermListRule:
     """Hits for every whole-word occurrence of a term of one list (banned or suspect)."""
 
     def __init__(
         self,
         rule_id: str,
-        source: WordListSource | WordLists,
+        source: TermIndex | WordListSource | WordLists,
         kind: str,
         action: Action,
         label: str,
@@ -171,31 +221,14 @@ class TermListRule:
         self.message = label
         self.public_code = public_code
         self.kind = kind
-        self._source = source
-        self._version = -1
-        self._matcher = self._build()
-
-    def _build(self) -> TermMatcher:
-        lists = self._lists()
-        self._version = lists.version
-        return TermMatcher(lists.terms(self.kind), lists.allow)
-
-    def _lists(self) -> WordLists:
-        source = self._source
-        return source.current() if isinstance(source, WordListSource) else source
-
-    @property
-    def size(self) -> int:
-        """How many automaton keys (terms and their spellings) the rule holds."""
-        return self._matcher.size
+        self.index = source if isinstance(source, TermIndex) else TermIndex(source)
 
     def check(self, context: RuleContext) -> list[RuleHit]:
-        if self._lists().version != self._version:
-            self._matcher = self._build()  # a list file changed: rebuild once
         normalised = context.normalised
         found: dict[Term, list[TermMatch]] = {}
-        for match in self._matcher.find(normalised):
-            found.setdefault(match.term, []).append(match)
+        for match in self.index.matches(normalised):
+            if match.kind == self.kind:
+                found.setdefault(match.term, []).append(match)
         return [self._hit(normalised, term, matches) for term, matches in found.items()]
 
     def _hit(self, normalised: Normalised, term: Term, matches: list[TermMatch]) -> RuleHit:
