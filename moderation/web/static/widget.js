@@ -273,7 +273,7 @@
       newest: el("button", { type: "button", text: "Newest first", onclick: function () { self.setOrder("newest"); } })
     };
     this.list = el("ol", { className: "comments", "aria-label": "Comments", "aria-busy": "true" });
-    this.ownList = el("ol", { className: "comments own-comments", "aria-label": "Your recent comments" });
+    this.ownList = el("ol", { className: "comments own-comments", "aria-label": "Your recent comments", hidden: true });
     this.status = el("p", { className: "loading", text: "Loading comments…" });
     this.more = el("button", { type: "button", className: "more", hidden: true, text: "Load more comments",
       onclick: function () { self.loadMore(); } });
@@ -343,6 +343,7 @@
       // The reader's own reply leaves with its parent; keep it on screen, at the top.
       else if (self.list.contains(item)) self.ownList.appendChild(item);
     });
+    this.ownList.hidden = !this.ownList.children.length;
     this.list.textContent = "";
     this.showStatus("loading", "Loading comments…");
     var loading = this.order === "newest" ? this.fetchAll() : this.api.page(this.articleId, null, this.pageSize);
@@ -437,6 +438,7 @@
       var parent = self.shown[item.getAttribute("data-parent-id")];
       if (parent && parent !== item) self.repliesOf(parent).appendChild(item);
     });
+    this.ownList.hidden = !this.ownList.children.length;
   };
 
   Widget.prototype.loadFailed = function (retry) {
@@ -667,6 +669,7 @@
     var parent = comment.parent_id && this.shown[comment.parent_id];
     if (parent) this.repliesOf(parent).appendChild(item);
     else this.ownList.insertBefore(item, this.ownList.firstChild);
+    this.ownList.hidden = !this.ownList.children.length;
     this.setOwnStatus(item, comment.status, comment.reason_code);
     return item;
   };
