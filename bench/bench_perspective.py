@@ -227,10 +227,17 @@ def main() -> None:
     }
     try:
         caller = Caller(base_url, args.key, texts)
-        for _ in range(20):  # warm-up: model, language identifier, connections
-            caller.call()
+        # Warm-up (the model's first calls, the language identifier, connections): until ten
+        # calls in a row are answered, for at most a minute.
+        in_a_row, give_up = 0, time.perf_counter() + 60
+        while in_a_row < 10 and time.perf_counter() < give_up:
+            in_a_row = in_a_row + 1 if caller.call()[0] == 200 else 0
         capacity = closed_loop(caller, args.concurrency, args.seconds)
         report["capacity"] = capacity
+        if not capacity["answered_per_s"]:
+            statuses = {caller.call()[0] for _ in range(3)}
+            log_tail = service.live.log_tail("web") if service else ""
+            sys.exit(f"no analyze call was answered (status {statuses}): {report}\n{log_tail}")
         half = capacity["answered_per_s"] / 2
         report["half_capacity_alone"] = open_loop(caller, half, args.seconds)
         posted: list[float] = []

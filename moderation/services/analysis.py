@@ -4,7 +4,8 @@ Web processes hold no model. An analyze call pushes its texts onto a Redis list 
 drain job is already queued, enqueues one on the high-priority RQ queue "analyze". A worker's
 drain job takes every waiting call (up to a batch) in one model batch, so concurrent calls share
 batches, and pushes each call's scores to the call's own reply key, where the web process waits
-with BLPOP. Past capacity (too many calls waiting) or past the deadline the caller gets
+with BLPOP. Past capacity (the calls already waiting, at the workers' measured seconds per call,
+would not be scored within the deadline) or past the deadline the caller gets
 `AnalysisUnavailableError` at once, never a request held beyond its deadline.
 
 The texts live in Redis only while they wait (seconds; the list expires); nothing is stored.
@@ -29,6 +30,9 @@ log = logging.getLogger(__name__)
 PENDING_KEY = "perspective:pending"
 DRAIN_QUEUED_KEY = "perspective:drain-queued"
 REPLY_PREFIX = "perspective:reply:"
+# Seconds a worker needs per call (a moving average the workers keep): capacity = deadline / it.
+COST_KEY = "perspective:seconds-per-call"
+DEFAULT_SECONDS_PER_CALL = 0.03
 DRAIN_JOB = "moderation.worker.analyze_jobs.drain_analysis"
 REPLY_TTL_SECONDS = 10
 
@@ -70,8 +74,16 @@ class AnalysisQueue:
             {"reply": reply_key, "expires": time.time() + self.deadline_seconds, "texts": texts}
         )
         try:
-            waiting = int(self.connection.llen(PENDING_KEY))
-            if waiting >= self.max_pending:
+            pipe = self.connection.pipeline()
+            pipe.llen(PENDING_KEY)
+            pipe.get(COST_KEY)
+            waiting_raw, cost_raw = pipe.execute()
+            waiting = int(waiting_raw)
+            cost = float(cost_raw or DEFAULT_SECONDS_PER_CALL)
+            # A call that finds none waiting always gets its chance (and renews the measure).
+            if waiting >= self.max_pending or (
+                waiting and (waiting + 1) * cost > self.deadline_seconds
+            ):
                 raise AnalysisUnavailableError(
                     f"The service is over capacity ({waiting} calls waiting); retry later."
                 )

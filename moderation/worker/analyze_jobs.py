@@ -2,8 +2,10 @@
 
 See services/analysis.py for the web side. The job clears the "drain queued" flag before it
 takes calls, so a call pushed after that sees no flag and queues another drain job: no call is
-left waiting without one. A call whose deadline has passed is skipped; its caller has already
-been answered 503.
+left waiting without one. A call whose deadline has passed is skipped; its caller has been
+answered 503. A batch holds only as many calls as can be scored before the oldest one's
+deadline, at the measured seconds per call, which the job keeps as a moving average in Redis
+for the web processes' admission check.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ import time
 from typing import Any
 
 from moderation.services.analysis import (
+    COST_KEY,
+    DEFAULT_SECONDS_PER_CALL,
     DRAIN_QUEUED_KEY,
     PENDING_KEY,
     REPLY_TTL_SECONDS,
@@ -34,7 +38,12 @@ def drain_analysis() -> dict[str, Any]:
     answered = expired = rounds = 0
     while rounds < _MAX_ROUNDS:
         redis.delete(DRAIN_QUEUED_KEY)
-        raw = redis.lpop(PENDING_KEY, batch)
+        cost = float(redis.get(COST_KEY) or DEFAULT_SECONDS_PER_CALL)
+        oldest = redis.lindex(PENDING_KEY, 0)
+        if oldest is None:
+            break
+        remaining = json.loads(oldest)["expires"] - time.time()
+        raw = redis.lpop(PENDING_KEY, max(1, min(batch, int(remaining / cost))))
         if not raw:
             break
         rounds += 1
@@ -43,26 +52,42 @@ def drain_analysis() -> dict[str, Any]:
         live = [call for call in calls if call["expires"] > now]
         expired += len(calls) - len(live)
         if live:
+            started = time.perf_counter()
             _answer(context, live)
+            measured = (time.perf_counter() - started) / len(live)
+            redis.set(COST_KEY, 0.7 * cost + 0.3 * measured, ex=600)
             answered += len(live)
     return {"answered": answered, "expired": expired, "rounds": rounds}
 
 
-def _answer(context: Any, calls: list[dict[str, Any]]) -> None:
+def _answer(context: Any, calls: list[dict[str, Any]]) -> int:
+    """Score the calls' texts in one batch and reply to each; return how many texts."""
     scorer = context.pipeline.scorer
-    pipe = context.redis.pipeline()
+    texts: list[str] = []
     if scorer is None:
         error = context.pipeline.model_error or "no model is loaded"
         replies = [json.dumps({"error": error}) for _ in calls]
     else:
         texts = [text for call in calls for text in call["texts"]]
-        scores = scorer.score(texts)
+        try:
+            scores = scorer.score(texts)
+        except Exception as error:
+            log.exception("analyze batch failed")
+            replies = [json.dumps({"error": f"scoring failed: {error}"}) for _ in calls]
+            _reply(context, calls, replies)
+            raise
         replies = []
         start = 0
         for call in calls:
             count = len(call["texts"])
             replies.append(json.dumps({"scores": scores[start : start + count]}))
             start += count
+    _reply(context, calls, replies)
+    return len(texts)
+
+
+def _reply(context: Any, calls: list[dict[str, Any]], replies: list[str]) -> None:
+    pipe = context.redis.pipeline()
     for call, reply in zip(calls, replies, strict=True):
         pipe.rpush(call["reply"], reply)
         pipe.expire(call["reply"], REPLY_TTL_SECONDS)
