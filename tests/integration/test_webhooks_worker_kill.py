@@ -28,7 +28,11 @@ def settings(database_url: str, redis_url: str, tiny_model: tuple[Path, Path]) -
 
 
 def spawn_worker(
-    database_url: str, redis_url: str, tiny_model: tuple[Path, Path], log: Path
+    database_url: str,
+    redis_url: str,
+    tiny_model: tuple[Path, Path],
+    log: Path,
+    command: tuple[str, ...] = ("worker",),
 ) -> subprocess.Popen[bytes]:
     checkpoint, config_dir = model_files(tiny_model)
     env = {
@@ -48,7 +52,7 @@ def spawn_worker(
     }
     with open(log, "ab") as output:
         return subprocess.Popen(
-            [sys.executable, "-m", "moderation.cli", "worker"],
+            [sys.executable, "-m", "moderation.cli", *command],
             env=env,
             stdout=output,
             stderr=subprocess.STDOUT,
@@ -105,3 +109,25 @@ def test_an_event_in_flight_when_the_worker_is_killed_is_delivered_after_restart
     ).json["attempt_log"]
     assert [(a["number"], a["succeeded"]) for a in log] == [(1, False), (2, True)]
     assert log[0]["error"].startswith("interrupted") and log[0]["status_code"] is None
+
+
+def test_the_webhook_worker_delivers_on_its_own(
+    client: Any,
+    database_url: str,
+    redis_url: str,
+    tiny_model: tuple[Path, Path],
+    tmp_path: Path,
+) -> None:
+    with running(Receiver()) as receiver:
+        endpoint = subscribe(client, receiver.url, event_types=["comment.created"])
+        post_comment(client)
+        log = tmp_path / "webhook-worker.log"
+        worker = spawn_worker(
+            database_url, redis_url, tiny_model, log, ("webhook-worker", "--burst")
+        )
+        try:
+            assert worker.wait(timeout=60) == 0, log.read_text()
+        finally:
+            stop(worker)
+    [request] = receiver.requests
+    Webhook(endpoint["secret"]).verify(request.body, request.headers)
