@@ -55,6 +55,7 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--quantize", default="none", choices=["none", "int8"])
+    parser.add_argument("--runtime", default="torch", choices=["torch", "onnx"])
     parser.add_argument("--limit", type=int, default=600, help="texts for the speed runs")
     parser.add_argument("--batches", default="1,8,16,32,64")
     parser.add_argument("--auc", action="store_true", help="score the whole file for ROC-AUC")
@@ -69,6 +70,7 @@ def main() -> None:
                 "device": args.device,
                 "threads": args.threads,
                 "quantize": args.quantize,
+                "runtime": args.runtime,
             }
         },
     )

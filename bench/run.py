@@ -18,7 +18,6 @@ import argparse
 import csv
 import json
 import os
-import statistics
 import sys
 import tempfile
 import threading
@@ -49,7 +48,7 @@ def percentile(values: list[float], share: float) -> float:
     if not values:
         return float("nan")
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def model_env(threads: int) -> dict[str, str]:
@@ -86,10 +85,10 @@ def bench_detoxify_predict(texts: list[str], threads: int, batch: int) -> float:
     import torch
     from detoxify import Detoxify
 
-    from moderation.pipeline.model import _local_checkpoint
+    from moderation.pipeline.model import offline_checkpoint
 
     torch.set_num_threads(threads)
-    checkpoint, config = _local_checkpoint(str(MODEL / "model.ckpt"), str(MODEL / "config"))
+    checkpoint, config = offline_checkpoint(str(MODEL / "model.ckpt"), str(MODEL / "config"))
     model = Detoxify(checkpoint=str(checkpoint), huggingface_config_path=str(config))
     model.predict(texts[:8])
     started = time.perf_counter()
@@ -252,7 +251,10 @@ def bench_service(texts: list[str], args: argparse.Namespace) -> dict[str, Any]:
                 time.sleep(pause)
             answer = session.post(
                 f"{base}/v1/articles/steady/comments",
-                json={"author": {"id": f"s{index}", "name": "S"}, "text": texts[index % len(texts)]},
+                json={
+                    "author": {"id": f"s{index}", "name": "S"},
+                    "text": texts[index % len(texts)],
+                },
                 timeout=30,
             )
             steady_ids.append(int(answer.json()["id"]))

@@ -77,6 +77,7 @@ class ModelSettings:
     window_tokens: int
     window_overlap_tokens: int
     quantize: str
+    runtime: str
     thresholds: dict[str, Thresholds]
 
 
@@ -313,6 +314,10 @@ def _validate(settings: Settings) -> None:
         fail("model.device", f"must be cpu or cuda, not {model.device!r}")
     if model.on_unavailable not in {"hold", "fail"}:
         fail("model.on_unavailable", f"must be hold or fail, not {model.on_unavailable!r}")
+    if model.runtime not in {"torch", "onnx"}:
+        fail("model.runtime", f"must be torch or onnx, not {model.runtime!r}")
+    if model.runtime == "onnx" and (model.quantize != "none" or model.device != "cpu"):
+        fail("model.runtime", "onnx runs on the CPU without int8 quantisation here")
     if model.quantize not in {"none", "int8"}:
         fail("model.quantize", f"must be none or int8, not {model.quantize!r}")
     if model.threads < 0:

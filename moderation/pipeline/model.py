@@ -16,14 +16,16 @@ import hashlib
 import os
 import tempfile
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
 from moderation.config import ModelSettings
 
-# Detoxify's own checkpoints name their base model by Hub id; these are the labels it reports.
 _MAX_WINDOW_CAP = 512
+
+# One model call: padded token-id rows and their attention masks in, probabilities out.
+Forward = Callable[[list[list[int]], list[list[int]]], list[list[float]]]
 
 
 class ModelUnavailableError(RuntimeError):
@@ -49,9 +51,11 @@ class DetoxifyScorer:
         window_tokens: int = 0,
         overlap_tokens: int = 32,
         load_seconds: float = 0.0,
+        forward: Forward | None = None,
     ) -> None:
         self._model = detoxify.model
         self._model.eval()
+        self._forward = forward or _torch_forward(self._model)
         self._tokenizer = detoxify.tokenizer
         self.labels: tuple[str, ...] = tuple(detoxify.class_names)
         self.description = description
@@ -82,8 +86,6 @@ class DetoxifyScorer:
 
     def score(self, texts: Sequence[str]) -> list[dict[str, float]]:
         """Scores for every text; a long text's score is its worst window per label."""
-        import torch
-
         pieces: list[tuple[int, list[int]]] = []
         for index, text in enumerate(texts):
             pieces.extend((index, window) for window in self.windows(text))
@@ -91,23 +93,80 @@ class DetoxifyScorer:
         for group in _length_groups(pieces, max_size=max(len(texts), 1)):
             rows = [self._prefix + ids + self._suffix for _, ids in group]
             width = max(len(row) for row in rows)
-            input_ids = torch.full((len(rows), width), self._pad_id, dtype=torch.long)
-            attention = torch.zeros((len(rows), width), dtype=torch.long)
-            for number, row in enumerate(rows):
-                input_ids[number, : len(row)] = torch.tensor(row, dtype=torch.long)
-                attention[number, : len(row)] = 1
-            device = self._model.device
-            with torch.inference_mode():
-                logits = self._model(
-                    input_ids=input_ids.to(device), attention_mask=attention.to(device)
-                )[0]
-            probabilities = torch.sigmoid(logits).float().cpu().tolist()
+            padded = [row + [self._pad_id] * (width - len(row)) for row in rows]
+            masks = [[1] * len(row) + [0] * (width - len(row)) for row in rows]
+            probabilities = self._forward(padded, masks)
             for (index, _), row in zip(group, probabilities, strict=True):
                 current = results[index]
                 for label, value in zip(self.labels, row, strict=False):
                     if value > current[label]:
                         current[label] = value
         return results
+
+
+def _torch_forward(model: Any) -> Forward:
+    import torch
+
+    def forward(rows: list[list[int]], masks: list[list[int]]) -> list[list[float]]:
+        device = model.device
+        input_ids = torch.tensor(rows, dtype=torch.long, device=device)
+        attention = torch.tensor(masks, dtype=torch.long, device=device)
+        with torch.inference_mode():
+            logits = model(input_ids=input_ids, attention_mask=attention)[0]
+        result: list[list[float]] = torch.sigmoid(logits).float().cpu().tolist()
+        return result
+
+    return forward
+
+
+def _onnx_forward(model: Any, cache_key: str, threads: int) -> Forward:
+    """Export the model to ONNX once (cached in the temp folder) and run it with ONNX Runtime."""
+    try:
+        import numpy as np
+        import onnxruntime
+        import torch
+    except ImportError as error:
+        raise ModelUnavailableError(
+            f"MODERATION_MODEL_RUNTIME=onnx needs onnxruntime and onnx ({error}); install the "
+            "project's [onnx] extra or set MODERATION_MODEL_RUNTIME=torch"
+        ) from error
+    path = Path(tempfile.gettempdir()) / "moderation-models" / f"{cache_key}.onnx"
+    if not path.is_file():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_suffix(f".{os.getpid()}.partial")
+        sample = torch.ones((2, 8), dtype=torch.long)
+        torch.onnx.export(
+            model,
+            (sample, sample),
+            str(partial),
+            input_names=["input_ids", "attention_mask"],
+            output_names=["logits"],
+            dynamic_axes={
+                "input_ids": {0: "batch", 1: "tokens"},
+                "attention_mask": {0: "batch", 1: "tokens"},
+                "logits": {0: "batch"},
+            },
+            opset_version=17,
+            dynamo=False,
+        )
+        partial.replace(path)
+    options = onnxruntime.SessionOptions()
+    if threads > 0:
+        options.intra_op_num_threads = threads
+    session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+
+    def forward(rows: list[list[int]], masks: list[list[int]]) -> list[list[float]]:
+        logits = session.run(
+            None,
+            {
+                "input_ids": np.asarray(rows, dtype=np.int64),
+                "attention_mask": np.asarray(masks, dtype=np.int64),
+            },
+        )[0]
+        result: list[list[float]] = (1.0 / (1.0 + np.exp(-logits))).tolist()
+        return result
+
+    return forward
 
 
 def _special_tokens(tokenizer: Any) -> tuple[list[int], list[int]]:
@@ -161,7 +220,7 @@ def load_scorer(settings: ModelSettings) -> DetoxifyScorer:
             "set MODERATION_MODEL_DEVICE=cpu"
         )
     if settings.checkpoint:
-        checkpoint, config_dir = _local_checkpoint(settings.checkpoint, settings.config_dir)
+        checkpoint, config_dir = offline_checkpoint(settings.checkpoint, settings.config_dir)
         description = f"checkpoint {settings.checkpoint}"
         try:
             detoxify = Detoxify(
@@ -192,16 +251,32 @@ def load_scorer(settings: ModelSettings) -> DetoxifyScorer:
             detoxify.model, {torch.nn.Linear}, dtype=torch.qint8
         )
         description += " (int8)"
+    forward = None
+    if settings.runtime == "onnx":
+        detoxify.model.eval()
+        source = settings.checkpoint or settings.name
+        key = hashlib.sha256(f"{source}:{_file_stamp(source)}".encode()).hexdigest()[:24]
+        forward = _onnx_forward(detoxify.model, key, settings.threads)
+        description += " (ONNX Runtime)"
     return DetoxifyScorer(
         detoxify,
         description,
         window_tokens=settings.window_tokens,
         overlap_tokens=settings.window_overlap_tokens,
         load_seconds=time.perf_counter() - started,
+        forward=forward,
     )
 
 
-def _local_checkpoint(checkpoint: str, config_dir: str) -> tuple[Path, Path]:
+def _file_stamp(path: str) -> str:
+    try:
+        stat = Path(path).stat()
+    except OSError:
+        return "named"
+    return f"{stat.st_size}:{stat.st_mtime_ns}"
+
+
+def offline_checkpoint(checkpoint: str, config_dir: str) -> tuple[Path, Path]:
     """Check the files, and point the checkpoint's base model at the local config folder.
 
     detoxify calls `from_pretrained(arch.args.model_type)` even when given a config folder, and

@@ -9,7 +9,12 @@ from pathlib import Path
 import pytest
 
 from moderation.config import Settings
-from moderation.pipeline.model import DetoxifyScorer, ModelUnavailableError, load_scorer
+from moderation.pipeline.model import (
+    DetoxifyScorer,
+    ModelUnavailableError,
+    load_scorer,
+    offline_checkpoint,
+)
 from tests.conftest import SHARED_MODEL
 
 
@@ -31,9 +36,9 @@ def test_tiny_checkpoint_loads_offline_and_matches_detoxify_predict(
     texts = ["thanks for the article", "you idiot", "the city council vote on tax money"]
     ours = scorer.score(texts)
     # The checkpoint names a Hub model; the adapter wrote a copy pointing at the local config.
-    copies = list((Path(__import__("tempfile").gettempdir()) / "moderation-models").glob("*.ckpt"))
-    assert copies
-    reference = Detoxify(checkpoint=str(copies[0]), huggingface_config_path=str(tiny_model[1]))
+    copy, config_dir = offline_checkpoint(str(tiny_model[0]), str(tiny_model[1]))
+    assert copy != tiny_model[0] and copy.is_file()
+    reference = Detoxify(checkpoint=str(copy), huggingface_config_path=str(config_dir))
     expected = reference.predict(texts)
     for index, scores in enumerate(ours):
         for label, value in scores.items():
@@ -104,3 +109,15 @@ def test_named_model_without_network_fails_with_the_fix(
     message = str(failure.value)
     assert "MODERATION_MODEL=original" in message
     assert "MODERATION_MODEL_CHECKPOINT" in message and "MODERATION_MODEL_CONFIG_DIR" in message
+
+
+def test_onnx_runtime_and_int8_score_like_the_float_model(settings: Settings) -> None:
+    texts = ["thanks for the article", "you idiot", "the city council vote " * 40]
+    reference = load_scorer(settings.model).score(texts)
+    onnx = load_scorer(settings.replace(model={"runtime": "onnx"}).model)
+    int8 = load_scorer(settings.replace(model={"quantize": "int8"}).model)
+    assert "ONNX" in onnx.description and "int8" in int8.description
+    for variant, tolerance in ((onnx.score(texts), 1e-4), (int8.score(texts), 0.05)):
+        for expected, got in zip(reference, variant, strict=True):
+            for label, value in expected.items():
+                assert got[label] == pytest.approx(value, abs=tolerance)
