@@ -205,6 +205,8 @@ class TestNoise:
         [hit] = check(rule, "nooooooooooooooooo")
         assert hit.message == "'o' repeated 17 times (more than 12)"
         assert check(rule, "well...... fine!!!") == []
+        assert check(rule, "-" * 40 + " and " + "." * 20 + " and " + "=" * 30) == []
+        assert len(check(rule, "what?????????????????")) == 1
 
     def test_repeated_words(self) -> None:
         rule = RepeatedWordsRule(4)
@@ -248,6 +250,11 @@ class TestPersonalData:
             "@newsdesk on social media",
             "version 3.14.159",
             "edited by 190.162.52.196",
+            "signed 96.59.223.143 15:02",
+            "ISBN 978-5-98227-158-7",
+            "revision 1370373165583",
+            "see /2015/03/25/1348923",
+            "in 1993 1994 1995",
         ],
     )
     def test_not_held(self, text: str) -> None:

@@ -60,11 +60,12 @@ class RepeatedCharactersRule(SimpleRule):
 
     def __init__(self, max_run: int) -> None:
         self.max_run = max_run
-        self._pattern = re.compile(rf"(?i)(\S)\1{{{max_run},}}")
+        # Lines of dots, dashes, stars and the like decorate as often as they shout.
+        self._pattern = re.compile(rf"(?i)([^\s.\-_=~*#])\1{{{max_run},}}")
         # Letter runs are measured by normalisation already; marks and symbols are looked
         # for with a pattern that starts with a character set, which the regex engine scans
         # quickly. (A run of one digit is not looked for: rare, and harmless.)
-        self._other = re.compile(rf"[^\w\s](?<=(.))\1{{{max_run}}}")
+        self._other = re.compile(rf"[^\w\s.\-=~*#](?<=(.))\1{{{max_run}}}")
 
     def check(self, context: RuleContext) -> list[RuleHit]:
         text = context.text

@@ -11,11 +11,13 @@ from moderation.pipeline.verdict import RuleHit
 _EMAIL = re.compile(
     r"(?i)(?<![\w.+-])[\w.+-]{1,64}@[a-z0-9-]{1,63}(?:\.[a-z0-9-]{1,63})*\.[a-z]{2,24}\b"
 )
-# An optional "+" or "00", then 9 to 15 digits with single spaces, dots, dashes or brackets.
-_PHONE = re.compile(r"(?<![\w+.,])(?:\+|\(\+?)?\d(?:[ .\-/()]{0,2}\d){8,14}(?![\w])")
+# An optional "+" or "(", then 9 to 15 digits with spaces, dots, dashes or brackets between.
+_PHONE = re.compile(r"(?<![\w+.,/])(?:\+|\(\+?)?\d(?:[ .\-()]{0,2}\d){8,14}(?![\w/])")
+_GROUP = re.compile(r"\d+")
+_YEAR = re.compile(r"^(?:1[89]|20)\d\d$")
 _NINE_DIGITS = re.compile(r"\d(?:\D{0,3}\d){8}")  # a cheap first look: most comments have none
 _THOUSANDS = re.compile(r"^\d{1,3}(?:[ .,]\d{3})+$")  # "1 000 000 000" is a number, not a phone
-_IP_ADDRESS = re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$")  # talk pages sign with addresses
+_IP_ADDRESS = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")  # talk pages sign with addresses
 _YEARS = re.compile(r"^(?:1[89]|20)\d\d\s*[-/–]\s*(?:1[89]|20)\d\d$")
 
 
@@ -43,9 +45,19 @@ class PersonalDataRule(SimpleRule):
 
 
 def _is_phone(candidate: str) -> bool:
-    digits = sum(char.isdigit() for char in candidate)
-    if not 9 <= digits <= 15:
+    """Whether a run of digits looks like a phone number rather than an id, a date or a sum.
+
+    "+44 20 7946 0958" and "(555) 123-4567" do; so do groups of two to four digits
+    ("555-123-4567", "06 12 34 56 78"). A bare run of digits is more often an id or a
+    timestamp, and a group of five or more digits an ISBN or a reference, so those do not.
+    """
+    groups = _GROUP.findall(candidate)
+    if not 9 <= sum(map(len, groups)) <= 15 or _IP_ADDRESS.search(candidate):
         return False
-    return not (
-        _THOUSANDS.match(candidate) or _YEARS.match(candidate) or _IP_ADDRESS.match(candidate)
-    )
+    if candidate.startswith(("+", "(")):
+        return True
+    if len(groups) < 2 or len(groups[-1]) < 2 or any(len(group) > 4 for group in groups):
+        return False
+    if all(_YEAR.match(group) for group in groups):
+        return False
+    return not (_THOUSANDS.match(candidate) or _YEARS.match(candidate))
