@@ -9,7 +9,7 @@ from typing import Any
 
 from flask import Response, stream_with_context
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import RAISE, Schema, fields, validate
 
 from moderation.api.auth import require_role
 from moderation.api.context import services
@@ -51,7 +51,7 @@ def _filter(args: dict[str, Any]) -> AuditFilter:
 
 @blp.route("/audit", methods=["GET"])
 @require_role("moderator")
-@blp.arguments(AuditArgs, location="query")
+@blp.arguments(AuditArgs, location="query", unknown=RAISE)
 @blp.response(200, AuditPage)
 @blp.doc(security=_SECURITY)
 def audit(args: dict[str, Any]) -> Any:
@@ -67,7 +67,7 @@ def _cell(value: Any) -> str:
 
 @blp.route("/audit.csv", methods=["GET"])
 @require_role("moderator")
-@blp.arguments(AuditFilterArgs, location="query")
+@blp.arguments(AuditFilterArgs, location="query", unknown=RAISE)
 @blp.doc(security=_SECURITY, responses={"200": {"description": "text/csv, oldest first"}})
 def audit_csv(args: dict[str, Any]) -> Any:
     """The same records as CSV (oldest first), streamed, with the same filters."""

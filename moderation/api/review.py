@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import g, url_for
 from flask_smorest import Blueprint
+from marshmallow import RAISE
 
 from moderation.api.auth import require_role
 from moderation.api.context import request_id, services
@@ -47,7 +48,7 @@ def queue_filter(args: dict[str, Any]) -> QueueFilter:
 
 @blp.route("/queue", methods=["GET"])
 @require_role("moderator")
-@blp.arguments(QueueArgs, location="query")
+@blp.arguments(QueueArgs, location="query", unknown=RAISE)
 @blp.response(200, QueuePage)
 @blp.doc(security=_SECURITY)
 def queue(args: dict[str, Any]) -> Any:

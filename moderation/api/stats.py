@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_smorest import Blueprint
-from marshmallow import Schema, fields, validate
+from marshmallow import RAISE, Schema, fields, validate
 
 from moderation.api.auth import require_role
 from moderation.api.context import services
@@ -42,7 +42,7 @@ class StatsOut(Schema):
 
 @blp.route("/stats", methods=["GET"])
 @require_role("moderator")
-@blp.arguments(StatsArgs, location="query")
+@blp.arguments(StatsArgs, location="query", unknown=RAISE)
 @blp.response(200, StatsOut)
 @blp.doc(security=[{"moderatorToken": []}])
 def stats(args: dict[str, Any]) -> Any:

@@ -17,10 +17,9 @@ from redis import Redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from moderation.services.claims import live_claims
-from moderation.services.decisions import HUMAN_FROM, human_decision
+from moderation.services.claims import drop_claims, live_claims
+from moderation.services.decisions import HUMAN_FROM, Prefetched, human_decision
 from moderation.services.errors import (
-    ClaimedError,
     ConflictError,
     InvalidRequestError,
     NotFoundError,
@@ -185,9 +184,12 @@ class BulkService:
             ids = _targets(session, operation.selection)
             operation.total = len(ids)
             spec = (operation.action, operation.moderator, operation.reason_code, operation.note)
+            selection = operation.selection
             request_id = operation.request_id
         changed: list[int] = []
         skipped: Counter[str] = Counter()
+        if "ids" in selection:
+            skipped["missing"] = len(set(selection["ids"])) - len(ids)
         try:
             for number, chunk in enumerate(_chunks(ids), start=1):
                 with self.sessions.begin() as session:
@@ -217,32 +219,37 @@ class BulkService:
         )
         found = {comment.id: comment for comment in comments}
         claims = live_claims(session, chunk)
+        facts = Prefetched.load(session, chunk)
         skipped["missing"] += len(chunk) - len(found)
-        for comment in found.values():
-            if comment.status == to_status:
-                skipped["already"] += 1
-            elif comment.status not in HUMAN_FROM[to_status]:
-                skipped["not_allowed"] += 1
-            elif comment.id in claims and claims[comment.id].moderator != moderator:
-                skipped["claimed"] += 1
-            else:
-                try:
-                    human_decision(
-                        session,
-                        comment,
-                        to_status,
-                        comment.version,
-                        moderator=moderator,
-                        reason_code=reason_code,
-                        reason=f"bulk {action}",
-                        note=note,
-                        request_id=request_id,
-                    )
-                    changed.append(comment.id)
-                except ClaimedError:
+        decided: list[int] = []
+        # Audit and outbox rows are written in one batch at commit, not one flush per comment.
+        with session.no_autoflush:
+            for comment in found.values():
+                if comment.status == to_status:
+                    skipped["already"] += 1
+                elif comment.status not in HUMAN_FROM[to_status]:
+                    skipped["not_allowed"] += 1
+                elif comment.id in claims and claims[comment.id].moderator != moderator:
                     skipped["claimed"] += 1
-                except ConflictError:  # decided by someone else since it was read
-                    skipped["conflict"] += 1
+                else:
+                    try:
+                        human_decision(
+                            session,
+                            comment,
+                            to_status,
+                            comment.version,
+                            moderator=moderator,
+                            reason_code=reason_code,
+                            reason=f"bulk {action}",
+                            note=note,
+                            request_id=request_id,
+                            prefetched=facts,
+                        )
+                        decided.append(comment.id)
+                    except ConflictError:  # decided by someone else since it was read
+                        skipped["conflict"] += 1
+        drop_claims(session, decided)
+        changed.extend(decided)
 
     def _finish(
         self,

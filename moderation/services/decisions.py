@@ -6,6 +6,9 @@ checks claims, settles reader reports, and announces when it reverses what the m
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Sequence
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -14,6 +17,7 @@ from moderation.services.errors import ConflictError
 from moderation.services.reports import resolve_reports
 from moderation.services.transitions import add_event, transition
 from moderation.store.models import AuditRecord, Comment
+from moderation.store.workbench import ReaderReport
 
 # Where a person may move a comment from, for each outcome. `reported` is entered only by
 # reader reports; `held` only by the machine (or by undoing a decision on a held comment).
@@ -21,6 +25,40 @@ HUMAN_FROM = {
     "approved": frozenset({"pending", "held", "reported", "rejected"}),
     "rejected": frozenset({"pending", "held", "reported", "approved"}),
 }
+
+
+@dataclasses.dataclass(frozen=True)
+class Prefetched:
+    """What `human_decision` looks up per comment, looked up once for a chunk (bulk work).
+
+    The caller has checked claims itself and drops the claims of what it decided.
+    """
+
+    machine: dict[int, str]
+    reported: frozenset[int]
+
+    @classmethod
+    def load(cls, session: Session, comment_ids: Sequence[int]) -> Prefetched:
+        machine: dict[int, str] = {}
+        rows = session.execute(
+            select(AuditRecord.comment_id, AuditRecord.actor_type, AuditRecord.to_status)
+            .where(
+                AuditRecord.comment_id.in_(list(comment_ids)),
+                AuditRecord.to_status.in_(("approved", "rejected")),
+            )
+            .order_by(AuditRecord.id)
+        )
+        for comment_id, actor_type, to_status in rows:
+            if actor_type == "system":
+                machine[comment_id] = str(to_status)
+            else:
+                machine.pop(comment_id, None)
+        reported = session.scalars(
+            select(ReaderReport.comment_id).where(
+                ReaderReport.comment_id.in_(list(comment_ids)), ReaderReport.outcome.is_(None)
+            )
+        )
+        return cls(machine, frozenset(reported))
 
 
 def human_decision(
@@ -34,6 +72,7 @@ def human_decision(
     reason: str,
     note: str | None = None,
     request_id: str | None = None,
+    prefetched: Prefetched | None = None,
 ) -> Comment:
     """Move `comment` to approved/rejected for a person, in the caller's transaction."""
     if comment.status == to_status:
@@ -43,8 +82,11 @@ def human_decision(
             f"comment {comment.id} is {comment.status}; it cannot be moved to {to_status}",
             comment.version,
         )
-    ensure_free_for(session, comment.id, moderator)
-    machine = _machine_outcome(session, comment.id)
+    if prefetched is None:
+        ensure_free_for(session, comment.id, moderator)
+        machine = _machine_outcome(session, comment.id)
+    else:
+        machine = prefetched.machine.get(comment.id)
     decided = transition(
         session,
         comment,
@@ -57,8 +99,10 @@ def human_decision(
         note=note,
         request_id=request_id,
     )
-    resolve_reports(session, decided, to_status, decided.version)
-    drop_claims(session, [decided.id])
+    if prefetched is None or decided.id in prefetched.reported:
+        resolve_reports(session, decided, to_status, decided.version)
+    if prefetched is None:
+        drop_claims(session, [decided.id])
     if machine is not None and machine != to_status:
         add_event(session, "comment.decision_reversed", decided)
     return decided
