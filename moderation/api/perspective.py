@@ -66,7 +66,9 @@ class GoogleError(Exception):
 
 
 def google_error(code: int, message: str) -> Response:
-    body = {"error": {"code": code, "message": message, "status": STATUS_NAMES.get(code, "UNKNOWN")}}
+    body = {
+        "error": {"code": code, "message": message, "status": STATUS_NAMES.get(code, "UNKNOWN")}
+    }
     response = jsonify(body)
     response.status_code = code
     return response
@@ -199,7 +201,9 @@ def suggestscore() -> Any:
                 community_id=body.get("communityId"),
                 session_id=body.get("sessionId"),
                 client_token=body.get("clientToken"),
-                spans={"spanScores": scores.get("spanScores")} if scores.get("spanScores") else None,
+                spans={"spanScores": scores.get("spanScores")}
+                if scores.get("spanScores")
+                else None,
             )
         )
     services.feedback.record(entries)

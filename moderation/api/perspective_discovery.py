@@ -39,7 +39,10 @@ SCHEMAS: dict[str, Any] = {
     "TextEntry": _object(
         "TextEntry",
         "Represents a body of text.",
-        {"text": _string("UTF-8 encoded text."), "type": {"type": "string", "enum": list(TEXT_TYPES)}},
+        {
+            "text": _string("UTF-8 encoded text."),
+            "type": {"type": "string", "enum": list(TEXT_TYPES)},
+        },
     ),
     "ArticleAndParentComment": _object(
         "ArticleAndParentComment",
@@ -76,7 +79,10 @@ SCHEMAS: dict[str, Any] = {
     "AttributeScores": _object(
         "AttributeScores",
         "This holds score values for a single attribute.",
-        {"spanScores": {"type": "array", "items": _ref("SpanScore")}, "summaryScore": _ref("Score")},
+        {
+            "spanScores": {"type": "array", "items": _ref("SpanScore")},
+            "summaryScore": _ref("Score"),
+        },
     ),
     "AnalyzeCommentRequest": _object(
         "AnalyzeCommentRequest",

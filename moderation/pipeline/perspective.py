@@ -109,7 +109,10 @@ def plan_analysis(
     detect_language: LanguageDetector,
     max_text_bytes: int,
 ) -> AnalyzePlan:
-    """Check a parsed AnalyzeCommentRequest and list the texts to score; raise AnalyzeRequestError."""
+    """Check a parsed AnalyzeCommentRequest and list the texts to score.
+
+    Raises AnalyzeRequestError, naming the field or value, for what cannot be served.
+    """
     comment = request.get("comment") or {}
     text = comment.get("text")
     if not isinstance(text, str) or not text.strip():
@@ -122,9 +125,7 @@ def plan_analysis(
         )
     text_type = comment.get("type") or "TEXT_TYPE_UNSPECIFIED"
     if text_type not in TEXT_TYPES_SERVED:
-        raise AnalyzeRequestError(
-            f"comment.type {text_type} is not supported; send PLAIN_TEXT."
-        )
+        raise AnalyzeRequestError(f"comment.type {text_type} is not supported; send PLAIN_TEXT.")
     attributes = _attributes(
         request.get("requestedAttributes") or {},
         set(labels),
@@ -161,7 +162,7 @@ def plan_analysis(
 
 
 def _base(language: str) -> str:
-    """"en-US" and "en_gb" are served by "en"."""
+    """ "en-US" and "en_gb" are served by "en"."""
     return re.split(r"[-_]", language, maxsplit=1)[0].lower()
 
 

@@ -1,4 +1,4 @@
-"""Labelled feedback from the Perspective-compatible API: raw material for calibrating thresholds."""
+"""Labelled feedback from the Perspective-compatible API: material for calibrating thresholds."""
 
 from __future__ import annotations
 

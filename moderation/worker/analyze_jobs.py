@@ -42,13 +42,13 @@ def drain_analysis() -> dict[str, Any]:
         oldest = redis.lindex(PENDING_KEY, 0)
         if oldest is None:
             break
-        remaining = json.loads(oldest)["expires"] - time.time()
+        remaining = _load(oldest)["expires"] - time.time()
         raw = redis.lpop(PENDING_KEY, max(1, min(batch, int(remaining / cost))))
         if not raw:
             break
         rounds += 1
         now = time.time()
-        calls = [json.loads(item) for item in raw]
+        calls = [_load(item) for item in raw]
         live = [call for call in calls if call["expires"] > now]
         expired += len(calls) - len(live)
         if live:
@@ -58,6 +58,11 @@ def drain_analysis() -> dict[str, Any]:
             redis.set(COST_KEY, 0.7 * cost + 0.3 * measured, ex=600)
             answered += len(live)
     return {"answered": answered, "expired": expired, "rounds": rounds}
+
+
+def _load(item: Any) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(item)
+    return loaded
 
 
 def _answer(context: Any, calls: list[dict[str, Any]]) -> int:

@@ -164,7 +164,7 @@ def test_quota_is_per_key_across_web_processes(perspective_service: Any) -> None
 
 @pytest.mark.skipif(
     not HAS_MINILM,
-    reason=f"needs the MiniLM model at {SHARED_MODEL}: the tiny test model scores nothing as abusive",
+    reason=f"needs the MiniLM model at {SHARED_MODEL} (the tiny test model finds no abuse)",
 )
 def test_abuse_at_the_end_of_a_3000_word_comment_is_found(perspective_service: Any) -> None:
     calm = (

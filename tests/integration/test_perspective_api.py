@@ -190,8 +190,9 @@ def test_a_key_over_its_quota_gets_429_and_others_are_unaffected(
 def test_no_worker_means_503_unavailable_within_the_deadline(
     client: Any, settings: Settings
 ) -> None:
-    from moderation.services.workers import WorkerRegistry
     from redis import Redis
+
+    from moderation.services.workers import WorkerRegistry
 
     # A heartbeat says a model is loaded, but nobody drains the queue.
     WorkerRegistry(Redis.from_url(settings.redis.url)).beat(

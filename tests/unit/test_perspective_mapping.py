@@ -35,7 +35,7 @@ def request(text: str = "A fine day.", **extra: Any) -> dict[str, Any]:
 
 
 sentence_text = st.text(
-    alphabet=st.sampled_from(list("abc xyzé日本🙂.!?…\n\t,'") + ["\u00a0", "\u2028", "。"]),
+    alphabet=st.sampled_from([*list("abc xyzé日本🙂.!?…\n\t,'"), "\xa0", "\u2028", "。"]),
     max_size=200,
 )
 
