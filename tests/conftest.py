@@ -28,6 +28,7 @@ OTHER_MODERATOR_TOKEN = "bob:moderator-token-9876543210"
 ADMIN_TOKEN = "root:admin-token-0123456789abcdef"
 WIDGET_HOST_ORIGIN = "http://localhost:8999"
 TABLES = (
+    "score_feedback",
     "webhook_attempts",
     "webhook_deliveries",
     "webhook_endpoints",
