@@ -20,6 +20,11 @@ _ARTICLE_ID = re.compile(r"^[\w.:~@+-]{1,200}$")
 # widget.js carries this line; the served copy has the server's own limits in it, so the
 # character counter agrees with what the API accepts.
 LIMITS_LINE = 'var LIMITS = {"maxLength": 5000, "maxNameLength": 100};'
+# The demo page allows no inline script or style: the widget must work on strict pages too.
+DEMO_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+)
 
 blp = Blueprint(
     "web",
@@ -75,4 +80,6 @@ def demo() -> Any:
     article_id = request.args.get("article", DEMO_ARTICLE_ID)
     if not _ARTICLE_ID.match(article_id):
         abort(404)
-    return render_template("demo.html", article_id=article_id)
+    response = current_app.make_response(render_template("demo.html", article_id=article_id))
+    response.headers["Content-Security-Policy"] = DEMO_CSP
+    return response

@@ -53,6 +53,12 @@ class Reader:
         self.errors: list[str] = []
         page.on("dialog", self._dialog)
         page.on("pageerror", lambda error: self.errors.append(str(error)))
+        page.on("console", self._console)
+
+    def _console(self, message: Any) -> None:
+        # A Content-Security-Policy violation, or anything else the page logs as an error.
+        if message.type == "error":
+            self.errors.append(f"{message.text} ({message.location.get('url')})")
 
     def _dialog(self, dialog: Any) -> None:
         self.dialogs.append(f"{dialog.type}: {dialog.message}")

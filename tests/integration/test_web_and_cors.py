@@ -123,7 +123,9 @@ def test_widget_script_is_served_with_the_servers_limits(web_client: Any) -> Non
 
 
 def test_demo_page_embeds_the_widget_with_one_script_tag(web_client: Any) -> None:
-    page = web_client.get("/demo").get_data(as_text=True)
+    answer = web_client.get("/demo")
+    assert "script-src 'self'" in answer.headers["Content-Security-Policy"]
+    page = answer.get_data(as_text=True)
     assert "NATO" in page and "Related" in page
     assert (
         '<script src="http://localhost/widget.js" '
