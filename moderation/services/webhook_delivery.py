@@ -42,6 +42,14 @@ class _TakenError(Exception):
 
 
 @dataclasses.dataclass(frozen=True)
+class FanOut:
+    """How many outbox events one fan-out pass took, and the enabled endpoints they reach."""
+
+    events: int
+    endpoints: set[int]
+
+
+@dataclasses.dataclass(frozen=True)
 class Outgoing:
     """Everything needed to send one delivery, read in one transaction."""
 
@@ -90,14 +98,15 @@ class DeliveryService:
         self.lease_seconds = 2 * settings.timeout_seconds + 5
         self.rng = random.Random()
 
-    def fan_out(self, limit: int = 500) -> set[int]:
-        """Turn undispatched outbox events into deliveries; the endpoint ids that got some.
+    def fan_out(self, limit: int = 500) -> FanOut:
+        """Turn up to `limit` undispatched outbox events into deliveries.
 
         Claiming the rows with a conditional UPDATE makes two dispatchers racing on the same
         events harmless on PostgreSQL and SQLite alike: the loser rolls back and gets nothing.
         """
         now = utcnow()
         touched: set[int] = set()
+        events: list[OutboxEvent] = []
         try:
             with self.sessions.begin() as session:
                 events = list(
@@ -110,7 +119,7 @@ class DeliveryService:
                     )
                 )
                 if not events:
-                    return touched
+                    return FanOut(0, touched)
                 claimed = session.execute(
                     update(OutboxEvent)
                     .where(
@@ -133,8 +142,8 @@ class DeliveryService:
                             touched.add(endpoint.id)
         except (_TakenError, IntegrityError, OperationalError) as error:
             log.info("another dispatcher took these outbox events: %s", error)
-            return set()
-        return touched
+            return FanOut(0, set())
+        return FanOut(len(events), touched)
 
     @staticmethod
     def _delivery(
@@ -288,7 +297,8 @@ class DeliveryService:
         now = utcnow()
         with self.sessions.begin() as session:
             attempt = session.get(WebhookAttempt, outgoing.attempt_id)
-            assert attempt is not None
+            if attempt is None:  # the endpoint was deleted while its request was out
+                return "gone"
             attempt.succeeded = result.ok
             attempt.status_code = result.status_code
             attempt.latency_ms = result.latency_ms
@@ -296,7 +306,8 @@ class DeliveryService:
             attempt.response_body = result.response_body
             delivery = session.get(WebhookDelivery, outgoing.delivery_id, with_for_update=True)
             endpoint = session.get(WebhookEndpoint, outgoing.endpoint_id, with_for_update=True)
-            assert delivery is not None and endpoint is not None
+            if delivery is None or endpoint is None:
+                return "gone"
             if delivery.status != "pending":  # someone else finished it meanwhile
                 return delivery.status
             delivery.attempts += 1

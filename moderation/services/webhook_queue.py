@@ -23,6 +23,8 @@ DISPATCH_JOB = "moderation.worker.webhook_jobs.dispatch_outbox"
 DELIVER_JOB = "moderation.worker.webhook_jobs.deliver_endpoint"
 # A job nobody takes within a day (no webhook worker running) expires; reconcile remakes it.
 QUEUED_TTL = 24 * 3600
+# If a queued fan-out job is lost, the flag that suppresses more of them lapses after this.
+DISPATCH_FLAG_TTL = 30
 
 
 class WebhookQueue:
@@ -31,8 +33,10 @@ class WebhookQueue:
     def __init__(self, connection: Redis, queue_name: str, job_timeout: int = 600) -> None:
         from rq import Queue
 
+        self.connection = connection
         self.queue = Queue(queue_name, connection=connection)
         self.job_timeout = job_timeout
+        self.dispatch_flag = f"moderation:webhooks:{queue_name}:fan-out-queued"
 
     def _enqueue(self, function: str, *args: Any, at: dt.datetime | None = None) -> bool:
         options: dict[str, Any] = {
@@ -52,8 +56,24 @@ class WebhookQueue:
         return True
 
     def enqueue_dispatch(self) -> bool:
-        """Ask a worker to fan new outbox events out to endpoints."""
+        """Ask a worker to fan new outbox events out to endpoints.
+
+        Coalesced: while a fan-out job is queued and not yet started, further commits add no
+        job (one SET NX instead of an RQ enqueue). The job clears the flag before it reads the
+        outbox, so an event committed after that read always gets a job of its own.
+        """
+        try:
+            wanted = self.connection.set(self.dispatch_flag, "1", nx=True, ex=DISPATCH_FLAG_TTL)
+        except Exception as error:
+            log.warning("could not reach Redis to ask for a webhook fan-out: %s", error)
+            return False
+        if not wanted:
+            return True
         return self._enqueue(DISPATCH_JOB)
+
+    def dispatch_started(self) -> None:
+        """Called by the fan-out job before it reads the outbox (see enqueue_dispatch)."""
+        self.connection.delete(self.dispatch_flag)
 
     def enqueue_endpoint(self, endpoint_id: int, at: dt.datetime | None = None) -> bool:
         """Ask a worker to send an endpoint's due deliveries, now or at `at`."""

@@ -8,6 +8,7 @@ proxy from the environment is used.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import time
 from typing import Any
 
@@ -19,6 +20,7 @@ from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from moderation.webhooks.safety import UnsafeURLError, check_addresses, check_url_shape
 
 USER_AGENT = "moderation-webhooks/1"
+log = logging.getLogger(__name__)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -97,6 +99,9 @@ def post(
         return result(None, f"timeout after {timeout}s: {_reason(error)}", None)
     except requests.RequestException as error:
         return result(None, f"{type(error).__name__}: {_reason(error)}", None)
+    except Exception as error:  # whatever a receiver does, it is a failed attempt, not a crash
+        log.warning("webhook POST to %s failed unexpectedly", url, exc_info=True)
+        return result(None, f"{type(error).__name__}: {error}"[:500], None)
     text = raw.decode("utf-8", errors="replace")
     problem = None
     if 300 <= response.status_code < 400:

@@ -80,10 +80,20 @@ def current() -> WebhookRuntime:
 def dispatch_outbox() -> dict[str, Any]:
     """Fan new outbox events out to subscribed endpoints and enqueue their delivery."""
     runtime = current()
-    endpoints = runtime.delivery.fan_out()
+    runtime.queue.dispatch_started()
+    endpoints = _fan_out_all(runtime)
     for endpoint_id in sorted(endpoints):
         runtime.queue.enqueue_endpoint(endpoint_id)
     return {"endpoints": sorted(endpoints)}
+
+
+def _fan_out_all(runtime: WebhookRuntime, limit: int = 500) -> set[int]:
+    endpoints: set[int] = set()
+    while True:
+        batch = runtime.delivery.fan_out(limit)
+        endpoints |= batch.endpoints
+        if batch.events < limit:
+            return endpoints
 
 
 def deliver_endpoint(endpoint_id: int) -> dict[str, Any]:
@@ -146,7 +156,7 @@ def deliver_endpoint(endpoint_id: int) -> dict[str, Any]:
 def reconcile() -> dict[str, Any]:
     """Fan out forgotten outbox events and re-enqueue endpoints with due or orphaned work."""
     runtime = current()
-    fanned = runtime.delivery.fan_out()
+    fanned = _fan_out_all(runtime)
     due = set(runtime.delivery.due_endpoints()) | fanned
     for endpoint_id in sorted(due):
         runtime.queue.enqueue_endpoint(endpoint_id)
