@@ -413,6 +413,10 @@ def _validate_rules(
             fail(f"rules.{name}", "must be 0 or more")
     if rules.max_length and rules.max_length < rules.min_length:
         fail("rules.max_length", "must be 0 (no bound) or at least rules.min_length")
+    folder = resolve_path(rules.word_lists_dir)
+    for language in rules.languages:
+        if not (folder / language).is_dir():
+            fail("rules.languages", f"names {language!r}, but {folder} has no folder of that name")
 
 
 def resolve_path(path: str) -> Path:

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from moderation.config import load_settings
-from moderation.pipeline.rules import RuleContext, build_rules, run_rules
+from moderation.config import SettingsError, load_settings
+from moderation.pipeline.rules import PUBLIC_CODES, RuleContext, build_rules, run_rules
 from moderation.pipeline.rules.article import ArticleClosedRule, ArticlePremoderatedRule
 from moderation.pipeline.rules.author import (
     BannedAuthorRule,
@@ -296,6 +296,41 @@ class TestAuthorAndArticle:
         [held] = check(ArticlePremoderatedRule(), "hi", article_premoderate=True)
         assert held.holds_trusted
         assert check(ArticleClosedRule(), "hi") == check(ArticlePremoderatedRule(), "hi") == []
+
+
+class TestSettings:
+    def test_environment_overrides_rule_settings(self) -> None:
+        environ = {
+            "MODERATION_RULES_MAX_LENGTH": "100",
+            "MODERATION_RULES_LINK_DENY_DOMAINS": "spam.example, scam.example",
+            "MODERATION_RULES_PERSONAL_DATA": "off",
+            "MODERATION_RULES_SHOUTING_CAPITALS_SHARE": "0.8",
+        }
+        rules = load_settings(environ=environ).rules
+        assert rules.max_length == 100
+        assert rules.link_deny_domains == ["spam.example", "scam.example"]
+        assert rules.personal_data is False
+        assert rules.shouting_capitals_share == 0.8
+
+    @pytest.mark.parametrize(
+        ("variable", "value", "setting"),
+        [
+            ("MODERATION_RULES_DUPLICATE_SIMILARITY", "1.5", "rules.duplicate_similarity"),
+            ("MODERATION_RULES_MAX_REPEATED_WORDS", "-1", "rules.max_repeated_words"),
+            ("MODERATION_RULES_LANGUAGES", "en,xx", "rules.languages"),
+        ],
+    )
+    def test_bad_values_name_the_setting(self, variable: str, value: str, setting: str) -> None:
+        with pytest.raises(SettingsError, match=setting):
+            load_settings(environ={variable: value})
+
+    def test_every_public_code_is_documented(self) -> None:
+        rules = build_rules(
+            load_settings(environ={}, overrides={"rules": {"premoderate_new_authors": True}}).rules
+        )
+        codes = {getattr(rule, "public_code", None) for rule in rules} - {None}
+        assert codes <= set(PUBLIC_CODES)
+        assert {"spam", "links"} <= set(PUBLIC_CODES)
 
 
 class TestDefaultRuleSet:

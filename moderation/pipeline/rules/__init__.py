@@ -26,7 +26,25 @@ from moderation.pipeline.rules.personal import PersonalDataRule
 from moderation.pipeline.rules.terms import TermIndex, TermListRule
 from moderation.pipeline.rules.wordlists import WordLists, WordListSource
 
-__all__ = ["Rule", "RuleContext", "build_rules", "run_rules"]
+__all__ = ["PUBLIC_CODES", "Rule", "RuleContext", "build_rules", "run_rules"]
+
+# The author-facing reason codes the rules give a held or rejected comment (the widget words
+# each one for the reader); never more detail than this reaches the author.
+PUBLIC_CODES = {
+    "offensive_language": "a banned term, or a pattern rule that rejects",
+    "awaiting_review": "a suspect term, a pattern rule, a new author: a person will read it",
+    "links": "links (any, outside the allow list, or too many)",
+    "spam": "a link to a denied domain",
+    "shouting": "written mostly in capitals",
+    "noise": "a character or a word repeated many times",
+    "length": "too short or too long",
+    "personal_data": "an e-mail address or a phone number",
+    "duplicate": "the same as a recent comment by the same author",
+    "too_fast": "too many comments in a minute",
+    "author_banned": "the author is banned",
+    "comments_closed": "the article is closed to comments",
+    "premoderation": "the article pre-moderates every comment",
+}
 
 
 def build_rules(
