@@ -125,6 +125,14 @@ class WorkerSettings:
     claim_seconds: int
     reconcile_after_seconds: int
     heartbeat_seconds: int
+    # Port of the worker's own Prometheus /metrics; 0 = not served.
+    metrics_port: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class LoggingSettings:
+    format: str
+    level: str
 
 
 @dataclasses.dataclass(frozen=True)
@@ -199,6 +207,7 @@ class Settings:
     webhooks: WebhookSettings
     perspective: PerspectiveSettings
     review: ReviewSettings
+    logging: LoggingSettings
 
     def replace(self, **sections: Mapping[str, Any]) -> Settings:
         """A copy with some settings changed: `settings.replace(worker={"batch_size": 4})`."""
@@ -330,6 +339,12 @@ def _validate(settings: Settings) -> None:
     _validate_rules(settings.rules, fail)
     if settings.worker.batch_size < 1:
         fail("worker.batch_size", "must be at least 1")
+    if not 0 <= settings.worker.metrics_port <= 65535:
+        fail("worker.metrics_port", "must be a port number, or 0 for none")
+    if settings.logging.format not in {"text", "json"}:
+        fail("logging.format", f"must be text or json, not {settings.logging.format!r}")
+    if settings.logging.level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        fail("logging.level", f"must be DEBUG, INFO, WARNING or ERROR, not {settings.logging.level!r}")
     _validate_webhooks(settings.webhooks, fail)
     if not 0 < settings.review.report_threshold <= settings.review.hide_threshold:
         fail("review.report_threshold", "must satisfy 0 < report_threshold <= hide_threshold")
