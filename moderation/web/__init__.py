@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from flask import Flask
 
-from moderation.web import pages
+from moderation.web import pages, review
 
 
 def init_app(app: Flask) -> None:
     """Register the widget script and, when enabled, the demo page."""
     app.register_blueprint(pages.blp)
+    app.register_blueprint(review.blp)

@@ -10,6 +10,8 @@ from __future__ import annotations
 from functools import cache
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from moderation.config import load_settings
 from moderation.pipeline.rules import Rule, RuleContext, build_rules, run_rules
@@ -47,6 +49,13 @@ CAUGHT = [
     ("ｆｕｃｋ this", "fuck"),
     ("fvck this", "fuck"),
     ("fuuuuuuck this", "fuck"),
+    ("FUCKKKKK", "fuck"),
+    ("𝐟𝐮𝐜𝐤 this", "fuck"),  # mathematical bold
+    ("ⓕⓤⓒⓚ this", "fuck"),  # circled letters
+    ("ᶠᵘᶜᵏ this", "fuck"),  # modifier letters
+    ("f̶u̶c̶k̶ this", "fuck"),  # combining strike-through
+    ("Ｆ．Ｕ．Ｃ．Ｋ", "fuck"),
+    ("f\u2063u\u2063c\u2063k", "fuck"),  # invisible separator
     ("f\u200bu\u200bc\u200bk this", "fuck"),
     ("f*ck this", "fuck"),
     ("f**k this", "fuck"),
@@ -146,3 +155,16 @@ def test_innocent_text_is_not_caught(text: str) -> None:
 def test_the_table_is_large_enough() -> None:
     assert len(CAUGHT) + len(INNOCENT) >= 60
     assert len(CAUGHT) >= 30 and len(INNOCENT) >= 30
+
+
+@given(
+    st.text(
+        alphabet=st.one_of(st.characters(), st.sampled_from(list("fuck a.*@$!1 "))), max_size=120
+    )
+)
+@settings(max_examples=300, deadline=None)
+def test_every_rule_takes_any_text_and_points_into_it(text: str) -> None:
+    for hit in run_rules(default_rules(), RuleContext(text)):
+        assert hit.message
+        for start, end in hit.spans:
+            assert 0 <= start <= end <= len(text)
