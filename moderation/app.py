@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import logging
 import re
 import uuid
 from typing import Any
@@ -11,8 +10,9 @@ from typing import Any
 from flask import Flask, g, request
 from redis import Redis
 
-from moderation import api, web
+from moderation import api, logging_setup, web
 from moderation.api import cors
+from moderation.api import metrics as metrics_api
 from moderation.api.context import AppServices
 from moderation.config import Settings, load_settings
 from moderation.services.comments import CommentService
@@ -20,6 +20,7 @@ from moderation.services.health import readiness
 from moderation.services.perspective import build_perspective_services
 from moderation.services.queueing import RQWorkQueue, WorkQueue
 from moderation.services.review import ReviewService
+from moderation.services.telemetry import cluster_collector
 from moderation.services.webhook_queue import WebhookQueue, notify_outbox_commits
 from moderation.services.webhooks import WebhookService
 from moderation.services.workbench import build_workbench
@@ -76,6 +77,13 @@ def create_app(settings: Settings, work_queue: WorkQueue | None = None) -> Flask
     )
     app.before_request(_assign_request_id)
     app.after_request(_echo_request_id)
+    queue_names = [
+        settings.perspective.queue,
+        settings.redis.score_queue,
+        settings.webhooks.queue,
+        settings.review.bulk_queue,
+    ]
+    metrics_api.init_app(app, cluster_collector(sessions, redis, workers, queue_names))
     api.init_app(app)
     cors.init_app(app)
     web.init_app(app)
@@ -85,6 +93,7 @@ def create_app(settings: Settings, work_queue: WorkQueue | None = None) -> Flask
 def _assign_request_id() -> None:
     given = request.headers.get("X-Request-ID", "")
     g.request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+    logging_setup.bind(request_id=g.request_id)
 
 
 def _echo_request_id(response: Any) -> Any:
@@ -94,5 +103,6 @@ def _echo_request_id(response: Any) -> Any:
 
 def wsgi() -> Flask:
     """Entry point for WSGI servers: `gunicorn 'moderation.app:wsgi()'`, settings from the env."""
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    return create_app(load_settings())
+    settings = load_settings()
+    logging_setup.configure(settings.logging.format, settings.logging.level)
+    return create_app(settings)

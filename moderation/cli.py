@@ -21,6 +21,10 @@ def _settings(**overrides: Any) -> Settings:
         settings = load_settings(overrides=overrides or None)
     except SettingsError as error:
         raise click.ClickException(str(error)) from error
+    from moderation import logging_setup
+
+    chosen = click.get_current_context().find_root().params.get("log_level")
+    logging_setup.configure(settings.logging.format, chosen or settings.logging.level)
     return settings
 
 
@@ -33,11 +37,12 @@ def _needs_real_redis(settings: Settings) -> None:
 
 
 @click.group()
-@click.option("--log-level", default="INFO", show_default=True)
-def main(log_level: str) -> None:
+@click.option("--log-level", default=None, help="DEBUG, INFO, ... (default: [logging] level)")
+def main(log_level: str | None) -> None:
     """Comment moderation service."""
     logging.basicConfig(
-        level=log_level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=(log_level or "INFO").upper(),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
 
 
@@ -60,26 +65,28 @@ def db_upgrade(revision: str) -> None:
 @main.command()
 @click.option("--workers", default=0, help="gunicorn processes (0: 2 x cores + 1, at most 8)")
 def serve(workers: int) -> None:
-    """Serve the API with gunicorn."""
+    """Serve the API with gunicorn (settings in moderation/gunicorn_conf.py)."""
+    import tempfile
+
     settings = _settings()
     _needs_real_redis(settings)
-    count = workers or min(2 * (os.cpu_count() or 1) + 1, 8)
+    # Every gunicorn process writes its metrics here and /metrics adds them up; the folder
+    # must exist before any process imports prometheus_client.
+    if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="moderation-metrics-")
+    os.makedirs(os.environ["PROMETHEUS_MULTIPROC_DIR"], exist_ok=True)
+    count = ["--workers", str(workers)] if workers else []
     os.execvp(
         sys.executable,
         [
             sys.executable,
             "-m",
             "gunicorn",
+            "--config",
+            "python:moderation.gunicorn_conf",
             "--bind",
             f"{settings.server.host}:{settings.server.port}",
-            "--workers",
-            str(count),
-            "--timeout",
-            "30",
-            "--graceful-timeout",
-            "20",
-            "--access-logfile",
-            "-",
+            *count,
             "moderation.app:wsgi()",
         ],
     )
@@ -93,6 +100,7 @@ def worker(burst: bool) -> None:
 
     settings = _settings()
     _needs_real_redis(settings)
+    _serve_worker_metrics(settings)
     run_worker(settings, burst=burst)
 
 
@@ -104,7 +112,40 @@ def webhook_worker(burst: bool) -> None:
 
     settings = _settings()
     _needs_real_redis(settings)
+    _serve_worker_metrics(settings)
     run_webhook_worker(settings, burst=burst)
+
+
+def _serve_worker_metrics(settings: Settings) -> None:
+    from moderation.metrics import serve_worker_metrics
+
+    if serve_worker_metrics(settings.worker.metrics_port):
+        logging.getLogger(__name__).info(
+            "worker metrics on :%s/metrics", settings.worker.metrics_port
+        )
+
+
+@main.command()
+def scheduler() -> None:
+    """Enqueue the reconcile job on schedule (RQ's cron scheduler); one per deployment."""
+    from moderation.worker.schedule import run_scheduler
+
+    settings = _settings()
+    _needs_real_redis(settings)
+    run_scheduler(settings)
+
+
+@main.command()
+@click.argument(
+    "role", type=click.Choice(["web", "worker", "webhook-worker", "scheduler", "migrate"])
+)
+def healthcheck(role: str) -> None:
+    """Exit 0 if this host's ROLE process is alive (for container health checks), else 1."""
+    from moderation.healthcheck import check
+
+    healthy, why = check(role, _settings())
+    click.echo(("healthy: " if healthy else "unhealthy: ") + why)
+    sys.exit(0 if healthy else 1)
 
 
 @main.command()

@@ -19,7 +19,7 @@ from rq import Queue, SimpleWorker
 
 from moderation.config import Settings
 from moderation.pipeline.model import Scorer
-from moderation.worker import jobs, webhook_jobs
+from moderation.worker import jobs, schedule, webhook_jobs
 from moderation.worker.context import WorkerContext, build_context, install
 
 log = logging.getLogger(__name__)
@@ -41,7 +41,10 @@ class Heartbeat(threading.Thread):
             try:
                 self.context.registry.beat(self.context.name, self.context.status())
                 if ticks * interval >= reconcile_every:
-                    jobs.reconcile()
+                    # `moderation scheduler` enqueues reconcile as an RQ job; while none is
+                    # alive (make run, or it died), each worker runs it here instead.
+                    if not schedule.scheduler_alive(self.context.redis, 4 * reconcile_every):
+                        jobs.reconcile()
                     webhook_jobs.reconcile_if_served(self.context.settings)
                     ticks = 0
             except Exception as error:  # Redis or the database away: try again next beat

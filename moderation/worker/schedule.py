@@ -1,0 +1,70 @@
+"""`moderation scheduler`: RQ's cron scheduler enqueues the reconcile job every little while.
+
+Reconcile re-enqueues comments left `pending` longer than `worker.reconcile_after_seconds`
+(a lost enqueue, a flushed Redis, a killed worker); a scoring worker runs it like any job and
+its result, `{"requeued": N}`, stays in RQ for `RESULT_TTL` seconds. One scheduler per
+deployment is enough: RQ's cron scheduler has no leader election, so two would run reconcile
+twice as often, which is harmless (a comment claimed by one job is skipped by the other).
+
+The scheduler holds its timetable in memory and re-registers itself after a Redis flush, so a
+flush does not stop it. While no scheduler is alive (`make run`, or it crashed), every scoring
+worker's heartbeat runs reconcile itself (worker/runner.py), so nothing depends on this process.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from redis import Redis
+
+from moderation.config import Settings
+from moderation.worker import jobs
+
+log = logging.getLogger(__name__)
+
+RESULT_TTL = 3600
+REGISTRY_KEY = "rq:cron_schedulers"
+
+
+def reconcile_every(settings: Settings) -> int:
+    """Seconds between reconcile runs: half the pending threshold, at least one."""
+    return max(1, settings.worker.reconcile_after_seconds // 2)
+
+
+def build_scheduler(settings: Settings, connection: Redis) -> Any:
+    """A cron scheduler with the reconcile job registered on the scoring queue."""
+    from rq.cron import CronScheduler
+
+    scheduler = CronScheduler(connection=connection, logging_level="INFO")
+    every = reconcile_every(settings)
+    scheduler.register(
+        jobs.reconcile,
+        queue_name=settings.redis.score_queue,
+        interval=every,
+        job_timeout=max(60, every),
+        result_ttl=RESULT_TTL,
+        # A reconcile job that no worker took in time is dropped: the next one replaces it,
+        # so an outage does not leave a pile of them behind.
+        ttl=2 * every,
+        name="moderation.reconcile",
+    )
+    return scheduler
+
+
+def run_scheduler(settings: Settings) -> None:
+    """Enqueue reconcile on schedule until SIGTERM or SIGINT."""
+    connection = Redis.from_url(settings.redis.url)
+    scheduler = build_scheduler(settings, connection)
+    log.info(
+        "reconcile scheduled every %ss on queue %s",
+        reconcile_every(settings),
+        settings.redis.score_queue,
+    )
+    scheduler.start()
+
+
+def scheduler_alive(connection: Redis, within_seconds: float) -> bool:
+    """Whether some cron scheduler reported itself in the last `within_seconds`."""
+    return bool(connection.zcount(REGISTRY_KEY, time.time() - within_seconds, "+inf"))
