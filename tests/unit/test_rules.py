@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import os
 from pathlib import Path
 
 import pytest
 
-from moderation.config import SettingsError, load_settings
-from moderation.pipeline.rules import PUBLIC_CODES, RuleContext, build_rules, run_rules
+from moderation.config import RulesSettings, SettingsError, load_settings
+from moderation.pipeline.rules import (
+    ARTICLE_SETTINGS,
+    PUBLIC_CODES,
+    RuleContext,
+    build_rules,
+    run_rules,
+)
 from moderation.pipeline.rules.article import ArticleClosedRule, ArticlePremoderatedRule
 from moderation.pipeline.rules.author import (
     BannedAuthorRule,
@@ -343,11 +350,30 @@ class TestDefaultRuleSet:
         assert {"banned_terms", "personal_data", "links", "shouting"} <= ids
 
     def test_switches(self) -> None:
-        rules = self.rules(
-            personal_data=False, shouting_min_letters=0, premoderate_new_authors=True
-        )
-        ids = {rule.id for rule in rules}
-        assert "personal_data" not in ids and "shouting" not in ids and "new_author" in ids
+        rules = self.rules(personal_data=False, shouting_min_letters=0)
+        text = "CALL ME ON 555-123-4567, THIS IS ALL IN CAPITALS AND LOUD"
+        assert run_rules(rules, RuleContext(text)) == []
+        held = self.rules(premoderate_new_authors=True)
+        [hit] = run_rules(held, RuleContext("hello there", author_approved_count=0))
+        assert hit.rule_id == "new_author"
+
+    def test_an_article_overrides_site_settings(self) -> None:
+        rules = self.rules(personal_data=False, max_links=5)
+        text = "mail joe@example.com, see a.com b.com"
+        assert {hit.rule_id for hit in run_rules(rules, RuleContext(text))} == {"links"}
+        article = {"personal_data": True, "max_links": 1, "link_allow_domains": ["a.com", "b.com"]}
+        ids = {hit.rule_id for hit in run_rules(rules, RuleContext(text, article_rules=article))}
+        assert ids == {"personal_data", "too_many_links"}
+
+    def test_article_settings_of_the_wrong_type_are_ignored(self) -> None:
+        rules = self.rules()
+        article = {"max_length": "short", "premoderate_new_authors": "yes", "min_length": 5}
+        hits = run_rules(rules, RuleContext("hi", author_approved_count=0, article_rules=article))
+        assert [hit.message for hit in hits] == ["too short: 2 characters (at least 5)"]
+
+    def test_article_settings_are_known_settings(self) -> None:
+        names = {field.name for field in dataclasses.fields(RulesSettings)}
+        assert names >= ARTICLE_SETTINGS
 
     def test_benign_comment_has_no_hits(self) -> None:
         text = "Thanks for the clear explanation of the budget."

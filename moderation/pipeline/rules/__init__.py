@@ -17,7 +17,7 @@ from moderation.pipeline.rules.author import (
     NewAuthorRule,
     RateRule,
 )
-from moderation.pipeline.rules.base import Rule, RuleContext, run_rules
+from moderation.pipeline.rules.base import ARTICLE_SETTINGS, Rule, RuleContext, run_rules
 from moderation.pipeline.rules.length import LengthRule
 from moderation.pipeline.rules.links import LinkRule
 from moderation.pipeline.rules.noise import RepeatedCharactersRule, RepeatedWordsRule, ShoutingRule
@@ -26,7 +26,7 @@ from moderation.pipeline.rules.personal import PersonalDataRule
 from moderation.pipeline.rules.terms import TermIndex, TermListRule
 from moderation.pipeline.rules.wordlists import WordLists, WordListSource
 
-__all__ = ["PUBLIC_CODES", "Rule", "RuleContext", "build_rules", "run_rules"]
+__all__ = ["ARTICLE_SETTINGS", "PUBLIC_CODES", "Rule", "RuleContext", "build_rules", "run_rules"]
 
 # The author-facing reason codes the rules give a held or rejected comment (the widget words
 # each one for the reader); never more detail than this reaches the author.
@@ -80,15 +80,11 @@ def build_rules(
         ArticlePremoderatedRule(),
         RateRule(settings.max_comments_per_minute),
         DuplicateRule(settings.duplicate_similarity),
+        # Built even when the site turns them off: an article may turn them on.
+        PersonalDataRule(settings.personal_data),
+        ShoutingRule(settings.shouting_min_letters, settings.shouting_capitals_share),
+        RepeatedCharactersRule(settings.max_repeated_characters),
+        RepeatedWordsRule(settings.max_repeated_words),
+        NewAuthorRule(settings.new_author_min_approved, settings.premoderate_new_authors),
     ]
-    if settings.personal_data:
-        rules.append(PersonalDataRule())
-    if settings.shouting_min_letters:
-        rules.append(ShoutingRule(settings.shouting_min_letters, settings.shouting_capitals_share))
-    if settings.max_repeated_characters:
-        rules.append(RepeatedCharactersRule(settings.max_repeated_characters))
-    if settings.max_repeated_words:
-        rules.append(RepeatedWordsRule(settings.max_repeated_words))
-    if settings.premoderate_new_authors:
-        rules.append(NewAuthorRule(settings.new_author_min_approved))
     return rules

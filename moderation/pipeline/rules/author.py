@@ -7,7 +7,13 @@ from __future__ import annotations
 import re
 
 from moderation.pipeline.normalise import normalise
-from moderation.pipeline.rules.base import RuleContext, SimpleRule
+from moderation.pipeline.rules.base import (
+    RuleContext,
+    SimpleRule,
+    article_bool,
+    article_float,
+    article_int,
+)
 from moderation.pipeline.verdict import RuleHit
 
 _NOT_WORD = re.compile(r"[\W_]+")
@@ -27,25 +33,36 @@ class BannedAuthorRule(SimpleRule):
 
 
 class NewAuthorRule(SimpleRule):
-    """Holds an author with fewer than `min_approved` approved comments (when known)."""
+    """When `enabled`, holds an author with fewer than `min_approved` approved comments.
+
+    Silent when the count is unknown. An article may set its own `premoderate_new_authors`
+    and `new_author_min_approved`.
+    """
 
     id = "new_author"
     action = "hold"
     message = "new author"
     public_code = "awaiting_review"
 
-    def __init__(self, min_approved: int) -> None:
+    def __init__(self, min_approved: int, enabled: bool = True) -> None:
         self.min_approved = min_approved
+        self.enabled = enabled
 
     def check(self, context: RuleContext) -> list[RuleHit]:
         count = context.author_approved_count
-        if count is None or count >= self.min_approved:
+        if count is None or not article_bool(context, "premoderate_new_authors", self.enabled):
             return []
-        return [self.hit(f"new author: {count} approved comments (fewer than {self.min_approved})")]
+        least = article_int(context, "new_author_min_approved", self.min_approved)
+        if count >= least:
+            return []
+        return [self.hit(f"new author: {count} approved comments (fewer than {least})")]
 
 
 class RateRule(SimpleRule):
-    """Holds an author's comment when they posted more than `max_per_minute` in a minute."""
+    """Holds an author's comment when they posted more than `max_per_minute` in a minute.
+
+    0 turns it off; an article may set its own `max_comments_per_minute`.
+    """
 
     id = "author_rate"
     action = "hold"
@@ -57,16 +74,18 @@ class RateRule(SimpleRule):
 
     def check(self, context: RuleContext) -> list[RuleHit]:
         count = context.recent_count_last_minute + 1  # with this one
-        if count <= self.max_per_minute:
+        most = article_int(context, "max_comments_per_minute", self.max_per_minute)
+        if not most or count <= most:
             return []
-        return [self.hit(f"{count} comments in the last minute (at most {self.max_per_minute})")]
+        return [self.hit(f"{count} comments in the last minute (at most {most})")]
 
 
 class DuplicateRule(SimpleRule):
     """Holds a comment identical or nearly identical to one of the author's recent comments.
 
     Texts are compared as sets of three-letter pieces of their normalised letters (Jaccard
-    similarity), so changed case, spacing, punctuation or a word or two still count.
+    similarity), so changed case, spacing, punctuation or a word or two still count. An
+    article may set its own `duplicate_similarity`.
     """
 
     id = "duplicate"
@@ -84,7 +103,7 @@ class DuplicateRule(SimpleRule):
         best = max(
             similarity(mine, _shingles(normalise(text).text)) for text in context.recent_texts
         )
-        if best < self.min_similarity:
+        if best < article_float(context, "duplicate_similarity", self.min_similarity):
             return []
         kind = "the same as" if best >= 1.0 else f"{best:.0%} like"
         return [self.hit(f"{kind} a recent comment by the same author")]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
 from typing import Protocol
 
@@ -19,7 +19,8 @@ class RuleContext:
     makes its rules stay silent, so a caller that has not loaded a value yet loses nothing
     but that rule. `recent_texts` are the same author's other comments within the duplicate
     window; `recent_count_last_minute` counts the author's other comments in the last minute;
-    `author_approved_count` is None when unknown.
+    `author_approved_count` is None when unknown. `article_rules` holds the article's own
+    values for [rules] settings, by setting name ({"max_links": 0}); see ARTICLE_SETTINGS.
     """
 
     text: str
@@ -32,6 +33,7 @@ class RuleContext:
     recent_count_last_minute: int = 0
     article_closed: bool = False
     article_premoderate: bool = False
+    article_rules: Mapping[str, object] = dataclasses.field(default_factory=dict)
 
     @cached_property
     def normalised(self) -> Normalised:
@@ -44,6 +46,62 @@ class Rule(Protocol):
     id: str
 
     def check(self, context: RuleContext) -> list[RuleHit]: ...
+
+
+# The [rules] settings an article may override; the rules that read them say so.
+ARTICLE_SETTINGS = frozenset(
+    {
+        "links",
+        "link_allow_domains",
+        "link_deny_domains",
+        "max_links",
+        "min_length",
+        "max_length",
+        "shouting_min_letters",
+        "shouting_capitals_share",
+        "max_repeated_characters",
+        "max_repeated_words",
+        "personal_data",
+        "duplicate_similarity",
+        "max_comments_per_minute",
+        "premoderate_new_authors",
+        "new_author_min_approved",
+    }
+)
+
+
+def article_int(context: RuleContext, name: str, default: int) -> int:
+    """The article's whole-number value for a setting, else `default`."""
+    value = context.article_rules.get(name)
+    return value if isinstance(value, int) and not isinstance(value, bool) else default
+
+
+def article_float(context: RuleContext, name: str, default: float) -> float:
+    """The article's number for a setting, else `default`."""
+    value = context.article_rules.get(name)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    return default
+
+
+def article_bool(context: RuleContext, name: str, default: bool) -> bool:
+    """The article's true/false for a setting, else `default`."""
+    value = context.article_rules.get(name)
+    return value if isinstance(value, bool) else default
+
+
+def article_str(context: RuleContext, name: str, default: str) -> str:
+    """The article's text value for a setting, else `default`."""
+    value = context.article_rules.get(name)
+    return value if isinstance(value, str) else default
+
+
+def article_list(context: RuleContext, name: str, default: Iterable[str]) -> list[str]:
+    """The article's list for a setting when it has one, else `default`."""
+    value = context.article_rules.get(name)
+    if isinstance(value, list | tuple) and all(isinstance(item, str) for item in value):
+        return list(value)
+    return list(default)
 
 
 class SimpleRule:

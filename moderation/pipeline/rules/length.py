@@ -6,27 +6,32 @@ Lengths count characters of the text as written, without surrounding white space
 
 from __future__ import annotations
 
-from moderation.pipeline.rules.base import RuleContext, SimpleRule
+from moderation.pipeline.rules.base import RuleContext, SimpleRule, article_int
 from moderation.pipeline.verdict import RuleHit
 
 
 class LengthRule(SimpleRule):
-    """Holds a comment shorter than `min_chars` or longer than `max_chars` (0 = no bound)."""
+    """Holds a comment shorter than `min_length` or longer than `max_length` (0 = no bound).
+
+    An article may set its own `min_length` and `max_length`.
+    """
 
     id = "length"
     action = "hold"
     message = "length outside the allowed range"
     public_code = "length"
 
-    def __init__(self, min_chars: int, max_chars: int) -> None:
-        self.min_chars = min_chars
-        self.max_chars = max_chars
+    def __init__(self, min_length: int, max_length: int) -> None:
+        self.min_length = min_length
+        self.max_length = max_length
 
     def check(self, context: RuleContext) -> list[RuleHit]:
+        shortest = article_int(context, "min_length", self.min_length)
+        longest = article_int(context, "max_length", self.max_length)
         length = len(context.text.strip())
-        if length < self.min_chars:
-            return [self.hit(f"too short: {length} characters (at least {self.min_chars})")]
-        if self.max_chars and length > self.max_chars:
-            message = f"too long: {length} characters (at most {self.max_chars})"
-            return [self.hit(message, [(self.max_chars, len(context.text))])]
+        if length < shortest:
+            return [self.hit(f"too short: {length} characters (at least {shortest})")]
+        if longest and length > longest:
+            message = f"too long: {length} characters (at most {longest})"
+            return [self.hit(message, [(min(longest, len(context.text)), len(context.text))])]
         return []

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from moderation.pipeline.rules.base import RuleContext
+from moderation.pipeline.rules.base import RuleContext, article_int, article_list, article_str
 from moderation.pipeline.verdict import RuleHit
 
 # Scheme links, www. links, and bare domains with a common top-level domain.
@@ -35,7 +35,11 @@ def _listed(domain: str, listed: set[str]) -> bool:
 
 
 class LinkRule:
-    """Holds links per the configured mode, caps their number, rejects denied domains."""
+    """Holds links per the configured mode, caps their number, rejects denied domains.
+
+    An article may set its own `links`, `link_allow_domains`, `link_deny_domains` and
+    `max_links`.
+    """
 
     id = "links"
     action = "hold"
@@ -62,8 +66,17 @@ class LinkRule:
         matches = [m for m in _LINK.finditer(text) if not text[: m.start()].endswith("@")]
         if not matches:
             return []
+        rules = context.article_rules
+        mode = article_str(context, "links", self.mode)
+        max_links = article_int(context, "max_links", self.max_links)
+        allow = self.allow
+        if "link_allow_domains" in rules:
+            allow = _domains(article_list(context, "link_allow_domains", ()))
+        deny = self.deny
+        if "link_deny_domains" in rules:
+            deny = _domains(article_list(context, "link_deny_domains", ()))
         hits: list[RuleHit] = []
-        denied = [match for match in matches if _listed(_domain(match.group()), self.deny)]
+        denied = [match for match in matches if _listed(_domain(match.group()), deny)]
         if denied:
             domains = sorted({_domain(match.group()) for match in denied})
             hits.append(
@@ -76,12 +89,12 @@ class LinkRule:
                 )
             )
         flagged = []
-        if self.mode != "off":
+        if mode != "off":
             flagged = [
                 match
                 for match in matches
                 if match not in denied
-                and (self.mode == "all" or not _listed(_domain(match.group()), self.allow))
+                and (mode == "all" or not _listed(_domain(match.group()), allow))
             ]
         if flagged:
             domains = sorted({_domain(match.group()) for match in flagged})
@@ -94,12 +107,12 @@ class LinkRule:
                     tuple(match.span() for match in flagged),
                 )
             )
-        if len(matches) > self.max_links:
+        if len(matches) > max_links:
             hits.append(
                 RuleHit(
                     "too_many_links",
                     "hold",
-                    f"{len(matches)} links (more than {self.max_links})",
+                    f"{len(matches)} links (more than {max_links})",
                     self.public_code,
                     tuple(match.span() for match in matches),
                 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from moderation.pipeline.rules.base import RuleContext, SimpleRule
+from moderation.pipeline.rules.base import RuleContext, SimpleRule, article_bool
 from moderation.pipeline.verdict import RuleHit
 
 _EMAIL = re.compile(
@@ -22,14 +22,22 @@ _YEARS = re.compile(r"^(?:1[89]|20)\d\d\s*[-/–]\s*(?:1[89]|20)\d\d$")
 
 
 class PersonalDataRule(SimpleRule):
-    """Holds a comment that contains an e-mail address or a phone number."""
+    """Holds a comment that contains an e-mail address or a phone number.
+
+    `enabled` is the site's `personal_data` setting; an article may set its own.
+    """
 
     id = "personal_data"
     action = "hold"
     message = "personal data"
     public_code = "personal_data"
 
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled
+
     def check(self, context: RuleContext) -> list[RuleHit]:
+        if not article_bool(context, "personal_data", self.enabled):
+            return []
         text = context.text
         hits = []
         if "@" in text:
