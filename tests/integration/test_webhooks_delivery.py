@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from moderation.config import Settings
 from moderation.services.webhooks import EVENT_TYPES
+from moderation.worker import webhook_jobs
 from tests.conftest import ADMIN_TOKEN, bearer
 from tests.support.live import free_port
 from tests.support.receiver import Receiver, running
@@ -247,3 +249,24 @@ def test_an_event_whose_enqueue_was_lost_is_delivered_by_reconcile(
         assert receiver.requests == []
         deliver_until(settings, lambda: len(receiver.requests) >= 1)
     assert json.loads(receiver.requests[0].body)["type"] == "comment.created"
+
+
+def test_racing_delivery_jobs_keep_event_order_and_send_each_event_once(
+    client: Any, settings: Settings
+) -> None:
+    with running(Receiver()) as receiver:
+        endpoint = subscribe(client, receiver.url, event_types=["comment.created"])
+        ids = [post_comment(client, f"Comment {n}.") for n in range(12)]
+        webhook_jobs.install(webhook_jobs.WebhookRuntime.build(settings))
+        webhook_jobs.dispatch_outbox()
+        racers = [
+            threading.Thread(target=webhook_jobs.deliver_endpoint, args=(endpoint["id"],))
+            for _ in range(4)
+        ]
+        for racer in racers:
+            racer.start()
+        for racer in racers:
+            racer.join(60)
+        deliver_until(settings, lambda: len(receiver.requests) >= 12)
+    comments = [json.loads(body)["data"]["comment"]["id"] for body in receiver.bodies()]
+    assert comments == ids
