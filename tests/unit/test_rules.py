@@ -138,6 +138,19 @@ class TestPatterns:
         [hit] = check(rule, "Listen. I  W1LL hurt you.")
         assert (hit.rule_id, hit.message, hit.spans) == ("threat", "threat", ((8, 24),))
 
+    def test_required_words_spare_the_pattern(self) -> None:
+        import regex
+
+        slow = Pattern("slow", regex.compile(r"(x+x+)+y"), "hold", "m", "x", True, ("zzz",))
+        assert check(PatternRule([slow], 20), "x" * 5000) == []  # never ran: no "zzz"
+
+    def test_default_patterns(self) -> None:
+        rules = build_rules(load_settings(environ={}).rules)
+        ids = {hit.rule_id for hit in run_rules(rules, RuleContext("I'll kill you"))}
+        assert "threat_of_violence" in ids
+        ids = {hit.rule_id for hit in run_rules(rules, RuleContext("go hang yourself"))}
+        assert "self_harm_incitement" in ids
+
     def test_catastrophic_pattern_is_cut_off_and_holds(self) -> None:
         import regex
 
@@ -158,6 +171,7 @@ class TestPatterns:
         )
         [pattern] = load_patterns(path)
         assert (pattern.id, pattern.action, pattern.on_original) == ("p", "reject", True)
+        assert pattern.requires == ()
         assert load_patterns(tmp_path / "absent.toml") == []
 
     @pytest.mark.parametrize(

@@ -1,7 +1,9 @@
 """Regular-expression rules, with a time limit per comment.
 
 Patterns come from a TOML file (`[[pattern]]` tables: id, pattern, action, message,
-public_code, and `text = "normalised"` (default) or "original"). They run with the `regex`
+public_code, `text = "normalised"` (default) or "original", and optionally `requires`: words
+of which at least one must be in the text for the pattern to run at all, a cheap first look
+that spares most comments the pattern's pass). They run with the `regex`
 package's timeout, sharing one budget per comment, so a catastrophic pattern cannot stall a
 worker: a comment whose patterns run out of time is held for a person, with the pattern named.
 """
@@ -38,6 +40,7 @@ class Pattern:
     message: str
     public_code: str
     on_original: bool = False
+    requires: tuple[str, ...] = ()
 
 
 def load_patterns(path: Path) -> list[Pattern]:
@@ -66,6 +69,9 @@ def _pattern(entry: dict[str, Any], path: Path, index: int) -> Pattern:
         compiled = regex.compile(entry["pattern"], regex.VERSION1)
     except regex.error as error:
         raise PatternFileError(f"{where}: {error}") from error
+    requires = entry.get("requires", [])
+    if not isinstance(requires, list) or not all(isinstance(word, str) for word in requires):
+        raise PatternFileError(f"{where}: requires must be a list of words")
     return Pattern(
         str(entry["id"]),
         compiled,
@@ -73,6 +79,7 @@ def _pattern(entry: dict[str, Any], path: Path, index: int) -> Pattern:
         str(entry["message"]),
         str(entry.get("public_code", "awaiting_review")),
         text == "original",
+        tuple(requires),
     )
 
 
@@ -95,11 +102,13 @@ class PatternRule:
         deadline = time.perf_counter() + self.time_limit
         normalised = context.normalised
         for pattern in self.patterns:
+            text = context.text if pattern.on_original else normalised.text
+            if pattern.requires and not any(word in text for word in pattern.requires):
+                continue
             left = deadline - time.perf_counter()
             try:
                 if left <= 0:
                     raise TimeoutError
-                text = context.text if pattern.on_original else normalised.text
                 found = list(pattern.pattern.finditer(text, timeout=left))
             except TimeoutError:
                 message = (
