@@ -260,6 +260,29 @@ def test_status_is_polled_with_backoff(reader: Reader) -> None:
     assert gaps[-1] > gaps[0] * 1.2, gaps
 
 
+def test_a_remembered_comment_the_service_does_not_know_is_dropped(reader: Reader) -> None:
+    article = f"forgotten-{uuid.uuid4().hex[:8]}"
+    remembered = [
+        {
+            "id": 987654321,
+            "parent_id": None,
+            "created_at": "2025-02-07T09:00:00Z",
+            "author": {"name": "Ghost"},
+            "text": "From another database.",
+            "status": "pending",
+            "reason_code": None,
+            "saved_at": int(time.time() * 1000),
+        }
+    ]
+    key = f"moderation-widget:own:{article}"
+    reader.page.add_init_script(
+        f"localStorage.setItem({json.dumps(key)}, {json.dumps(json.dumps(remembered))})"
+    )
+    reader.open_demo(article)
+    expect(reader.own("From another database.")).to_have_count(0)
+    assert reader.page.evaluate(f"() => localStorage.getItem({json.dumps(key)})") == "[]"
+
+
 def test_screenshot_of_the_demo_page(reader: Reader) -> None:
     """Saved for people to look at: test-artifacts/demo.png, with a held comment of the reader."""
     reader.open_demo(ARTICLE)

@@ -709,7 +709,8 @@
       self.api.status(comment.id).then(function (answer) {
         self.decided(comment, answer.status, answer.reason_code);
         if (answer.status === "pending" || answer.status === "held") self.pollAgain(comment, delay, started);
-      }, function () {
+      }, function (problem) {
+        if (problem.status === 404) return self.vanished(comment);
         self.pollAgain(comment, delay, started);
       });
     }, delay);
@@ -735,6 +736,15 @@
       if (status === "held") this.announce("Your comment is held for review. " + explanation(status, reason || ""));
       if (status === "rejected") this.announce(explanation(status, reason || ""));
     }
+  };
+
+  /** The service no longer knows the comment (deleted, or another database): drop it. */
+  Widget.prototype.vanished = function (comment) {
+    var item = this.shown[comment.id];
+    if (item && item.parentNode) item.parentNode.removeChild(item);
+    delete this.shown[comment.id];
+    this.forget(comment.id);
+    this.ownList.hidden = !this.ownList.children.length;
   };
 
   // Own comments not yet published are kept per article, so a reload still shows them.
