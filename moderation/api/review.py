@@ -62,6 +62,14 @@ def queue(args: dict[str, Any]) -> Any:
     )
 
 
+@blp.route("/me", methods=["GET"])
+@require_role("moderator")
+@blp.doc(security=_SECURITY)
+def me() -> Any:
+    """Who the token belongs to, and their role (the review page's sign-in check)."""
+    return {"name": g.moderator, "role": g.role}
+
+
 @blp.route("/reason-codes", methods=["GET"])
 @require_role("moderator")
 @blp.doc(security=_SECURITY)
