@@ -4,11 +4,10 @@
 
 1. fold each character: NFKC (fullwidth and other compatibility forms), case folding,
    accents dropped, Cyrillic and Greek look-alikes to Latin, zero-width and control
-   characters removed;
+   characters removed; any run of white space (new lines included) becomes one space;
 2. leetspeak inside words that also hold letters ("sh1t", "@ss", "$hit"; "2019" stays);
 3. three or more one-letter pieces joined ("f.u.c.k", "f u c k", "f-u-c-k" -> "fuck");
-4. runs of three or more of one letter squashed to one ("fuuuuck" -> "fuck"), and any run
-   of white space (new lines included) to one space.
+4. runs of three or more of one letter squashed to one ("fuuuuck" -> "fuck").
 
 Steps 2-4 repeat until nothing changes, so normalising twice changes nothing more. Every
 character of the result remembers the span of the original it came from (`origin`, `extent`),
@@ -221,7 +220,7 @@ def _unleet_word(match: re.Match[str]) -> str:
 def _join_spaced_letters(
     text: str, origin: Sequence[int], extent: Sequence[int], spaced: list[tuple[int, int]]
 ) -> tuple[str, Sequence[int], Sequence[int]]:
-    edits = []
+    edits: list[_Edit] = []
     for match in _SPACED_LETTERS.finditer(text):
         start, end = match.span()
         keep = [index for index in range(start, end) if text[index].isalpha()]
@@ -233,54 +232,47 @@ def _join_spaced_letters(
 def _squash_spaces(
     text: str, origin: Sequence[int], extent: Sequence[int]
 ) -> tuple[str, Sequence[int], Sequence[int]]:
-    edits = [(match.start(), match.end(), [-1]) for match in _SPACES.finditer(text)]
+    edits: list[_Edit] = [(match.start(), match.end(), " ") for match in _SPACES.finditer(text)]
     return _apply(text, origin, extent, edits)
 
 
 def _squash_letters(
     text: str, origin: Sequence[int], extent: Sequence[int], lengths: list[int]
 ) -> tuple[str, Sequence[int], Sequence[int]]:
-    edits = [(match.start(), match.end(), [match.start()]) for match in _LETTER_RUN.finditer(text)]
+    edits: list[_Edit] = [
+        (match.start(), match.end(), match.group(1)) for match in _LETTER_RUN.finditer(text)
+    ]
     lengths.extend(end - start for start, end, _ in edits)
-    if not edits:
-        return text, origin, extent
-    new_text, new_origin, new_extent = _apply(text, origin, extent, edits)
-    assert isinstance(new_extent, list)
-    # A squashed letter covers its whole run in the original.
-    position = 0
-    shift = 0
-    for start, end, _ in edits:
-        position = start - shift
-        new_extent[position] = extent[end - 1]
-        shift += end - start - 1
-    return new_text, new_origin, new_extent
+    return _apply(text, origin, extent, edits)
+
+
+# (start, end, what replaces text[start:end]): the indices of the characters kept, each
+# with its own map, or one character that stands for the whole span ("uuu" -> "u").
+_Edit = tuple[int, int, list[int] | str]
 
 
 def _apply(
-    text: str,
-    origin: Sequence[int],
-    extent: Sequence[int],
-    edits: list[tuple[int, int, list[int]]],
+    text: str, origin: Sequence[int], extent: Sequence[int], edits: list[_Edit]
 ) -> tuple[str, Sequence[int], Sequence[int]]:
-    """Replace each (start, end) span by the characters at the kept indices, maps included."""
+    """Apply the edits (in text order, not overlapping) to the text and to its maps."""
     if not edits:
         return text, origin, extent
     parts: list[str] = []
     new_origin: list[int] = []
     new_extent: list[int] = []
     last = 0
-    for start, end, keep in edits:
+    for start, end, replacement in edits:
         parts.append(text[last:start])
         new_origin += origin[last:start]
         new_extent += extent[last:start]
-        if keep == [-1]:  # white space: one plain space for the whole run
-            parts.append(" ")
+        if isinstance(replacement, str):
+            parts.append(replacement)
             new_origin.append(origin[start])
             new_extent.append(extent[end - 1])
         else:
-            parts.extend(text[index] for index in keep)
-            new_origin.extend(origin[index] for index in keep)
-            new_extent.extend(extent[index] for index in keep)
+            parts.extend(text[index] for index in replacement)
+            new_origin.extend(origin[index] for index in replacement)
+            new_extent.extend(extent[index] for index in replacement)
         last = end
     parts.append(text[last:])
     new_origin += origin[last:]
