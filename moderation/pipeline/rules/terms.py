@@ -89,7 +89,8 @@ class TermMatcher:
         for kind, term in terms:
             for key, spelling in spellings(term, kind):
                 found = keys.setdefault(key, [])
-                # "cabron" and "cabrón" are one key: the first listed spelling reports it.
+                # "cabron" and "cabrón" are one key, and "s**t" could be "shit" or "slut":
+                # the first listed term of each kind reports it.
                 if not any(
                     (seen.kind, seen.squashed, seen.masked)
                     == (spelling.kind, spelling.squashed, spelling.masked)
@@ -116,16 +117,11 @@ class TermMatcher:
                 allowed = self._allowed_spans(normalised)
             if any(a <= start and end <= b for a, b in allowed):
                 continue
-            masked_kinds: set[str] = set()
             for spelling in found:
-                if spelling.masked and spelling.kind in masked_kinds:
-                    continue  # "s**t" could be several terms: report one, not each
                 if all(normalised.squashed(start + at) for at in spelling.squashed):
                     matches.append(
                         TermMatch(spelling.term, spelling.kind, start, end, spelling.masked)
                     )
-                    if spelling.masked:
-                        masked_kinds.add(spelling.kind)
         return matches
 
     def _allowed_spans(self, normalised: Normalised) -> list[tuple[int, int]]:
