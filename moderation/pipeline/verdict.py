@@ -81,6 +81,7 @@ class Verdict:
     model_error: str | None = None
     model_description: str | None = None
     trusted_skipped_hold: bool = False
+    trusted: bool = False
 
     @property
     def public_reason(self) -> str | None:
@@ -88,6 +89,8 @@ class Verdict:
         if self.decision == "approve":
             return None
         for hit in self.rule_hits:
+            if self.trusted and hit.action == "hold" and not hit.holds_trusted:
+                continue  # a hold the trusted author skipped did not set the decision
             if hit.action == self.decision:
                 return hit.public_code
         if self.decision == "hold" and self.model_error:
@@ -184,6 +187,7 @@ def decide(
         model_error,
         model_description,
         trusted_skipped_hold=skippable_hold and decision == "approve",
+        trusted=trusted,
     )
 
 

@@ -60,7 +60,9 @@ def test_trusted_author_never_skips_the_reject_band() -> None:
 
 
 def test_trusted_author_still_held_by_binding_holds_and_missing_scores() -> None:
-    assert decide([BINDING], {"toxicity": 0.1}, THRESHOLDS, trusted=True).decision == "hold"
+    held = decide([HOLD, BINDING], {"toxicity": 0.1}, THRESHOLDS, trusted=True)
+    assert held.decision == "hold"
+    assert held.public_reason == "premoderation"  # not the suspect term the author skipped
     unscored = decide([HOLD], None, THRESHOLDS, model_error="down", trusted=True)
     assert unscored.decision == "hold"
     assert unscored.public_reason == "awaiting_review"
