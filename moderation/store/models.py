@@ -19,6 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
 
 # BIGINT ids on PostgreSQL; SQLite only auto-increments a column declared INTEGER.
 Id = BigInteger().with_variant(Integer(), "sqlite")
@@ -26,6 +27,27 @@ Id = BigInteger().with_variant(Integer(), "sqlite")
 
 def utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
+
+
+class UTCDateTime(TypeDecorator[dt.datetime]):
+    """Timestamps stored in UTC and always read back timezone-aware.
+
+    PostgreSQL keeps the zone; SQLite keeps none and hands back naive values, which would make
+    the API answer the same instant in two spellings.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is not None and value.tzinfo is not None:
+            value = value.astimezone(dt.UTC)
+        return value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Any) -> dt.datetime | None:
+        if value is not None and value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return value
 
 
 def priority_key(severity: float, created_at: dt.datetime) -> float:
@@ -46,7 +68,7 @@ def _default_priority(context: Any) -> float:
 
 class Base(DeclarativeBase):
     type_annotation_map: ClassVar[dict[Any, Any]] = {
-        dt.datetime: DateTime(timezone=True),
+        dt.datetime: UTCDateTime(),
         dict[str, Any]: JSON,
     }
 
@@ -127,6 +149,7 @@ class OutboxEvent(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     dispatched_at: Mapped[dt.datetime | None] = mapped_column(nullable=True, index=True)
 
+
 class WebhookEndpoint(Base):
     """A receiver of signed events: its URL, what it wants, its secrets and its health."""
 
@@ -192,9 +215,7 @@ class WebhookAttempt(Base):
     __tablename__ = "webhook_attempts"
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    delivery_id: Mapped[int] = mapped_column(
-        Id, ForeignKey("webhook_deliveries.id"), index=True
-    )
+    delivery_id: Mapped[int] = mapped_column(Id, ForeignKey("webhook_deliveries.id"), index=True)
     number: Mapped[int] = mapped_column(Integer)
     attempted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     succeeded: Mapped[bool] = mapped_column(Boolean)
