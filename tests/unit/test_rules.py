@@ -38,7 +38,7 @@ from moderation.pipeline.rules.patterns import (
 )
 from moderation.pipeline.rules.personal import PersonalDataRule
 from moderation.pipeline.rules.terms import TermListRule
-from moderation.pipeline.rules.wordlists import WordLists, WordListSource
+from moderation.pipeline.rules.wordlists import WordLists, WordListSource, request_reload
 from moderation.pipeline.verdict import RuleHit
 
 
@@ -121,6 +121,15 @@ class TestHotReload:
         assert len(check(rule, "gamma")) == 0  # 0: never looks by itself
         source.reload()
         assert len(check(rule, "gamma")) == 1
+
+    def test_request_reload_reaches_every_source(self, tmp_path: Path) -> None:
+        now = [0.0]
+        self.write(tmp_path, "alpha\n")
+        source = WordListSource(tmp_path, ["en"], check_seconds=1.0, clock=lambda: now[0])
+        before = source.current().version
+        request_reload(tmp_path)
+        now[0] = 2.0
+        assert source.current().version == before + 1
 
     def test_missing_language_folder_is_an_empty_list(self, tmp_path: Path) -> None:
         source = WordListSource(tmp_path, ["xx"])

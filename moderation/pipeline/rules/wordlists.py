@@ -6,18 +6,22 @@ line, blank lines and "#" comments skipped. A missing file is an empty list.
 
 `WordListSource.current()` checks the files' modification times at most once every
 `check_seconds` (a few `stat` calls), so editing a list takes effect without a restart;
-`reload()` re-reads at once (the admin call).
+`reload()` re-reads at once in this process. `request_reload(folder)` is the admin call for
+every process that reads the folder: it touches `<folder>/.reload`, which each source watches
+along with the lists.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 KINDS = ("banned", "suspect", "allow")
+RELOAD_MARKER = ".reload"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,6 +71,13 @@ def read_terms(path: Path) -> list[str]:
         if term:
             terms.append(term)
     return terms
+
+
+def request_reload(folder: Path) -> None:
+    """Ask every process reading `folder` to re-read its lists at its next check."""
+    marker = folder / RELOAD_MARKER
+    marker.touch()
+    os.utime(marker)  # a new time even when the file already existed
 
 
 def load_word_lists(folder: Path, languages: Sequence[str], version: int = 0) -> WordLists:
@@ -125,13 +136,14 @@ class WordListSource:
 
     def _files_signature(self) -> tuple[tuple[str, int, int], ...]:
         entries = []
+        paths = [self.folder / RELOAD_MARKER]
         for language in self.languages:
-            for kind in KINDS:
-                path = self.folder / language / f"{kind}.txt"
-                try:
-                    status = path.stat()
-                except OSError:
-                    entries.append((str(path), -1, -1))
-                    continue
-                entries.append((str(path), status.st_mtime_ns, status.st_size))
+            paths += [self.folder / language / f"{kind}.txt" for kind in KINDS]
+        for path in paths:
+            try:
+                status = path.stat()
+            except OSError:
+                entries.append((str(path), -1, -1))
+                continue
+            entries.append((str(path), status.st_mtime_ns, status.st_size))
         return tuple(entries)
