@@ -5,6 +5,7 @@ too fast. The pipeline never looks the author up itself."""
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from moderation.pipeline.normalise import normalise
 from moderation.pipeline.rules.base import (
@@ -100,13 +101,18 @@ class DuplicateRule(SimpleRule):
         if not context.recent_texts:
             return []
         mine = _shingles(context.normalised.text)
-        best = max(
-            similarity(mine, _shingles(normalise(text).text)) for text in context.recent_texts
-        )
+        best = max(similarity(mine, _text_shingles(text)) for text in context.recent_texts)
         if best < article_float(context, "duplicate_similarity", self.min_similarity):
             return []
         kind = "the same as" if best >= 1.0 else f"{best:.0%} like"
         return [self.hit(f"{kind} a recent comment by the same author")]
+
+
+@lru_cache(maxsize=4096)
+def _text_shingles(text: str) -> frozenset[str]:
+    """The shingles of a recent comment; an author's recent comments come back batch after
+    batch, so each is normalised once."""
+    return _shingles(normalise(text).text)
 
 
 def _shingles(text: str) -> frozenset[str]:
