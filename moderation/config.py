@@ -181,6 +181,7 @@ class PerspectiveSettings:
     max_text_bytes: int
     store_analyzed_text: bool
     queue: str
+    worker_lane: bool
 
 
 @dataclasses.dataclass(frozen=True)

@@ -19,7 +19,7 @@ from rq import Queue, SimpleWorker
 
 from moderation.config import Settings
 from moderation.pipeline.model import Scorer
-from moderation.worker import jobs, schedule, webhook_jobs
+from moderation.worker import analyze_lane, jobs, schedule, webhook_jobs
 from moderation.worker.context import WorkerContext, build_context, install
 
 log = logging.getLogger(__name__)
@@ -71,6 +71,7 @@ def run_worker(settings: Settings, burst: bool = False, scorer: Scorer | None = 
     except Exception as error:
         log.warning("start-up reconcile failed: %s", error)
     heartbeat.start()
+    lane = analyze_lane.start(context)
     queue = Queue(settings.redis.score_queue, connection=context.redis)
     # Analyze calls wait synchronously for their scores: their queue comes first.
     analyze = Queue(settings.perspective.queue, connection=context.redis)
@@ -84,3 +85,5 @@ def run_worker(settings: Settings, burst: bool = False, scorer: Scorer | None = 
         return worker.work(burst=burst, with_scheduler=True, logging_level="WARNING")
     finally:
         heartbeat.stop()
+        if lane is not None:
+            lane.stop()

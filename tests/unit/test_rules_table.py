@@ -139,6 +139,10 @@ INNOCENT = [
     "the spice trade",
     "title: Assassin's Creed",
     "niggardly is an old word",
+    "a knee-jerk reaction",
+    "a chink in the armour",
+    "the kitchen was spic and span",
+    "the big losers of this budget",
 ]
 
 
