@@ -78,6 +78,7 @@
     "textarea { min-height: 96px; resize: vertical; }",
     "[aria-invalid='true'] { border-color: #b42318; }",
     ".meta { display: flex; justify-content: space-between; gap: 12px; margin-top: 4px; font-size: 0.85em; color: var(--mw-muted, #57606a); }",
+    ".counter { white-space: nowrap; }",
     ".counter.over { color: #b42318; font-weight: 600; }",
     ".error { margin: 0 0 12px; color: #b42318; font-weight: 500; }",
     ".actions { display: flex; gap: 8px; align-items: center; }",
