@@ -96,6 +96,7 @@ def serve(workers: int) -> None:
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 def worker(burst: bool) -> None:
     """Run a scoring worker (loads the model once, then takes jobs)."""
+    _single_process_metrics()
     from moderation.worker.runner import run_worker
 
     settings = _settings()
@@ -108,12 +109,20 @@ def worker(burst: bool) -> None:
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 def webhook_worker(burst: bool) -> None:
     """Run a worker that only delivers webhooks (no model loaded)."""
+    _single_process_metrics()
     from moderation.worker.webhook_runner import run_webhook_worker
 
     settings = _settings()
     _needs_real_redis(settings)
     _serve_worker_metrics(settings)
     run_webhook_worker(settings, burst=burst)
+
+
+def _single_process_metrics() -> None:
+    # A worker serves its own /metrics from memory. PROMETHEUS_MULTIPROC_DIR is for gunicorn's
+    # processes; inherited here (one env file for every role) it would make prometheus_client
+    # write files for this process, or fail at import when the folder does not exist.
+    os.environ.pop("PROMETHEUS_MULTIPROC_DIR", None)
 
 
 def _serve_worker_metrics(settings: Settings) -> None:

@@ -204,9 +204,7 @@ def test_compose_runs_every_role_with_health_checks_and_volumes() -> None:
         for volume in services[name]["volumes"]:
             assert volume.split(":")[0] in compose["volumes"]
     assert services["migrate"]["restart"] == "no"
-    assert (
-        services["web"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
-    )
+    assert services["web"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
 
 
 @pytest.mark.parametrize("script", ["entrypoint.sh", "fetch-model.sh"])
