@@ -207,7 +207,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--comments", type=int, default=400)
     parser.add_argument("--max-chars", type=int, default=1000)
-    parser.add_argument("--threads", type=int, default=2, help="torch threads per worker")
+    parser.add_argument("--threads", type=int, default=1, help="torch threads per worker")
     parser.add_argument("--workers", type=int, default=1, help="scoring worker processes")
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--web-threads", type=int, default=16)

@@ -33,8 +33,43 @@ REPLY_PREFIX = "perspective:reply:"
 # Seconds a worker needs per call (a moving average the workers keep): capacity = deadline / it.
 COST_KEY = "perspective:seconds-per-call"
 DEFAULT_SECONDS_PER_CALL = 0.03
+# Calls each worker is scoring now ("count:until" per worker name): they are ahead in the line.
+IN_FLIGHT_KEY = "perspective:in-flight"
+# Admit a call only if the line ahead of it is expected to clear within this share of the
+# deadline: the measure is an average, batches vary.
+ADMISSION_SHARE = 0.8
 DRAIN_JOB = "moderation.worker.analyze_jobs.drain_analysis"
 REPLY_TTL_SECONDS = 10
+# Wakes a worker's analyze lane (at most one token waits; the lane drains all calls).
+WAKE_KEY = "perspective:wake"
+
+
+# Drops calls whose deadline has passed from the head of the line (their callers were answered
+# 503 already), then counts the calls waiting and those being scored, atomically.
+_LINE_AHEAD = """
+local now = tonumber(ARGV[1])
+while true do
+  local head = redis.call('LINDEX', KEYS[1], 0)
+  if not head then break end
+  if tonumber(cjson.decode(head)['expires']) > now then break end
+  redis.call('LPOP', KEYS[1])
+end
+local busy = 0
+local flights = redis.call('HGETALL', KEYS[2])
+for i = 1, #flights, 2 do
+  local count, till = string.match(flights[i + 1], '(%d+):([%d.]+)')
+  if count and tonumber(till) > now then busy = busy + tonumber(count) end
+end
+return {redis.call('LLEN', KEYS[1]), busy, redis.call('GET', KEYS[3])}
+"""
+
+
+def ensure_drain(connection: Redis, queue: Any, flag_ms: int) -> bool:
+    """Queue a drain job unless one is queued already; True if this call queued it."""
+    if connection.set(DRAIN_QUEUED_KEY, 1, nx=True, px=max(1, flag_ms)):
+        queue.enqueue(DRAIN_JOB, job_timeout=60, result_ttl=0, failure_ttl=3600)
+        return True
+    return False
 
 
 class AnalysisUnavailableError(ServiceError):
@@ -65,6 +100,7 @@ class AnalysisQueue:
         self.queue = Queue(queue_name, connection=connection)
         self.deadline_seconds = deadline_seconds
         self.max_pending = max_pending
+        self._line_ahead_script = connection.register_script(_LINE_AHEAD)
 
     def score(self, texts: Sequence[str]) -> list[dict[str, float]]:
         """Scores for `texts`, in order; AnalysisUnavailableError past capacity or deadline."""
@@ -74,27 +110,24 @@ class AnalysisQueue:
             {"reply": reply_key, "expires": time.time() + self.deadline_seconds, "texts": texts}
         )
         try:
-            pipe = self.connection.pipeline()
-            pipe.llen(PENDING_KEY)
-            pipe.get(COST_KEY)
-            waiting_raw, cost_raw = pipe.execute()
-            waiting = int(waiting_raw)
-            cost = float(cost_raw or DEFAULT_SECONDS_PER_CALL)
+            waiting, cost = self._line_ahead()
             # A call that finds none waiting always gets its chance (and renews the measure).
             if waiting >= self.max_pending or (
-                waiting and (waiting + 1) * cost > self.deadline_seconds
+                waiting and (waiting + 1) * cost > self.deadline_seconds * ADMISSION_SHARE
             ):
                 raise AnalysisUnavailableError(
-                    f"The service is over capacity ({waiting} calls waiting); retry later."
+                    f"The service is over capacity ({waiting} calls ahead); retry later."
                 )
             pipe = self.connection.pipeline()
             pipe.rpush(PENDING_KEY, payload)
             pipe.expire(PENDING_KEY, 60)
-            # One queued drain job serves every call that waits; a lost flag expires quickly.
-            pipe.set(DRAIN_QUEUED_KEY, 1, nx=True, px=max(1, int(self.deadline_seconds * 1000)))
-            _, _, first = pipe.execute()
-            if first:
-                self.queue.enqueue(DRAIN_JOB, job_timeout=60, result_ttl=0, failure_ttl=3600)
+            pipe.rpush(WAKE_KEY, 1)
+            pipe.ltrim(WAKE_KEY, -1, -1)
+            pipe.expire(WAKE_KEY, 60)
+            pipe.execute()
+            # One queued drain job serves every call that waits. The flag outlives a job's wait
+            # in the queue (else every call would queue another), and a lost one soon expires.
+            ensure_drain(self.connection, self.queue, max(2000, int(self.deadline_seconds * 2000)))
             remaining = self.deadline_seconds - (time.monotonic() - started)
             answer = (
                 self.connection.blpop([reply_key], timeout=max(remaining, 0.001))
@@ -114,6 +147,13 @@ class AnalysisQueue:
             raise AnalysisFailedError(str(reply["error"]))
         scores: list[dict[str, float]] = reply["scores"]
         return scores
+
+    def _line_ahead(self) -> tuple[int, float]:
+        """Calls waiting or being scored now, and the workers' seconds per call."""
+        waiting, busy, cost = self._line_ahead_script(
+            keys=[PENDING_KEY, IN_FLIGHT_KEY, COST_KEY], args=[time.time()]
+        )
+        return int(waiting) + int(busy), float(cost or DEFAULT_SECONDS_PER_CALL)
 
     def depth(self) -> int:
         """Calls waiting for a worker now."""

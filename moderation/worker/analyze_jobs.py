@@ -16,11 +16,14 @@ import time
 from typing import Any
 
 from moderation.services.analysis import (
+    ADMISSION_SHARE,
     COST_KEY,
     DEFAULT_SECONDS_PER_CALL,
     DRAIN_QUEUED_KEY,
+    IN_FLIGHT_KEY,
     PENDING_KEY,
     REPLY_TTL_SECONDS,
+    ensure_drain,
 )
 from moderation.worker.context import current
 
@@ -33,6 +36,11 @@ _MAX_ROUNDS = 8
 def drain_analysis() -> dict[str, Any]:
     """Score waiting analyze calls, a batch at a time, and reply to each on its own key."""
     context = current()
+    return drain(context, context.pipeline.scorer, context.pipeline.model_error)
+
+
+def drain(context: Any, scorer: Any, model_error: str | None = None) -> dict[str, Any]:
+    """Drain the line with `scorer` (the worker's, or an analyze lane's own)."""
     redis = context.redis
     batch = context.settings.perspective.batch_size
     answered = expired = rounds = 0
@@ -43,7 +51,8 @@ def drain_analysis() -> dict[str, Any]:
         if oldest is None:
             break
         remaining = _load(oldest)["expires"] - time.time()
-        raw = redis.lpop(PENDING_KEY, max(1, min(batch, int(remaining / cost))))
+        size = max(1, min(batch, int(remaining * ADMISSION_SHARE / cost)))
+        raw = redis.lpop(PENDING_KEY, size)
         if not raw:
             break
         rounds += 1
@@ -52,11 +61,21 @@ def drain_analysis() -> dict[str, Any]:
         live = [call for call in calls if call["expires"] > now]
         expired += len(calls) - len(live)
         if live:
+            redis.hset(IN_FLIGHT_KEY, context.name, f"{len(live)}:{time.time() + 30}")
             started = time.perf_counter()
-            _answer(context, live)
+            try:
+                _answer(context, live, scorer, model_error)
+            finally:
+                redis.hdel(IN_FLIGHT_KEY, context.name)
             measured = (time.perf_counter() - started) / len(live)
             redis.set(COST_KEY, 0.7 * cost + 0.3 * measured, ex=600)
             answered += len(live)
+    if rounds == _MAX_ROUNDS and redis.llen(PENDING_KEY):
+        from rq import Queue
+
+        # Let the worker look at its other queues, but leave no call without a drain job.
+        queue = Queue(context.settings.perspective.queue, connection=redis)
+        ensure_drain(redis, queue, max(2000, 2 * context.settings.perspective.deadline_ms))
     return {"answered": answered, "expired": expired, "rounds": rounds}
 
 
@@ -65,12 +84,11 @@ def _load(item: Any) -> dict[str, Any]:
     return loaded
 
 
-def _answer(context: Any, calls: list[dict[str, Any]]) -> int:
+def _answer(context: Any, calls: list[dict[str, Any]], scorer: Any, model_error: str | None) -> int:
     """Score the calls' texts in one batch and reply to each; return how many texts."""
-    scorer = context.pipeline.scorer
     texts: list[str] = []
     if scorer is None:
-        error = context.pipeline.model_error or "no model is loaded"
+        error = model_error or "no model is loaded"
         replies = [json.dumps({"error": error}) for _ in calls]
     else:
         texts = [text for call in calls for text in call["texts"]]

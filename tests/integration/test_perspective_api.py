@@ -253,3 +253,22 @@ def test_discovery_document_points_at_this_service(client: Any) -> None:
     assert methods["analyze"]["path"] == "v1alpha1/comments:analyze"
     assert methods["suggestscore"]["request"] == {"$ref": "SuggestCommentScoreRequest"}
     assert client.get("/$discovery/rest?version=v9").json["error"]["code"] == 404
+
+
+def test_analyze_stores_no_text_unless_the_setting_allows_it(
+    client: Any, drainer: None, settings: Settings
+) -> None:
+    from moderation.app import create_app
+
+    body = {"comment": {"text": "keep me out of the database"}, "requestedAttributes": {}}
+    body["requestedAttributes"] = {"TOXICITY": {}}
+    assert analyze(client, dict(body, doNotStore=False)).status_code == 200
+    listed = client.get("/v1/admin/feedback", headers=bearer(ADMIN_TOKEN)).json
+    assert listed["items"] == []
+
+    storing = create_app(settings.replace(perspective={"store_analyzed_text": True}))
+    storing_client = storing.test_client()
+    assert analyze(storing_client, dict(body, doNotStore=True)).status_code == 200
+    assert analyze(storing_client, dict(body, doNotStore=False)).status_code == 200
+    items = storing_client.get("/v1/admin/feedback", headers=bearer(ADMIN_TOKEN)).json["items"]
+    assert [(item["source"], item["attribute"]) for item in items] == [("analyze", "TOXICITY")]

@@ -1,0 +1,56 @@
+"""A worker's analyze lane: a thread that answers analyze calls while the worker scores comments.
+
+RQ runs one job at a time, so an analyze call queued behind a batch of comments would wait for
+the whole batch and miss its deadline. The lane is a thread with its own copy of the model
+(loaded in the thread; a tokenizer is not safe to share between threads) that wakes when a call
+arrives and drains the line with the same code as the RQ drain job. The drain jobs stay: they
+serve calls when a worker runs without a lane (`[perspective] worker_lane = false`).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+
+from moderation.pipeline.model import ModelUnavailableError, load_scorer
+from moderation.services.analysis import WAKE_KEY
+from moderation.worker.analyze_jobs import drain
+from moderation.worker.context import WorkerContext
+
+log = logging.getLogger(__name__)
+
+
+class AnalyzeLane(threading.Thread):
+    """Drains analyze calls as they arrive, with a model of its own."""
+
+    def __init__(self, context: WorkerContext) -> None:
+        super().__init__(name="perspective-analyze-lane", daemon=True)
+        self.context = context
+        self.stopping = threading.Event()
+
+    def run(self) -> None:
+        try:
+            scorer = load_scorer(self.context.settings.model)
+        except ModelUnavailableError as error:
+            log.error("analyze lane has no model, drain jobs serve analyze calls: %s", error)
+            return
+        redis = self.context.redis
+        while not self.stopping.is_set():
+            try:
+                if redis.blpop([WAKE_KEY], timeout=1) is not None:
+                    drain(self.context, scorer)
+            except Exception as error:  # Redis away, a bad batch: the next call tries again
+                log.warning("analyze lane: %s", error)
+                self.stopping.wait(1)
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+
+def start(context: WorkerContext) -> AnalyzeLane | None:
+    """Start the lane if the settings ask for one."""
+    if not context.settings.perspective.worker_lane:
+        return None
+    lane = AnalyzeLane(context)
+    lane.start()
+    return lane
