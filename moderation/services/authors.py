@@ -1,13 +1,15 @@
 """Comment authors: ban, unban, trust, require pre-moderation; each with a reason, audited.
 
-`author_state(session, author_id)` gives the scoring side what it needs about an author as plain
-values (banned, trusted, premoderated, approved_count, rejected_count), for the rules to use.
+`author_state(session, author_id)` (or `author_states` for a batch) gives the scoring side what it
+needs about an author as plain values (banned, trusted, premoderated, approved_count,
+rejected_count), for the rules to use.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import uuid
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import func, select
@@ -44,8 +46,30 @@ class AuthorChange:
 def author_state(session: Session, author_id: str) -> dict[str, Any]:
     """An author's standing and track record as plain values, for the scoring rules."""
     author = session.get(Author, author_id)
-    status = author.status if author is not None else "normal"
-    counts = _counts(session, author_id)
+    return _state(author.status if author is not None else "normal", _counts(session, author_id))
+
+
+def author_states(session: Session, author_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """`author_state` for a scoring batch's authors, in two queries."""
+    wanted = sorted(set(author_ids))
+    if not wanted:
+        return {}
+    standing = {
+        row.author_id: row.status
+        for row in session.scalars(select(Author).where(Author.author_id.in_(wanted)))
+    }
+    counts: dict[str, dict[str, int]] = {author: {} for author in wanted}
+    rows = session.execute(
+        select(Comment.author_id, Comment.status, func.count())
+        .where(Comment.author_id.in_(wanted))
+        .group_by(Comment.author_id, Comment.status)
+    )
+    for author, status, count in rows:
+        counts[str(author)][str(status)] = int(count)
+    return {author: _state(standing.get(author, "normal"), counts[author]) for author in wanted}
+
+
+def _state(status: str, counts: dict[str, int]) -> dict[str, Any]:
     return {
         "banned": status == "banned",
         "trusted": status == "trusted",

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from moderation.config import Settings
-from moderation.services.authors import author_state
+from moderation.services.authors import author_state, author_states
 from moderation.store.models import OutboxEvent
 from moderation.store.session import make_engine, make_session_factory
 from moderation.store.workbench import Reader
@@ -199,6 +199,12 @@ def test_ban_rejects_existing_comments_and_is_announced(client: Any, database_ur
             "rejected_count": 3,
         }
         assert author_state(session, "nobody")["banned"] is False
+        batch = author_states(session, ["troll", "someone-else", "troll"])
+        assert batch["troll"] == author_state(session, "troll")
+        assert (
+            batch["someone-else"]["banned"] is False
+            and batch["someone-else"]["approved_count"] == 0
+        )
 
     again = client.post("/v1/authors/troll/ban", json={"reason": "again"}, headers=ALICE)
     assert again.status_code == 409
