@@ -6,7 +6,8 @@
    accents dropped, Cyrillic and Greek look-alikes to Latin, zero-width and control
    characters removed; any run of white space (new lines included) becomes one space;
 2. leetspeak inside words that also hold letters ("sh1t", "@ss", "$hit"; "2019" stays);
-3. three or more one-letter pieces joined ("f.u.c.k", "f u c k", "f-u-c-k" -> "fuck");
+3. three or more one-character pieces, two of them letters at least, joined ("f.u.c.k",
+   "f u c k", "f-u-c-k" -> "fuck"; "s h 1 t" -> "sh1t", then "shit");
 4. runs of three or more of one letter squashed to one ("fuuuuck" -> "fuck").
 
 Steps 2-4 repeat until nothing changes, so normalising twice changes nothing more. Every
@@ -39,10 +40,12 @@ _LETTER = re.compile(r"[^\W\d_]")
 _EDGE_BANGS = re.compile(r"^(!*)(.*?)(!*)$", re.DOTALL)
 
 _SEPARATOR = r"[\s.\-_*~+,:;/\\|·•]"
-# At least three one-letter pieces with one to three separators between them. A piece may
-# repeat its letter ("ff u c k") so that squashing a run later cannot make a new piece.
+# At least three one-character pieces (letters, or digits and symbols that stand for
+# letters: "s h 1 t") with one to three separators between them. A piece may repeat its
+# character ("ff u c k") so that squashing a run later cannot make a new piece.
+_PIECE = r"[^\W_]|[@$]"
 _SPACED_LETTERS = re.compile(
-    rf"(?<!\w)([^\W\d_])\1*(?:{_SEPARATOR}{{1,3}}([^\W\d_])\2*){{2,}}(?!\w)"
+    rf"(?<!\w)({_PIECE})\1*(?:{_SEPARATOR}{{1,3}}({_PIECE})\2*){{2,}}(?!\w)"
 )
 _LETTER_RUN = re.compile(r"([^\W\d_])\1{2,}")
 _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
@@ -53,8 +56,8 @@ _NON_ASCII = re.compile(r"[^\x00-\x7f]+")
 _Looks = tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str], re.Pattern[str]]
 
 
-def _looks(letter: str, run: str) -> _Looks:
-    piece = rf"{letter}{_SEPARATOR}{{1,3}}{letter}{_SEPARATOR}"
+def _looks(letter: str, single: str, run: str) -> _Looks:
+    piece = rf"{single}{_SEPARATOR}{{1,3}}{single}{_SEPARATOR}"
     return (
         re.compile(rf"[\d@$!](?:(?={letter})|(?<={letter}[\d@$]))"),  # leetspeak
         re.compile(rf"{_SEPARATOR}{piece}"),  # separate letters...
@@ -63,9 +66,9 @@ def _looks(letter: str, run: str) -> _Looks:
     )
 
 
-_ASCII_LOOKS = _looks("[a-z]", "[a-z]")
+_ASCII_LOOKS = _looks("[a-z]", "[a-z\\d@$]", "[a-z]")
 # \w is looked up faster than "letters only"; the step itself squashes letters alone.
-_UNICODE_LOOKS = _looks(r"[^\W\d_]", r"\w")
+_UNICODE_LOOKS = _looks(r"[^\W\d_]", rf"(?:{_PIECE})", r"\w")
 _SPACES = re.compile(r"\s{2,}|[^\S ]")
 _MAX_PASSES = 8
 
@@ -223,7 +226,11 @@ def _join_spaced_letters(
     edits: list[_Edit] = []
     for match in _SPACED_LETTERS.finditer(text):
         start, end = match.span()
-        keep = [index for index in range(start, end) if text[index].isalpha()]
+        keep = [
+            index for index in range(start, end) if text[index].isalnum() or text[index] in "@$"
+        ]
+        if sum(text[index].isalpha() for index in keep) < 2:
+            continue  # "5 5 5 1 2 3 4" or "a 1 2" is not a word spelled out
         edits.append((start, end, keep))
         spaced.append((origin[start], extent[end - 1]))
     return _apply(text, origin, extent, edits)

@@ -62,6 +62,7 @@ CAUGHT = [
     ("what a f.u.c.k.i.n.g mess", "fucking"),
     ("you are a f u c k i n g idiot", "fucking"),
     ("sh1t", "shit"),
+    ("s h 1 t", "shit"),  # leetspeak inside spaced letters
     ("$hit happens", "shit"),
     ("sh*t happens", "shit"),
     ("ѕһіt happens", "shit"),  # Cyrillic
@@ -120,6 +121,7 @@ INNOCENT = [
     "I a m not sure",  # stray one-letter words
     "U.S. and U.K. officials met",
     "A B C D E F G",
+    "call 5 5 5 1 2 3 4",
     "Plan B, C or D",
     "hello@example.com",
     "The Arsenal coach",
