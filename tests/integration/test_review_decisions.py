@@ -213,3 +213,27 @@ def test_claim_and_undo_bodies_are_checked(client: Any, database_url: str) -> No
     assert bad_undo.status_code == 422 and "version" in bad_undo.json["message"]
     missing = client.post("/v1/review/comments/9999/claim", json={}, headers=ALICE)
     assert missing.status_code == 404
+
+
+def test_two_moderators_claiming_at_once_one_gets_it(app: Any, database_url: str) -> None:
+    ids = insert_comments(database_url, [comment_row() for _ in range(6)])
+    for comment_id in ids:
+        barrier = threading.Barrier(2)
+        answers: dict[str, int] = {}
+
+        def claim(name: str, headers: dict[str, str], cid: int, gate: Any, out: Any) -> None:
+            client = app.test_client()
+            gate.wait()
+            out[name] = client.post(
+                f"/v1/review/comments/{cid}/claim", json={}, headers=headers
+            ).status_code
+
+        threads = [
+            threading.Thread(target=claim, args=(name, headers, comment_id, barrier, answers))
+            for name, headers in (("alice", ALICE), ("bob", BOB))
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert sorted(answers.values()) == [200, 423], answers
