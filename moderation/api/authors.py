@@ -75,7 +75,7 @@ def history(author_id: str) -> Any:
 @blp.response(200, StandingOut)
 @blp.doc(security=_SECURITY)
 def ban(body: dict[str, Any], author_id: str) -> Any:
-    """Ban: new comments are rejected; with reject_existing, their other comments are too."""
+    """Ban the author; with reject_existing, also reject what they posted that is not rejected."""
     return _set(author_id, "banned", body)
 
 
