@@ -12,8 +12,9 @@ import datetime as dt
 import json
 import logging
 import random
+from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -59,7 +60,9 @@ class Outgoing:
     message_id: str
     body: bytes
     secrets: tuple[str, ...]
-    attempt_id: int
+    attempts: int  # made in this round before this one
+    round_started_at: dt.datetime
+    started_at: dt.datetime
 
 
 @dataclasses.dataclass(frozen=True)
@@ -224,7 +227,11 @@ class DeliveryService:
 
     def next_outgoing(self, endpoint_id: int, owner: str) -> Outgoing | NotYet | None:
         """The oldest pending delivery if due; NotYet if it waits; None if nothing is pending
-        or the lease was lost. Later events wait behind a failing one: order over speed."""
+        or the lease was lost. Later events wait behind a failing one: order over speed.
+
+        The delivery is marked in flight before its request goes out, so a worker that dies
+        mid-request leaves a trace: the next pick-up records that attempt as interrupted.
+        """
         now = utcnow()
         with self.sessions.begin() as session:
             renewed = session.execute(
@@ -239,123 +246,157 @@ class DeliveryService:
             )
             if renewed.rowcount != 1:  # type: ignore[attr-defined]
                 return None
-            delivery = session.scalars(
-                select(WebhookDelivery)
+            # One query for everything a send needs: plain columns, no ORM objects to build.
+            row = session.execute(
+                select(
+                    WebhookDelivery.id,
+                    WebhookDelivery.attempts,
+                    WebhookDelivery.round_started_at,
+                    WebhookDelivery.next_attempt_at,
+                    WebhookDelivery.last_attempt_at,
+                    WebhookDelivery.last_error,
+                    OutboxEvent.event_id,
+                    OutboxEvent.payload,
+                    WebhookEndpoint.url,
+                    WebhookEndpoint.secret,
+                    WebhookEndpoint.previous_secret,
+                    WebhookEndpoint.previous_secret_expires_at,
+                )
+                .join(OutboxEvent, OutboxEvent.id == WebhookDelivery.outbox_event_id)
+                .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
                 .where(
                     WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.status == "pending"
                 )
                 .order_by(WebhookDelivery.outbox_event_id)
                 .limit(1)
             ).first()
-            if delivery is None:
+            if row is None:
                 return None
-            due = _aware(delivery.next_attempt_at or now)
+            due = _aware(row.next_attempt_at or now)
             if due > now:
                 return NotYet(due)
-            endpoint = session.get(WebhookEndpoint, endpoint_id)
-            event = session.get(OutboxEvent, delivery.outbox_event_id)
-            assert endpoint is not None and event is not None
-            secrets = [endpoint.secret]
-            expires = endpoint.previous_secret_expires_at
-            if endpoint.previous_secret and expires and _aware(expires) > now:
-                secrets.append(endpoint.previous_secret)
-            interrupted = session.execute(
-                update(WebhookAttempt)
-                .where(WebhookAttempt.delivery_id == delivery.id, WebhookAttempt.error == IN_FLIGHT)
-                .values(error=INTERRUPTED)
+            secrets = [row.secret]
+            expires = row.previous_secret_expires_at
+            if row.previous_secret and expires and _aware(expires) > now:
+                secrets.append(row.previous_secret)
+            attempts = row.attempts
+            if row.last_error == IN_FLIGHT:
+                session.execute(
+                    _insert_attempt(
+                        row.id,
+                        attempted_at=row.last_attempt_at or now,
+                        succeeded=False,
+                        status_code=None,
+                        latency_ms=0,
+                        error=INTERRUPTED,
+                        response_body=None,
+                    )
+                )
+                attempts += 1
+            session.execute(
+                update(WebhookDelivery)
+                .where(WebhookDelivery.id == row.id)
+                .values(
+                    attempts=attempts,
+                    last_error=IN_FLIGHT,
+                    last_attempt_at=now,
+                    last_status_code=None,
+                )
                 .execution_options(synchronize_session=False)
             )
-            delivery.attempts += int(interrupted.rowcount)  # type: ignore[attr-defined]
-            last_number = session.scalar(
-                select(WebhookAttempt.number)
-                .where(WebhookAttempt.delivery_id == delivery.id)
-                .order_by(WebhookAttempt.number.desc())
-                .limit(1)
-            )
-            attempt = WebhookAttempt(
-                delivery_id=delivery.id,
-                number=(last_number or 0) + 1,
-                attempted_at=now,
-                succeeded=False,
-                latency_ms=0,
-                error=IN_FLIGHT,
-            )
-            session.add(attempt)
-            session.flush()
             return Outgoing(
-                delivery_id=delivery.id,
+                delivery_id=row.id,
                 endpoint_id=endpoint_id,
-                url=endpoint.url,
-                message_id=event.event_id,
-                body=json.dumps(event.payload, separators=(",", ":")).encode(),
+                url=row.url,
+                message_id=row.event_id,
+                body=json.dumps(row.payload, separators=(",", ":")).encode(),
                 secrets=tuple(secrets),
-                attempt_id=attempt.id,
+                attempts=attempts,
+                round_started_at=_aware(row.round_started_at),
+                started_at=now,
             )
 
     def record(self, outgoing: Outgoing, result: AttemptResult) -> str:
         """Store the attempt and move the delivery on: "delivered", "retry" or "dead"."""
         now = utcnow()
+        attempts = outgoing.attempts + 1
+        values: dict[str, object] = {
+            "attempts": attempts,
+            "last_status_code": result.status_code,
+            "last_error": result.error,
+        }
+        if result.ok:
+            outcome = "delivered"
+            values.update(status="delivered", delivered_at=now, next_attempt_at=None)
+        else:
+            age = (now - outgoing.round_started_at).total_seconds()
+            delay = self.schedule.next_delay(attempts, age, self.rng)
+            if delay is None:
+                outcome = "dead"
+                values.update(status="dead", dead_at=now, next_attempt_at=None)
+            else:
+                outcome = "retry"
+                values["next_attempt_at"] = now + dt.timedelta(seconds=delay)
         with self.sessions.begin() as session:
-            attempt = session.get(WebhookAttempt, outgoing.attempt_id)
-            if attempt is None:  # the endpoint was deleted while its request was out
-                return "gone"
-            attempt.succeeded = result.ok
-            attempt.status_code = result.status_code
-            attempt.latency_ms = result.latency_ms
-            attempt.error = result.error
-            attempt.response_body = result.response_body
-            delivery = session.get(WebhookDelivery, outgoing.delivery_id, with_for_update=True)
-            endpoint = session.get(WebhookEndpoint, outgoing.endpoint_id, with_for_update=True)
-            if delivery is None or endpoint is None:
-                return "gone"
-            if delivery.status != "pending":  # someone else finished it meanwhile
-                return delivery.status
-            delivery.attempts += 1
-            delivery.last_attempt_at = now
-            delivery.last_status_code = result.status_code
-            delivery.last_error = result.error
-            if result.ok:
-                delivery.status = "delivered"
-                delivery.delivered_at = now
-                delivery.next_attempt_at = None
-                endpoint.last_success_at = now
-                endpoint.dead_letter_streak = 0
-                return "delivered"
-            endpoint.last_failure_at = now
-            age = (now - _aware(delivery.round_started_at)).total_seconds()
-            delay = self.schedule.next_delay(delivery.attempts, age, self.rng)
-            if delay is not None:
-                delivery.next_attempt_at = now + dt.timedelta(seconds=delay)
-                return "retry"
-            self._dead_letter(session, delivery, endpoint, now)
-            return "dead"
+            moved = session.execute(
+                update(WebhookDelivery)
+                .where(
+                    WebhookDelivery.id == outgoing.delivery_id, WebhookDelivery.status == "pending"
+                )
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+            if moved.rowcount != 1:  # type: ignore[attr-defined]
+                return "gone"  # deleted, or finished by someone else meanwhile
+            session.execute(
+                _insert_attempt(
+                    outgoing.delivery_id,
+                    attempted_at=outgoing.started_at,
+                    succeeded=result.ok,
+                    status_code=result.status_code,
+                    latency_ms=result.latency_ms,
+                    error=result.error,
+                    response_body=result.response_body,
+                )
+            )
+            health: dict[str, object] = (
+                {"last_success_at": now, "dead_letter_streak": 0}
+                if result.ok
+                else {"last_failure_at": now}
+            )
+            session.execute(
+                update(WebhookEndpoint)
+                .where(WebhookEndpoint.id == outgoing.endpoint_id)
+                .values(**health)
+                .execution_options(synchronize_session=False)
+            )
+            if outcome == "dead":
+                self._dead_letter(session, outgoing, result, now)
+        return outcome
 
     def _dead_letter(
-        self,
-        session: Session,
-        delivery: WebhookDelivery,
-        endpoint: WebhookEndpoint,
-        now: dt.datetime,
+        self, session: Session, outgoing: Outgoing, result: AttemptResult, now: dt.datetime
     ) -> None:
-        delivery.status = "dead"
-        delivery.dead_at = now
-        delivery.next_attempt_at = None
+        """Count the dead letter against the endpoint; disable it after too many in a row."""
+        endpoint = session.get(WebhookEndpoint, outgoing.endpoint_id, with_for_update=True)
+        if endpoint is None:
+            return
         endpoint.dead_letter_streak += 1
         limit = self.settings.disable_after_dead_letters
         log.warning(
             "webhook delivery %s (%s) to endpoint %s dead-lettered after %d attempts: %s",
-            delivery.id,
-            delivery.event_id,
+            outgoing.delivery_id,
+            outgoing.message_id,
             endpoint.id,
-            delivery.attempts,
-            delivery.last_error,
+            outgoing.attempts + 1,
+            result.error,
         )
         if limit and endpoint.dead_letter_streak >= limit and endpoint.enabled:
             endpoint.enabled = False
             endpoint.disabled_at = now
             endpoint.disabled_reason = (
                 f"disabled automatically: {endpoint.dead_letter_streak} deliveries in a row "
-                f"were dead-lettered; last error: {delivery.last_error}"
+                f"were dead-lettered; last error: {result.error}"
             )
             endpoint.lease_owner = None
             endpoint.lease_until = None
@@ -364,7 +405,6 @@ class DeliveryService:
                 .where(
                     WebhookDelivery.endpoint_id == endpoint.id,
                     WebhookDelivery.status == "pending",
-                    WebhookDelivery.id != delivery.id,
                 )
                 .values(
                     status="dead",
@@ -375,3 +415,13 @@ class DeliveryService:
                 .execution_options(synchronize_session=False)
             )
             log.error("webhook endpoint %s disabled: %s", endpoint.id, endpoint.disabled_reason)
+
+
+def _insert_attempt(delivery_id: int, **values: object) -> Any:
+    """INSERT one attempt, numbered after the delivery's earlier ones in the same statement."""
+    number = (
+        select(func.coalesce(func.max(WebhookAttempt.number), 0) + 1)
+        .where(WebhookAttempt.delivery_id == delivery_id)
+        .scalar_subquery()
+    )
+    return insert(WebhookAttempt).values(delivery_id=delivery_id, number=number, **values)

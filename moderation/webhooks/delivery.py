@@ -8,6 +8,7 @@ proxy from the environment is used.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 import time
 from typing import Any
@@ -48,15 +49,74 @@ class _SafeConnectionMixin:
         return super()._new_conn()  # type: ignore[misc]
 
 
-def _adapter(allow_private: bool) -> HTTPAdapter:
+@functools.cache
+def _pool_classes(allow_private: bool) -> dict[str, type[HTTPConnectionPool]]:
+    """urllib3 pool classes whose connections check the address they dial."""
     mixin = type("Checked", (_SafeConnectionMixin,), {"allow_private": allow_private})
     http_conn = type("CheckedHTTPConnection", (mixin, HTTPConnection), {})
     https_conn = type("CheckedHTTPSConnection", (mixin, HTTPSConnection), {})
     http_pool = type("CheckedHTTPPool", (HTTPConnectionPool,), {"ConnectionCls": http_conn})
     https_pool = type("CheckedHTTPSPool", (HTTPSConnectionPool,), {"ConnectionCls": https_conn})
-    adapter = HTTPAdapter(max_retries=0)
-    adapter.poolmanager.pool_classes_by_scheme = {"http": http_pool, "https": https_pool}
-    return adapter
+    return {"http": http_pool, "https": https_pool}
+
+
+class Sender:
+    """Sends attempts over one keep-alive HTTP session; a delivery job keeps one per endpoint,
+    so back-to-back deliveries to a healthy receiver reuse the connection (and its TLS)."""
+
+    def __init__(self, *, timeout: float, max_response_bytes: int, allow_private: bool) -> None:
+        self.timeout = timeout
+        self.max_response_bytes = max_response_bytes
+        self.session = requests.Session()
+        self.session.trust_env = False  # no proxies or .netrc credentials from the environment
+        adapter = HTTPAdapter(max_retries=0)
+        adapter.poolmanager.pool_classes_by_scheme = _pool_classes(allow_private)
+        self.session.mount("http://", adapter)
+        self.session.mount("https://", adapter)
+
+    def __enter__(self) -> Sender:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.session.close()
+
+    def post(self, url: str, body: bytes, headers: dict[str, str]) -> AttemptResult:
+        """POST `body` to `url` once. Any 2xx is success; anything else, or no answer, is not."""
+        started = time.perf_counter()
+
+        def result(status: int | None, error: str | None, text: str | None) -> AttemptResult:
+            latency = int((time.perf_counter() - started) * 1000)
+            ok = status is not None and 200 <= status < 300
+            return AttemptResult(ok, status, latency, error, text)
+
+        try:
+            check_url_shape(url)
+            response = self.session.post(
+                url,
+                data=body,
+                headers={"Content-Type": "application/json", "User-Agent": USER_AGENT, **headers},
+                timeout=self.timeout,
+                allow_redirects=False,
+                stream=True,
+            )
+            with response:
+                raw = response.raw.read(self.max_response_bytes, decode_content=True) or b""
+        except UnsafeURLError as error:
+            return result(None, f"refused: {error}", None)
+        except requests.Timeout as error:
+            return result(None, f"timeout after {self.timeout}s: {_reason(error)}", None)
+        except requests.RequestException as error:
+            return result(None, f"{type(error).__name__}: {_reason(error)}", None)
+        except Exception as error:  # whatever a receiver does, it is a failed attempt, not a crash
+            log.warning("webhook POST to %s failed unexpectedly", url, exc_info=True)
+            return result(None, f"{type(error).__name__}: {error}"[:500], None)
+        text = raw.decode("utf-8", errors="replace")
+        problem = None
+        if 300 <= response.status_code < 400:
+            problem = f"redirect to {response.headers.get('Location', '?')} not followed"
+        elif not 200 <= response.status_code < 300:
+            problem = f"HTTP {response.status_code}"
+        return result(response.status_code, problem, text)
 
 
 def post(
@@ -68,47 +128,12 @@ def post(
     max_response_bytes: int,
     allow_private: bool,
 ) -> AttemptResult:
-    """POST `body` to `url` once. Any 2xx is success; anything else, or no answer, is not."""
-    started = time.perf_counter()
-
-    def result(status: int | None, error: str | None, text: str | None) -> AttemptResult:
-        latency = int((time.perf_counter() - started) * 1000)
-        ok = status is not None and 200 <= status < 300
-        return AttemptResult(ok, status, latency, error, text)
-
-    try:
-        check_url_shape(url)
-        with requests.Session() as session:
-            session.trust_env = False  # no proxies or .netrc credentials from the environment
-            adapter = _adapter(allow_private)
-            session.mount("http://", adapter)
-            session.mount("https://", adapter)
-            response = session.post(
-                url,
-                data=body,
-                headers={"Content-Type": "application/json", "User-Agent": USER_AGENT, **headers},
-                timeout=timeout,
-                allow_redirects=False,
-                stream=True,
-            )
-            with response:
-                raw = response.raw.read(max_response_bytes, decode_content=True) or b""
-    except UnsafeURLError as error:
-        return result(None, f"refused: {error}", None)
-    except requests.Timeout as error:
-        return result(None, f"timeout after {timeout}s: {_reason(error)}", None)
-    except requests.RequestException as error:
-        return result(None, f"{type(error).__name__}: {_reason(error)}", None)
-    except Exception as error:  # whatever a receiver does, it is a failed attempt, not a crash
-        log.warning("webhook POST to %s failed unexpectedly", url, exc_info=True)
-        return result(None, f"{type(error).__name__}: {error}"[:500], None)
-    text = raw.decode("utf-8", errors="replace")
-    problem = None
-    if 300 <= response.status_code < 400:
-        problem = f"redirect to {response.headers.get('Location', '?')} not followed"
-    elif not 200 <= response.status_code < 300:
-        problem = f"HTTP {response.status_code}"
-    return result(response.status_code, problem, text)
+    """One attempt on a fresh connection."""
+    sender = Sender(
+        timeout=timeout, max_response_bytes=max_response_bytes, allow_private=allow_private
+    )
+    with sender:
+        return sender.post(url, body, headers)
 
 
 def _reason(error: Exception) -> str:

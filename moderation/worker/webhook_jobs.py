@@ -10,6 +10,7 @@ enqueue left behind and re-enqueues endpoints whose retries are due or whose lea
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
 import os
 import socket
@@ -25,7 +26,7 @@ from moderation.config import Settings, load_settings
 from moderation.services.webhook_delivery import DeliveryService, NotYet
 from moderation.services.webhook_queue import WebhookQueue, notify_outbox_commits
 from moderation.store.session import make_engine, make_session_factory
-from moderation.webhooks.delivery import post
+from moderation.webhooks.delivery import Sender
 from moderation.webhooks.signing import signed_headers
 
 log = logging.getLogger(__name__)
@@ -105,52 +106,64 @@ def deliver_endpoint(endpoint_id: int) -> dict[str, Any]:
     runtime = current()
     hooks = runtime.settings.webhooks
     owner = f"{runtime.name}:{uuid.uuid4().hex[:8]}"
-    started = time.monotonic()
+    deadline = time.monotonic() + hooks.job_seconds
     outcomes: dict[str, int] = {}
-    while runtime.delivery.claim(endpoint_id, owner):
-        wait_until = None
-        try:
-            while True:
-                if time.monotonic() - started > hooks.job_seconds:
-                    runtime.queue.enqueue_endpoint(endpoint_id)
-                    return {"endpoint": endpoint_id, "outcomes": outcomes, "handed_on": True}
-                outgoing = runtime.delivery.next_outgoing(endpoint_id, owner)
-                if outgoing is None:
-                    break
-                if isinstance(outgoing, NotYet):
-                    wait_until = outgoing.at
-                    break
-                headers = signed_headers(
-                    outgoing.secrets, outgoing.message_id, int(time.time()), outgoing.body
-                )
-                result = post(
-                    outgoing.url,
-                    outgoing.body,
-                    headers,
-                    timeout=hooks.timeout_seconds,
-                    max_response_bytes=hooks.max_response_bytes,
-                    allow_private=hooks.allow_private,
-                )
-                outcome = runtime.delivery.record(outgoing, result)
-                outcomes[outcome] = outcomes.get(outcome, 0) + 1
-                if outcome != "delivered":
-                    log.info(
-                        "webhook %s to endpoint %s: %s (%s)",
-                        outgoing.message_id,
-                        endpoint_id,
-                        outcome,
-                        result.error,
-                    )
-        finally:
-            runtime.delivery.release(endpoint_id, owner)
-        if wait_until is not None:
-            runtime.queue.enqueue_endpoint(endpoint_id, at=wait_until)
-            break
-        # Something may have become due between our last look and the release (a new event
-        # whose job found the lease taken): look once more rather than lose that wake-up.
-        if endpoint_id not in runtime.delivery.due_endpoints():
-            break
+    sender = Sender(
+        timeout=hooks.timeout_seconds,
+        max_response_bytes=hooks.max_response_bytes,
+        allow_private=hooks.allow_private,
+    )
+    with sender:
+        while runtime.delivery.claim(endpoint_id, owner):
+            try:
+                stop = _send_due(runtime, endpoint_id, owner, sender, deadline, outcomes)
+            finally:
+                runtime.delivery.release(endpoint_id, owner)
+            # Enqueue only after the release, or the next job could find the lease still held.
+            if isinstance(stop, dt.datetime):
+                runtime.queue.enqueue_endpoint(endpoint_id, at=stop)
+                break
+            if stop == "time up":
+                runtime.queue.enqueue_endpoint(endpoint_id)
+                break
+            # Something may have become due between our last look and the release (a new event
+            # whose job found the lease taken): look once more rather than lose that wake-up.
+            if endpoint_id not in runtime.delivery.due_endpoints():
+                break
     return {"endpoint": endpoint_id, "outcomes": outcomes}
+
+
+def _send_due(
+    runtime: WebhookRuntime,
+    endpoint_id: int,
+    owner: str,
+    sender: Sender,
+    deadline: float,
+    outcomes: dict[str, int],
+) -> dt.datetime | str:
+    """Send due deliveries in order. Returns when the next one is due (it failed and waits),
+    "idle" (nothing due, or the lease was lost) or "time up" (the job's share is used)."""
+    while time.monotonic() < deadline:
+        outgoing = runtime.delivery.next_outgoing(endpoint_id, owner)
+        if outgoing is None:
+            return "idle"
+        if isinstance(outgoing, NotYet):
+            return outgoing.at
+        headers = signed_headers(
+            outgoing.secrets, outgoing.message_id, int(time.time()), outgoing.body
+        )
+        result = sender.post(outgoing.url, outgoing.body, headers)
+        outcome = runtime.delivery.record(outgoing, result)
+        outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        if outcome != "delivered":
+            log.info(
+                "webhook %s to endpoint %s: %s (%s)",
+                outgoing.message_id,
+                endpoint_id,
+                outcome,
+                result.error,
+            )
+    return "time up"
 
 
 def reconcile() -> dict[str, Any]:
