@@ -133,6 +133,8 @@ def closed_loop(caller: Caller, concurrency: int, seconds: float) -> dict[str, A
     def client() -> None:
         while time.perf_counter() < stop_at:
             results.append(caller.call())
+            if results[-1][0] != 200:
+                time.sleep(0.1)  # a turned-away client backs off instead of spinning on 503s
 
     started = time.perf_counter()
     threads = [threading.Thread(target=client) for _ in range(concurrency)]
@@ -183,6 +185,27 @@ def open_loop(caller: Caller, rate: float, seconds: float) -> dict[str, Any]:
     }
 
 
+def raw_model(texts: list[str], threads: int, seconds: float) -> dict[str, Any]:
+    """The loaded scorer alone, in this process: texts per second one at a time and in 16s."""
+    from moderation.config import load_settings
+    from moderation.pipeline.model import load_scorer
+
+    environ = {"MODERATION_MODEL_THREADS": str(threads)}
+    if (MODEL / "model.ckpt").is_file():
+        environ["MODERATION_MODEL_CHECKPOINT"] = str(MODEL / "model.ckpt")
+        environ["MODERATION_MODEL_CONFIG_DIR"] = str(MODEL / "config")
+    scorer = load_scorer(load_settings(environ=environ).model)
+    scorer.score(texts[:4])
+    rates = {}
+    for batch in (1, 16):
+        done, started = 0, time.perf_counter()
+        while time.perf_counter() - started < seconds / 2:
+            scorer.score(texts[done % len(texts) : done % len(texts) + batch])
+            done += batch
+        rates[f"batch_{batch}_per_s"] = round(done / (time.perf_counter() - started), 1)
+    return rates
+
+
 def post_comments(base_url: str, texts: list[str]) -> float:
     """Queue comments for background scoring; return how long the posting took."""
     started = time.perf_counter()
@@ -216,6 +239,7 @@ def main() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     texts = load_texts(2000, args.max_chars)
+    raw = raw_model(texts, args.threads, args.seconds)
     service = None if args.base_url else Service(args).start()
     base_url = args.base_url or (service.base_url if service else "")
     report: dict[str, Any] = {
@@ -223,7 +247,8 @@ def main() -> None:
             key: getattr(args, key)
             for key in ("threads", "workers", "web_workers", "web_threads", "batch_size")
         }
-        | {"cpus": os.cpu_count(), "texts_mean_chars": round(statistics.fmean(map(len, texts)))}
+        | {"cpus": os.cpu_count(), "texts_mean_chars": round(statistics.fmean(map(len, texts)))},
+        "raw_model": raw,
     }
     try:
         caller = Caller(base_url, args.key, texts)
@@ -239,6 +264,9 @@ def main() -> None:
             log_tail = service.live.log_tail("web") if service else ""
             sys.exit(f"no analyze call was answered (status {statuses}): {report}\n{log_tail}")
         half = capacity["answered_per_s"] / 2
+        report["service_over_raw_batch_1"] = round(
+            capacity["answered_per_s"] / raw["batch_1_per_s"], 2
+        )
         report["half_capacity_alone"] = open_loop(caller, half, args.seconds)
         posted: list[float] = []
         poster = threading.Thread(

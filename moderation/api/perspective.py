@@ -140,7 +140,7 @@ def analyze() -> Any:
     try:
         scores = services.analysis.score(plan.texts)
     except AnalysisUnavailableError as error:
-        raise GoogleError(503, str(error)) from error
+        raise GoogleError(503, str(error), retry_after=1) from error
     except AnalysisFailedError as error:
         raise GoogleError(503, f"Scoring failed: {error}") from error
     answer = build_response(plan, scores)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -199,9 +200,31 @@ def test_no_worker_means_503_unavailable_within_the_deadline(
         "ghost", {"model_loaded": True, "labels": ["toxicity"]}
     )
     body = {"comment": {"text": "hi"}, "requestedAttributes": {"TOXICITY": {}}}
+    started = time.monotonic()
     answer = analyze(client, body)
     assert answer.status_code == 503
     assert answer.json["error"]["status"] == "UNAVAILABLE"
+    assert answer.headers["Retry-After"] == "1"
+    assert time.monotonic() - started < settings.perspective.deadline_ms / 1000 + 1.0
+
+
+def test_past_capacity_503_comes_at_once(client: Any, settings: Settings) -> None:
+    from redis import Redis
+
+    from moderation.services.analysis import COST_KEY, PENDING_KEY
+    from moderation.services.workers import WorkerRegistry
+
+    redis = Redis.from_url(settings.redis.url)
+    WorkerRegistry(redis).beat("busy", {"model_loaded": True, "labels": ["toxicity"]})
+    # Ten calls wait, each takes the workers a second: no room within the deadline.
+    waiting = {"reply": "r", "expires": time.time() + 60, "texts": ["x"]}
+    redis.rpush(PENDING_KEY, *[json.dumps(waiting)] * 10)
+    redis.set(COST_KEY, 1.0)
+    started = time.monotonic()
+    answer = analyze(client, {"comment": {"text": "hi"}, "requestedAttributes": {"TOXICITY": {}}})
+    assert answer.status_code == 503
+    assert "over capacity" in answer.json["error"]["message"]
+    assert time.monotonic() - started < 1.0
 
 
 def test_suggestscore_is_stored_and_exported_for_admins(client: Any) -> None:
