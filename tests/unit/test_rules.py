@@ -38,7 +38,12 @@ from moderation.pipeline.rules.patterns import (
 )
 from moderation.pipeline.rules.personal import PersonalDataRule
 from moderation.pipeline.rules.terms import TermListRule
-from moderation.pipeline.rules.wordlists import WordLists, WordListSource, request_reload
+from moderation.pipeline.rules.wordlists import (
+    WordListError,
+    WordLists,
+    WordListSource,
+    request_reload,
+)
 from moderation.pipeline.verdict import RuleHit
 
 
@@ -130,6 +135,14 @@ class TestHotReload:
         request_reload(tmp_path)
         now[0] = 2.0
         assert source.current().version == before + 1
+
+    def test_a_broken_file_keeps_the_lists_in_use(self, tmp_path: Path) -> None:
+        self.write(tmp_path, "alpha\n")
+        source = WordListSource(tmp_path, ["en"], check_seconds=0)
+        (tmp_path / "en" / "suspect.txt").write_bytes(b"\xff\xfe broken")
+        assert [term.text for term in source.reload().suspect] == ["alpha"]
+        with pytest.raises(WordListError, match=r"suspect\.txt"):
+            WordListSource(tmp_path, ["en"])
 
     def test_missing_language_folder_is_an_empty_list(self, tmp_path: Path) -> None:
         source = WordListSource(tmp_path, ["xx"])

@@ -14,6 +14,7 @@ along with the lists.
 from __future__ import annotations
 
 import dataclasses
+import logging
 import os
 import threading
 import time
@@ -21,6 +22,13 @@ from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
 KINDS = ("banned", "suspect", "allow")
+log = logging.getLogger(__name__)
+
+
+class WordListError(ValueError):
+    """A word-list file cannot be read; the message names it."""
+
+
 RELOAD_MARKER = ".reload"
 
 
@@ -65,8 +73,12 @@ def read_terms(path: Path) -> list[str]:
     """Terms from one list file: one per line, blank lines and "#" comments skipped."""
     if not path.exists():
         return []
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise WordListError(f"cannot read word list {path}: {error}") from error
     terms = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in text.splitlines():
         term = line.split("#", 1)[0].strip()
         if term:
             terms.append(term)
@@ -131,8 +143,13 @@ class WordListSource:
         return self._lists
 
     def _load(self, signature: tuple[tuple[str, int, int], ...]) -> None:
-        self._lists = load_word_lists(self.folder, self.languages, self._lists.version + 1)
-        self._signature = signature
+        self._signature = signature  # a broken file is not re-read until it changes again
+        try:
+            self._lists = load_word_lists(self.folder, self.languages, self._lists.version + 1)
+        except WordListError as error:
+            # Mid-run, a half-saved or mis-encoded file must not stop scoring: keep the lists
+            # in use. (At start-up the same error stops the worker, with the file named.)
+            log.error("word lists not reloaded, the previous ones stay in use: %s", error)
 
     def _files_signature(self) -> tuple[tuple[str, int, int], ...]:
         entries = []
