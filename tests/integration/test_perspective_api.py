@@ -295,3 +295,33 @@ def test_analyze_stores_no_text_unless_the_setting_allows_it(
     assert analyze(storing_client, dict(body, doNotStore=False)).status_code == 200
     items = storing_client.get("/v1/admin/feedback", headers=bearer(ADMIN_TOKEN)).json["items"]
     assert [(item["source"], item["attribute"]) for item in items] == [("analyze", "TOXICITY")]
+
+
+def test_a_workers_analyze_lane_answers_without_drain_jobs(
+    client: Any, app: Any, settings: Settings
+) -> None:
+    from moderation.worker.analyze_lane import AnalyzeLane
+
+    context = build_context(settings)
+    context.registry.beat(context.name, context.status())
+    lane = AnalyzeLane(context)
+    lane.start()
+    try:
+        body = {"comment": {"text": "Thanks for the article"}, "requestedAttributes": {}}
+        body["requestedAttributes"] = {"INSULT": {}}
+        answer = analyze(client, body)
+        assert answer.status_code == 200, answer.json
+        assert set(answer.json["attributeScores"]) == {"INSULT"}
+    finally:
+        lane.stop()
+        lane.join(5)
+
+
+def test_without_configured_keys_every_call_is_refused(settings: Settings, app: Any) -> None:
+    from moderation.app import create_app
+
+    keyless = create_app(settings.replace(perspective={"api_keys": []})).test_client()
+    body = {"comment": {"text": "hi"}, "requestedAttributes": {"TOXICITY": {}}}
+    answer = keyless.post(f"{ANALYZE}?key={KEY}", json=body)
+    assert answer.status_code == 400
+    assert answer.json["error"]["message"].startswith("API key not valid")
