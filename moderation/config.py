@@ -371,11 +371,15 @@ def _validate_perspective(perspective: PerspectiveSettings, fail: Any) -> None:
         parts = entry.split(":")
         secret = parts[1] if len(parts) > 1 else parts[0]
         if len(parts) > 3 or len(secret) < 16:
-            fail("perspective.api_keys", "entries must be key, name:key or name:key:rps, keys "
-                 "at least 16 characters long")
+            fail(
+                "perspective.api_keys",
+                "entries must be key, name:key or name:key:rps, keys at least 16 characters long",
+            )
         if len(parts) == 3 and not (parts[2].isdigit() and int(parts[2]) > 0):
-            fail("perspective.api_keys", f"gives key {parts[0]!r} a quota that is not a "
-                 "positive whole number")
+            fail(
+                "perspective.api_keys",
+                f"gives key {parts[0]!r} a quota that is not a positive whole number",
+            )
     for path, value in (
         ("perspective.requests_per_second", perspective.requests_per_second),
         ("perspective.deadline_ms", perspective.deadline_ms),
