@@ -226,6 +226,11 @@ class DeliveryService:
             )
 
     def next_outgoing(self, endpoint_id: int, owner: str) -> Outgoing | NotYet | None:
+        """`_pick` in its own transaction."""
+        with self.sessions.begin() as session:
+            return self._pick(session, endpoint_id, owner)
+
+    def _pick(self, session: Session, endpoint_id: int, owner: str) -> Outgoing | NotYet | None:
         """The oldest pending delivery if due; NotYet if it waits; None if nothing is pending
         or the lease was lost. Later events wait behind a failing one: order over speed.
 
@@ -233,90 +238,101 @@ class DeliveryService:
         mid-request leaves a trace: the next pick-up records that attempt as interrupted.
         """
         now = utcnow()
-        with self.sessions.begin() as session:
-            renewed = session.execute(
-                update(WebhookEndpoint)
-                .where(
-                    WebhookEndpoint.id == endpoint_id,
-                    WebhookEndpoint.lease_owner == owner,
-                    WebhookEndpoint.enabled.is_(True),
-                )
-                .values(lease_until=self._lease_end(now))
-                .execution_options(synchronize_session=False)
+        renewed = session.execute(
+            update(WebhookEndpoint)
+            .where(
+                WebhookEndpoint.id == endpoint_id,
+                WebhookEndpoint.lease_owner == owner,
+                WebhookEndpoint.enabled.is_(True),
             )
-            if renewed.rowcount != 1:  # type: ignore[attr-defined]
-                return None
-            # One query for everything a send needs: plain columns, no ORM objects to build.
-            row = session.execute(
-                select(
-                    WebhookDelivery.id,
-                    WebhookDelivery.attempts,
-                    WebhookDelivery.round_started_at,
-                    WebhookDelivery.next_attempt_at,
-                    WebhookDelivery.last_attempt_at,
-                    WebhookDelivery.last_error,
-                    OutboxEvent.event_id,
-                    OutboxEvent.payload,
-                    WebhookEndpoint.url,
-                    WebhookEndpoint.secret,
-                    WebhookEndpoint.previous_secret,
-                    WebhookEndpoint.previous_secret_expires_at,
-                )
-                .join(OutboxEvent, OutboxEvent.id == WebhookDelivery.outbox_event_id)
-                .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
-                .where(
-                    WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.status == "pending"
-                )
-                .order_by(WebhookDelivery.outbox_event_id)
-                .limit(1)
-            ).first()
-            if row is None:
-                return None
-            due = _aware(row.next_attempt_at or now)
-            if due > now:
-                return NotYet(due)
-            secrets = [row.secret]
-            expires = row.previous_secret_expires_at
-            if row.previous_secret and expires and _aware(expires) > now:
-                secrets.append(row.previous_secret)
-            attempts = row.attempts
-            if row.last_error == IN_FLIGHT:
-                session.execute(
-                    _insert_attempt(
-                        row.id,
-                        attempted_at=row.last_attempt_at or now,
-                        succeeded=False,
-                        status_code=None,
-                        latency_ms=0,
-                        error=INTERRUPTED,
-                        response_body=None,
-                    )
-                )
-                attempts += 1
+            .values(lease_until=self._lease_end(now))
+            .execution_options(synchronize_session=False)
+        )
+        if renewed.rowcount != 1:  # type: ignore[attr-defined]
+            return None
+        # One query for everything a send needs: plain columns, no ORM objects to build.
+        row = session.execute(
+            select(
+                WebhookDelivery.id,
+                WebhookDelivery.attempts,
+                WebhookDelivery.round_started_at,
+                WebhookDelivery.next_attempt_at,
+                WebhookDelivery.last_attempt_at,
+                WebhookDelivery.last_error,
+                OutboxEvent.event_id,
+                OutboxEvent.payload,
+                WebhookEndpoint.url,
+                WebhookEndpoint.secret,
+                WebhookEndpoint.previous_secret,
+                WebhookEndpoint.previous_secret_expires_at,
+            )
+            .join(OutboxEvent, OutboxEvent.id == WebhookDelivery.outbox_event_id)
+            .join(WebhookEndpoint, WebhookEndpoint.id == WebhookDelivery.endpoint_id)
+            .where(WebhookDelivery.endpoint_id == endpoint_id, WebhookDelivery.status == "pending")
+            .order_by(WebhookDelivery.outbox_event_id)
+            .limit(1)
+        ).first()
+        if row is None:
+            return None
+        due = _aware(row.next_attempt_at or now)
+        if due > now:
+            return NotYet(due)
+        secrets = [row.secret]
+        expires = row.previous_secret_expires_at
+        if row.previous_secret and expires and _aware(expires) > now:
+            secrets.append(row.previous_secret)
+        attempts = row.attempts
+        if row.last_error == IN_FLIGHT:
             session.execute(
-                update(WebhookDelivery)
-                .where(WebhookDelivery.id == row.id)
-                .values(
-                    attempts=attempts,
-                    last_error=IN_FLIGHT,
-                    last_attempt_at=now,
-                    last_status_code=None,
+                _insert_attempt(
+                    row.id,
+                    attempted_at=row.last_attempt_at or now,
+                    succeeded=False,
+                    status_code=None,
+                    latency_ms=0,
+                    error=INTERRUPTED,
+                    response_body=None,
                 )
-                .execution_options(synchronize_session=False)
             )
-            return Outgoing(
-                delivery_id=row.id,
-                endpoint_id=endpoint_id,
-                url=row.url,
-                message_id=row.event_id,
-                body=json.dumps(row.payload, separators=(",", ":")).encode(),
-                secrets=tuple(secrets),
+            attempts += 1
+        session.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.id == row.id)
+            .values(
                 attempts=attempts,
-                round_started_at=_aware(row.round_started_at),
-                started_at=now,
+                last_error=IN_FLIGHT,
+                last_attempt_at=now,
+                last_status_code=None,
             )
+            .execution_options(synchronize_session=False)
+        )
+        return Outgoing(
+            delivery_id=row.id,
+            endpoint_id=endpoint_id,
+            url=row.url,
+            message_id=row.event_id,
+            body=json.dumps(row.payload, separators=(",", ":")).encode(),
+            secrets=tuple(secrets),
+            attempts=attempts,
+            round_started_at=_aware(row.round_started_at),
+            started_at=now,
+        )
 
     def record(self, outgoing: Outgoing, result: AttemptResult) -> str:
+        """`_record` in its own transaction."""
+        with self.sessions.begin() as session:
+            return self._record(session, outgoing, result)
+
+    def record_and_next(
+        self, outgoing: Outgoing, result: AttemptResult, owner: str
+    ) -> tuple[str, Outgoing | NotYet | None]:
+        """Record one attempt and pick the next delivery in one transaction: one commit per
+        delivery while the receiver is healthy."""
+        with self.sessions.begin() as session:
+            outcome = self._record(session, outgoing, result)
+            return outcome, self._pick(session, outgoing.endpoint_id, owner)
+
+    def _record(self, session: Session, outgoing: Outgoing, result: AttemptResult) -> str:
         """Store the attempt and move the delivery on: "delivered", "retry" or "dead"."""
         now = utcnow()
         attempts = outgoing.attempts + 1
@@ -337,41 +353,38 @@ class DeliveryService:
             else:
                 outcome = "retry"
                 values["next_attempt_at"] = now + dt.timedelta(seconds=delay)
-        with self.sessions.begin() as session:
-            moved = session.execute(
-                update(WebhookDelivery)
-                .where(
-                    WebhookDelivery.id == outgoing.delivery_id, WebhookDelivery.status == "pending"
-                )
-                .values(**values)
-                .execution_options(synchronize_session=False)
+        moved = session.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.id == outgoing.delivery_id, WebhookDelivery.status == "pending")
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
+        if moved.rowcount != 1:  # type: ignore[attr-defined]
+            return "gone"  # deleted, or finished by someone else meanwhile
+        session.execute(
+            _insert_attempt(
+                outgoing.delivery_id,
+                attempted_at=outgoing.started_at,
+                succeeded=result.ok,
+                status_code=result.status_code,
+                latency_ms=result.latency_ms,
+                error=result.error,
+                response_body=result.response_body,
             )
-            if moved.rowcount != 1:  # type: ignore[attr-defined]
-                return "gone"  # deleted, or finished by someone else meanwhile
-            session.execute(
-                _insert_attempt(
-                    outgoing.delivery_id,
-                    attempted_at=outgoing.started_at,
-                    succeeded=result.ok,
-                    status_code=result.status_code,
-                    latency_ms=result.latency_ms,
-                    error=result.error,
-                    response_body=result.response_body,
-                )
-            )
-            health: dict[str, object] = (
-                {"last_success_at": now, "dead_letter_streak": 0}
-                if result.ok
-                else {"last_failure_at": now}
-            )
-            session.execute(
-                update(WebhookEndpoint)
-                .where(WebhookEndpoint.id == outgoing.endpoint_id)
-                .values(**health)
-                .execution_options(synchronize_session=False)
-            )
-            if outcome == "dead":
-                self._dead_letter(session, outgoing, result, now)
+        )
+        health: dict[str, object] = (
+            {"last_success_at": now, "dead_letter_streak": 0}
+            if result.ok
+            else {"last_failure_at": now}
+        )
+        session.execute(
+            update(WebhookEndpoint)
+            .where(WebhookEndpoint.id == outgoing.endpoint_id)
+            .values(**health)
+            .execution_options(synchronize_session=False)
+        )
+        if outcome == "dead":
+            self._dead_letter(session, outgoing, result, now)
         return outcome
 
     def _dead_letter(

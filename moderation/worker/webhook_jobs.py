@@ -143,8 +143,8 @@ def _send_due(
 ) -> dt.datetime | str:
     """Send due deliveries in order. Returns when the next one is due (it failed and waits),
     "idle" (nothing due, or the lease was lost) or "time up" (the job's share is used)."""
-    while time.monotonic() < deadline:
-        outgoing = runtime.delivery.next_outgoing(endpoint_id, owner)
+    outgoing = runtime.delivery.next_outgoing(endpoint_id, owner)
+    while True:
         if outgoing is None:
             return "idle"
         if isinstance(outgoing, NotYet):
@@ -153,7 +153,11 @@ def _send_due(
             outgoing.secrets, outgoing.message_id, int(time.time()), outgoing.body
         )
         result = sender.post(outgoing.url, outgoing.body, headers)
-        outcome = runtime.delivery.record(outgoing, result)
+        time_up = time.monotonic() >= deadline
+        if time_up:  # record only: picking the next would mark it in flight for nobody
+            outcome, following = runtime.delivery.record(outgoing, result), None
+        else:
+            outcome, following = runtime.delivery.record_and_next(outgoing, result, owner)
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
         if outcome != "delivered":
             log.info(
@@ -163,7 +167,9 @@ def _send_due(
                 outcome,
                 result.error,
             )
-    return "time up"
+        if time_up:
+            return "time up"
+        outgoing = following
 
 
 def reconcile() -> dict[str, Any]:
