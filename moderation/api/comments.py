@@ -10,7 +10,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from moderation.api.context import request_id, services
-from moderation.api.schemas import CommentIn, CommentStatus, PageArgs, PublishedPage
+from moderation.api.schemas import CommentIn, CommentStatus, PublishedArgs, PublishedPage
 from moderation.services.comments import NewComment
 from moderation.services.errors import InvalidRequestError
 
@@ -80,8 +80,11 @@ def get_comment(comment_id: int) -> Any:
 
 
 @blp.route("/articles/<article_id>/comments", methods=["GET"])
-@blp.arguments(PageArgs, location="query", unknown=RAISE)
+@blp.arguments(PublishedArgs, location="query", unknown=RAISE)
 @blp.response(200, PublishedPage)
 def list_comments(args: dict[str, Any], article_id: str) -> Any:
-    """Published comments, oldest first, replies under their parents. Pages by cursor."""
-    return services().comments.published(_article(article_id), args["cursor"], args["limit"])
+    """Published comments, oldest or newest first, replies under their parents, by cursor."""
+    newest = args["order"] == "newest"
+    return services().comments.published(
+        _article(article_id), args["cursor"], args["limit"], newest_first=newest
+    )

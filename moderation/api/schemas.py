@@ -77,6 +77,14 @@ class PageArgs(StrictSchema):
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
 
 
+class PublishedArgs(PageArgs):
+    order = fields.String(
+        load_default="oldest",
+        validate=validate.OneOf(["oldest", "newest"]),
+        metadata={"description": "oldest (default) or newest first; replies stay oldest first"},
+    )
+
+
 class PublishedPage(Schema):
     comments = fields.List(fields.Nested(PublishedComment), attribute="items")
     next_cursor = fields.String(allow_none=True)

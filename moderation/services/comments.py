@@ -69,18 +69,22 @@ def visible_to_readers() -> ColumnElement[bool]:
     )
 
 
-def encode_cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(f"id:{last_id}".encode()).decode().rstrip("=")
+def encode_cursor(last_id: int, prefix: str = "id") -> str:
+    return base64.urlsafe_b64encode(f"{prefix}:{last_id}".encode()).decode().rstrip("=")
 
 
-def decode_cursor(cursor: str | None) -> int:
-    """The id a page continues after; 0 for the first page. Bad cursors name the parameter."""
+def decode_cursor(cursor: str | None, prefix: str = "id") -> int:
+    """The id a page continues after; 0 for the first page. Bad cursors name the parameter.
+
+    `prefix` tells cursors of different orders apart, so a cursor from an oldest-first page is
+    refused by a newest-first request instead of silently skipping comments.
+    """
     if not cursor:
         return 0
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        prefix, _, value = raw.partition(":")
-        if prefix != "id":
+        found, _, value = raw.partition(":")
+        if found != prefix:
             raise ValueError(raw)
         return int(value)
     except (ValueError, binascii.Error, UnicodeDecodeError) as error:
@@ -177,9 +181,20 @@ class CommentService:
             raise NotFoundError(f"no comment with id {comment_id}")
         return comment
 
-    def published(self, article_id: str, cursor: str | None, limit: int) -> Page:
-        """Approved top-level comments, oldest first, each with its approved replies."""
-        after = decode_cursor(cursor)
+    def published(
+        self, article_id: str, cursor: str | None, limit: int, newest_first: bool = False
+    ) -> Page:
+        """Published top-level comments, oldest (or newest) first, each with its replies.
+
+        Replies always read oldest first under their parent, as a conversation does.
+        """
+        prefix = "before" if newest_first else "id"
+        position = decode_cursor(cursor, prefix)
+        if newest_first:
+            page_filter = Comment.id < position if position else Comment.id > 0
+            ordering = Comment.id.desc()
+        else:
+            page_filter, ordering = Comment.id > position, Comment.id.asc()
         with self.sessions() as session:
             roots = list(
                 session.scalars(
@@ -188,9 +203,9 @@ class CommentService:
                         Comment.article_id == article_id,
                         visible_to_readers(),
                         Comment.parent_id.is_(None),
-                        Comment.id > after,
+                        page_filter,
                     )
-                    .order_by(Comment.id)
+                    .order_by(ordering)
                     .limit(limit + 1)
                 )
             )
@@ -210,7 +225,7 @@ class CommentService:
                     )
                 )
         threads = _build_threads(roots, replies)
-        return Page(threads, encode_cursor(roots[-1].id) if more and roots else None)
+        return Page(threads, encode_cursor(roots[-1].id, prefix) if more and roots else None)
 
 
 def _build_threads(roots: list[Comment], replies: list[Comment]) -> list[Thread]:

@@ -116,6 +116,22 @@ def test_public_list_pages_by_cursor(app: Any, client: Any) -> None:
     assert seen == ids
 
 
+def test_public_list_pages_newest_first(app: Any, client: Any) -> None:
+    ids = [post(client, f"Comment {n}.").json["id"] for n in range(5)]
+    for comment_id in ids:
+        approve(app, comment_id)
+    first = client.get("/v1/articles/a-1/comments?order=newest&limit=3").json
+    assert [c["id"] for c in first["comments"]] == ids[::-1][:3]
+    cursor = first["next_cursor"]
+    rest = client.get(f"/v1/articles/a-1/comments?order=newest&limit=3&cursor={cursor}").json
+    assert [c["id"] for c in rest["comments"]] == ids[::-1][3:]
+    assert rest["next_cursor"] is None
+    mixed = client.get(f"/v1/articles/a-1/comments?order=oldest&cursor={cursor}")
+    assert mixed.status_code == 422 and "cursor" in mixed.json["message"]
+    bad = client.get("/v1/articles/a-1/comments?order=random")
+    assert bad.status_code == 422 and "order" in bad.json["message"]
+
+
 def test_reply_to_an_unpublished_comment_is_refused(client: Any) -> None:
     parent = post(client, "Still pending.").json["id"]
     answer = post(client, "Reply.", parent_id=parent)

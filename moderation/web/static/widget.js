@@ -16,8 +16,6 @@
 
   var LIMITS = {"maxLength": 5000, "maxNameLength": 100};
   var DEFAULT_PAGE_SIZE = 20;
-  var NEWEST_FETCH_SIZE = 100;
-  var NEWEST_MAX_PAGES = 50;
   var POLL_FIRST_MS = 1000;
   var POLL_FACTOR = 1.6;
   var POLL_MAX_MS = 30000;
@@ -232,8 +230,9 @@
       });
     });
   };
-  Api.prototype.page = function (articleId, cursor, limit) {
-    var query = "?limit=" + limit + (cursor ? "&cursor=" + encodeURIComponent(cursor) : "");
+  Api.prototype.page = function (articleId, cursor, limit, order) {
+    var query = "?limit=" + limit + (order === "newest" ? "&order=newest" : "") +
+      (cursor ? "&cursor=" + encodeURIComponent(cursor) : "");
     return this.request("GET", "v1/articles/" + encodeURIComponent(articleId) + "/comments" + query);
   };
   Api.prototype.post = function (articleId, body, key) {
@@ -253,8 +252,7 @@
     this.articleId = options.articleId;
     this.pageSize = options.pageSize;
     this.order = load("order", "oldest") === "newest" ? "newest" : "oldest";
-    this.cursor = null;        // oldest first: the server's next_cursor
-    this.newestQueue = null;   // newest first: every thread, newest first, not yet shown
+    this.cursor = null;        // the server's next_cursor for the chosen order
     this.shown = {};           // comment id -> its <li>, so nothing shows twice
     this.replyForm = null;
     this.generation = 0;       // bumped on reorder; late answers of the old order are dropped
@@ -337,7 +335,6 @@
     this.list.setAttribute("aria-busy", "true");
     this.more.hidden = true;
     this.cursor = null;
-    this.newestQueue = null;
     Object.keys(this.shown).forEach(function (id) {
       var item = self.shown[id];
       if (!item.classList.contains("own")) delete self.shown[id];
@@ -347,15 +344,9 @@
     this.ownList.hidden = !this.ownList.children.length;
     this.list.textContent = "";
     this.showStatus("loading", "Loading comments…");
-    var loading = this.order === "newest" ? this.fetchAll() : this.api.page(this.articleId, null, this.pageSize);
-    loading.then(function (page) {
+    this.api.page(this.articleId, null, this.pageSize, this.order).then(function (page) {
       if (generation !== self.generation) return;
-      if (self.order === "newest") {
-        self.newestQueue = page;
-        self.showNext();
-      } else {
-        self.append(page.comments, page.next_cursor);
-      }
+      self.append(page.comments, page.next_cursor);
       if (message) self.announce(message);
     }, function () {
       if (generation !== self.generation) return;
@@ -363,37 +354,12 @@
     });
   };
 
-  /** Newest first: the API pages oldest first, so read every page and turn the list over. */
-  Widget.prototype.fetchAll = function () {
-    var self = this;
-    var threads = [];
-    function next(cursor, pages) {
-      return self.api.page(self.articleId, cursor, NEWEST_FETCH_SIZE).then(function (page) {
-        threads = threads.concat(page.comments || []);
-        if (page.next_cursor && pages + 1 < NEWEST_MAX_PAGES) return next(page.next_cursor, pages + 1);
-        return threads.reverse();
-      });
-    }
-    return next(null, 0);
-  };
-
-  Widget.prototype.showNext = function () {
-    var batch = this.newestQueue.splice(0, this.pageSize);
-    return this.append(batch, this.newestQueue.length ? "more" : null);
-  };
-
   Widget.prototype.loadMore = function () {
     var self = this;
     var generation = this.generation;
-    var first;
     this.more.disabled = true;
     this.list.setAttribute("aria-busy", "true");
-    if (this.order === "newest") {
-      first = this.showNext();
-      this.focusFirst(first);
-      return;
-    }
-    this.api.page(this.articleId, this.cursor, this.pageSize).then(function (page) {
+    this.api.page(this.articleId, this.cursor, this.pageSize, this.order).then(function (page) {
       if (generation !== self.generation) return;
       self.focusFirst(self.append(page.comments, page.next_cursor));
     }, function () {
