@@ -13,7 +13,7 @@ from typing import Any
 
 from redis import Redis
 from sqlalchemy import event
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
 
 from moderation.store.models import OutboxEvent
 
@@ -92,12 +92,18 @@ def notify_outbox_commits(sessions: sessionmaker[Session], queue: WebhookQueue) 
             session.info["outbox_written"] = True
 
     def after_commit(session: Session) -> None:
+        # Also called when a savepoint is released; only the outermost commit publishes.
+        if session.in_nested_transaction():
+            return
         if session.info.pop("outbox_written", False):
             queue.enqueue_dispatch()
 
-    def after_rollback(session: Session) -> None:
-        session.info.pop("outbox_written", None)
+    def after_soft_rollback(session: Session, previous: SessionTransaction) -> None:
+        # A savepoint rolled back (one failed item of a bulk change) does not undo the events
+        # written before it; only the outermost transaction's rollback does.
+        if not previous.nested and previous.parent is None:
+            session.info.pop("outbox_written", None)
 
     event.listen(sessions, "before_flush", before_flush)
     event.listen(sessions, "after_commit", after_commit)
-    event.listen(sessions, "after_soft_rollback", lambda session, _: after_rollback(session))
+    event.listen(sessions, "after_soft_rollback", after_soft_rollback)

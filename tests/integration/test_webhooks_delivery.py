@@ -15,7 +15,11 @@ from rq import Queue, SimpleWorker
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from moderation.config import Settings
+from moderation.services.transitions import add_event
+from moderation.services.webhook_queue import WebhookQueue, notify_outbox_commits
 from moderation.services.webhooks import EVENT_TYPES
+from moderation.store.models import Comment
+from moderation.store.session import make_engine, make_session_factory
 from moderation.worker import webhook_jobs
 from tests.conftest import ADMIN_TOKEN, bearer
 from tests.support.live import free_port
@@ -270,3 +274,30 @@ def test_racing_delivery_jobs_keep_event_order_and_send_each_event_once(
         deliver_until(settings, lambda: len(receiver.requests) >= 12)
     comments = [json.loads(body)["data"]["comment"]["id"] for body in receiver.bodies()]
     assert comments == ids
+
+
+def test_fan_out_is_asked_for_once_the_outermost_transaction_commits(
+    settings: Settings, clean_state: None
+) -> None:
+    redis = Redis.from_url(settings.redis.url)
+    queue = Queue(settings.webhooks.queue, connection=redis)
+    sessions = make_session_factory(make_engine(settings.database.url))
+    notify_outbox_commits(sessions, WebhookQueue(redis, settings.webhooks.queue))
+
+    with sessions.begin() as session:
+        comment = Comment(article_id="a-1", author_id="r1", author_name="R", text="Hi.")
+        session.add(comment)
+        session.flush()
+        with session.begin_nested():
+            add_event(session, "comment.created", comment)
+        assert queue.count == 0  # a released savepoint is not a commit
+        try:
+            with session.begin_nested():
+                add_event(session, "comment.rejected", comment)
+                raise RuntimeError("one item of a bulk change fails")
+        except RuntimeError:
+            pass
+    assert queue.count == 1
+    with sessions.begin() as session:
+        session.add(Comment(article_id="a-1", author_id="r1", author_name="R", text="No event."))
+    assert queue.count == 1
