@@ -13,6 +13,7 @@ from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
 from marshmallow import Schema, ValidationError
+from redis.exceptions import RedisError
 from werkzeug.exceptions import BadRequest, HTTPException, RequestEntityTooLarge
 
 from moderation.api.errors import _flatten
@@ -232,6 +233,14 @@ def _google_error(error: GoogleError) -> Response:
     response = google_error(error.code, error.message)
     if error.retry_after is not None:
         response.headers["Retry-After"] = str(max(1, math.ceil(error.retry_after)))
+    return response
+
+
+@blp.errorhandler(RedisError)
+def _redis_error(error: RedisError) -> Response:
+    log.warning("perspective API: Redis unavailable: %s", error)
+    response = google_error(503, "The service is unavailable; retry later.")
+    response.headers["Retry-After"] = "1"
     return response
 
 

@@ -325,3 +325,19 @@ def test_without_configured_keys_every_call_is_refused(settings: Settings, app: 
     answer = keyless.post(f"{ANALYZE}?key={KEY}", json=body)
     assert answer.status_code == 400
     assert answer.json["error"]["message"].startswith("API key not valid")
+
+
+def test_redis_away_is_503_not_500(settings: Settings, app: Any) -> None:
+    from moderation.app import create_app
+
+    gone = settings.replace(redis={"url": "redis://127.0.0.1:1/0"})
+    answer = (
+        create_app(gone)
+        .test_client()
+        .post(
+            f"{ANALYZE}?key={KEY}",
+            json={"comment": {"text": "hi"}, "requestedAttributes": {"TOXICITY": {}}},
+        )
+    )
+    assert answer.status_code == 503
+    assert answer.json["error"]["status"] == "UNAVAILABLE"
