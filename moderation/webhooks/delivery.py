@@ -14,6 +14,7 @@ import time
 from typing import Any
 
 import requests
+import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
@@ -80,6 +81,15 @@ class Sender:
     def __exit__(self, *_: object) -> None:
         self.session.close()
 
+    def _read_start(self, response: requests.Response) -> str:
+        """The first bytes of the answer. The status line already decided the attempt: a
+        receiver that said 2xx has the event, even if its body then stalls or breaks."""
+        try:
+            raw = response.raw.read(self.max_response_bytes, decode_content=True) or b""
+        except (urllib3.exceptions.HTTPError, OSError) as error:
+            return f"[answer body unreadable: {error}]"[:500]
+        return raw.decode("utf-8", errors="replace")
+
     def post(self, url: str, body: bytes, headers: dict[str, str]) -> AttemptResult:
         """POST `body` to `url` once. Any 2xx is success; anything else, or no answer, is not."""
         started = time.perf_counter()
@@ -100,7 +110,7 @@ class Sender:
                 stream=True,
             )
             with response:
-                raw = response.raw.read(self.max_response_bytes, decode_content=True) or b""
+                text = self._read_start(response)
         except UnsafeURLError as error:
             return result(None, f"refused: {error}", None)
         except requests.Timeout as error:
@@ -110,7 +120,6 @@ class Sender:
         except Exception as error:  # whatever a receiver does, it is a failed attempt, not a crash
             log.warning("webhook POST to %s failed unexpectedly", url, exc_info=True)
             return result(None, f"{type(error).__name__}: {error}"[:500], None)
-        text = raw.decode("utf-8", errors="replace")
         problem = None
         if 300 <= response.status_code < 400:
             problem = f"redirect to {response.headers.get('Location', '?')} not followed"
