@@ -143,6 +143,8 @@
   /* One comment */
   function loadDetail(id, claim) {
     return api("GET", "/v1/review/comments/" + id).then(function (answer) {
+      var current = state.items[state.index];
+      if (!current || current.id !== id) { return; }  // moved on: an older answer arrived late
       if (!answer.ok) { toast(answer.body.message); return; }
       state.detail = answer.body;
       renderDetail();
