@@ -92,8 +92,12 @@ def _answer(context: Any, calls: list[dict[str, Any]], scorer: Any, model_error:
         replies = [json.dumps({"error": error}) for _ in calls]
     else:
         texts = [text for call in calls for text in call["texts"]]
+        # The same text twice (a one-sentence comment and its only span, a repeated call) is
+        # scored once.
+        unique = list(dict.fromkeys(texts))
         try:
-            scores = scorer.score(texts)
+            unique_scores = dict(zip(unique, scorer.score(unique), strict=True))
+            scores = [unique_scores[text] for text in texts]
         except Exception as error:
             log.exception("analyze batch failed")
             replies = [json.dumps({"error": f"scoring failed: {error}"}) for _ in calls]
