@@ -18,6 +18,7 @@ import urllib3
 from requests.adapters import HTTPAdapter
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import NewConnectionError
 
 from moderation.webhooks.safety import UnsafeURLError, check_addresses, check_url_shape
 
@@ -43,11 +44,21 @@ class _SafeConnectionMixin:
     _dns_host: str
 
     def _new_conn(self) -> Any:
-        # Resolve and check here, then dial the checked address: a rebinding DNS answer
-        # between the check and the connect cannot point us somewhere else.
-        addresses = check_addresses(self.host, self.port, self.allow_private)
-        self._dns_host = addresses[0]
-        return super()._new_conn()  # type: ignore[misc]
+        # Resolve and check here, then dial a checked address: a rebinding DNS answer between
+        # the check and the connect cannot point us somewhere else. The host name is put back
+        # at once: TLS (SNI, certificate check) and the Host header must use the name.
+        name = self._dns_host
+        addresses = check_addresses(name, self.port, self.allow_private)
+        for index, address in enumerate(addresses):
+            self._dns_host = address
+            try:
+                return super()._new_conn()  # type: ignore[misc]
+            except NewConnectionError:
+                if index == len(addresses) - 1:
+                    raise
+            finally:
+                self._dns_host = name
+        raise UnsafeURLError(f"host {name!r} has no address")  # unreachable: resolve() raises
 
 
 @functools.cache

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import http.server
+import shutil
+import ssl
+import subprocess
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -93,3 +97,45 @@ def test_a_refused_connection_is_a_failed_attempt() -> None:
     with sender() as send:
         result = send.post(f"http://127.0.0.1:{free_port()}/", b"{}", {})
     assert not result.ok and result.status_code is None and result.error
+
+
+@pytest.fixture
+def tls_receiver(tmp_path: Path) -> Iterator[tuple[Receiver, Path]]:
+    """A receiver on https://localhost with a self-signed certificate made for this test."""
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command to make a certificate")
+    cert, key = tmp_path / "cert.pem", tmp_path / "key.pem"
+    command = "openssl req -x509 -newkey rsa:2048 -nodes -days 1 -subj /CN=localhost"
+    names = "subjectAltName=DNS:localhost"
+    subprocess.run(
+        [*command.split(), "-addext", names, "-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )
+    receiver = Receiver()
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    receiver.server.socket = context.wrap_socket(receiver.server.socket, server_side=True)
+    with running(receiver):
+        yield receiver, cert
+
+
+def test_https_checks_the_certificate_against_the_host_name_not_the_dialled_address(
+    tls_receiver: tuple[Receiver, Path],
+) -> None:
+    receiver, cert = tls_receiver
+    url = receiver.url.replace("http://127.0.0.1", "https://localhost")
+    with sender() as send:
+        untrusted = send.post(url, b"{}", {})
+        send.session.verify = str(cert)
+        trusted = send.post(url, b"{}", {})
+    assert not untrusted.ok and untrusted.error and "certificate verify failed" in untrusted.error
+    assert trusted.ok, trusted.error
+    assert receiver.requests[-1].headers["host"] == url.split("/")[2]
+
+
+def test_the_host_header_names_the_host_not_the_checked_address() -> None:
+    with running(Receiver()) as receiver, sender() as send:
+        url = receiver.url.replace("127.0.0.1", "localhost")
+        assert send.post(url, b"{}", {}).ok
+    assert receiver.requests[0].headers["host"] == url.split("/")[2]
