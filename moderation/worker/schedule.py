@@ -25,7 +25,6 @@ from moderation.worker import jobs
 log = logging.getLogger(__name__)
 
 RESULT_TTL = 3600
-REGISTRY_KEY = "rq:cron_schedulers"
 
 
 def reconcile_every(settings: Settings) -> int:
@@ -67,4 +66,6 @@ def run_scheduler(settings: Settings) -> None:
 
 def scheduler_alive(connection: Redis, within_seconds: float) -> bool:
     """Whether some cron scheduler reported itself in the last `within_seconds`."""
-    return bool(connection.zcount(REGISTRY_KEY, time.time() - within_seconds, "+inf"))
+    from rq.cron_scheduler_registry import get_registry_key
+
+    return bool(connection.zcount(get_registry_key(), time.time() - within_seconds, "+inf"))
