@@ -341,3 +341,23 @@ def test_redis_away_is_503_not_500(settings: Settings, app: Any) -> None:
     )
     assert answer.status_code == 503
     assert answer.json["error"]["status"] == "UNAVAILABLE"
+
+
+def test_coral_talk_feedback_is_stored(client: Any) -> None:
+    """Coral's "send feedback" posts a moderator's decision as a 0 or 1 score."""
+    body = {
+        "comment": {"text": "A rejected comment"},
+        "attributeScores": {"SEVERE_TOXICITY": {"summaryScore": {"value": 1}}},
+        "languages": ["en"],
+        "communityId": "Coral:tenant-1",
+        "clientToken": "comment:42",
+    }
+    answer = client.post(f"{SUGGEST}?key={KEY}", json=body)
+    assert answer.status_code == 200, answer.json
+    assert answer.json["clientToken"] == "comment:42"
+    item = client.get("/v1/admin/feedback", headers=bearer(ADMIN_TOKEN)).json["items"][0]
+    assert (item["attribute"], item["score"], item["community_id"]) == (
+        "SEVERE_TOXICITY",
+        1.0,
+        "Coral:tenant-1",
+    )
