@@ -278,10 +278,27 @@ def main() -> None:
         report["half_capacity_with_scoring"] = dict(
             mixed, background_comments=args.comments, posting_s=round(posted[0], 1)
         )
+        if service:
+            report["worker_rss_mib"] = {
+                name: _rss_mib(process.pid)
+                for name, process in service.live.processes.items()
+                if name.startswith("worker")
+            }
     finally:
         if service:
             service.stop()
     print(json.dumps(report, indent=2))
+
+
+def _rss_mib(pid: int) -> float | None:
+    """Resident memory of a process (the worker holds two copies of the model with its lane)."""
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return None
 
 
 if __name__ == "__main__":
