@@ -73,6 +73,7 @@ class Service:
             "MODERATION_PERSPECTIVE_BATCH_SIZE": str(args.batch_size),
             # Analyze calls wait on a reply: threads let one web process hold many of them.
             "GUNICORN_CMD_ARGS": f"--threads {args.web_threads}",
+            "MODERATION_PERSPECTIVE_WORKER_LANE": "false" if args.no_lane else "true",
         }
         if (MODEL / "model.ckpt").is_file():
             env["MODERATION_MODEL_CHECKPOINT"] = str(MODEL / "model.ckpt")
@@ -235,6 +236,7 @@ def main() -> None:
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--web-threads", type=int, default=16)
     parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--no-lane", action="store_true", help="workers without analyze lanes")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -245,7 +247,7 @@ def main() -> None:
     report: dict[str, Any] = {
         "setup": {
             key: getattr(args, key)
-            for key in ("threads", "workers", "web_workers", "web_threads", "batch_size")
+            for key in ("threads", "workers", "web_workers", "web_threads", "batch_size", "no_lane")
         }
         | {"cpus": os.cpu_count(), "texts_mean_chars": round(statistics.fmean(map(len, texts)))},
         "raw_model": raw,
