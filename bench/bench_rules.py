@@ -48,11 +48,10 @@ def comments(count: int, chars: int, seed: int = 7) -> list[str]:
     for index in range(count):
         start = rng.randrange(0, max(1, len(stream) - chars))
         text = stream[start : start + chars].ljust(chars, ".")
-        if index % 10 == 0:  # between two words, keeping the length
-            word = " " + rng.choice(DISGUISES) + " "
-            at = text.find(" ", rng.randrange(0, chars - len(word)))
-            at = at if 0 <= at <= chars - len(word) else 0
-            text = text[:at] + word + text[at + len(word) :]
+        if index % 10 == 0:  # between two words; the end is cut to keep the length
+            word = " " + rng.choice(DISGUISES)
+            at = max(0, text.find(" ", rng.randrange(0, chars - len(word))))
+            text = (text[:at] + word + text[at:])[:chars]
         texts.append(text)
     return texts
 
