@@ -171,23 +171,37 @@ class DeliveryService:
         return delivery
 
     def due_endpoints(self) -> list[int]:
-        """Enabled endpoints with a pending delivery due now and no live lease (for reconcile)."""
+        """Enabled endpoints whose oldest pending delivery is due now, with no live lease.
+
+        Only the oldest counts: the ones behind it wait for it, so an endpoint whose head
+        waits for a retry in six hours is not due because a newer event arrived.
+        """
         now = utcnow()
+        heads = (
+            select(
+                WebhookDelivery.endpoint_id,
+                func.min(WebhookDelivery.outbox_event_id).label("outbox_event_id"),
+            )
+            .where(WebhookDelivery.status == "pending")
+            .group_by(WebhookDelivery.endpoint_id)
+            .subquery()
+        )
         with self.sessions() as session:
             return list(
                 session.scalars(
                     select(WebhookEndpoint.id)
+                    .join(heads, heads.c.endpoint_id == WebhookEndpoint.id)
+                    .join(
+                        WebhookDelivery,
+                        (WebhookDelivery.endpoint_id == heads.c.endpoint_id)
+                        & (WebhookDelivery.outbox_event_id == heads.c.outbox_event_id),
+                    )
                     .where(
                         WebhookEndpoint.enabled.is_(True),
                         or_(
                             WebhookEndpoint.lease_until.is_(None), WebhookEndpoint.lease_until < now
                         ),
-                        WebhookEndpoint.id.in_(
-                            select(WebhookDelivery.endpoint_id).where(
-                                WebhookDelivery.status == "pending",
-                                WebhookDelivery.next_attempt_at <= now,
-                            )
-                        ),
+                        WebhookDelivery.next_attempt_at <= now,
                     )
                     .order_by(WebhookEndpoint.id)
                 )

@@ -38,8 +38,11 @@ class WebhookQueue:
         self.job_timeout = job_timeout
         self.dispatch_flag = f"moderation:webhooks:{queue_name}:fan-out-queued"
 
-    def _enqueue(self, function: str, *args: Any, at: dt.datetime | None = None) -> bool:
+    def _enqueue(
+        self, function: str, *args: Any, at: dt.datetime | None = None, job_id: str | None = None
+    ) -> bool:
         options: dict[str, Any] = {
+            "job_id": job_id,
             "job_timeout": self.job_timeout,
             "ttl": QUEUED_TTL,
             "result_ttl": 60,
@@ -77,7 +80,12 @@ class WebhookQueue:
 
     def enqueue_endpoint(self, endpoint_id: int, at: dt.datetime | None = None) -> bool:
         """Ask a worker to send an endpoint's due deliveries, now or at `at`."""
-        return self._enqueue(DELIVER_JOB, endpoint_id, at=at)
+        if at is None:
+            return self._enqueue(DELIVER_JOB, endpoint_id)
+        # One wake-up per endpoint and moment: every job that finds the same failed delivery
+        # waiting (one per new event, say) schedules the same job instead of another.
+        wake = f"moderation-webhooks-{endpoint_id}-at-{int(at.timestamp())}"
+        return self._enqueue(DELIVER_JOB, endpoint_id, at=at, job_id=wake)
 
 
 def notify_outbox_commits(sessions: sessionmaker[Session], queue: WebhookQueue) -> None:

@@ -301,3 +301,21 @@ def test_fan_out_is_asked_for_once_the_outermost_transaction_commits(
     with sessions.begin() as session:
         session.add(Comment(article_id="a-1", author_id="r1", author_name="R", text="No event."))
     assert queue.count == 1
+
+
+def test_events_behind_a_failing_one_wait_for_it(
+    client: Any, database_url: str, redis_url: str, tiny_model: tuple[Path, Path]
+) -> None:
+    settings = webhook_settings(database_url, redis_url, tiny_model, retry_schedule=["1h"])
+    with running(Receiver(script=[500])) as receiver:
+        endpoint = subscribe(client, receiver.url, event_types=["comment.created"])
+        first = post_comment(client)
+        deliver_until(settings, lambda: len(receiver.requests) >= 1)
+        post_comment(client, "Second.")
+        deliver_until(settings, lambda: True)
+        assert len(receiver.requests) == 1  # the second waits behind the first
+        assert webhook_jobs.current().delivery.due_endpoints() == []  # nothing to wake up for
+    waiting = deliveries(client, endpoint["id"])
+    assert [d["status"] for d in waiting] == ["pending", "pending"]
+    assert json.loads(receiver.requests[0].body)["data"]["comment"]["id"] == first
+    assert waiting[1]["attempts"] == 1 and waiting[0]["attempts"] == 0
