@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import dataclasses
 import datetime as dt
 from collections.abc import Iterator
@@ -11,8 +9,7 @@ from collections.abc import Iterator
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from moderation.services.comments import Page
-from moderation.services.errors import InvalidRequestError
+from moderation.services.comments import Page, decode_cursor, encode_cursor
 from moderation.store.models import AuditRecord
 
 EXPORT_COLUMNS = (
@@ -57,23 +54,6 @@ class AuditFilter:
         return found
 
 
-def _cursor(last_id: int) -> str:
-    return base64.urlsafe_b64encode(f"audit:{last_id}".encode()).decode().rstrip("=")
-
-
-def _before(cursor: str | None) -> int | None:
-    if not cursor:
-        return None
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        prefix, _, value = raw.partition(":")
-        if prefix != "audit":
-            raise ValueError(raw)
-        return int(value)
-    except (ValueError, binascii.Error, UnicodeDecodeError) as error:
-        raise InvalidRequestError("cursor is not one this API gave out", field="cursor") from error
-
-
 class AuditService:
     """Reads of the audit trail; it is written only by state changes (services/transitions)."""
 
@@ -82,10 +62,9 @@ class AuditService:
 
     def page(self, where: AuditFilter, cursor: str | None, limit: int) -> Page:
         """Newest first, `limit` at a time."""
-        before = _before(cursor)
         clauses = where.clauses()
-        if before is not None:
-            clauses.append(AuditRecord.id < before)
+        if cursor:
+            clauses.append(AuditRecord.id < decode_cursor(cursor))
         with self.sessions() as session:
             rows = list(
                 session.scalars(
@@ -97,7 +76,7 @@ class AuditService:
             )
         more = len(rows) > limit
         rows = rows[:limit]
-        return Page(rows, _cursor(rows[-1].id) if more and rows else None)
+        return Page(rows, encode_cursor(rows[-1].id) if more and rows else None)
 
     def export(self, where: AuditFilter, limit: int = 1_000_000) -> Iterator[AuditRecord]:
         """Every matching record, oldest first, read in chunks while the caller streams them."""

@@ -18,7 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.services.claims import drop_claims, live_claims
-from moderation.services.decisions import HUMAN_FROM, Prefetched, human_decision
+from moderation.services.decisions import ACTIONS, HUMAN_FROM, Prefetched, human_decision
 from moderation.services.errors import (
     ConflictError,
     InvalidRequestError,
@@ -31,7 +31,6 @@ from moderation.store.workbench import BulkOperation
 log = logging.getLogger(__name__)
 
 BULK_JOB = "moderation.worker.bulk_jobs.run_bulk"
-ACTIONS = {"approve": "approved", "reject": "rejected"}
 MAX_IDS = 10_000
 CHUNK = 500
 

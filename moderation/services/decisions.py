@@ -19,6 +19,8 @@ from moderation.services.transitions import add_event, transition
 from moderation.store.models import AuditRecord, Comment
 from moderation.store.workbench import ReaderReport
 
+# What a person may do to a comment, and the status it leads to.
+ACTIONS = {"approve": "approved", "reject": "rejected"}
 # Where a person may move a comment from, for each outcome. `reported` is entered only by
 # reader reports; `held` only by the machine (or by undoing a decision on a held comment).
 HUMAN_FROM = {

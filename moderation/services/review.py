@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.services.authors import AuthorHistory, author_history
 from moderation.services.claims import aware, ensure_free_for, live_claims
-from moderation.services.decisions import human_decision
+from moderation.services.decisions import ACTIONS, human_decision
 from moderation.services.errors import ConflictError, InvalidRequestError, NotFoundError
 from moderation.services.reports import revert_reports
 from moderation.services.transitions import add_event, transition
@@ -19,7 +19,6 @@ from moderation.store.workbench import ReaderReport, ReviewClaim
 
 # Why a moderator approved or rejected; the author sees the code of a rejection.
 REASON_CODES = ("abusive", "spam", "off_topic", "personal_data", "illegal", "other")
-ACTIONS = {"approve": "approved", "reject": "rejected"}
 
 
 @dataclasses.dataclass(frozen=True)
