@@ -319,3 +319,28 @@ def test_events_behind_a_failing_one_wait_for_it(
     assert [d["status"] for d in waiting] == ["pending", "pending"]
     assert json.loads(receiver.requests[0].body)["data"]["comment"]["id"] == first
     assert waiting[1]["attempts"] == 1 and waiting[0]["attempts"] == 0
+
+
+def test_a_delivered_event_can_be_replayed_but_a_pending_one_is_not_doubled(
+    client: Any, settings: Settings
+) -> None:
+    with running(Receiver()) as receiver:
+        endpoint = subscribe(client, receiver.url, event_types=["comment.created"])
+        post_comment(client)
+        deliver_until(settings, lambda: deliveries(client, endpoint["id"], "delivered") != [])
+        [delivered] = deliveries(client, endpoint["id"])
+        path = f"/v1/webhooks/{endpoint['id']}/deliveries/{delivered['id']}/redeliver"
+        replay = client.post(path, json={}, headers=bearer(ADMIN_TOKEN))
+        assert replay.status_code == 202 and replay.json["status"] == "pending"
+        again = client.post(path, json={}, headers=bearer(ADMIN_TOKEN))
+        assert again.status_code == 409 and "still pending" in again.json["message"]
+        deliver_until(settings, lambda: len(receiver.requests) >= 2)
+    first, second = receiver.requests
+    assert first.headers["webhook-id"] == second.headers["webhook-id"]
+    assert first.body == second.body
+    missing = client.post(
+        f"/v1/webhooks/{endpoint['id']}/deliveries/999999/redeliver",
+        json={},
+        headers=bearer(ADMIN_TOKEN),
+    )
+    assert missing.status_code == 404
