@@ -186,12 +186,14 @@ def revert_reports(session: Session, comment: Comment, version: int, hide_at: fl
             )
         )
     )
+    dismissed = [report for report in reports if report.outcome == "dismissed"]
     for report in reports:
         _adjust_reader(session, report.reader_id, report.outcome or "", -1)
         report.outcome = None
         report.decided_version = None
-    if reports:
-        weight = sum(report.weight for report in reports)
+    if dismissed:
+        # The approval had cleared their weight; reports sent since then still count too.
+        weight = comment.report_weight + sum(report.weight for report in dismissed)
         _reset_weight(session, comment, weight, hidden=weight >= hide_at)
 
 

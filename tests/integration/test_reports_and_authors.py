@@ -249,3 +249,33 @@ def test_bad_author_requests_name_the_field(
 def test_author_endpoints_need_a_moderator(client: Any) -> None:
     assert client.get("/v1/authors/troll").status_code == 401
     assert client.post("/v1/authors/troll/ban", json={"reason": "x"}).status_code == 401
+
+
+def test_undoing_an_approval_over_reports_restores_their_weight(
+    reports_app: Any, database_url: str
+) -> None:
+    client = reports_app
+    (comment_id,) = insert_comments(
+        database_url, [comment_row(status="approved", decision="approve")]
+    )
+    for reader in ("r1", "r2", "r3"):
+        report(client, comment_id, reader)
+    assert comment_state(database_url, comment_id)["hidden"] is True
+    version = comment_state(database_url, comment_id)["version"]
+    approved = client.post(
+        f"/v1/review/comments/{comment_id}/decision",
+        json={"action": "approve", "version": version},
+        headers=ALICE,
+    )
+    assert approved.status_code == 200
+    assert comment_state(database_url, comment_id)["report_weight"] == 0
+    report(client, comment_id, "r4")  # a new report after the approval still counts
+    undo = client.post(
+        f"/v1/review/comments/{comment_id}/undo",
+        json={"version": approved.json["version"]},
+        headers=ALICE,
+    )
+    assert undo.status_code == 200 and undo.json["status"] == "reported"
+    state = comment_state(database_url, comment_id)
+    assert state["report_weight"] == 4.0 and state["hidden"] is True
+    assert weight_of(database_url, "r1") == 1.0
