@@ -22,12 +22,12 @@ from moderation.store.models import Comment
 from moderation.store.session import make_engine, make_session_factory
 from moderation.worker import webhook_jobs
 from tests.conftest import ADMIN_TOKEN, bearer
-from tests.support.live import free_port
 from tests.support.receiver import Receiver, running
 from tests.support.webhooks import (
     admin_get,
     decide,
     deliver_until,
+    deliveries,
     emit,
     post_comment,
     subscribe,
@@ -38,11 +38,6 @@ from tests.support.webhooks import (
 @pytest.fixture
 def settings(database_url: str, redis_url: str, tiny_model: tuple[Path, Path]) -> Settings:
     return webhook_settings(database_url, redis_url, tiny_model)
-
-
-def deliveries(client: Any, endpoint_id: int, status: str | None = None) -> list[dict[str, Any]]:
-    query = f"?status={status}" if status else ""
-    return list(admin_get(client, f"/v1/webhooks/{endpoint_id}/deliveries{query}")["items"])
 
 
 def test_every_event_type_reaches_the_receiver_signed_and_in_order(
@@ -107,80 +102,6 @@ def test_a_receiver_failing_three_times_gets_the_event_once_after_four_attempts(
     assert [a["number"] for a in log] == [1, 2, 3, 4]
     assert all(a["latency_ms"] >= 0 for a in log)
     assert log[0]["error"] == "HTTP 500" and log[0]["response_body"] == "nope"
-
-
-def test_a_receiver_down_for_the_whole_schedule_is_dead_lettered_then_redelivered(
-    client: Any, settings: Settings
-) -> None:
-    port = free_port()  # nothing listens here yet: connection refused
-    url = f"http://127.0.0.1:{port}/hooks"
-    endpoint = subscribe(client, url, event_types=["comment.created"])
-    post_comment(client)
-    deliver_until(settings, lambda: deliveries(client, endpoint["id"], "dead") != [])
-
-    [dead] = deliveries(client, endpoint["id"])
-    assert dead["status"] == "dead" and dead["attempts"] == 4  # 1 + 3 retries
-    assert "refused" in dead["last_error"].lower()
-    detail = admin_get(client, f"/v1/webhooks/{endpoint['id']}/deliveries/{dead['id']}")
-    assert len(detail["attempt_log"]) == 4
-    assert all(a["status_code"] is None and a["error"] for a in detail["attempt_log"])
-
-    with running(Receiver(port=port)) as receiver:
-        answer = client.post(
-            f"/v1/webhooks/{endpoint['id']}/deliveries/{dead['id']}/redeliver",
-            json={},
-            headers=bearer(ADMIN_TOKEN),
-        )
-        assert answer.status_code == 202, answer.json
-        assert answer.json["status"] == "pending"
-        deliver_until(settings, lambda: len(receiver.requests) >= 1)
-        deliver_until(settings, lambda: deliveries(client, endpoint["id"], "delivered") != [])
-    payload = Webhook(endpoint["secret"]).verify(
-        receiver.requests[0].body, receiver.requests[0].headers
-    )
-    assert payload["id"] == dead["event_id"]
-    detail = admin_get(client, f"/v1/webhooks/{endpoint['id']}/deliveries/{dead['id']}")
-    assert detail["status"] == "delivered"
-    assert [a["number"] for a in detail["attempt_log"]] == [1, 2, 3, 4, 5]
-
-
-def test_an_endpoint_that_keeps_failing_is_disabled_and_replays_in_order_when_enabled(
-    client: Any, database_url: str, redis_url: str, tiny_model: tuple[Path, Path]
-) -> None:
-    settings = webhook_settings(
-        database_url, redis_url, tiny_model, disable_after_dead_letters=2, retry_schedule=["10ms"]
-    )
-    port = free_port()
-    endpoint = subscribe(client, f"http://127.0.0.1:{port}/hooks", event_types=["comment.created"])
-    ids = [post_comment(client, f"Comment number {n}.") for n in range(3)]
-    deliver_until(
-        settings,
-        lambda: not admin_get(client, f"/v1/webhooks/{endpoint['id']}")["enabled"],
-    )
-    seen = admin_get(client, f"/v1/webhooks/{endpoint['id']}")
-    assert "2 deliveries in a row were dead-lettered" in seen["disabled_reason"]
-    assert seen["disabled_at"] is not None
-    assert "secret" not in seen
-    assert len(deliveries(client, endpoint["id"], "dead")) == 3
-    late = post_comment(client, "Written while the endpoint was disabled.")
-    deliver_until(settings, lambda: len(deliveries(client, endpoint["id"], "dead")) == 4)
-
-    refused = client.post(
-        f"/v1/webhooks/{endpoint['id']}/redeliver-dead", json={}, headers=bearer(ADMIN_TOKEN)
-    )
-    assert refused.status_code == 409 and "disabled" in refused.json["message"]
-    with running(Receiver(port=port)) as receiver:
-        enabled = client.patch(
-            f"/v1/webhooks/{endpoint['id']}", json={"enabled": True}, headers=bearer(ADMIN_TOKEN)
-        )
-        assert enabled.json["enabled"] and enabled.json["disabled_reason"] is None
-        answer = client.post(
-            f"/v1/webhooks/{endpoint['id']}/redeliver-dead", json={}, headers=bearer(ADMIN_TOKEN)
-        )
-        assert answer.status_code == 202 and answer.json == {"redelivered": 4}
-        deliver_until(settings, lambda: len(receiver.requests) >= 4)
-    comments = [json.loads(body)["data"]["comment"]["id"] for body in receiver.bodies()]
-    assert comments == [*ids, late]
 
 
 def test_during_a_secret_rotation_both_secrets_verify(client: Any, settings: Settings) -> None:
@@ -301,46 +222,3 @@ def test_fan_out_is_asked_for_once_the_outermost_transaction_commits(
     with sessions.begin() as session:
         session.add(Comment(article_id="a-1", author_id="r1", author_name="R", text="No event."))
     assert queue.count == 1
-
-
-def test_events_behind_a_failing_one_wait_for_it(
-    client: Any, database_url: str, redis_url: str, tiny_model: tuple[Path, Path]
-) -> None:
-    settings = webhook_settings(database_url, redis_url, tiny_model, retry_schedule=["1h"])
-    with running(Receiver(script=[500])) as receiver:
-        endpoint = subscribe(client, receiver.url, event_types=["comment.created"])
-        first = post_comment(client)
-        deliver_until(settings, lambda: len(receiver.requests) >= 1)
-        post_comment(client, "Second.")
-        deliver_until(settings, lambda: True)
-        assert len(receiver.requests) == 1  # the second waits behind the first
-        assert webhook_jobs.current().delivery.due_endpoints() == []  # nothing to wake up for
-    waiting = deliveries(client, endpoint["id"])
-    assert [d["status"] for d in waiting] == ["pending", "pending"]
-    assert json.loads(receiver.requests[0].body)["data"]["comment"]["id"] == first
-    assert waiting[1]["attempts"] == 1 and waiting[0]["attempts"] == 0
-
-
-def test_a_delivered_event_can_be_replayed_but_a_pending_one_is_not_doubled(
-    client: Any, settings: Settings
-) -> None:
-    with running(Receiver()) as receiver:
-        endpoint = subscribe(client, receiver.url, event_types=["comment.created"])
-        post_comment(client)
-        deliver_until(settings, lambda: deliveries(client, endpoint["id"], "delivered") != [])
-        [delivered] = deliveries(client, endpoint["id"])
-        path = f"/v1/webhooks/{endpoint['id']}/deliveries/{delivered['id']}/redeliver"
-        replay = client.post(path, json={}, headers=bearer(ADMIN_TOKEN))
-        assert replay.status_code == 202 and replay.json["status"] == "pending"
-        again = client.post(path, json={}, headers=bearer(ADMIN_TOKEN))
-        assert again.status_code == 409 and "still pending" in again.json["message"]
-        deliver_until(settings, lambda: len(receiver.requests) >= 2)
-    first, second = receiver.requests
-    assert first.headers["webhook-id"] == second.headers["webhook-id"]
-    assert first.body == second.body
-    missing = client.post(
-        f"/v1/webhooks/{endpoint['id']}/deliveries/999999/redeliver",
-        json={},
-        headers=bearer(ADMIN_TOKEN),
-    )
-    assert missing.status_code == 404

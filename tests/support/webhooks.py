@@ -93,3 +93,9 @@ def deliver_until(settings: Settings, done: Callable[[], bool], timeout: float =
             return
         time.sleep(0.05)
     raise AssertionError("webhook deliveries did not settle in time")
+
+
+def deliveries(client: Any, endpoint_id: int, status: str | None = None) -> list[dict[str, Any]]:
+    """The endpoint's deliveries as the admin API lists them, optionally one status."""
+    query = f"?status={status}" if status else ""
+    return list(admin_get(client, f"/v1/webhooks/{endpoint_id}/deliveries{query}")["items"])
