@@ -77,6 +77,7 @@ def create_app(settings: Settings, work_queue: WorkQueue | None = None) -> Flask
     )
     app.before_request(_assign_request_id)
     app.after_request(_echo_request_id)
+    app.teardown_request(_forget_request_id)
     queue_names = [
         settings.perspective.queue,
         settings.redis.score_queue,
@@ -94,6 +95,11 @@ def _assign_request_id() -> None:
     given = request.headers.get("X-Request-ID", "")
     g.request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
     logging_setup.bind(request_id=g.request_id)
+
+
+def _forget_request_id(error: BaseException | None) -> None:
+    # A process serves one request after another: later log lines must not carry this id.
+    logging_setup.bind(request_id=None)
 
 
 def _echo_request_id(response: Any) -> Any:

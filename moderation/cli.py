@@ -55,9 +55,9 @@ def db() -> None:
 @click.option("--revision", default="head", show_default=True)
 def db_upgrade(revision: str) -> None:
     """Apply migrations up to REVISION."""
+    settings = _settings()
     from moderation.store.migrate import upgrade
 
-    settings = _settings()
     upgrade(settings.database.url, revision)
     click.echo(f"database at {revision}: {_redact(settings.database.url)}")
 

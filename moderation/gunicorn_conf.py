@@ -50,10 +50,21 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None
 # Restart each process now and then, staggered, so a slow leak cannot grow without bound.
 max_requests = 5000
 max_requests_jitter = 500
+# gunicorn >= 25 opens a control socket under $HOME by default; in a container $HOME is not
+# writable, and on a shared host every instance would want the same path. Nothing uses it.
+control_socket_disable = True
 
 
 def on_starting(server: Any) -> None:
-    """Remove metrics files a previous run left behind (counters start again from zero)."""
+    """Log like the app does (JSON when asked); drop metrics files a previous run left behind."""
+    from moderation import logging_setup
+    from moderation.config import SettingsError, load_settings
+
+    try:
+        settings = load_settings()
+        logging_setup.configure(settings.logging.format, settings.logging.level)
+    except SettingsError:
+        pass  # the app names the bad setting when it loads
     folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if folder and os.path.isdir(folder):
         for stale in Path(folder).glob("*.db"):

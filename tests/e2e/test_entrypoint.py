@@ -3,6 +3,7 @@ cleanly on SIGTERM, as `docker stop` would ask it to."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -144,9 +145,19 @@ def test_web_role_serves_and_stops_cleanly_on_sigterm(
     names = {family.name for family in text_string_to_metric_families(answer.text)}
     assert {"moderation_http_requests", "moderation_queue_depth"} <= names
 
+    missing = requests.get(
+        base + "/v1/comments/999999", headers={"X-Request-ID": "web-test-1"}, timeout=5
+    )
+    assert missing.status_code == 404
+
     assert stop(web) == 0, log_of(tmp_path, "web")
-    # JSON lines, one per request, with the request id.
-    assert '"request_id"' in log_of(tmp_path, "web")
+    # JSON lines: one per request, with its request id; none after it carries that id.
+    text = (tmp_path / "web.log").read_text(errors="replace")
+    lines = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
+    tagged = [line for line in lines if line.get("request_id") == "web-test-1"]
+    assert [(line["route"], line["status"]) for line in tagged] == [
+        ("/v1/comments/<int:comment_id>", 404)
+    ]
 
 
 def test_worker_role_scores_and_stops_cleanly_on_sigterm(
