@@ -345,7 +345,7 @@ def _validate(settings: Settings) -> None:
     if settings.logging.format not in {"text", "json"}:
         fail("logging.format", f"must be text or json, not {settings.logging.format!r}")
     if settings.logging.level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
-        fail("logging.level", f"must be DEBUG, INFO, WARNING or ERROR, not {settings.logging.level!r}")
+        fail("logging.level", f"must be DEBUG, INFO, WARNING or ERROR: {settings.logging.level!r}")
     _validate_webhooks(settings.webhooks, fail)
     if not 0 < settings.review.report_threshold <= settings.review.hide_threshold:
         fail("review.report_threshold", "must satisfy 0 < report_threshold <= hide_threshold")

@@ -18,21 +18,20 @@ import sys
 from collections.abc import Iterator
 from typing import Any
 
-FIELDS = ("request_id", "job_id", "comment_id")
-_context: contextvars.ContextVar[dict[str, Any]] = contextvars.ContextVar(
-    "moderation_log_context", default={}
+_context: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar(
+    "moderation_log_context", default=None
 )
 # Attributes every LogRecord has; anything else on a record came from `extra=` and is logged.
 _STANDARD = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "taskName"}
 
 
-def bind(**values: Any) -> contextvars.Token[dict[str, Any]]:
+def bind(**values: Any) -> contextvars.Token[dict[str, Any] | None]:
     """Tag later log lines of this context with these values (None removes one)."""
-    current = {**_context.get(), **values}
+    current = {**(_context.get() or {}), **values}
     return _context.set({key: value for key, value in current.items() if value is not None})
 
 
-def reset(token: contextvars.Token[dict[str, Any]]) -> None:
+def reset(token: contextvars.Token[dict[str, Any] | None]) -> None:
     """Undo a `bind`."""
     _context.reset(token)
 
@@ -49,14 +48,14 @@ def bound(**values: Any) -> Iterator[None]:
 
 def context() -> dict[str, Any]:
     """What is bound now."""
-    return dict(_context.get())
+    return dict(_context.get() or {})
 
 
 class ContextFilter(logging.Filter):
     """Copies the bound values onto each record (unless the call gave its own)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        for key, value in _context.get().items():
+        for key, value in (_context.get() or {}).items():
             if not hasattr(record, key):
                 setattr(record, key, value)
         return True
