@@ -1,5 +1,5 @@
-"""Delivery bookkeeping: fan outbox events out to endpoints, lease an endpoint, pick its next
-delivery in event order, record each attempt, retry, dead-letter and disable.
+"""Delivery bookkeeping: lease an endpoint, pick its next delivery in event order, record each
+attempt, retry, dead-letter and disable (fan-out of outbox events is in webhook_fanout.py).
 
 The HTTP request itself happens between two short transactions (pick, then record), never
 inside one, so a slow receiver holds no database locks.
@@ -15,7 +15,6 @@ import random
 from typing import Any
 
 from sqlalchemy import func, insert, or_, select, update
-from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.config import WebhookSettings
@@ -36,18 +35,6 @@ log = logging.getLogger(__name__)
 # leaves a trace the admin can see; the next pick-up marks it interrupted.
 IN_FLIGHT = "in flight: no answer recorded yet"
 INTERRUPTED = "interrupted: the worker stopped before an answer was recorded"
-
-
-class _TakenError(Exception):
-    """Rolls a fan-out back when a concurrent dispatcher claimed the same events."""
-
-
-@dataclasses.dataclass(frozen=True)
-class FanOut:
-    """How many outbox events one fan-out pass took, and the enabled endpoints they reach."""
-
-    events: int
-    endpoints: set[int]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,20 +64,6 @@ def _aware(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
 
-def _article_of(payload: dict[str, object]) -> str | None:
-    data = payload.get("data")
-    comment = data.get("comment") if isinstance(data, dict) else None
-    article = comment.get("article_id") if isinstance(comment, dict) else None
-    return str(article) if article is not None else None
-
-
-def subscribed(endpoint: WebhookEndpoint, event_type: str, article_id: str | None) -> bool:
-    """Whether `endpoint` wants this event (events about no article pass any article filter)."""
-    if event_type not in endpoint.event_types:
-        return False
-    return endpoint.article_ids is None or article_id is None or article_id in endpoint.article_ids
-
-
 class DeliveryService:
     """The delivery side of webhooks, used by the worker's jobs."""
 
@@ -100,75 +73,6 @@ class DeliveryService:
         self.schedule = RetrySchedule.of(settings.retry_intervals, settings.retry_jitter)
         self.lease_seconds = 2 * settings.timeout_seconds + 5
         self.rng = random.Random()
-
-    def fan_out(self, limit: int = 500) -> FanOut:
-        """Turn up to `limit` undispatched outbox events into deliveries.
-
-        Claiming the rows with a conditional UPDATE makes two dispatchers racing on the same
-        events harmless on PostgreSQL and SQLite alike: the loser rolls back and gets nothing.
-        """
-        now = utcnow()
-        touched: set[int] = set()
-        events: list[OutboxEvent] = []
-        try:
-            with self.sessions.begin() as session:
-                events = list(
-                    session.scalars(
-                        select(OutboxEvent)
-                        .where(OutboxEvent.dispatched_at.is_(None))
-                        .order_by(OutboxEvent.id)
-                        .limit(limit)
-                        .with_for_update(skip_locked=True)
-                    )
-                )
-                if not events:
-                    return FanOut(0, touched)
-                claimed = session.execute(
-                    update(OutboxEvent)
-                    .where(
-                        OutboxEvent.id.in_([event.id for event in events]),
-                        OutboxEvent.dispatched_at.is_(None),
-                    )
-                    .values(dispatched_at=now)
-                    .execution_options(synchronize_session=False)
-                )
-                if claimed.rowcount != len(events):  # type: ignore[attr-defined]
-                    raise _TakenError("another dispatcher claimed some of these events")
-                endpoints = list(session.scalars(select(WebhookEndpoint)))
-                for event in events:
-                    article = _article_of(event.payload)
-                    for endpoint in endpoints:
-                        if not subscribed(endpoint, event.type, article):
-                            continue
-                        session.add(self._delivery(endpoint, event, now))
-                        if endpoint.enabled:
-                            touched.add(endpoint.id)
-        except (_TakenError, IntegrityError, OperationalError) as error:
-            log.info("another dispatcher took these outbox events: %s", error)
-            return FanOut(0, set())
-        return FanOut(len(events), touched)
-
-    @staticmethod
-    def _delivery(
-        endpoint: WebhookEndpoint, event: OutboxEvent, now: dt.datetime
-    ) -> WebhookDelivery:
-        delivery = WebhookDelivery(
-            endpoint_id=endpoint.id,
-            outbox_event_id=event.id,
-            event_id=event.event_id,
-            event_type=event.type,
-            status="pending",
-            attempts=0,
-            round_started_at=now,
-            next_attempt_at=now,
-        )
-        if not endpoint.enabled:
-            # Kept, not dropped: an admin can redeliver it after enabling the endpoint.
-            delivery.status = "dead"
-            delivery.dead_at = now
-            delivery.next_attempt_at = None
-            delivery.last_error = "endpoint disabled when the event happened"
-        return delivery
 
     def due_endpoints(self) -> list[int]:
         """Enabled endpoints whose oldest pending delivery is due now, with no live lease.

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.config import Settings, load_settings
 from moderation.services.webhook_delivery import DeliveryService, NotYet
+from moderation.services.webhook_fanout import FanOutService
 from moderation.services.webhook_queue import WebhookQueue, notify_outbox_commits
 from moderation.store.session import make_engine, make_session_factory
 from moderation.webhooks.delivery import Sender
@@ -37,6 +38,7 @@ class WebhookRuntime:
     """What webhook jobs need in a process; built once, never per job."""
 
     settings: Settings
+    fan_out: FanOutService
     delivery: DeliveryService
     queue: WebhookQueue
     name: str
@@ -53,6 +55,7 @@ class WebhookRuntime:
         name = f"{socket.gethostname()}.{os.getpid()}.{uuid.uuid4().hex[:6]}"
         return cls(
             settings=settings,
+            fan_out=FanOutService(sessions),
             delivery=DeliveryService(sessions, settings.webhooks),
             queue=WebhookQueue(redis, settings.webhooks.queue),
             name=name,
@@ -91,7 +94,7 @@ def dispatch_outbox() -> dict[str, Any]:
 def _fan_out_all(runtime: WebhookRuntime, limit: int = 500) -> set[int]:
     endpoints: set[int] = set()
     while True:
-        batch = runtime.delivery.fan_out(limit)
+        batch = runtime.fan_out.fan_out(limit)
         endpoints |= batch.endpoints
         if batch.events < limit:
             return endpoints
