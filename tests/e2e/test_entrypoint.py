@@ -203,6 +203,19 @@ def test_worker_role_scores_and_stops_cleanly_on_sigterm(
     assert "entrypoint-test-1" in log_of(tmp_path, "worker"), "the request id reaches the job"
 
 
+def test_webhook_worker_role_is_healthy_and_stops_cleanly_on_sigterm(
+    role_env: dict[str, str], run_role: Callable[..., subprocess.Popen[bytes]], tmp_path: Path
+) -> None:
+    worker = run_role("webhook-worker", role_env)
+
+    def healthy() -> bool:
+        assert worker.poll() is None, log_of(tmp_path, "webhook-worker")
+        return healthcheck(role_env).returncode == 0
+
+    wait_until(healthy, "the webhook worker to report itself")
+    assert stop(worker) == 0, log_of(tmp_path, "webhook-worker")
+
+
 def test_fetch_model_bakes_a_checkpoint_folder_that_loads_offline(
     role_env: dict[str, str], tiny_model: tuple[Path, Path], tmp_path: Path
 ) -> None:

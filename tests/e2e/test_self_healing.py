@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import signal
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -208,6 +209,14 @@ def test_every_comment_is_decided_after_redis_is_flushed(
     try:
         # The scheduler's reconcile job waits on the queue until a worker takes it.
         wait_until(lambda: redis.zcard("rq:cron_job:moderation.reconcile:jobs"), "a reconcile job")
+        probe = subprocess.run(
+            [sys.executable, "-m", "moderation.cli", "healthcheck", "scheduler"],
+            env=service.env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert probe.returncode == 0, probe.stdout + probe.stderr
         start_worker(service, "worker-after-flush", redis_url)
         wait_until(lambda: all_decided(database_url, ids), "every comment to be decided")
         assert {state["status"] for state in states(database_url, ids)} == {"approved"}
