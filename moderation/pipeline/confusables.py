@@ -1,7 +1,8 @@
 """Look-alike letters and leetspeak: the character tables that `normalise` folds with.
 
 Only letters that abusers actually swap in are listed (Cyrillic and Greek letters that look
-Latin, a few symbols); fullwidth and other compatibility forms are already folded by NFKC.
+Latin, Latin small capitals, a few symbols); fullwidth and other compatibility forms are
+already folded by NFKC.
 Leetspeak maps one character to one character, so it never moves a character's position;
 every folded piece still remembers which original character it came from.
 """
@@ -72,6 +73,34 @@ HOMOGLYPHS: dict[str, str] = {
     "χ": "x",
     "ψ": "w",
     "ω": "w",
+    # Latin small capitals and other letter forms of "fancy text" generators
+    "ᴀ": "a",
+    "ʙ": "b",
+    "ᴄ": "c",
+    "ᴅ": "d",
+    "ᴇ": "e",
+    "ꜰ": "f",
+    "ɢ": "g",
+    "ʜ": "h",
+    "ɪ": "i",
+    "ᴊ": "j",
+    "ᴋ": "k",
+    "ʟ": "l",
+    "ᴍ": "m",
+    "ɴ": "n",
+    "ᴏ": "o",
+    "ᴘ": "p",
+    "ʀ": "r",
+    "ꜱ": "s",
+    "ᴛ": "t",
+    "ᴜ": "u",
+    "ᴠ": "v",
+    "ᴡ": "w",
+    "ʏ": "y",
+    "ᴢ": "z",
+    "ɑ": "a",
+    "ɡ": "g",
+    "ȷ": "j",
     # Latin letters and symbols outside ASCII that NFKC leaves alone
     "ı": "i",
     "ł": "l",

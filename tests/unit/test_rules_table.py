@@ -54,6 +54,7 @@ CAUGHT = [
     ("𝐟𝐮𝐜𝐤 this", "fuck"),  # mathematical bold
     ("ⓕⓤⓒⓚ this", "fuck"),  # circled letters
     ("ᶠᵘᶜᵏ this", "fuck"),  # modifier letters
+    ("ꜰᴜᴄᴋ this", "fuck"),  # small capitals
     ("f̶u̶c̶k̶ this", "fuck"),  # combining strike-through
     ("Ｆ．Ｕ．Ｃ．Ｋ", "fuck"),
     ("f\u2063u\u2063c\u2063k", "fuck"),  # invisible separator
