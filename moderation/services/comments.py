@@ -168,7 +168,8 @@ class CommentService:
                 f"parent_id {new.parent_id} is not a comment under article {new.article_id}",
                 field="parent_id",
             )
-        if parent.status != "approved":
+        shown = parent.status == "approved" or (parent.status == "reported" and not parent.hidden)
+        if not shown:
             raise InvalidRequestError(
                 f"parent_id {new.parent_id} is not a published comment", field="parent_id"
             )

@@ -279,3 +279,30 @@ def test_undoing_an_approval_over_reports_restores_their_weight(
     state = comment_state(database_url, comment_id)
     assert state["report_weight"] == 4.0 and state["hidden"] is True
     assert weight_of(database_url, "r1") == 1.0
+
+
+def test_a_reported_comment_still_shown_takes_replies_until_hidden(
+    reports_app: Any, database_url: str
+) -> None:
+    client = reports_app
+    (comment_id,) = insert_comments(
+        database_url, [comment_row(status="approved", decision="approve")]
+    )
+
+    def reply() -> Any:
+        return client.post(
+            "/v1/articles/article-1/comments",
+            json={
+                "author": {"id": "r9", "name": "R"},
+                "text": "I disagree",
+                "parent_id": comment_id,
+            },
+        )
+
+    for reader in ("r1", "r2"):
+        report(client, comment_id, reader)
+    assert comment_state(database_url, comment_id)["status"] == "reported"
+    assert reply().status_code == 202
+    report(client, comment_id, "r3")
+    hidden = reply()
+    assert hidden.status_code == 422 and "parent_id" in hidden.json["message"]
