@@ -47,7 +47,9 @@ class CommentIn(StrictSchema):
 class CommentStatus(Schema):
     id = fields.Integer()
     article_id = fields.String()
-    status = fields.String(metadata={"description": "pending, approved, held or rejected"})
+    status = fields.String(
+        metadata={"description": "pending, approved, held, rejected or reported"}
+    )
     reason_code = fields.String(
         attribute="public_reason",
         allow_none=True,
