@@ -31,18 +31,22 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column('report_weight', sa.Float(), nullable=False, server_default='0'))
         batch_op.add_column(sa.Column('hidden', sa.Boolean(), nullable=False, server_default=sa.false()))
         batch_op.create_index('ix_comments_status_priority', ['status', 'priority', 'id'], unique=False)
-    # Existing comments get the queue order of an unscored comment of their age.
+    # Existing comments get their queue columns from their verdicts (the formula of
+    # moderation/services/priority.py as it stood in this revision).
     comments = sa.table('comments', sa.column('id', Id), sa.column('created_at', Stamp),
-                        sa.column('priority', sa.Float()))
+                        sa.column('verdict', sa.JSON()), sa.column('severity', sa.Float()),
+                        sa.column('priority', sa.Float()), sa.column('rule_ids', sa.String()))
     connection = op.get_bind()
-    rows = connection.execute(sa.select(comments.c.id, comments.c.created_at)).all()
+    rows = connection.execute(
+        sa.select(comments.c.id, comments.c.created_at, comments.c.verdict)).all()
     for row in rows:
+        severity, rule_ids = _queue_columns(row.verdict)
         created = row.created_at
         if created.tzinfo is None:  # SQLite hands back naive UTC
             created = created.replace(tzinfo=dt.timezone.utc)
-        seconds = created.timestamp()
-        connection.execute(comments.update().where(comments.c.id == row.id)
-                           .values(priority=-seconds / 86400.0))
+        connection.execute(comments.update().where(comments.c.id == row.id).values(
+            severity=severity, priority=severity - created.timestamp() / 86400.0,
+            rule_ids=rule_ids))
 
     op.create_table('review_claims',
     sa.Column('comment_id', Id, nullable=False),
@@ -121,6 +125,16 @@ def upgrade() -> None:
     sa.PrimaryKeyConstraint('id'),
     )
     op.create_index('ix_bulk_operations_created', 'bulk_operations', ['created_at'])
+
+
+def _queue_columns(verdict: dict | None) -> tuple[float, str]:
+    reasons = (verdict or {}).get('reasons', [])
+    top = max((float(r.get('score') or 0.0) for r in reasons if r.get('kind') == 'model'),
+              default=0.0)
+    points = sum({'reject': 1.0, 'hold': 0.5}.get(r.get('action'), 0.0) for r in reasons
+                 if r.get('kind') == 'rule' or r.get('id') == 'model_unavailable')
+    ids = sorted({str(r['id']) for r in reasons if r.get('kind') == 'rule'})
+    return round(top + points, 6), (',' + ','.join(ids) + ',' if ids else '')[:500]
 
 
 def downgrade() -> None:
