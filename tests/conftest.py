@@ -147,6 +147,23 @@ def model_files(tiny_model: tuple[Path, Path]) -> tuple[Path, Path]:
     return tiny_model
 
 
+def service_env(
+    database_url: str, redis_url: str, model: tuple[Path, Path], **extra: str
+) -> dict[str, str]:
+    """Environment for a real server or worker process on the test database and Redis."""
+    return {
+        "MODERATION_DATABASE_URL": database_url,
+        "MODERATION_REDIS_URL": redis_url,
+        "MODERATION_MODEL_CHECKPOINT": str(model[0]),
+        "MODERATION_MODEL_CONFIG_DIR": str(model[1]),
+        "MODERATION_MODERATOR_TOKENS": MODERATOR_TOKEN,
+        "MODERATION_ADMIN_TOKENS": ADMIN_TOKEN,
+        "MODERATION_WORKER_HEARTBEAT_SECONDS": "1",
+        "MODERATION_MODEL_THREADS": "1",
+        **extra,
+    }
+
+
 @pytest.fixture(scope="module")
 def live_service(
     database_url: str,
@@ -158,20 +175,14 @@ def live_service(
     from tests.support.live import LiveService
 
     _empty(database_url, redis_url)
-    checkpoint, config_dir = model_files(tiny_model)
     service = LiveService(
-        {
-            "MODERATION_DATABASE_URL": database_url,
-            "MODERATION_REDIS_URL": redis_url,
-            "MODERATION_MODEL_CHECKPOINT": str(checkpoint),
-            "MODERATION_MODEL_CONFIG_DIR": str(config_dir),
-            "MODERATION_MODERATOR_TOKENS": MODERATOR_TOKEN,
-            "MODERATION_ADMIN_TOKENS": ADMIN_TOKEN,
-            "MODERATION_WORKER_HEARTBEAT_SECONDS": "1",
-            "MODERATION_MODEL_THREADS": "1",
+        service_env(
+            database_url,
+            redis_url,
+            model_files(tiny_model),
             # The page that tests/browser embeds the widget in, on another origin.
-            "MODERATION_WEB_ALLOWED_ORIGINS": WIDGET_HOST_ORIGIN,
-        },
+            MODERATION_WEB_ALLOWED_ORIGINS=WIDGET_HOST_ORIGIN,
+        ),
         tmp_path_factory.mktemp("live-logs"),
     )
     try:

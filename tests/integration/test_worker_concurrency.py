@@ -15,6 +15,7 @@ from moderation.config import Settings
 from moderation.services.queueing import RQWorkQueue
 from moderation.store.models import AuditRecord, Comment
 from moderation.store.session import make_engine, make_session_factory
+from tests.conftest import service_env
 
 
 def test_two_workers_decide_each_comment_exactly_once(
@@ -33,12 +34,12 @@ def test_two_workers_decide_each_comment_exactly_once(
         work.enqueue_scoring([comment_id], coalesce=False)
     env = {
         **os.environ,
-        "MODERATION_DATABASE_URL": settings.database.url,
-        "MODERATION_REDIS_URL": settings.redis.url,
-        "MODERATION_MODEL_CHECKPOINT": str(tiny_model[0]),
-        "MODERATION_MODEL_CONFIG_DIR": str(tiny_model[1]),
-        "MODERATION_WORKER_BATCH_SIZE": "4",
-        "MODERATION_MODEL_THREADS": "1",
+        **service_env(
+            settings.database.url,
+            settings.redis.url,
+            tiny_model,
+            MODERATION_WORKER_BATCH_SIZE="4",
+        ),
     }
     command = [sys.executable, "-m", "moderation.cli", "worker", "--burst"]
     workers = [subprocess.Popen(command, env=env, stderr=subprocess.PIPE) for _ in range(2)]

@@ -13,6 +13,7 @@ from rq import Queue
 
 from moderation.config import Settings
 from moderation.services.queueing import RQWorkQueue
+from tests.conftest import service_env
 
 
 def post(client: Any, text: str) -> int:
@@ -33,11 +34,12 @@ def test_jobs_run_in_the_process_that_loaded_the_model(
     work.enqueue_scoring([second], coalesce=False)
     env = {
         **os.environ,
-        "MODERATION_DATABASE_URL": settings.database.url,
-        "MODERATION_REDIS_URL": settings.redis.url,
-        "MODERATION_MODEL_CHECKPOINT": str(tiny_model[0]),
-        "MODERATION_MODEL_CONFIG_DIR": str(tiny_model[1]),
-        "MODERATION_WORKER_BATCH_SIZE": "1",
+        **service_env(
+            settings.database.url,
+            settings.redis.url,
+            tiny_model,
+            MODERATION_WORKER_BATCH_SIZE="1",
+        ),
     }
     finished = subprocess.run(
         [sys.executable, "-m", "moderation.cli", "worker", "--burst"],
