@@ -68,7 +68,9 @@ class FanOutService:
                         .where(OutboxEvent.dispatched_at.is_(None))
                         .order_by(OutboxEvent.id)
                         .limit(limit)
-                        .with_for_update(skip_locked=True)
+                        # Not SKIP LOCKED: a second dispatcher must wait for the first, or it
+                        # could fan out a later event before an earlier one's deliveries exist.
+                        .with_for_update()
                     )
                 )
                 if not events:
