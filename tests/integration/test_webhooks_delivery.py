@@ -222,3 +222,23 @@ def test_fan_out_is_asked_for_once_the_outermost_transaction_commits(
     with sessions.begin() as session:
         session.add(Comment(article_id="a-1", author_id="r1", author_name="R", text="No event."))
     assert queue.count == 1
+
+
+def test_racing_fan_outs_give_each_event_one_delivery_per_endpoint(
+    client: Any, settings: Settings
+) -> None:
+    first = subscribe(client, "http://127.0.0.1:9/a", event_types=["comment.created"])
+    second = subscribe(client, "http://127.0.0.1:9/b")
+    for n in range(30):
+        post_comment(client, f"Comment {n}.")
+    webhook_jobs.install(webhook_jobs.WebhookRuntime.build(settings))
+    racers = [threading.Thread(target=webhook_jobs.dispatch_outbox) for _ in range(3)]
+    for racer in racers:
+        racer.start()
+    for racer in racers:
+        racer.join(60)
+    webhook_jobs.current().fan_out.fan_out()  # whatever a loser left, as reconcile would
+    for endpoint in (first, second):
+        found = deliveries(client, endpoint["id"], None)
+        assert len(found) == 30
+        assert len({d["event_id"] for d in found}) == 30
