@@ -88,7 +88,11 @@ class Service:
         self.live._spawn("web", "serve", "--workers", str(self.web_workers))
         for number in range(self.scoring_workers):
             self.live._spawn(f"worker{number}", "worker")
-        self.live.wait_ready(180)
+        try:
+            self.live.wait_ready(180)
+        except BaseException:
+            self.stop()
+            raise
         return self
 
     def stop(self) -> None:

@@ -42,6 +42,10 @@ DRAIN_JOB = "moderation.worker.analyze_jobs.drain_analysis"
 REPLY_TTL_SECONDS = 10
 # Wakes a worker's analyze lane (at most one token waits; the lane drains all calls).
 WAKE_KEY = "perspective:wake"
+# Live analyze lanes (worker name -> until when): while one lives, no drain jobs are queued, so
+# the workers' main threads keep to their comments and calls are batched in the lanes.
+LANES_KEY = "perspective:lanes"
+LANE_TTL_SECONDS = 3.0
 
 
 # Drops calls whose deadline has passed from the head of the line (their callers were answered
@@ -60,7 +64,12 @@ for i = 1, #flights, 2 do
   local count, till = string.match(flights[i + 1], '(%d+):([%d.]+)')
   if count and tonumber(till) > now then busy = busy + tonumber(count) end
 end
-return {redis.call('LLEN', KEYS[1]), busy, redis.call('GET', KEYS[3])}
+local lanes = 0
+local alive = redis.call('HGETALL', KEYS[4])
+for i = 1, #alive, 2 do
+  if tonumber(alive[i + 1]) > now then lanes = lanes + 1 end
+end
+return {redis.call('LLEN', KEYS[1]), busy, redis.call('GET', KEYS[3]), lanes}
 """
 
 
@@ -110,7 +119,7 @@ class AnalysisQueue:
             {"reply": reply_key, "expires": time.time() + self.deadline_seconds, "texts": texts}
         )
         try:
-            waiting, cost = self._line_ahead()
+            waiting, cost, lanes = self._line_ahead()
             # A call that finds none waiting always gets its chance (and renews the measure).
             if waiting >= self.max_pending or (
                 waiting and (waiting + 1) * cost > self.deadline_seconds * ADMISSION_SHARE
@@ -125,9 +134,11 @@ class AnalysisQueue:
             pipe.ltrim(WAKE_KEY, -1, -1)
             pipe.expire(WAKE_KEY, 60)
             pipe.execute()
-            # One queued drain job serves every call that waits. The flag outlives a job's wait
-            # in the queue (else every call would queue another), and a lost one soon expires.
-            ensure_drain(self.connection, self.queue, max(2000, int(self.deadline_seconds * 2000)))
+            if not lanes:
+                # One queued drain job serves every call that waits. The flag outlives a job's
+                # wait in the queue (else every call would queue another); a lost one expires.
+                flag_ms = max(2000, int(self.deadline_seconds * 2000))
+                ensure_drain(self.connection, self.queue, flag_ms)
             remaining = self.deadline_seconds - (time.monotonic() - started)
             answer = (
                 self.connection.blpop([reply_key], timeout=max(remaining, 0.001))
@@ -148,12 +159,12 @@ class AnalysisQueue:
         scores: list[dict[str, float]] = reply["scores"]
         return scores
 
-    def _line_ahead(self) -> tuple[int, float]:
-        """Calls waiting or being scored now, and the workers' seconds per call."""
-        waiting, busy, cost = self._line_ahead_script(
-            keys=[PENDING_KEY, IN_FLIGHT_KEY, COST_KEY], args=[time.time()]
+    def _line_ahead(self) -> tuple[int, float, int]:
+        """Calls waiting or being scored now, the workers' seconds per call, live lanes."""
+        waiting, busy, cost, lanes = self._line_ahead_script(
+            keys=[PENDING_KEY, IN_FLIGHT_KEY, COST_KEY, LANES_KEY], args=[time.time()]
         )
-        return int(waiting) + int(busy), float(cost or DEFAULT_SECONDS_PER_CALL)
+        return int(waiting) + int(busy), float(cost or DEFAULT_SECONDS_PER_CALL), int(lanes)
 
     def depth(self) -> int:
         """Calls waiting for a worker now."""

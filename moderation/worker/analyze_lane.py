@@ -3,17 +3,19 @@
 RQ runs one job at a time, so an analyze call queued behind a batch of comments would wait for
 the whole batch and miss its deadline. The lane is a thread with its own copy of the model
 (loaded in the thread; a tokenizer is not safe to share between threads) that wakes when a call
-arrives and drains the line with the same code as the RQ drain job. The drain jobs stay: they
-serve calls when a worker runs without a lane (`[perspective] worker_lane = false`).
+arrives and drains the line with the same code as the RQ drain job. While a lane is alive (it
+registers itself every second) web processes queue no drain jobs, so workers' main threads keep
+to their comments; without lanes (`[perspective] worker_lane = false`) drain jobs serve calls.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 
 from moderation.pipeline.model import ModelUnavailableError, load_scorer
-from moderation.services.analysis import WAKE_KEY
+from moderation.services.analysis import LANE_TTL_SECONDS, LANES_KEY, PENDING_KEY, WAKE_KEY
 from moderation.worker.analyze_jobs import drain
 from moderation.worker.context import WorkerContext
 
@@ -35,13 +37,22 @@ class AnalyzeLane(threading.Thread):
             log.error("analyze lane has no model, drain jobs serve analyze calls: %s", error)
             return
         redis = self.context.redis
-        while not self.stopping.is_set():
+        name = self.context.name
+        try:
+            while not self.stopping.is_set():
+                try:
+                    redis.hset(LANES_KEY, name, time.time() + LANE_TTL_SECONDS)
+                    # Calls left from a full drain go first; else wait for the next call's token.
+                    if redis.llen(PENDING_KEY) or redis.blpop([WAKE_KEY], timeout=1):
+                        drain(self.context, scorer)
+                except Exception as error:  # Redis away, a bad batch: the next call tries again
+                    log.warning("analyze lane: %s", error)
+                    self.stopping.wait(1)
+        finally:
             try:
-                if redis.blpop([WAKE_KEY], timeout=1) is not None:
-                    drain(self.context, scorer)
-            except Exception as error:  # Redis away, a bad batch: the next call tries again
-                log.warning("analyze lane: %s", error)
-                self.stopping.wait(1)
+                redis.hdel(LANES_KEY, name)
+            except Exception:
+                log.debug("could not remove the lane's registration", exc_info=True)
 
     def stop(self) -> None:
         self.stopping.set()
