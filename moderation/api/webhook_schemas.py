@@ -61,6 +61,11 @@ class EndpointOut(Schema):
     last_success_at = fields.DateTime(allow_none=True)
     last_failure_at = fields.DateTime(allow_none=True)
     created_at = fields.DateTime()
+    deliveries = fields.Dict(
+        keys=fields.String(),
+        values=fields.Integer(),
+        metadata={"description": "Deliveries by status: pending, delivered, dead"},
+    )
 
 
 class EndpointWithSecret(EndpointOut):

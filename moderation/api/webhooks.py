@@ -35,6 +35,11 @@ def _fields(row: Any, schema: type[Any]) -> dict[str, Any]:
     return {name: getattr(row, name) for name in schema._declared_fields if hasattr(row, name)}
 
 
+def _with_counts(endpoints: list[Any]) -> list[dict[str, Any]]:
+    counts = services().webhooks.delivery_counts([endpoint.id for endpoint in endpoints])
+    return [dict(_fields(e, EndpointOut), deliveries=counts[e.id]) for e in endpoints]
+
+
 def _with_secret(created: Any) -> dict[str, Any]:
     return dict(_fields(created.endpoint, EndpointOut), secret=created.secret)
 
@@ -54,8 +59,8 @@ def create(body: dict[str, Any]) -> Any:
 @blp.response(200, EndpointList)
 @blp.doc(security=_SECURITY)
 def list_endpoints() -> Any:
-    """Every endpoint, with its health and why it was disabled, if it was."""
-    return {"items": services().webhooks.endpoints()}
+    """Every endpoint, with its health, its deliveries by status, and why it was disabled."""
+    return {"items": _with_counts(services().webhooks.endpoints())}
 
 
 @blp.route("/<int:endpoint_id>", methods=["GET"])
@@ -63,8 +68,8 @@ def list_endpoints() -> Any:
 @blp.response(200, EndpointOut)
 @blp.doc(security=_SECURITY)
 def get(endpoint_id: int) -> Any:
-    """One endpoint."""
-    return services().webhooks.get(endpoint_id)
+    """One endpoint, with its deliveries by status."""
+    return _with_counts([services().webhooks.get(endpoint_id)])[0]
 
 
 @blp.route("/<int:endpoint_id>", methods=["PATCH"])

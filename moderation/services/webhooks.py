@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.config import WebhookSettings
@@ -106,6 +106,21 @@ class WebhookService:
     def endpoints(self) -> list[WebhookEndpoint]:
         with self.sessions() as session:
             return list(session.scalars(select(WebhookEndpoint).order_by(WebhookEndpoint.id)))
+
+    def delivery_counts(self, endpoint_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+        """Deliveries per endpoint and status, so an admin sees a backlog building up."""
+        counts: dict[int, dict[str, int]] = {
+            endpoint_id: {"pending": 0, "delivered": 0, "dead": 0} for endpoint_id in endpoint_ids
+        }
+        with self.sessions() as session:
+            rows = session.execute(
+                select(WebhookDelivery.endpoint_id, WebhookDelivery.status, func.count())
+                .where(WebhookDelivery.endpoint_id.in_(list(endpoint_ids)))
+                .group_by(WebhookDelivery.endpoint_id, WebhookDelivery.status)
+            )
+            for endpoint_id, status, count in rows:
+                counts[endpoint_id][status] = count
+        return counts
 
     def get(self, endpoint_id: int) -> WebhookEndpoint:
         with self.sessions() as session:

@@ -82,6 +82,7 @@ def test_an_endpoint_that_keeps_failing_is_disabled_and_replays_in_order_when_en
     assert "2 deliveries in a row were dead-lettered" in seen["disabled_reason"]
     assert seen["disabled_at"] is not None
     assert "secret" not in seen
+    assert seen["deliveries"] == {"pending": 0, "delivered": 0, "dead": 3}
     assert len(deliveries(client, endpoint["id"], "dead")) == 3
     late = post_comment(client, "Written while the endpoint was disabled.")
     deliver_until(settings, lambda: len(deliveries(client, endpoint["id"], "dead")) == 4)
