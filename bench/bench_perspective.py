@@ -73,7 +73,7 @@ class Service:
             "MODERATION_PERSPECTIVE_BATCH_SIZE": str(args.batch_size),
             # Analyze calls wait on a reply: threads let one web process hold many of them.
             "GUNICORN_CMD_ARGS": f"--threads {args.web_threads}",
-            "MODERATION_PERSPECTIVE_WORKER_LANE": "false" if args.no_lane else "true",
+            "MODERATION_PERSPECTIVE_WORKER_LANE": "true" if args.lane else "false",
         }
         if (MODEL / "model.ckpt").is_file():
             env["MODERATION_MODEL_CHECKPOINT"] = str(MODEL / "model.ckpt")
@@ -240,7 +240,7 @@ def main() -> None:
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--web-threads", type=int, default=16)
     parser.add_argument("--batch-size", type=int, default=16)
-    parser.add_argument("--no-lane", action="store_true", help="workers without analyze lanes")
+    parser.add_argument("--lane", action="store_true", help="workers with analyze lanes")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
@@ -251,7 +251,7 @@ def main() -> None:
     report: dict[str, Any] = {
         "setup": {
             key: getattr(args, key)
-            for key in ("threads", "workers", "web_workers", "web_threads", "batch_size", "no_lane")
+            for key in ("threads", "workers", "web_workers", "web_threads", "batch_size", "lane")
         }
         | {"cpus": os.cpu_count(), "texts_mean_chars": round(statistics.fmean(map(len, texts)))},
         "raw_model": raw,
