@@ -33,6 +33,7 @@ def spawn_worker(
     tiny_model: tuple[Path, Path],
     log: Path,
     command: tuple[str, ...] = ("worker",),
+    **overrides: str,
 ) -> subprocess.Popen[bytes]:
     checkpoint, config_dir = model_files(tiny_model)
     env = {
@@ -49,6 +50,7 @@ def spawn_worker(
         "MODERATION_WEBHOOKS_RETRY_SCHEDULE": "100ms,100ms",
         "HF_HUB_OFFLINE": "1",
         "TRANSFORMERS_OFFLINE": "1",
+        **overrides,
     }
     with open(log, "ab") as output:
         return subprocess.Popen(
@@ -131,3 +133,35 @@ def test_the_webhook_worker_delivers_on_its_own(
             stop(worker)
     [request] = receiver.requests
     Webhook(endpoint["secret"]).verify(request.body, request.headers)
+
+
+def test_a_retry_goes_out_on_time_through_the_rq_scheduler(
+    client: Any,
+    database_url: str,
+    redis_url: str,
+    tiny_model: tuple[Path, Path],
+    tmp_path: Path,
+) -> None:
+    """Reconcile runs only at start here (every 10 minutes after), so the second attempt can
+    only come from the wake-up job the first failure scheduled."""
+    with running(Receiver(script=[500])) as receiver:
+        endpoint = subscribe(client, receiver.url, event_types=["comment.created"])
+        post_comment(client)
+        log = tmp_path / "webhook-worker.log"
+        worker = spawn_worker(
+            database_url,
+            redis_url,
+            tiny_model,
+            log,
+            ("webhook-worker",),
+            MODERATION_WORKER_RECONCILE_AFTER_SECONDS="1200",
+            MODERATION_WEBHOOKS_RETRY_SCHEDULE="2s",
+        )
+        try:
+            first, second = receiver.wait_for(2, timeout=30)
+        except AssertionError:
+            raise AssertionError(log.read_text()) from None
+        finally:
+            stop(worker)
+    assert first.headers["webhook-id"] == second.headers["webhook-id"]
+    Webhook(endpoint["secret"]).verify(second.body, second.headers)
