@@ -1,6 +1,9 @@
-"""A real worker process is killed (SIGKILL) while a webhook is in flight; after a restart the
-event is still delivered. Nothing is lost because the database, not Redis or the dead process,
-holds the delivery: its endpoint lease runs out and the new worker's reconcile picks it up."""
+"""Webhooks with real worker processes (`moderation worker`, `moderation webhook-worker`).
+
+A worker killed (SIGKILL) while a webhook is in flight: after a restart the event is still
+delivered. Nothing is lost because the database, not Redis or the dead process, holds the
+delivery: its endpoint lease runs out and the new worker's reconcile picks it up.
+A retry goes out on time through the RQ scheduler, and the webhook-only worker delivers alone."""
 
 from __future__ import annotations
 
