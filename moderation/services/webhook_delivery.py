@@ -213,6 +213,22 @@ class DeliveryService:
                 )
             )
             attempts += 1
+            if attempts >= self.schedule.max_attempts:
+                # Its requests keep dying with their workers: stop sending it, go on to the next.
+                session.execute(
+                    update(WebhookDelivery)
+                    .where(WebhookDelivery.id == row.id)
+                    .values(
+                        status="dead",
+                        dead_at=now,
+                        next_attempt_at=None,
+                        attempts=attempts,
+                        last_error=INTERRUPTED,
+                    )
+                    .execution_options(synchronize_session=False)
+                )
+                self._dead_letter(session, endpoint_id, row.id, attempts, INTERRUPTED, now)
+                return self._pick(session, endpoint_id, owner)
         session.execute(
             update(WebhookDelivery)
             .where(WebhookDelivery.id == row.id)
@@ -302,32 +318,39 @@ class DeliveryService:
             .execution_options(synchronize_session=False)
         )
         if outcome == "dead":
-            self._dead_letter(session, outgoing, result, now)
+            self._dead_letter(
+                session, outgoing.endpoint_id, outgoing.delivery_id, attempts, result.error, now
+            )
         return outcome
 
     def _dead_letter(
-        self, session: Session, outgoing: Outgoing, result: AttemptResult, now: dt.datetime
+        self,
+        session: Session,
+        endpoint_id: int,
+        delivery_id: int,
+        attempts: int,
+        error: str | None,
+        now: dt.datetime,
     ) -> None:
         """Count the dead letter against the endpoint; disable it after too many in a row."""
-        endpoint = session.get(WebhookEndpoint, outgoing.endpoint_id, with_for_update=True)
+        endpoint = session.get(WebhookEndpoint, endpoint_id, with_for_update=True)
         if endpoint is None:
             return
         endpoint.dead_letter_streak += 1
         limit = self.settings.disable_after_dead_letters
         log.warning(
-            "webhook delivery %s (%s) to endpoint %s dead-lettered after %d attempts: %s",
-            outgoing.delivery_id,
-            outgoing.message_id,
+            "webhook delivery %s to endpoint %s dead-lettered after %d attempts: %s",
+            delivery_id,
             endpoint.id,
-            outgoing.attempts + 1,
-            result.error,
+            attempts,
+            error,
         )
         if limit and endpoint.dead_letter_streak >= limit and endpoint.enabled:
             endpoint.enabled = False
             endpoint.disabled_at = now
             endpoint.disabled_reason = (
                 f"disabled automatically: {endpoint.dead_letter_streak} deliveries in a row "
-                f"were dead-lettered; last error: {result.error}"
+                f"were dead-lettered; last error: {error}"
             )
             endpoint.lease_owner = None
             endpoint.lease_until = None

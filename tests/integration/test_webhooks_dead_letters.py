@@ -8,9 +8,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import update
 from standardwebhooks.webhooks import Webhook
 
 from moderation.config import Settings
+from moderation.services.webhook_delivery import IN_FLIGHT
+from moderation.store.models import WebhookDelivery
+from moderation.store.session import make_engine, make_session_factory
 from moderation.worker import webhook_jobs
 from tests.conftest import ADMIN_TOKEN, bearer
 from tests.support.live import free_port
@@ -146,3 +150,28 @@ def test_a_delivered_event_can_be_replayed_but_a_pending_one_is_not_doubled(
         headers=bearer(ADMIN_TOKEN),
     )
     assert missing.status_code == 404
+
+
+def test_a_delivery_whose_requests_keep_dying_with_their_worker_is_dead_lettered(
+    client: Any, database_url: str, redis_url: str, tiny_model: tuple[Path, Path]
+) -> None:
+    settings = webhook_settings(database_url, redis_url, tiny_model, retry_schedule=["50ms"])
+    with running(Receiver()) as receiver:
+        endpoint = subscribe(client, receiver.url, event_types=["comment.created"])
+        post_comment(client, "Its request killed a worker.")
+        second = post_comment(client, "Fine.")
+        webhook_jobs.install(webhook_jobs.WebhookRuntime.build(settings))
+        webhook_jobs.dispatch_outbox()
+        [_, first] = deliveries(client, endpoint["id"])  # newest first
+        sessions = make_session_factory(make_engine(database_url))
+        with sessions.begin() as session:  # as left by a worker killed during its first attempt
+            session.execute(
+                update(WebhookDelivery)
+                .where(WebhookDelivery.id == first["id"])
+                .values(attempts=1, last_error=IN_FLIGHT)
+            )
+        deliver_until(settings, lambda: len(receiver.requests) >= 1)
+    assert json.loads(receiver.requests[0].body)["data"]["comment"]["id"] == second
+    detail = admin_get(client, f"/v1/webhooks/{endpoint['id']}/deliveries/{first['id']}")
+    assert detail["status"] == "dead" and detail["last_error"].startswith("interrupted")
+    assert [a["error"][:11] for a in detail["attempt_log"]] == ["interrupted"]
