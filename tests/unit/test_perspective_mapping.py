@@ -126,3 +126,26 @@ def test_unsupported_attributes_can_be_dropped() -> None:
         )
     )
     assert [attribute.name for attribute in planned.attributes] == ["TOXICITY"]
+
+
+def test_discovery_document_describes_the_published_schemas() -> None:
+    import json
+
+    from moderation.api.perspective_discovery import SCHEMAS, discovery_document
+    from moderation.config import PROJECT_ROOT
+
+    spec_file = (
+        PROJECT_ROOT.parent
+        / "shared"
+        / "specs"
+        / "perspective-commentanalyzer-v1alpha1.openapi.json"
+    )
+    if not spec_file.is_file():
+        pytest.skip(f"{spec_file} is absent")
+    published = json.loads(spec_file.read_text())["components"]["schemas"]
+    assert set(SCHEMAS) == set(published)
+    for name, schema in published.items():
+        assert set(SCHEMAS[name]["properties"]) == set(schema["properties"]), name
+    document = discovery_document("https://moderation.example")
+    assert document["rootUrl"] == "https://moderation.example/"
+    assert set(document["resources"]["comments"]["methods"]) == {"analyze", "suggestscore"}
