@@ -9,15 +9,20 @@ ones the README and docker-compose.yml name, and the production habits the issue
 
 from __future__ import annotations
 
+import ast
 import dataclasses
 import fnmatch
 import json
 import re
 import shlex
+import sys
+import tomllib
+from importlib import metadata
 from pathlib import Path
 
 import pytest
 import yaml
+from packaging.requirements import Requirement
 
 from moderation.config import PROJECT_ROOT
 
@@ -212,3 +217,50 @@ def test_docker_scripts_are_executable_posix_shell(script: str) -> None:
     path = PROJECT_ROOT / "docker" / script
     assert path.stat().st_mode & 0o111
     assert path.read_text(encoding="utf-8").startswith("#!/bin/sh\n")
+
+
+def _canonical(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def _installed_with(requirements: list[str]) -> set[str]:
+    """Distributions that installing `requirements` brings in (their dependencies included)."""
+    found: set[str] = set()
+    todo = [Requirement(text) for text in requirements]
+    while todo:
+        requirement = todo.pop()
+        name = _canonical(requirement.name)
+        if name in found:
+            continue
+        found.add(name)
+        try:
+            needs = metadata.requires(requirement.name) or []
+        except metadata.PackageNotFoundError:
+            continue
+        for text in needs:
+            need = Requirement(text)
+            if need.marker is None or need.marker.evaluate({"extra": ""}):
+                todo.append(need)
+    return found
+
+
+def test_the_image_installs_every_package_the_service_imports() -> None:
+    """`pip install -e .` installs pyproject's dependencies only: what the code imports must be
+    among them (or their dependencies), or in an optional extra imported only when chosen."""
+    project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    installed = _installed_with(project["project"]["dependencies"])
+    optional = _installed_with(project["project"]["optional-dependencies"].get("onnx", []))
+    modules: set[str] = set()
+    for path in (PROJECT_ROOT / "moderation").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                modules |= {alias.name.split(".")[0] for alias in node.names}
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                modules.add(node.module.split(".")[0])
+    distributions = metadata.packages_distributions()
+    for module in sorted(modules - set(sys.stdlib_module_names) - {"moderation"}):
+        names = {_canonical(name) for name in distributions.get(module, [])}
+        assert names, f"{module} is imported but no installed distribution provides it"
+        assert names & (installed | optional), (
+            f"{module} ({names}) is not in pyproject's dependencies"
+        )
