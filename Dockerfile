@@ -22,9 +22,11 @@ RUN python -m venv /opt/venv
 RUN pip install --index-url https://download.pytorch.org/whl/cpu torch==2.13.0
 WORKDIR /app
 COPY pyproject.toml README.md ./
+COPY docker/constraints.txt ./docker/constraints.txt
 COPY moderation ./moderation
-# Editable, so the service finds config/ and migrations/ beside the package (under /app).
-RUN pip install -e .
+# Editable, so the service finds config/ and migrations/ beside the package (under /app);
+# constrained to the versions the tests ran (docker/constraints.txt, `make constraints`).
+RUN pip install -e . -c docker/constraints.txt
 
 # ---- model: download the named model, or take the local checkpoint folder ----
 FROM build AS model

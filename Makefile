@@ -11,7 +11,7 @@ ifneq ($(wildcard $(SHARED_MODEL)/model.ckpt),)
   export MODERATION_MODEL_CHECKPOINT MODERATION_MODEL_CONFIG_DIR
 endif
 
-.PHONY: install run test lint typecheck unit bench bench-perspective clean
+.PHONY: install run test lint typecheck unit bench bench-perspective clean constraints
 
 $(BIN)/moderation: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,6 +52,10 @@ bench: install
 # Perspective-compatible analyze: capacity, p50/p99 at half of it, alone and under scoring load.
 bench-perspective: install
 	HF_HUB_OFFLINE=1 $(BIN)/python -m bench.bench_perspective $(BENCH_ARGS)
+
+# The versions the Docker image installs: the ones installed here, for pyproject's dependencies.
+constraints: install
+	$(BIN)/python docker/pin_constraints.py > docker/constraints.txt
 
 clean:
 	rm -rf var .mypy_cache .ruff_cache test-artifacts

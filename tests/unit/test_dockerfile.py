@@ -264,3 +264,17 @@ def test_the_image_installs_every_package_the_service_imports() -> None:
         assert names & (installed | optional), (
             f"{module} ({names}) is not in pyproject's dependencies"
         )
+
+
+def test_the_constraints_pin_every_dependency_within_its_range() -> None:
+    """docker/constraints.txt must be rewritten (`make constraints`) when pyproject changes."""
+    project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    lines = (PROJECT_ROOT / "docker" / "constraints.txt").read_text(encoding="utf-8").splitlines()
+    pins = dict(line.split("==", 1) for line in lines if line.strip() and not line.startswith("#"))
+    for text in project["project"]["dependencies"]:
+        requirement = Requirement(text)
+        name = _canonical(requirement.name)
+        assert name in pins, f"{name} is not pinned in docker/constraints.txt"
+        assert requirement.specifier.contains(pins[name], prereleases=True), (
+            f"{name}=={pins[name]} does not satisfy {requirement.specifier}"
+        )
