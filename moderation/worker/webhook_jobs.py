@@ -22,6 +22,7 @@ from typing import Any
 from redis import Redis
 from sqlalchemy.orm import Session, sessionmaker
 
+from moderation import metrics
 from moderation.config import Settings, load_settings
 from moderation.services.webhook_delivery import DeliveryService, NotYet
 from moderation.services.webhook_fanout import FanOutService
@@ -162,6 +163,7 @@ def _send_due(
         else:
             outcome, following = runtime.delivery.record_and_next(outgoing, result, owner)
         outcomes[outcome] = outcomes.get(outcome, 0) + 1
+        metrics.record_webhook_delivery(outcome)  # delivered, retry, dead or gone
         if outcome != "delivered":
             log.info(
                 "webhook %s to endpoint %s: %s (%s)",
