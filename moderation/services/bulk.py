@@ -152,16 +152,25 @@ class BulkService:
         to_status = ACTIONS[operation.action]
         ids = _targets(session, operation.selection)
         statuses: Counter[str] = Counter()
+        would = claimed = 0
         for chunk in _chunks(ids):
-            statuses.update(
-                str(status)
-                for status in session.scalars(select(Comment.status).where(Comment.id.in_(chunk)))
-            )
-        would = sum(n for status, n in statuses.items() if status in HUMAN_FROM[to_status])
+            rows = session.execute(select(Comment.id, Comment.status).where(Comment.id.in_(chunk)))
+            held_by_others = {
+                comment_id
+                for comment_id, claim in live_claims(session, chunk).items()
+                if claim.moderator != operation.moderator
+            }
+            for comment_id, status in rows:
+                statuses[str(status)] += 1
+                if status in HUMAN_FROM[to_status]:
+                    if comment_id in held_by_others:
+                        claimed += 1
+                    else:
+                        would += 1
         operation.state = "done"
         operation.total = len(ids)
         operation.processed = len(ids)
-        operation.result = {"would_change": would, "by_status": dict(statuses)}
+        operation.result = {"would_change": would, "claimed": claimed, "by_status": dict(statuses)}
         operation.finished_at = utcnow()
 
     def get(self, operation_id: int) -> BulkOperation:
