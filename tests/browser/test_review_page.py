@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
+import requests
 from playwright.sync_api import expect
 
 from tests.browser.conftest import ARTIFACTS
-from tests.conftest import MODERATOR_TOKEN
+from tests.conftest import ADMIN_TOKEN, MODERATOR_TOKEN, bearer
 from tests.support.workbench import comment_row, comment_state, insert_comments
 
 pytestmark = pytest.mark.browser
@@ -45,6 +47,20 @@ def held(live_service: Any, database_url: str) -> list[int]:
         comment_row(article_id=ARTICLE, text=TEXTS[3], scores={"toxicity": 0.52}),
     ]
     return insert_comments(database_url, rows)
+
+
+def claim_of(base_url: str, comment_id: int) -> Any:
+    answer = requests.get(
+        f"{base_url}/v1/review/comments/{comment_id}", headers=bearer(ADMIN_TOKEN), timeout=5
+    )
+    return answer.json()["claim"]
+
+
+def wait_until(condition: Any, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.1)
 
 
 def test_a_moderator_works_the_queue_from_the_keyboard(
@@ -84,6 +100,9 @@ def test_a_moderator_works_the_queue_from_the_keyboard(
     expect(detail).to_have_text(f"#{second}")
     page.keyboard.press("j")
     expect(detail).to_have_text(f"#{third}")
+    # Moving on without deciding hands the claim back; the comment in view is claimed.
+    wait_until(lambda: claim_of(live_service.base_url, second) is None)
+    wait_until(lambda: (claim_of(live_service.base_url, third) or {}).get("moderator") == "alice")
     page.keyboard.press("r")  # reject with the selected reason code
     expect(page.locator("#toast")).to_contain_text(f"#{third} rejected")
     page.keyboard.press("k")
@@ -118,8 +137,6 @@ def test_a_moderator_works_the_queue_from_the_keyboard(
 
 
 def test_the_review_page_is_served_under_a_strict_policy(live_service: Any) -> None:
-    import requests
-
     answer = requests.get(f"{live_service.base_url}/review", timeout=5)
     assert answer.status_code == 200
     assert "script-src 'self'" in answer.headers["Content-Security-Policy"]

@@ -43,6 +43,7 @@
   }
 
   function signOut(message) {
+    if (token()) { releaseClaim(null); }
     sessionStorage.removeItem(TOKEN_KEY);
     $("workbench").hidden = true; $("queues").hidden = true; $("who").hidden = true;
     $("sign-in").hidden = false;
@@ -129,7 +130,20 @@
     $("bulk-approve").disabled = $("bulk-reject").disabled = count === 0;
   }
 
+  function releaseClaim(exceptId) {
+    // Moving on from a comment without deciding it hands it back at once, so browsing the
+    // queue with j/k does not keep comments from other moderators for minutes.
+    var held = state.claimed;
+    if (held && held !== exceptId) {
+      state.claimed = null;
+      fetch("/v1/review/comments/" + held + "/claim", {
+        method: "DELETE", keepalive: true, headers: { "Authorization": "Bearer " + token() }
+      }).catch(function () {});
+    }
+  }
+
   function move(position) {
+    releaseClaim(position >= 0 && position < state.items.length ? state.items[position].id : null);
     if (position < 0 || position >= state.items.length) {
       state.index = -1; $("detail-body").hidden = true; renderQueue(); return;
     }
@@ -162,7 +176,14 @@
           line.textContent = "Claimed by " + answer.body.claimed_by + " until " +
             new Date(answer.body.expires_at).toLocaleTimeString() + ". Press t to take it over.";
         } else if (answer.ok) {
-          line.hidden = true;
+          var current = state.items[state.index];
+          if (current && current.id === id) {
+            line.hidden = true;
+            state.claimed = id;
+          } else {  // the moderator moved on while the claim was on its way
+            state.claimed = id;
+            releaseClaim(current ? current.id : null);
+          }
         }
       });
   }
@@ -250,6 +271,7 @@
         return;
       }
       item.done = (action === "approve" ? "approved" : "rejected") + " by you";
+      if (state.claimed === d.id) { state.claimed = null; }
       state.lastDecision = { id: d.id, version: answer.body.version, position: state.index };
       $("note").value = "";
       toast("#" + d.id + " " + answer.body.status + " — press u to undo");
@@ -339,6 +361,7 @@
       tab.addEventListener("click", function () { state.queue = tab.dataset.queue; loadQueue(true); });
     });
     document.addEventListener("keydown", onKey);
+    window.addEventListener("pagehide", function () { if (token()) { releaseClaim(null); } });
     start();
   });
 })();
