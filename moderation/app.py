@@ -15,6 +15,7 @@ from moderation.api import cors
 from moderation.api import metrics as metrics_api
 from moderation.api.context import AppServices
 from moderation.config import Settings, load_settings
+from moderation.services.articles import ArticleService
 from moderation.services.comments import CommentService
 from moderation.services.health import readiness
 from moderation.services.perspective import build_perspective_services
@@ -70,6 +71,7 @@ def create_app(settings: Settings, work_queue: WorkQueue | None = None) -> Flask
         settings=settings,
         workbench=build_workbench(sessions, redis, settings),
         webhooks=WebhookService(sessions, settings.webhooks, webhook_queue),
+        articles=ArticleService(sessions, settings.rules),
     )
     app.extensions["moderation_engine"] = engine
     app.extensions["perspective"] = build_perspective_services(

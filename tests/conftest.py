@@ -29,6 +29,7 @@ ADMIN_TOKEN = "root:admin-token-0123456789abcdef"
 WIDGET_HOST_ORIGIN = "http://localhost:8999"
 TABLES = (
     "score_feedback",
+    "article_settings",
     "webhook_attempts",
     "webhook_deliveries",
     "webhook_endpoints",

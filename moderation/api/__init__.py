@@ -6,6 +6,7 @@ from flask import Flask
 from flask_smorest import Api
 
 from moderation.api import (
+    articles,
     audit,
     auth,
     authors,
@@ -37,4 +38,5 @@ def init_app(app: Flask) -> Api:
     for blueprint in (authors.blp, reports.blp, audit.blp, stats.blp):
         api.register_blueprint(blueprint)
     api.register_blueprint(webhooks.blp)
+    api.register_blueprint(articles.blp)
     return api

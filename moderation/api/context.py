@@ -18,6 +18,7 @@ class AppServices:
     settings: Any
     workbench: Any = None
     webhooks: Any = None
+    articles: Any = None
 
 
 def services() -> AppServices:

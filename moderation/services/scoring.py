@@ -5,11 +5,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.pipeline.verdict import Verdict
+from moderation.services.articles import article_states
+from moderation.services.authors import author_states
 from moderation.services.errors import ConflictError
 from moderation.services.queueing import WorkQueue
 from moderation.services.transitions import transition
@@ -72,6 +75,52 @@ class ScoringService:
                 )
             )
         return claimed
+
+    def rule_inputs(
+        self, comments: Sequence[Comment], duplicate_window_seconds: int
+    ) -> dict[int, dict[str, Any]]:
+        """What the rules may know about each comment beyond its text, as plain values.
+
+        The author's standing and record, their earlier comments within the duplicate window
+        and the last minute, and the article's own settings: four queries for a whole batch.
+        """
+        if not comments:
+            return {}
+        lookback = dt.timedelta(seconds=max(duplicate_window_seconds, 60))
+        oldest = min(comment.created_at for comment in comments) - lookback
+        with self.sessions() as session:
+            authors = author_states(session, [c.author_id for c in comments])
+            articles = article_states(session, [c.article_id for c in comments])
+            earlier = session.execute(
+                select(Comment.id, Comment.author_id, Comment.text, Comment.created_at)
+                .where(
+                    Comment.author_id.in_({c.author_id for c in comments}),
+                    Comment.created_at >= oldest,
+                )
+                .order_by(Comment.id.desc())
+                .limit(50 * len(comments))
+            ).all()
+        inputs: dict[int, dict[str, Any]] = {}
+        for comment in comments:
+            mine = [
+                row for row in earlier if row.author_id == comment.author_id and row.id < comment.id
+            ]
+            window = comment.created_at - dt.timedelta(seconds=duplicate_window_seconds)
+            minute = comment.created_at - dt.timedelta(seconds=60)
+            author = authors.get(comment.author_id, {})
+            article = articles[comment.article_id]
+            inputs[comment.id] = {
+                "author_banned": bool(author.get("banned")),
+                "author_trusted": bool(author.get("trusted")),
+                "author_approved_count": author.get("approved_count"),
+                "recent_texts": tuple(row.text for row in mine if row.created_at >= window)[:20],
+                "recent_count_last_minute": sum(1 for row in mine if row.created_at >= minute),
+                "article_closed": bool(article["closed"]),
+                "article_premoderate": bool(article["premoderate"])
+                or bool(author.get("premoderated")),
+                "article_rules": article["rules"],
+            }
+        return inputs
 
     def record(self, comment: Comment, verdict: Verdict, request_id: str | None = None) -> bool:
         """Write the machine's decision for one comment; False if it moved on meanwhile."""

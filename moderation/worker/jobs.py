@@ -73,8 +73,9 @@ def _score_and_record(
     if pipeline.scorer is None and context.settings.model.on_unavailable == "fail":
         raise ModelUnavailableError(pipeline.model_error or "no model is loaded")
     started = time.perf_counter()
+    inputs = context.scoring.rule_inputs(claimed, context.settings.rules.duplicate_window_seconds)
     verdicts = pipeline.score_batch(
-        [RuleContext(c.text, c.article_id, c.author_id) for c in claimed]
+        [RuleContext(c.text, c.article_id, c.author_id, **inputs[c.id]) for c in claimed]
     )
     metrics.record_batch(len(claimed), time.perf_counter() - started)
     failed: list[int] = []
