@@ -12,6 +12,7 @@ import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -83,9 +84,10 @@ def service(
 
 
 def post(service: LiveService, text: str, article: str = "healing") -> int:
+    """Post as a new reader each time, so the same-author rules (duplicates, rate) stay out."""
     answer = requests.post(
         f"{service.base_url}/v1/articles/{article}/comments",
-        json={"author": {"id": "reader-1", "name": "R"}, "text": text},
+        json={"author": {"id": f"reader-{uuid.uuid4().hex[:12]}", "name": "R"}, "text": text},
         timeout=10,
     )
     assert answer.status_code == 202, answer.text
@@ -166,7 +168,8 @@ def test_metrics_parse_and_move_when_comments_are_processed(
     before_web = samples(requests.get(web_url, timeout=10).text)
     before_worker = samples(requests.get(worker_url, timeout=10).text)
 
-    ids = [post(service, f"Thanks for covering the council vote, part {n}.") for n in range(3)]
+    texts = ["Thanks for covering the council vote.", "Good article.", "I agree with the mayor."]
+    ids = [post(service, text) for text in texts]
     ids.append(post(service, "Just kill yourself already"))
     wait_until(lambda: all_decided(database_url, ids), "the comments to be decided")
 
@@ -200,7 +203,8 @@ def test_every_comment_is_decided_after_redis_is_flushed(
     service: LiveService, database_url: str, redis_url: str
 ) -> None:
     stop_workers(service)
-    ids = [post(service, f"A fair point about the budget, number {n}.") for n in range(6)]
+    texts = ["A fair point.", "Thanks.", "Good news.", "I disagree.", "Great.", "Agree."]
+    ids = [post(service, text) for text in texts]
     redis = Redis.from_url(redis_url)
     redis.flushdb()  # every queued job is gone; the comments are pending in the database
     assert redis.llen("rq:queue:score") == 0
