@@ -116,8 +116,8 @@ class ScoringService:
                 "recent_texts": tuple(row.text for row in mine if row.created_at >= window)[:20],
                 "recent_count_last_minute": sum(1 for row in mine if row.created_at >= minute),
                 "article_closed": bool(article["closed"]),
-                "article_premoderate": bool(article["premoderate"])
-                or bool(author.get("premoderated")),
+                "author_premoderated": bool(author.get("premoderated")),
+                "article_premoderate": bool(article["premoderate"]),
                 "article_rules": article["rules"],
             }
         return inputs

@@ -65,12 +65,20 @@ def test_banned_author_duplicates_and_trusted_author(client: Any, settings: Sett
         "/v1/authors/troll/ban", json={"reason": "spam account"}, headers=bearer(MODERATOR_TOKEN)
     )
     assert ban.status_code in (200, 201), ban.json
+    watch = client.post(
+        "/v1/authors/watched/premoderate",
+        json={"reason": "borderline history"},
+        headers=bearer(MODERATOR_TOKEN),
+    )
+    assert watch.status_code in (200, 201), watch.json
     banned = post(client, "Hello there, friends.", author="troll")
+    watched = post(client, "Hello there, friends.", author="watched")
     first = post(client, "Buy my e-book about tax reform today please.", author="copier")
     again = post(client, "Buy my e-book about tax reform today please!", author="copier")
     run_worker(settings, burst=True)
 
     assert verdict(client, banned) == ("rejected", {"author_banned"})
+    assert verdict(client, watched) == ("held", {"author_premoderated"})
     assert verdict(client, first)[1] == set()
     status, rules = verdict(client, again)
     assert status == "held" and "duplicate" in rules

@@ -15,6 +15,7 @@ from moderation.pipeline.rules.author import (
     BannedAuthorRule,
     DuplicateRule,
     NewAuthorRule,
+    PremoderatedAuthorRule,
     RateRule,
 )
 from moderation.pipeline.rules.base import ARTICLE_SETTINGS, Rule, RuleContext, run_rules
@@ -43,7 +44,7 @@ PUBLIC_CODES = {
     "too_fast": "too many comments in a minute",
     "author_banned": "the author is banned",
     "comments_closed": "the article is closed to comments",
-    "premoderation": "the article pre-moderates every comment",
+    "premoderation": "the article or the author is pre-moderated: a moderator reads it first",
 }
 
 
@@ -76,6 +77,7 @@ def build_rules(
         ),
         LengthRule(settings.min_length, settings.max_length),
         BannedAuthorRule(),
+        PremoderatedAuthorRule(),
         ArticleClosedRule(),
         ArticlePremoderatedRule(),
         RateRule(settings.max_comments_per_minute),

@@ -33,6 +33,18 @@ class BannedAuthorRule(SimpleRule):
         return [self.hit()] if context.author_banned else []
 
 
+class PremoderatedAuthorRule(SimpleRule):
+    """Holds every comment of an author whom moderators put on pre-moderation."""
+
+    id = "author_premoderated"
+    action = "hold"
+    message = "the author's comments are pre-moderated"
+    public_code = "premoderation"
+
+    def check(self, context: RuleContext) -> list[RuleHit]:
+        return [self.hit()] if context.author_premoderated else []
+
+
 class NewAuthorRule(SimpleRule):
     """When `enabled`, holds an author with fewer than `min_approved` approved comments.
 

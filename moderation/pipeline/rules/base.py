@@ -28,6 +28,7 @@ class RuleContext:
     author_id: str = ""
     author_banned: bool = False
     author_trusted: bool = False
+    author_premoderated: bool = False
     author_approved_count: int | None = None
     recent_texts: tuple[str, ...] = ()
     recent_count_last_minute: int = 0
