@@ -38,6 +38,13 @@
     "held:links": "Comments with links are read by a moderator before they appear, to keep spam out. Only you can see it until then.",
     "held:toxic_language": "Some of the wording may come across as hurtful, so a moderator will read your comment before it appears. Only you can see it until then.",
     "held:offensive_language": "Some of the wording may go against our community guidelines, so a moderator will read your comment before it appears. Only you can see it until then.",
+    "held:premoderation": "Comments here are read by a moderator before they appear. Only you can see it until then.",
+    "held:personal_data": "Your comment seems to include an e-mail address or a phone number, so a moderator will read it before it appears. Only you can see it until then.",
+    "held:duplicate": "This looks like a comment you posted a moment ago, so a moderator will read it before it appears.",
+    "held:too_fast": "You are posting very quickly, so a moderator will read this comment before it appears. Please take a breath between comments.",
+    "held:shouting": "Comments written mostly in capitals are read by a moderator before they appear. Only you can see it until then.",
+    "held:noise": "Your comment repeats some characters or words many times, so a moderator will read it before it appears.",
+    "held:length": "A moderator will read your comment before it appears, because of its length. Only you can see it until then.",
     "held:*": "A moderator will read your comment before it appears. Only you can see it until then.",
     "rejected:offensive_language": "Your comment was not published because it uses language our community guidelines do not allow. You are welcome to rephrase it and post again.",
     "rejected:toxic_language": "Your comment was not published because it may come across as hurtful to others. You are welcome to make your point in other words.",
@@ -47,6 +54,8 @@
     "rejected:off_topic": "A moderator did not publish your comment because it is not about this article.",
     "rejected:personal_data": "A moderator did not publish your comment because it shares someone's personal details.",
     "rejected:illegal": "A moderator did not publish your comment because it may break the law.",
+    "rejected:comments_closed": "Comments on this article are closed, so your comment was not published.",
+    "rejected:author_banned": "Your comment was not published: this account can no longer post comments here.",
     "rejected:*": "Your comment was not published because it does not meet our community guidelines. You are welcome to try again."
   };
 
