@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from moderation.config import PROJECT_ROOT
-from tests.conftest import ADMIN_TOKEN, SHARED_MODEL, _empty, bearer, model_files
+from tests.conftest import ADMIN_TOKEN, SHARED_MODEL, _empty, bearer, model_files, service_env
 
 pytestmark = pytest.mark.e2e
 
@@ -41,20 +41,15 @@ def perspective_service(
     from tests.support.live import LiveService
 
     _empty(database_url, redis_url)
-    checkpoint, config_dir = model_files(tiny_model)
     service = LiveService(
-        {
-            "MODERATION_DATABASE_URL": database_url,
-            "MODERATION_REDIS_URL": redis_url,
-            "MODERATION_MODEL_CHECKPOINT": str(checkpoint),
-            "MODERATION_MODEL_CONFIG_DIR": str(config_dir),
-            "MODERATION_ADMIN_TOKENS": ADMIN_TOKEN,
-            "MODERATION_WORKER_HEARTBEAT_SECONDS": "1",
-            "MODERATION_MODEL_THREADS": "1",
-            "MODERATION_API_KEYS": f"newsroom:{KEY}:1000,other:{OTHER_KEY}:1000,slow:{SLOW_KEY}:3",
+        service_env(
+            database_url,
+            redis_url,
+            model_files(tiny_model),
+            MODERATION_API_KEYS=f"newsroom:{KEY}:1000,other:{OTHER_KEY}:1000,slow:{SLOW_KEY}:3",
             # A loaded test machine: give a long comment's windows time to score.
-            "MODERATION_PERSPECTIVE_DEADLINE_MS": "20000",
-        },
+            MODERATION_PERSPECTIVE_DEADLINE_MS="20000",
+        ),
         tmp_path_factory.mktemp("perspective-logs"),
     )
     try:
