@@ -100,7 +100,7 @@ def bench_detoxify_predict(texts: list[str], threads: int, batch: int) -> float:
 class Service:
     """gunicorn + one scoring worker, on a fresh database, for one measurement."""
 
-    def __init__(self, threads: int, batch_size: int, web_workers: int) -> None:
+    def __init__(self, threads: int, batch_size: int, web_workers: int, workers: int = 1) -> None:
         from moderation.embedded_redis import EmbeddedRedis
         from tests.support.live import LiveService
 
@@ -128,11 +128,14 @@ class Service:
             self.folder / "logs",
         )
         self.web_workers = web_workers
+        self.workers = workers
 
     def start(self) -> Service:
         self.live.log_dir.mkdir(parents=True, exist_ok=True)
         self.live._spawn("web", "serve", "--workers", str(self.web_workers))
         self.worker = self.live._spawn("worker0", "worker")
+        for number in range(1, self.workers):
+            self.live._spawn(f"worker{number}", "worker")
         self.live.wait_ready(120)
         return self
 
@@ -217,7 +220,9 @@ def rss_mib(pid: int) -> float:
 
 
 def bench_service(texts: list[str], args: argparse.Namespace) -> dict[str, Any]:
-    service = Service(args.threads, args.batch_size, args.web_workers).start()
+    service = Service(
+        args.worker_threads or args.threads, args.batch_size, args.web_workers, args.workers
+    ).start()
     try:
         base = service.live.base_url
         post_all(base, texts[:20], 4)  # warm-up: connections, first batches
@@ -236,6 +241,7 @@ def bench_service(texts: list[str], args: argparse.Namespace) -> dict[str, Any]:
             "burst_submit_to_decision_p50_s": round(percentile(decided, 0.5), 2),
             "burst_submit_to_decision_p99_s": round(percentile(decided, 0.99), 2),
             "service_comments_per_s": round(capacity, 1),
+            "scoring_workers": f"{args.workers} x {args.worker_threads or args.threads} threads",
             "worker_rss_mib": rss_mib(service.worker.pid),
         }
         # Steady load at half capacity: one comment every 2/capacity seconds.
@@ -276,6 +282,10 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2, help="torch threads in the worker")
     parser.add_argument("--batch-size", type=int, default=16, help="worker batch size")
     parser.add_argument("--web-workers", type=int, default=2, help="gunicorn processes")
+    parser.add_argument("--workers", type=int, default=1, help="scoring worker processes")
+    parser.add_argument(
+        "--worker-threads", type=int, default=0, help="torch threads per worker (0: --threads)"
+    )
     parser.add_argument("--concurrency", type=int, default=8, help="HTTP clients posting at once")
     parser.add_argument("--steady-seconds", type=float, default=20.0)
     parser.add_argument("--options", action="store_true", help="also threads=1 and int8 (raw)")
