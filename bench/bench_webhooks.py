@@ -15,24 +15,23 @@ import argparse
 import http.server
 import json
 import multiprocessing
-import socket
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
 from redis import Redis
-from sqlalchemy import text
 
 from moderation.config import load_settings
 from moderation.embedded_redis import EmbeddedRedis
 from moderation.services.transitions import add_event
 from moderation.services.webhook_queue import WebhookQueue, notify_outbox_commits
 from moderation.services.webhooks import NewEndpoint, WebhookService
-from moderation.store.migrate import upgrade
 from moderation.store.models import Comment
 from moderation.store.session import make_engine, make_session_factory
 from moderation.worker import webhook_jobs
+from tests.support.database import fresh_schema
+from tests.support.live import free_port
 
 
 class _Answer204(http.server.BaseHTTPRequestHandler):
@@ -52,22 +51,6 @@ def _receive(port: int) -> None:
     http.server.ThreadingHTTPServer(("127.0.0.1", port), _Answer204).serve_forever()
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _fresh(url: str) -> None:
-    if url.startswith("postgresql"):
-        engine = make_engine(url)
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    upgrade(url)
-
-
 def _commit_ms(sessions: Any, comment_id: int, count: int) -> float:
     started = time.perf_counter()
     for _ in range(count):
@@ -83,10 +66,10 @@ def main() -> None:
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="bench-webhooks-"))
     url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
-    _fresh(url)
+    fresh_schema(url)
     redis_server = EmbeddedRedis(workdir / "redis")
     redis_url = redis_server.start()
-    port = _free_port()
+    port = free_port()
     receiver = multiprocessing.Process(target=_receive, args=(port,), daemon=True)
     receiver.start()
     try:

@@ -102,6 +102,7 @@ class Service:
 
     def __init__(self, threads: int, batch_size: int, web_workers: int, workers: int = 1) -> None:
         from moderation.embedded_redis import EmbeddedRedis
+        from tests.support.database import fresh_schema
         from tests.support.live import LiveService
 
         self.folder = Path(tempfile.mkdtemp(prefix="moderation-bench-"))
@@ -114,7 +115,7 @@ class Service:
         if not database:
             database = f"sqlite:///{self.folder / 'bench.db'}"
         self.database = database
-        _fresh_schema(database)
+        fresh_schema(database)
         from redis import Redis
 
         Redis.from_url(redis_url).flushdb()
@@ -143,21 +144,6 @@ class Service:
         self.live.stop()
         if self.embedded:
             self.embedded.stop()
-
-
-def _fresh_schema(url: str) -> None:
-    from sqlalchemy import text
-
-    from moderation.store.migrate import upgrade
-    from moderation.store.session import make_engine
-
-    if url.startswith("postgresql"):
-        engine = make_engine(url)
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    upgrade(url)
 
 
 def post_all(base: str, texts: list[str], concurrency: int) -> tuple[list[int], list[float]]:

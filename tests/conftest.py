@@ -18,7 +18,6 @@ from sqlalchemy import text
 
 from moderation.config import PROJECT_ROOT, Settings, load_settings
 from moderation.embedded_redis import EmbeddedRedis
-from moderation.store.migrate import upgrade
 from moderation.store.session import make_engine
 
 SHARED_MODEL = PROJECT_ROOT.parent / "shared" / "models" / "minilm-toxicity"
@@ -52,16 +51,12 @@ def bearer(token: str) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A migrated database: the test PostgreSQL if configured, else a fresh SQLite file."""
-    url = os.environ.get("MODERATION_TEST_DATABASE_URL")
-    if url:
-        engine = make_engine(url)
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-    else:
-        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
-    upgrade(url)
+    from tests.support.database import fresh_schema
+
+    url = os.environ.get("MODERATION_TEST_DATABASE_URL") or (
+        f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.db'}"
+    )
+    fresh_schema(url)
     return url
 
 
@@ -173,18 +168,25 @@ def live_service(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Any]:
     """The API under gunicorn and a real scoring worker process, on the test database."""
+    yield from running_service(
+        database_url,
+        redis_url,
+        tiny_model,
+        tmp_path_factory.mktemp("live-logs"),
+        # The page that tests/browser embeds the widget in, on another origin.
+        MODERATION_WEB_ALLOWED_ORIGINS=WIDGET_HOST_ORIGIN,
+    )
+
+
+def running_service(
+    database_url: str, redis_url: str, tiny_model: tuple[Path, Path], logs: Path, **extra: str
+) -> Iterator[Any]:
+    """Empty state, then gunicorn and one worker (the shared model when present) until closed."""
     from tests.support.live import LiveService
 
     _empty(database_url, redis_url)
     service = LiveService(
-        service_env(
-            database_url,
-            redis_url,
-            model_files(tiny_model),
-            # The page that tests/browser embeds the widget in, on another origin.
-            MODERATION_WEB_ALLOWED_ORIGINS=WIDGET_HOST_ORIGIN,
-        ),
-        tmp_path_factory.mktemp("live-logs"),
+        service_env(database_url, redis_url, model_files(tiny_model), **extra), logs
     )
     try:
         yield service.start()

@@ -17,7 +17,7 @@ import pytest
 import requests
 
 from moderation.config import PROJECT_ROOT
-from tests.conftest import ADMIN_TOKEN, SHARED_MODEL, _empty, bearer, model_files, service_env
+from tests.conftest import ADMIN_TOKEN, SHARED_MODEL, bearer, running_service
 
 pytestmark = pytest.mark.e2e
 
@@ -38,24 +38,15 @@ def perspective_service(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Any]:
     """gunicorn and one worker with the MiniLM model (the tiny one when it is absent), keys set."""
-    from tests.support.live import LiveService
-
-    _empty(database_url, redis_url)
-    service = LiveService(
-        service_env(
-            database_url,
-            redis_url,
-            model_files(tiny_model),
-            MODERATION_API_KEYS=f"newsroom:{KEY}:1000,other:{OTHER_KEY}:1000,slow:{SLOW_KEY}:3",
-            # A loaded test machine: give a long comment's windows time to score.
-            MODERATION_PERSPECTIVE_DEADLINE_MS="20000",
-        ),
+    yield from running_service(
+        database_url,
+        redis_url,
+        tiny_model,
         tmp_path_factory.mktemp("perspective-logs"),
+        MODERATION_API_KEYS=f"newsroom:{KEY}:1000,other:{OTHER_KEY}:1000,slow:{SLOW_KEY}:3",
+        # A loaded test machine: give a long comment's windows time to score.
+        MODERATION_PERSPECTIVE_DEADLINE_MS="20000",
     )
-    try:
-        yield service.start()
-    finally:
-        service.stop()
 
 
 def spec() -> dict[str, Any]:
