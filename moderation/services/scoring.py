@@ -160,6 +160,20 @@ class ScoringService:
                 .execution_options(synchronize_session=False)
             )
 
+    def waiting(self) -> bool:
+        """Whether some pending comment is claimed by no live worker."""
+        now = utcnow()
+        with self.sessions() as session:
+            found = session.scalar(
+                select(Comment.id)
+                .where(
+                    Comment.status == "pending",
+                    or_(Comment.claimed_until.is_(None), Comment.claimed_until < now),
+                )
+                .limit(1)
+            )
+        return found is not None
+
     def requeue_stale(self, queue: WorkQueue, older_than_seconds: int, batch_size: int) -> int:
         """Enqueue again every comment left pending too long; return how many there were."""
         stale = self.stale_pending(older_than_seconds)

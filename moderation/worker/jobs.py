@@ -58,6 +58,10 @@ def score_comments(comment_ids: Sequence[int], request_id: str | None = None) ->
         if failed:
             context.scoring.release(failed, context.name)
             raise ScoringFailedError(f"could not record verdicts for comments {failed}")
+        if context.scoring.waiting():
+            # Comments that arrived while this batch was scored, with no job queued for them
+            # seen so far (a wake key can outlive its job): one more job, not one per comment.
+            context.queue.enqueue_scoring([], request_id, coalesce=False)
     return dict(result, scored=len(decisions), decisions=decisions)
 
 
