@@ -52,9 +52,6 @@ def create_app(settings: Settings, work_queue: WorkQueue | None = None) -> Flask
             }
         },
     )
-    if settings.server.public_base_url:
-        app.config["SERVER_NAME"] = None
-        app.config["PREFERRED_URL_SCHEME"] = settings.server.public_base_url.split(":", 1)[0]
     engine = make_engine(settings.database.url)
     sessions = make_session_factory(engine)
     redis = Redis.from_url(settings.redis.url, socket_timeout=5, socket_connect_timeout=2)

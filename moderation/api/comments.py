@@ -9,7 +9,7 @@ from flask import request, url_for
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from moderation.api.context import request_id, services
+from moderation.api.context import public_base, request_id, services
 from moderation.api.schemas import CommentIn, CommentStatus, PublishedArgs, PublishedPage
 from moderation.services.comments import NewComment
 from moderation.services.errors import InvalidRequestError
@@ -39,7 +39,8 @@ def status_view(comment: Any) -> dict[str, Any]:
         "parent_id": comment.parent_id,
         "created_at": comment.created_at,
         "decided_at": comment.decided_at,
-        "status_url": url_for("comments.get_comment", comment_id=comment.id, _external=True),
+        "status_url": public_base()
+        + url_for("comments.get_comment", comment_id=comment.id).lstrip("/"),
     }
 
 

@@ -26,5 +26,15 @@ def services() -> AppServices:
     return found
 
 
+def public_base() -> str:
+    """The service's address as readers reach it, ending in "/".
+
+    `server.public_base_url` when set (behind a proxy that rewrites the host), else the
+    address of the current request.
+    """
+    configured: str = current_app.config["MODERATION_SETTINGS"].server.public_base_url
+    return configured.rstrip("/") + "/" if configured else request.host_url
+
+
 def request_id() -> str:
     return str(g.get("request_id") or request.headers.get("X-Request-ID") or "")

@@ -16,6 +16,7 @@ from marshmallow import Schema, ValidationError
 from redis.exceptions import RedisError
 from werkzeug.exceptions import BadRequest, HTTPException, RequestEntityTooLarge
 
+from moderation.api.context import public_base
 from moderation.api.errors import _flatten
 from moderation.api.perspective_discovery import discovery_document
 from moderation.api.perspective_schemas import (
@@ -224,8 +225,7 @@ def discovery() -> Any:
     version = request.args.get("version", "v1alpha1")
     if version != "v1alpha1":
         raise GoogleError(404, f"Discovery document not found for API service: version {version}")
-    settings = current_app.config["MODERATION_SETTINGS"]
-    return jsonify(discovery_document(settings.server.public_base_url or request.host_url))
+    return jsonify(discovery_document(public_base()))
 
 
 @blp.errorhandler(GoogleError)

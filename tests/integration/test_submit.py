@@ -138,3 +138,14 @@ def test_reply_to_an_unpublished_comment_is_refused(client: Any) -> None:
     assert answer.status_code == 422 and "parent_id" in answer.json["message"]
     elsewhere = post(client, "Reply.", article="a-2", parent_id=parent)
     assert elsewhere.status_code == 422
+
+
+def test_status_url_uses_the_configured_public_address(
+    settings: Settings, clean_state: None
+) -> None:
+    behind_proxy = settings.replace(server={"public_base_url": "https://comments.example/"})
+    client = create_app(behind_proxy).test_client()
+    answer = post(client, "Posted through a proxy.")
+    expected = f"https://comments.example/v1/comments/{answer.json['id']}"
+    assert answer.json["status_url"] == expected
+    assert answer.headers["Location"] == expected
