@@ -83,6 +83,3 @@ class RQWorkQueue:
     def job_started(self) -> None:
         """Called by a scoring job before it claims: later comments need a new job."""
         self.connection.delete(wake_key(self.queue.name))
-
-    def depth(self) -> int:
-        return int(self.queue.count)
