@@ -9,6 +9,7 @@ reject band.
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Sequence
 
 from moderation.config import ModelSettings
@@ -58,8 +59,15 @@ class ScoringPipeline:
                 error = f"the model failed: {type(failure).__name__}: {failure}"
         elif self.scorer is None and error is None:
             error = "no model is loaded"
+        errors = {index: _non_finite(found) for index, found in scores.items()}
         return [
-            self._verdict(hits, scores.get(index), error, description, context.author_trusted)
+            self._verdict(
+                hits,
+                None if errors.get(index) else scores.get(index),
+                errors.get(index) or error,
+                description,
+                context.author_trusted,
+            )
             for index, (hits, context) in enumerate(zip(all_hits, contexts, strict=True))
         ]
 
@@ -80,3 +88,15 @@ class ScoringPipeline:
             model_description=description,
             trusted=trusted,
         )
+
+
+def _non_finite(scores: dict[str, float]) -> str | None:
+    """Why these scores cannot be trusted (a NaN or infinite label), or None.
+
+    A NaN compares below every threshold, so without this check a broken model (a bad
+    quantisation, an fp16 overflow on a GPU) would publish everything it scores.
+    """
+    bad = sorted(label for label, value in scores.items() if not math.isfinite(value))
+    if not bad:
+        return None
+    return f"the model returned a non-finite score for {', '.join(bad)}"

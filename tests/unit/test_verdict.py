@@ -106,3 +106,15 @@ def test_pipeline_passes_trust_from_the_context() -> None:
     assert [verdict.decision for verdict in verdicts] == ["hold", "approve", "reject", "hold"]
     assert "k y s" not in scorer.seen  # a rule reject never reaches the model
     assert verdicts[2].reasons()[0]["spans"] == [[0, 5]]
+
+
+def test_a_non_finite_model_score_holds_never_publishes() -> None:
+    for broken in (float("nan"), float("inf")):
+        verdicts = pipeline(FakeScorer(broken)).score_batch(
+            [RuleContext("fine"), RuleContext("kys")]
+        )
+        held, rejected = verdicts
+        assert held.decision == "hold"
+        assert held.model_error == "the model returned a non-finite score for toxicity"
+        assert held.scores() == {}  # nothing unusable is written down as a score
+        assert rejected.decision == "reject"  # a rule reject stands without the model
