@@ -124,31 +124,75 @@ class ScoringService:
 
     def record(self, comment: Comment, verdict: Verdict, request_id: str | None = None) -> bool:
         """Write the machine's decision for one comment; False if it moved on meanwhile."""
-        to_status = STATUS_FOR_DECISION[verdict.decision]
         try:
             with self.sessions.begin() as session:
-                transition(
-                    session,
-                    comment,
-                    to_status,
-                    comment.version,
-                    actor_type="system",
-                    actor="scoring",
-                    reason_code=verdict.public_reason,
-                    reason=verdict.summary,
-                    request_id=request_id or comment.request_id,
-                    verdict={
-                        "decision": verdict.decision,
-                        "reasons": verdict.reasons(),
-                        "scores": verdict.scores(),
-                        "model": verdict.model_description,
-                        "scored_at": utcnow().isoformat(),
-                    },
-                )
+                self._decide(session, comment, verdict, request_id)
         except ConflictError as error:
             log.info("comment %s was decided elsewhere: %s", comment.id, error)
             return False
         return True
+
+    def record_batch(
+        self, decided: Sequence[tuple[Comment, Verdict, str | None]]
+    ) -> tuple[list[int], list[int]]:
+        """Write a batch's decisions; return the ids recorded and the ids that failed.
+
+        One transaction and one commit for the whole batch (a commit per comment cost more
+        than everything else around the model). A comment decided elsewhere meanwhile is
+        skipped: its conditional UPDATE changed nothing. If the batch's transaction fails
+        (one row the database refuses, a lost connection), nothing of it is kept and each
+        comment is recorded in its own transaction instead, so one bad comment does not fail
+        its batch-mates.
+        """
+        recorded: list[int] = []
+        try:
+            with self.sessions.begin() as session, session.no_autoflush:
+                # No autoflush: the audit and outbox rows are written together at the commit.
+                for comment, verdict, request_id in decided:
+                    try:
+                        self._decide(session, comment, verdict, request_id)
+                    except ConflictError as error:
+                        log.info("comment %s was decided elsewhere: %s", comment.id, error)
+                        continue
+                    recorded.append(comment.id)
+        except Exception:
+            log.warning(
+                "recording %d verdicts in one transaction failed; recording each on its own",
+                len(decided),
+                exc_info=True,
+            )
+            recorded, failed = [], []
+            for comment, verdict, request_id in decided:
+                try:
+                    if self.record(comment, verdict, request_id):
+                        recorded.append(comment.id)
+                except Exception:
+                    log.exception("could not record the verdict for comment %s", comment.id)
+                    failed.append(comment.id)
+            return recorded, failed
+        return recorded, []
+
+    def _decide(
+        self, session: Session, comment: Comment, verdict: Verdict, request_id: str | None
+    ) -> None:
+        transition(
+            session,
+            comment,
+            STATUS_FOR_DECISION[verdict.decision],
+            comment.version,
+            actor_type="system",
+            actor="scoring",
+            reason_code=verdict.public_reason,
+            reason=verdict.summary,
+            request_id=request_id or comment.request_id,
+            verdict={
+                "decision": verdict.decision,
+                "reasons": verdict.reasons(),
+                "scores": verdict.scores(),
+                "model": verdict.model_description,
+                "scored_at": utcnow().isoformat(),
+            },
+        )
 
     def release(self, comment_ids: Sequence[int], worker: str) -> None:
         """Give back claims without deciding (the job is failing and will be retried)."""

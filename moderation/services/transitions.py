@@ -88,21 +88,21 @@ def transition(
     if verdict is not None:
         values["verdict"] = verdict
         values.update(queue_columns(verdict, comment.created_at, comment.report_weight))
-    result = session.execute(
+    # UPDATE ... RETURNING: the version check and the fresh row in one round trip.
+    fresh = session.scalars(
         update(Comment)
         .where(Comment.id == comment.id, Comment.version == expected_version)
         .values(**values)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+        .returning(Comment),
+        execution_options={"synchronize_session": False, "populate_existing": True},
+    ).one_or_none()
+    if fresh is None:
         current = session.get(Comment, comment.id, populate_existing=True)
         raise ConflictError(
             f"comment {comment.id} changed since version {expected_version}"
             + (f" (now version {current.version}, {current.status})" if current else ""),
             current_version=current.version if current else None,
         )
-    fresh = session.get(Comment, comment.id, populate_existing=True)
-    assert fresh is not None
     comment = fresh
     session.add(
         AuditRecord(

@@ -29,8 +29,9 @@ def score_comments(comment_ids: Sequence[int], request_id: str | None = None) ->
     """Score these comments, plus other waiting ones up to the batch size, and decide each.
 
     Comments no longer pending (a duplicate or replayed job, or one a batch-mate's job already
-    scored) are skipped. Each comment is decided in its own transaction, so one failure does not
-    undo its batch-mates; the failed ones are released and the job raises so RQ retries them.
+    scored) are skipped. The batch's decisions are written in one transaction; if that fails,
+    each comment is written on its own, so one failure does not undo its batch-mates; the failed
+    ones are released and the job raises so RQ retries them.
     """
     context = current()
     batch_size = context.settings.worker.batch_size
@@ -82,19 +83,23 @@ def _score_and_record(
         [RuleContext(c.text, c.article_id, c.author_id, **inputs[c.id]) for c in claimed]
     )
     metrics.record_batch(len(claimed), time.perf_counter() - started)
-    failed: list[int] = []
+    wanted = set(comment_ids)
+    recorded, failed = context.scoring.record_batch(
+        [
+            (comment, verdict, request_id if comment.id in wanted else None)
+            for comment, verdict in zip(claimed, verdicts, strict=True)
+        ]
+    )
+    done = set(recorded)
     for comment, verdict in zip(claimed, verdicts, strict=True):
-        own_request = request_id if comment.id in comment_ids else None
+        if comment.id not in done:
+            continue
+        decisions[comment.id] = verdict.decision
+        own_request = request_id if comment.id in wanted else None
         with logging_setup.bound(
             request_id=own_request or comment.request_id, comment_id=comment.id
         ):
-            try:
-                if context.scoring.record(comment, verdict, own_request):
-                    decisions[comment.id] = verdict.decision
-                    _observe(comment, verdict)
-            except Exception:
-                log.exception("could not record the verdict for comment %s", comment.id)
-                failed.append(comment.id)
+            _observe(comment, verdict)
     return failed
 
 

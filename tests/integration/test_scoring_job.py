@@ -136,3 +136,34 @@ def _band(hold: float, reject: float) -> Any:
     from moderation.config import Thresholds
 
     return Thresholds(hold, reject)
+
+
+def test_a_batch_is_recorded_in_one_commit_and_a_refused_row_fails_alone(
+    client: Any, settings: Settings
+) -> None:
+    """The batch's one transaction fails on a row the database refuses; the others still land."""
+    import pytest
+
+    from moderation.pipeline.verdict import decide
+    from moderation.services.scoring import ScoringService
+
+    if settings.database.url.startswith("sqlite"):
+        pytest.skip("SQLite stores NaN in a JSON column; PostgreSQL refuses it, as needed here")
+    ids = [post(client, f"Batch-mate number {n}.") for n in range(3)]
+    sessions = make_session_factory(make_engine(settings.database.url))
+    scoring = ScoringService(sessions)
+    claimed = scoring.claim(ids, "test-worker")
+    thresholds = {"toxicity": (0.5, 0.9)}
+    good = decide([], {"toxicity": 0.1}, thresholds)
+    refused = decide([], {"toxicity": float("nan")}, thresholds)  # not valid JSON for PostgreSQL
+    recorded, failed = scoring.record_batch(
+        [(claimed[0], good, None), (claimed[1], refused, None), (claimed[2], good, None)]
+    )
+    assert recorded == [ids[0], ids[2]] and failed == [ids[1]]
+    statuses = [client.get(f"/v1/comments/{i}").json["status"] for i in ids]
+    assert statuses == ["approved", "pending", "approved"]
+    assert [len(rows(settings, AuditRecord, i)) for i in ids] == [2, 1, 2]  # submitted (+ decided)
+    # A conflict is not a failure: a comment already decided is skipped, nothing is written.
+    again, failed_again = scoring.record_batch([(claimed[0], good, None)])
+    assert again == [] and failed_again == []
+    assert len(rows(settings, OutboxEvent, ids[0])) == 2  # comment.created, comment.approved
