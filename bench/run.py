@@ -73,11 +73,64 @@ def bench_raw(texts: list[str], threads: int, batches: list[int], quantize: str)
     scorer.score(texts[:8])
     results: dict[str, Any] = {"model": scorer.description, "threads": threads}
     for batch in batches:
+        cpu = time.process_time()
         started = time.perf_counter()
         for start in range(0, len(texts), batch):
             scorer.score(texts[start : start + batch])
         results[f"batch_{batch}"] = round(len(texts) / (time.perf_counter() - started), 1)
+        results[f"cpu_ms_per_comment_batch_{batch}"] = round(
+            1000 * (time.process_time() - cpu) / len(texts), 2
+        )
     return results
+
+
+def _raw_share(texts: list[str], threads: int, batch: int, barrier: Any, results: Any) -> None:
+    """One process of `bench_raw_processes`: load, wait for the others, score its share."""
+    from moderation.pipeline.model import load_scorer
+
+    settings = load_settings(
+        overrides={"model": {"threads": threads}}, environ={**os.environ, **model_env(threads)}
+    )
+    scorer = load_scorer(settings.model)
+    scorer.score(texts[:8])
+    barrier.wait()
+    cpu = time.process_time()
+    started = time.perf_counter()
+    for start in range(0, len(texts), batch):
+        scorer.score(texts[start : start + batch])
+    results.put((time.perf_counter() - started, time.process_time() - cpu))
+
+
+def bench_raw_processes(
+    texts: list[str], processes: int, threads: int, batch: int
+) -> dict[str, Any]:
+    """The scorer alone in several processes at once (as several workers run): comments/s.
+
+    Each process scores an equal share of the texts; the rate is all texts over the slowest
+    process's time.
+    """
+    import multiprocessing
+
+    context = multiprocessing.get_context("spawn")
+    barrier = context.Barrier(processes)
+    results = context.Queue()
+    shares = [texts[number::processes] for number in range(processes)]
+    children = [
+        context.Process(target=_raw_share, args=(share, threads, batch, barrier, results))
+        for share in shares
+    ]
+    for child in children:
+        child.start()
+    timings = [results.get(timeout=600) for _ in children]
+    for child in children:
+        child.join()
+    return {
+        "layout": f"{processes} processes x {threads} threads",
+        f"batch_{batch}": round(len(texts) / max(wall for wall, _ in timings), 1),
+        f"cpu_ms_per_comment_batch_{batch}": round(
+            1000 * sum(cpu for _, cpu in timings) / len(texts), 2
+        ),
+    }
 
 
 def bench_detoxify_predict(texts: list[str], threads: int, batch: int) -> float:
@@ -199,6 +252,53 @@ def wait_decided(database: str, ids: list[int], timeout: float) -> tuple[list[fl
     raise SystemExit(f"only {count} of {len(ids)} decided after {timeout}s")
 
 
+def cpu_by_role(service: Service) -> dict[str, float]:
+    """CPU seconds (user + system) used so far by each role on this machine.
+
+    web: gunicorn and its workers; workers: the scoring processes; postgres and redis: their
+    server processes (all of them, so other users of the machine count too); load: this
+    benchmark process, which posts the comments.
+    """
+    import psutil
+
+    def tree(pid: int) -> list[psutil.Process]:
+        try:
+            root = psutil.Process(pid)
+            return [root, *root.children(recursive=True)]
+        except psutil.NoSuchProcess:
+            return []
+
+    def seconds(processes: list[psutil.Process]) -> float:
+        total = 0.0
+        for process in processes:
+            try:
+                times = process.cpu_times()
+            except (psutil.NoSuchProcess, psutil.AccessDenied):
+                continue
+            total += times.user + times.system
+        return total
+
+    roles: dict[str, list[psutil.Process]] = {"web": [], "workers": [], "postgres": [], "redis": []}
+    for name, process in service.live.processes.items():
+        roles["web" if name == "web" else "workers"].extend(tree(process.pid))
+    for process in psutil.process_iter(["name"]):
+        name = process.info["name"] or ""
+        if name.startswith("postgres"):
+            roles["postgres"].append(process)
+        elif name.startswith("redis-server"):
+            roles["redis"].append(process)
+    result = {role: seconds(processes) for role, processes in roles.items()}
+    result["load"] = seconds([psutil.Process()])
+    return result
+
+
+def cpu_split(before: dict[str, float], after: dict[str, float], comments: int) -> dict[str, Any]:
+    """CPU milliseconds per comment by role between two `cpu_by_role` snapshots."""
+    return {role: round(1000 * (after[role] - before[role]) / comments, 2) for role in after} | {
+        "total": round(1000 * (sum(after.values()) - sum(before.values())) / comments, 2)
+    }
+
+
 def rss_mib(pid: int) -> float:
     import psutil
 
@@ -213,11 +313,13 @@ def bench_service(texts: list[str], args: argparse.Namespace) -> dict[str, Any]:
         base = service.live.base_url
         post_all(base, texts[:20], 4)  # warm-up: connections, first batches
         wait_decided(service.database, post_all(base, texts[:20], 4)[0], 120)
+        cpu_before = cpu_by_role(service)
         started = time.time()
         ids, latencies = post_all(base, texts, args.concurrency)
         intake_seconds = time.time() - started
         decided, last = wait_decided(service.database, ids, 900)
         total_seconds = last - started
+        cpu_after = cpu_by_role(service)
         capacity = len(ids) / total_seconds
         result: dict[str, Any] = {
             "comments": len(ids),
@@ -229,6 +331,11 @@ def bench_service(texts: list[str], args: argparse.Namespace) -> dict[str, Any]:
             "service_comments_per_s": round(capacity, 1),
             "scoring_workers": f"{args.workers} x {args.worker_threads or args.threads} threads",
             "worker_rss_mib": rss_mib(service.worker.pid),
+            # Includes the 0.2 s polling of the database by this benchmark after intake.
+            "cpu_ms_per_comment": cpu_split(cpu_before, cpu_after, len(ids)),
+            "wall_ms_per_comment_x_cores": round(
+                1000 * total_seconds * (os.cpu_count() or 1) / len(ids), 2
+            ),
         }
         # Steady load at half capacity: one comment every 2/capacity seconds.
         rate = capacity / 2
@@ -266,7 +373,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--comments", type=int, default=600, help="comments for (a) and (b)")
     parser.add_argument("--threads", type=int, default=2, help="torch threads in the worker")
-    parser.add_argument("--batch-size", type=int, default=16, help="worker batch size")
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=load_settings().worker.batch_size,
+        help="worker batch size",
+    )
     parser.add_argument("--web-workers", type=int, default=2, help="gunicorn processes")
     parser.add_argument("--workers", type=int, default=1, help="scoring worker processes")
     parser.add_argument(
@@ -276,11 +388,18 @@ def main() -> None:
     parser.add_argument("--steady-seconds", type=float, default=20.0)
     parser.add_argument("--options", action="store_true", help="also threads=1 and int8 (raw)")
     parser.add_argument("--skip-service", action="store_true")
+    parser.add_argument(
+        "--skip-raw", action="store_true", help="service only (no ratio): for profiling runs"
+    )
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
     texts = load_texts(args.comments)
     report: dict[str, Any] = {"machine": f"{os.cpu_count()} cores", "texts": len(texts)}
+    if args.skip_raw:
+        report["service"] = bench_service(texts, args)
+        print(json.dumps(report, indent=2))
+        return
     report["raw"] = bench_raw(texts, args.threads, [1, 8, 16, 32, 64], "none")
     print(json.dumps({"raw": report["raw"]}), flush=True)
     if (MODEL / "model.ckpt").is_file():
