@@ -14,9 +14,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.services.errors import InvalidRequestError, NotFoundError
+from moderation.services.intake import insert_audit_record, insert_comment, insert_event
 from moderation.services.queueing import WorkQueue
-from moderation.services.transitions import add_event
-from moderation.store.models import AuditRecord, Comment
+from moderation.store.models import Comment
 
 
 @dataclasses.dataclass(frozen=True)
@@ -108,36 +108,36 @@ class CommentService:
         try:
             with self.sessions.begin() as session:
                 root_id = self._thread_root(session, new)
-                comment = Comment(
-                    article_id=new.article_id,
-                    author_id=new.author_id,
-                    author_name=new.author_name,
-                    text=new.text,
-                    parent_id=new.parent_id,
-                    root_id=root_id,
-                    status="pending",
-                    version=1,
-                    idempotency_key=key,
-                    request_fingerprint=new.fingerprint(),
-                    request_id=new.request_id,
+                comment = insert_comment(
+                    session,
+                    {
+                        "article_id": new.article_id,
+                        "author_id": new.author_id,
+                        "author_name": new.author_name,
+                        "text": new.text,
+                        "parent_id": new.parent_id,
+                        "root_id": root_id,
+                        "status": "pending",
+                        "version": 1,
+                        "idempotency_key": key,
+                        "request_fingerprint": new.fingerprint(),
+                        "request_id": new.request_id,
+                    },
                 )
-                session.add(comment)
-                session.flush()
-                if comment.root_id is None:
-                    comment.root_id = comment.id
-                session.add(
-                    AuditRecord(
-                        comment_id=comment.id,
-                        actor_type="author",
-                        actor=new.author_id,
-                        from_status=None,
-                        to_status="pending",
-                        reason="submitted",
-                        request_id=new.request_id,
-                        version=1,
-                    )
+                insert_audit_record(
+                    session,
+                    {
+                        "comment_id": comment.id,
+                        "actor_type": "author",
+                        "actor": new.author_id,
+                        "from_status": None,
+                        "to_status": "pending",
+                        "reason": "submitted",
+                        "request_id": new.request_id,
+                        "version": 1,
+                    },
                 )
-                add_event(session, "comment.created", comment)
+                insert_event(session, "comment.created", comment)
         except IntegrityError:
             # Two retries with the same key raced; the first one's comment is the answer.
             if key is None:

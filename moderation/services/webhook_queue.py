@@ -88,6 +88,12 @@ class WebhookQueue:
         return self._enqueue(DELIVER_JOB, endpoint_id, at=at, job_id=wake)
 
 
+def note_outbox_written(session: Session) -> None:
+    """Have this transaction's commit ask for a fan-out, for outbox rows that were written with a
+    Core INSERT rather than session.add (the flush hook below sees only the latter)."""
+    session.info["outbox_written"] = True
+
+
 def notify_outbox_commits(sessions: sessionmaker[Session], queue: WebhookQueue) -> None:
     """After any commit that wrote outbox events, enqueue a fan-out job.
 
@@ -97,7 +103,7 @@ def notify_outbox_commits(sessions: sessionmaker[Session], queue: WebhookQueue) 
 
     def before_flush(session: Session, _context: Any, _instances: Any) -> None:
         if any(isinstance(item, OutboxEvent) for item in session.new):
-            session.info["outbox_written"] = True
+            note_outbox_written(session)
 
     def after_commit(session: Session) -> None:
         # Also called when a savepoint is released; only the outermost commit publishes.

@@ -149,3 +149,74 @@ def test_status_url_uses_the_configured_public_address(
     expected = f"https://comments.example/v1/comments/{answer.json['id']}"
     assert answer.json["status_url"] == expected
     assert answer.headers["Location"] == expected
+
+
+def test_posted_answer_matches_the_stored_comment(client: Any) -> None:
+    posted = post(client, "Stored as answered.").json
+    assert posted == client.get(f"/v1/comments/{posted['id']}").json
+    assert posted["created_at"] and posted["decided_at"] is None and posted["parent_id"] is None
+
+
+def test_submit_writes_thread_root_audit_record_and_created_event(
+    app: Any, client: Any, settings: Settings
+) -> None:
+    from sqlalchemy import select
+
+    from moderation.services.transitions import comment_payload
+    from moderation.store.models import AuditRecord, Comment, OutboxEvent
+
+    top = post(client, "Top of a thread.", headers={"X-Request-ID": "req-top"}).json["id"]
+    approve(app, top)
+    reply = post(client, "A reply.", parent_id=top).json["id"]
+    approve(app, reply)
+    nested = post(client, "A reply to the reply.", parent_id=reply).json["id"]
+
+    sessions = app.extensions["moderation"].comments.sessions
+    with sessions() as session:
+        roots = {c.id: c.root_id for c in session.scalars(select(Comment))}
+        audit = session.scalars(select(AuditRecord).where(AuditRecord.comment_id == top)).first()
+        created = session.scalars(
+            select(OutboxEvent).where(OutboxEvent.type == "comment.created")
+        ).all()
+        stored_top = session.get(Comment, top)
+    assert roots == {top: top, reply: top, nested: top}
+    assert audit is not None
+    assert (audit.actor_type, audit.actor, audit.from_status, audit.to_status) == (
+        "author",
+        "r1",
+        None,
+        "pending",
+    )
+    assert (audit.reason, audit.request_id, audit.version) == ("submitted", "req-top", 1)
+    assert [event.comment_id for event in created] == [top, reply, nested]
+    first = created[0]
+    assert first.payload["id"] == first.event_id and first.event_id.startswith("evt_")
+    assert set(first.payload) == {"id", "type", "timestamp", "data"}
+    assert first.payload["type"] == "comment.created"
+    assert stored_top is not None and stored_top.version > 1  # approved since
+    expected = comment_payload(stored_top) | {"status": "pending", "text": None, "version": 1}
+    assert first.payload["data"] == {"comment": expected}
+    # Each commit that wrote an event asks for a webhook fan-out (coalesced into one job).
+    webhooks = Queue(settings.webhooks.queue, connection=Redis.from_url(settings.redis.url))
+    assert webhooks.count == 1
+
+
+def test_idempotency_race_answers_with_the_first_comment(app: Any, client: Any) -> None:
+    from moderation.services.comments import CommentService, NewComment
+
+    service: CommentService = app.extensions["moderation"].comments
+    new = NewComment("a-1", "r1", "Reader", "Sent twice at once.", idempotency_key="k-race")
+    first = service.submit(new)
+    looked_up = service._by_key
+    calls: list[str] = []
+
+    def late_lookup(key: str, comment: NewComment) -> Any:
+        # The racing request looked before the first one committed, so it saw nothing.
+        calls.append(key)
+        return None if len(calls) == 1 else looked_up(key, comment)
+
+    service._by_key = late_lookup  # type: ignore[method-assign]
+    again = service.submit(new)
+    assert len(calls) == 2
+    assert again.created is False and again.comment.id == first.comment.id
+    assert first.created is True
