@@ -170,6 +170,7 @@ class Service:
         if not database:
             database = f"sqlite:///{self.folder / 'bench.db'}"
         self.database = database
+        self.redis_url = redis_url
         fresh_schema(database)
         from redis import Redis
 
@@ -389,9 +390,54 @@ def bench_service(texts: list[str], args: argparse.Namespace) -> dict[str, Any]:
             steady_submit_to_decision_p99_ms=round(1000 * percentile(steady, 0.99), 1),
             worker_rss_mib_after=rss_mib(service.worker.pid),
         )
+        drained = bench_drain(service, texts, args.concurrency)
+        result.update(drained)
         return result
     finally:
         service.stop()
+
+
+def bench_drain(service: Service, texts: list[str], concurrency: int) -> dict[str, Any]:
+    """(e) The scoring tier alone: a backlog already stored, idle workers handed one job.
+
+    The workers are stopped, the texts are posted (they wait, pending) and their queued jobs
+    dropped, the workers are started again and given time to load the model, then one scoring
+    job is enqueued and the clock runs to the last decision: how close claims, rules, the model
+    and the records come to the raw model when intake does not share the cores.
+    """
+    from redis import Redis
+    from rq import Queue
+
+    from moderation.services.queueing import RQWorkQueue, wake_key
+    from moderation.services.workers import PREFIX
+
+    queue_name = load_settings().redis.score_queue
+    names = [name for name in service.live.processes if name.startswith("worker")]
+    for name in names:
+        service.live.stop(name)
+    ids, _ = post_all(service.live.base_url, texts, concurrency)
+    redis = Redis.from_url(service.redis_url)
+    Queue(queue_name, connection=redis).empty()
+    redis.delete(wake_key(queue_name))
+    for key in redis.scan_iter(match=PREFIX + "*"):
+        redis.delete(key)
+    for name in names:
+        service.live._spawn(name, "worker")
+    deadline = time.monotonic() + 120
+    while len(list(redis.scan_iter(match=PREFIX + "*"))) < len(names):
+        if time.monotonic() > deadline:
+            raise SystemExit("the workers did not start within 120 s")
+        time.sleep(0.1)
+    time.sleep(3)  # past the first heartbeat: start-up reconcile, RQ registration
+    cpu_before = cpu_by_role(service)
+    started = time.time()
+    RQWorkQueue(redis, queue_name).enqueue_scoring([], coalesce=False)
+    _, last = wait_decided(service.database, ids, 900)
+    cpu_after = cpu_by_role(service)
+    return {
+        "drain_comments_per_s": round(len(ids) / (last - started), 1),
+        "drain_cpu_ms_per_comment": cpu_split(cpu_before, cpu_after, len(ids)),
+    }
 
 
 def main() -> None:
@@ -461,9 +507,12 @@ def main() -> None:
             report["service_over_detoxify_predict"] = round(
                 report["service"]["service_comments_per_s"] / predict_best, 3
             )
+    if "service" in report:
+        report["drain_over_raw"] = round(report["service"]["drain_comments_per_s"] / best_raw, 3)
     print(json.dumps(report, indent=2))
     if "service" in report:
         ratio = report["service"]["service_comments_per_s"] / best_raw
+        print(f"drain/raw ratio (scoring tier alone): {report['drain_over_raw']:.3f}")
         print(f"service/raw ratio: {ratio:.3f}")
 
 
