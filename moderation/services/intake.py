@@ -8,15 +8,14 @@ cache key on every request costs more than running it.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 
-from moderation.services.transitions import comment_payload
+from moderation.services.transitions import event_row
 from moderation.services.webhook_queue import note_outbox_written
-from moderation.store.models import AuditRecord, Comment, OutboxEvent, utcnow
+from moderation.store.models import AuditRecord, Comment, OutboxEvent
 
 _INSERT_COMMENT = insert(Comment).returning(Comment.id)
 # A top-level comment is the root of its own thread. On PostgreSQL its id is drawn from the
@@ -73,16 +72,6 @@ def insert_audit_record(session: Session, values: dict[str, Any]) -> None:
 
 def insert_event(session: Session, event_type: str, comment: Comment) -> None:
     """An outbox event, as transitions.add_event writes it, without the unit of work."""
-    event_id = "evt_" + uuid.uuid4().hex
-    payload = {
-        "id": event_id,
-        "type": event_type,
-        "timestamp": utcnow().isoformat(),
-        "data": {"comment": comment_payload(comment)},
-    }
-    session.connection().execute(
-        _INSERT_EVENT,
-        {"event_id": event_id, "type": event_type, "comment_id": comment.id, "payload": payload},
-    )
+    session.connection().execute(_INSERT_EVENT, event_row(event_type, comment))
     # No session.add, so the flush hook that spots new outbox rows would never see this one.
     note_outbox_written(session)

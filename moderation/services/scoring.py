@@ -15,7 +15,7 @@ from moderation.services.articles import article_states
 from moderation.services.authors import author_states
 from moderation.services.errors import ConflictError
 from moderation.services.queueing import WorkQueue
-from moderation.services.transitions import transition
+from moderation.services.transitions import MachineDecision, transition, transition_many
 from moderation.store.models import Comment, utcnow
 
 log = logging.getLogger(__name__)
@@ -137,40 +137,57 @@ class ScoringService:
     ) -> tuple[list[int], list[int]]:
         """Write a batch's decisions; return the ids recorded and the ids that failed.
 
-        One transaction and one commit for the whole batch (a commit per comment cost more
-        than everything else around the model). A comment decided elsewhere meanwhile is
-        skipped: its conditional UPDATE changed nothing. If the batch's transaction fails
-        (one row the database refuses, a lost connection), nothing of it is kept and each
-        comment is recorded in its own transaction instead, so one bad comment does not fail
-        its batch-mates.
+        One transaction and a few statements for the whole batch (a commit and four round
+        trips per comment cost more than everything else around the model). If a comment moved
+        on meanwhile (a moderator decided it first), or the transaction fails (a row the
+        database refuses, a lost connection), nothing of it is kept and each comment is
+        recorded in its own transaction instead: one bad comment does not fail its batch-mates,
+        and one decided elsewhere is skipped.
         """
-        recorded: list[int] = []
+        decisions = [
+            MachineDecision(
+                comment,
+                STATUS_FOR_DECISION[verdict.decision],
+                verdict.public_reason,
+                verdict.summary,
+                request_id or comment.request_id,
+                self._verdict_record(verdict),
+            )
+            for comment, verdict, request_id in decided
+        ]
         try:
-            with self.sessions.begin() as session, session.no_autoflush:
-                # No autoflush: the audit and outbox rows are written together at the commit.
-                for comment, verdict, request_id in decided:
-                    try:
-                        self._decide(session, comment, verdict, request_id)
-                    except ConflictError as error:
-                        log.info("comment %s was decided elsewhere: %s", comment.id, error)
-                        continue
-                    recorded.append(comment.id)
+            with self.sessions.begin() as session:
+                if transition_many(session, decisions):
+                    return [comment.id for comment, _, _ in decided], []
+                session.rollback()
+            log.info("some comments of the batch moved on meanwhile; recording each on its own")
         except Exception:
             log.warning(
                 "recording %d verdicts in one transaction failed; recording each on its own",
                 len(decided),
                 exc_info=True,
             )
-            recorded, failed = [], []
-            for comment, verdict, request_id in decided:
-                try:
-                    if self.record(comment, verdict, request_id):
-                        recorded.append(comment.id)
-                except Exception:
-                    log.exception("could not record the verdict for comment %s", comment.id)
-                    failed.append(comment.id)
-            return recorded, failed
-        return recorded, []
+        recorded: list[int] = []
+        failed: list[int] = []
+        for comment, verdict, request_id in decided:
+            try:
+                if self.record(comment, verdict, request_id):
+                    recorded.append(comment.id)
+            except Exception:
+                log.exception("could not record the verdict for comment %s", comment.id)
+                failed.append(comment.id)
+        return recorded, failed
+
+    @staticmethod
+    def _verdict_record(verdict: Verdict) -> dict[str, Any]:
+        """What is stored of a verdict on the comment (moderators and the audit read it)."""
+        return {
+            "decision": verdict.decision,
+            "reasons": verdict.reasons(),
+            "scores": verdict.scores(),
+            "model": verdict.model_description,
+            "scored_at": utcnow().isoformat(),
+        }
 
     def _decide(
         self, session: Session, comment: Comment, verdict: Verdict, request_id: str | None
@@ -185,13 +202,7 @@ class ScoringService:
             reason_code=verdict.public_reason,
             reason=verdict.summary,
             request_id=request_id or comment.request_id,
-            verdict={
-                "decision": verdict.decision,
-                "reasons": verdict.reasons(),
-                "scores": verdict.scores(),
-                "model": verdict.model_description,
-                "scored_at": utcnow().isoformat(),
-            },
+            verdict=self._verdict_record(verdict),
         )
 
     def release(self, comment_ids: Sequence[int], worker: str) -> None:

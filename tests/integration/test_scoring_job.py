@@ -167,3 +167,30 @@ def test_a_batch_is_recorded_in_one_commit_and_a_refused_row_fails_alone(
     again, failed_again = scoring.record_batch([(claimed[0], good, None)])
     assert again == [] and failed_again == []
     assert len(rows(settings, OutboxEvent, ids[0])) == 2  # comment.created, comment.approved
+
+
+def test_a_moderator_deciding_mid_batch_wins_and_the_rest_of_the_batch_is_recorded(
+    client: Any, settings: Settings
+) -> None:
+    from moderation.pipeline.verdict import decide
+    from moderation.services.scoring import ScoringService
+    from tests.conftest import MODERATOR_TOKEN, bearer
+
+    ids = [post(client, f"Scored while a moderator looks, number {n}.") for n in range(3)]
+    scoring = ScoringService(make_session_factory(make_engine(settings.database.url)))
+    claimed = scoring.claim(ids, "test-worker")
+    answer = client.post(
+        f"/v1/review/comments/{ids[1]}/decision",
+        json={"action": "reject", "reason_code": "spam", "version": 1},
+        headers=bearer(MODERATOR_TOKEN),
+    )
+    assert answer.status_code == 200, answer.json
+    approve = decide([], {"toxicity": 0.1}, {"toxicity": (0.5, 0.9)})
+    recorded, failed = scoring.record_batch([(comment, approve, None) for comment in claimed])
+    assert recorded == [ids[0], ids[2]] and failed == []
+    statuses = [client.get(f"/v1/comments/{i}").json["status"] for i in ids]
+    assert statuses == ["approved", "rejected", "approved"]  # the moderator's call stands
+    machine = [a for a in rows(settings, AuditRecord, ids[1]) if a.actor_type == "system"]
+    assert machine == []
+    events = [e.type for e in rows(settings, OutboxEvent, ids[0])]
+    assert events == ["comment.created", "comment.approved"]
