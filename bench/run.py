@@ -443,7 +443,7 @@ def bench_drain(service: Service, texts: list[str], concurrency: int) -> dict[st
 def main() -> None:
     cores = os.cpu_count() or 1
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--comments", type=int, default=600, help="comments for (a) and (b)")
+    parser.add_argument("--comments", type=int, default=1000, help="comments for (a) and (b)")
     parser.add_argument(
         "--threads", type=int, default=cores, help="torch threads of the one-process raw runs"
     )
