@@ -182,6 +182,7 @@ class PerspectiveSettings:
     store_analyzed_text: bool
     queue: str
     worker_lane: bool
+    comment_group_while_active: int
 
 
 @dataclasses.dataclass(frozen=True)

@@ -69,6 +69,10 @@ class DetoxifyScorer:
         # Content tokens per window: the configured size, never more than the model accepts.
         self.window = min(window_tokens or limit, limit) - special
         self.stride = max(1, self.window - max(0, min(overlap_tokens, self.window - 1)))
+        # Set by a scoring worker that also answers analyze calls: at most this many texts per
+        # model call, and a function called between model calls (it may score waiting calls).
+        self.max_group: int | None = None
+        self.between_groups: Callable[[], None] | None = None
 
     def windows(self, text: str) -> list[list[int]]:
         """The token-id windows that cover `text` (one for a text within the limit)."""
@@ -90,7 +94,10 @@ class DetoxifyScorer:
         for index, text in enumerate(texts):
             pieces.extend((index, window) for window in self.windows(text))
         results: list[dict[str, float]] = [dict.fromkeys(self.labels, 0.0) for _ in texts]
-        for group in _length_groups(pieces, max_size=max(len(texts), 1)):
+        groups = _length_groups(pieces, max_size=max(1, self.max_group or len(texts)))
+        for number, group in enumerate(groups):
+            if number and self.between_groups is not None:
+                self.between_groups()
             rows = [self._prefix + ids + self._suffix for _, ids in group]
             width = max(len(row) for row in rows)
             padded = [row + [self._pad_id] * (width - len(row)) for row in rows]

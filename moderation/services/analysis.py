@@ -46,6 +46,10 @@ WAKE_KEY = "perspective:wake"
 # the workers' main threads keep to their comments and calls are batched in the lanes.
 LANES_KEY = "perspective:lanes"
 LANE_TTL_SECONDS = 3.0
+# Set by every analyze call: while it lives, scoring workers score comments in small model
+# calls and answer waiting analyze calls between them (worker/analyze_jobs.py).
+ACTIVE_KEY = "perspective:active"
+ACTIVE_SECONDS = 30
 
 
 # Drops calls whose deadline has passed from the head of the line (their callers were answered
@@ -133,6 +137,7 @@ class AnalysisQueue:
             pipe.rpush(WAKE_KEY, 1)
             pipe.ltrim(WAKE_KEY, -1, -1)
             pipe.expire(WAKE_KEY, 60)
+            pipe.set(ACTIVE_KEY, 1, ex=ACTIVE_SECONDS)
             pipe.execute()
             if not lanes:
                 # One queued drain job serves every call that waits. The flag outlives a job's

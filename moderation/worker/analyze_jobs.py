@@ -16,6 +16,7 @@ import time
 from typing import Any
 
 from moderation.services.analysis import (
+    ACTIVE_KEY,
     ADMISSION_SHARE,
     COST_KEY,
     DEFAULT_SECONDS_PER_CALL,
@@ -77,6 +78,53 @@ def drain(context: Any, scorer: Any, model_error: str | None = None) -> dict[str
         queue = Queue(context.settings.perspective.queue, connection=redis)
         ensure_drain(redis, queue, max(2000, 2 * context.settings.perspective.deadline_ms))
     return {"answered": answered, "expired": expired, "rounds": rounds}
+
+
+def make_room_for_calls(context: Any) -> None:
+    """Before a batch of comments: if analyze calls are flowing, let them in between model calls.
+
+    A batch of 64 comments keeps a single-threaded worker busy for about a second, longer than
+    an analyze call's deadline. While calls have arrived lately (and no analyze lane serves
+    them), the worker's scorer scores comments in model calls of at most
+    `[perspective] comment_group_while_active` texts and, between two of them, answers the
+    calls that wait, with the same code as the drain job. Sites that never call analyze keep
+    full-size model calls. One Redis GET per batch; one LLEN per model call while active.
+    """
+    scorer = context.pipeline.scorer
+    settings = context.settings.perspective
+    if scorer is None or not hasattr(scorer, "between_groups"):
+        return
+    cap = settings.comment_group_while_active
+    if cap <= 0 or settings.worker_lane:
+        scorer.max_group, scorer.between_groups = None, None
+        return
+    try:
+        active = bool(context.redis.exists(ACTIVE_KEY))
+    except Exception:  # Redis away: score as usual, the job will notice soon enough
+        active = False
+    scorer.max_group = cap if active else None
+    scorer.between_groups = _answer_waiting_calls(context) if active else None
+
+
+def _answer_waiting_calls(context: Any) -> Any:
+    draining = False
+
+    def between_groups() -> None:
+        nonlocal draining
+        if draining:  # the drain's own model calls come back here
+            return
+        try:
+            if not context.redis.llen(PENDING_KEY):
+                return
+            draining = True
+            result = drain(context, context.pipeline.scorer, context.pipeline.model_error)
+            log.debug("answered analyze calls between comment groups: %s", result)
+        except Exception as error:  # a failed call got its error reply; the comments go on
+            log.warning("could not answer analyze calls between comment groups: %s", error)
+        finally:
+            draining = False
+
+    return between_groups
 
 
 def _load(item: Any) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from moderation.pipeline.model import ModelUnavailableError
 from moderation.pipeline.rules import RuleContext
 from moderation.pipeline.verdict import Verdict
 from moderation.services.scoring import STATUS_FOR_DECISION
+from moderation.worker import analyze_jobs
 from moderation.worker.context import WorkerContext, current
 
 if TYPE_CHECKING:
@@ -78,6 +79,7 @@ def _score_and_record(
     if pipeline.scorer is None and context.settings.model.on_unavailable == "fail":
         raise ModelUnavailableError(pipeline.model_error or "no model is loaded")
     started = time.perf_counter()
+    analyze_jobs.make_room_for_calls(context)
     inputs = context.scoring.rule_inputs(claimed, context.settings.rules.duplicate_window_seconds)
     verdicts = pipeline.score_batch(
         [RuleContext(c.text, c.article_id, c.author_id, **inputs[c.id]) for c in claimed]
