@@ -182,7 +182,7 @@ class PerspectiveSettings:
     store_analyzed_text: bool
     queue: str
     worker_lane: bool
-    comment_group_while_active: int
+    comment_tokens_while_active: int
 
 
 @dataclasses.dataclass(frozen=True)

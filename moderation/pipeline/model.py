@@ -69,9 +69,10 @@ class DetoxifyScorer:
         # Content tokens per window: the configured size, never more than the model accepts.
         self.window = min(window_tokens or limit, limit) - special
         self.stride = max(1, self.window - max(0, min(overlap_tokens, self.window - 1)))
-        # Set by a scoring worker that also answers analyze calls: at most this many texts per
-        # model call, and a function called between model calls (it may score waiting calls).
-        self.max_group: int | None = None
+        # Set by a scoring worker that also answers analyze calls: at most this many tokens per
+        # model call (padding included), and a function called between model calls (it may
+        # score waiting calls). None: model calls as large as the batch.
+        self.max_tokens: int | None = None
         self.between_groups: Callable[[], None] | None = None
 
     def windows(self, text: str) -> list[list[int]]:
@@ -94,7 +95,12 @@ class DetoxifyScorer:
         for index, text in enumerate(texts):
             pieces.extend((index, window) for window in self.windows(text))
         results: list[dict[str, float]] = [dict.fromkeys(self.labels, 0.0) for _ in texts]
-        groups = _length_groups(pieces, max_size=max(1, self.max_group or len(texts)))
+        groups = _length_groups(
+            pieces,
+            max_size=max(len(texts), 1),
+            max_tokens=self.max_tokens,
+            extra=len(self._prefix) + len(self._suffix),
+        )
         for number, group in enumerate(groups):
             if number and self.between_groups is not None:
                 self.between_groups()
@@ -187,16 +193,24 @@ def _special_tokens(tokenizer: Any) -> tuple[list[int], list[int]]:
 
 
 def _length_groups(
-    pieces: list[tuple[int, list[int]]], max_size: int
+    pieces: list[tuple[int, list[int]]],
+    max_size: int,
+    max_tokens: int | None = None,
+    extra: int = 0,
 ) -> list[list[tuple[int, list[int]]]]:
-    """Split pieces into batches of similar length so padding wastes little model time."""
+    """Split pieces into batches of similar length so padding wastes little model time.
+
+    With `max_tokens`, a batch also stays within that many tokens once padded (each piece
+    counts `extra` special tokens); a piece longer than that goes alone.
+    """
     ordered = sorted(pieces, key=lambda piece: len(piece[1]))
     groups: list[list[tuple[int, list[int]]]] = []
     for piece in ordered:
         if groups:
             group = groups[-1]
             shortest = len(group[0][1])
-            if len(group) < max_size and len(piece[1]) <= shortest * 1.25 + 8:
+            fits = max_tokens is None or (len(group) + 1) * (len(piece[1]) + extra) <= max_tokens
+            if len(group) < max_size and len(piece[1]) <= shortest * 1.25 + 8 and fits:
                 group.append(piece)
                 continue
         groups.append([piece])

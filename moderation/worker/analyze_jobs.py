@@ -86,7 +86,7 @@ def make_room_for_calls(context: Any) -> None:
     A batch of 64 comments keeps a single-threaded worker busy for about a second, longer than
     an analyze call's deadline. While calls have arrived lately (and no analyze lane serves
     them), the worker's scorer scores comments in model calls of at most
-    `[perspective] comment_group_while_active` texts and, between two of them, answers the
+    `[perspective] comment_tokens_while_active` tokens and, between two of them, answers the
     calls that wait, with the same code as the drain job. Sites that never call analyze keep
     full-size model calls. One Redis GET per batch; one LLEN per model call while active.
     """
@@ -94,15 +94,15 @@ def make_room_for_calls(context: Any) -> None:
     settings = context.settings.perspective
     if scorer is None or not hasattr(scorer, "between_groups"):
         return
-    cap = settings.comment_group_while_active
-    if cap <= 0 or settings.worker_lane:
-        scorer.max_group, scorer.between_groups = None, None
+    budget = settings.comment_tokens_while_active
+    if budget <= 0 or settings.worker_lane:
+        scorer.max_tokens, scorer.between_groups = None, None
         return
     try:
         active = bool(context.redis.exists(ACTIVE_KEY))
     except Exception:  # Redis away: score as usual, the job will notice soon enough
         active = False
-    scorer.max_group = cap if active else None
+    scorer.max_tokens = budget if active else None
     scorer.between_groups = _answer_waiting_calls(context) if active else None
 
 

@@ -17,13 +17,16 @@ from moderation.store.models import Comment
 from moderation.store.session import make_engine, make_session_factory
 from moderation.worker.runner import run_worker
 
+# About 40 tokens: 40 of them are more than one model call may take while calls flow (1,024).
+TEXT = "Comment {} here, " + "and a fair point about the article " * 5
+
 
 def post_comments(client: Any, count: int) -> list[int]:
     ids = []
     for number in range(count):
         answer = client.post(
             "/v1/articles/a-1/comments",
-            json={"author": {"id": f"r{number}", "name": "R"}, "text": f"Comment {number} here."},
+            json={"author": {"id": f"r{number}", "name": "R"}, "text": TEXT.format(number)},
         )
         assert answer.status_code == 202, answer.json
         ids.append(int(answer.json["id"]))
@@ -42,7 +45,7 @@ def test_a_waiting_call_is_answered_inside_the_comment_batch(
     client: Any, settings: Settings
 ) -> None:
     redis = Redis.from_url(settings.redis.url)
-    ids = post_comments(client, 40)  # 40 texts of one length: 3 model calls of at most 16
+    ids = post_comments(client, 40)
     redis.set(ACTIVE_KEY, 1, ex=30)
     reply = waiting_call(redis, "You are wonderful.")
     assert Queue(settings.perspective.queue, connection=redis).count == 0  # no drain job
@@ -71,7 +74,7 @@ def test_without_recent_calls_comment_batches_keep_full_size(
 
 
 def test_the_setting_at_zero_turns_it_off(client: Any, settings: Settings) -> None:
-    perspective = dataclasses.replace(settings.perspective, comment_group_while_active=0)
+    perspective = dataclasses.replace(settings.perspective, comment_tokens_while_active=0)
     settings = dataclasses.replace(settings, perspective=perspective)
     redis = Redis.from_url(settings.redis.url)
     post_comments(client, 40)
