@@ -236,10 +236,17 @@ def main() -> None:
     parser.add_argument("--comments", type=int, default=400)
     parser.add_argument("--max-chars", type=int, default=1000)
     parser.add_argument("--threads", type=int, default=1, help="torch threads per worker")
-    parser.add_argument("--workers", type=int, default=1, help="scoring worker processes")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="scoring worker processes (default: 1 per core)",
+    )
     parser.add_argument("--web-workers", type=int, default=2)
     parser.add_argument("--web-threads", type=int, default=16)
-    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument(
+        "--batch-size", type=int, default=64, help="comments per worker batch (the default, 64)"
+    )
     parser.add_argument("--lane", action="store_true", help="workers with analyze lanes")
     args = parser.parse_args()
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
