@@ -484,7 +484,7 @@ def main() -> None:
     print(json.dumps({"raw": report["raw"]}), flush=True)
     layouts = [report["raw"]]
     if args.workers > 1:
-        for batch in sorted({1, args.batch_size}):
+        for batch in sorted({1, args.batch_size, 2 * args.batch_size}):
             layouts.append(bench_raw_processes(texts, args.workers, args.worker_threads, batch))
             print(json.dumps({"raw_processes": layouts[-1]}), flush=True)
         report["raw_processes"] = layouts[1:]
