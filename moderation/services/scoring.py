@@ -33,34 +33,43 @@ class ScoringService:
     def claim(self, comment_ids: Sequence[int], worker: str, fill_to: int = 0) -> list[Comment]:
         """Reserve these pending comments (plus others waiting, up to `fill_to`) for `worker`.
 
-        One conditional UPDATE per batch: a comment already claimed by a live worker, or no
-        longer pending, is skipped, so two workers never score the same comment at once. A
-        duplicate or replayed job finds nothing to claim and does nothing.
+        The candidates are locked as they are chosen (`FOR UPDATE SKIP LOCKED` on PostgreSQL):
+        a comment another worker is claiming at the same moment is skipped, not waited for, so
+        concurrent claims neither block nor deadlock (two UPDATEs over overlapping id lists,
+        each locking rows in its own order, once stalled a worker for PostgreSQL's 1 s
+        deadlock timeout and failed its job). SQLite has one writer at a time and ignores the
+        clause. A comment already claimed by a live worker, or no longer pending, is skipped,
+        so two workers never score the same comment at once; a duplicate or replayed job finds
+        nothing to claim and does nothing.
         """
         now = utcnow()
         wanted = list(dict.fromkeys(comment_ids))
+        claimable = (
+            Comment.status == "pending",
+            or_(Comment.claimed_until.is_(None), Comment.claimed_until < now),
+        )
         with self.sessions.begin() as session:
-            if fill_to > len(wanted):
-                extra = session.scalars(
+            chosen: list[int] = []
+            if wanted:
+                chosen += session.scalars(
                     select(Comment.id)
-                    .where(
-                        Comment.status == "pending",
-                        or_(Comment.claimed_until.is_(None), Comment.claimed_until < now),
-                        Comment.id.not_in(wanted) if wanted else Comment.id > 0,
-                    )
+                    .where(Comment.id.in_(wanted), *claimable)
                     .order_by(Comment.id)
-                    .limit(fill_to - len(wanted))
+                    .with_for_update(skip_locked=True)
                 )
-                wanted += list(extra)
-            if not wanted:
+            if fill_to > len(chosen):
+                chosen += session.scalars(
+                    select(Comment.id)
+                    .where(*claimable, Comment.id.not_in(wanted) if wanted else Comment.id > 0)
+                    .order_by(Comment.id)
+                    .limit(fill_to - len(chosen))
+                    .with_for_update(skip_locked=True)
+                )
+            if not chosen:
                 return []
             session.execute(
                 update(Comment)
-                .where(
-                    Comment.id.in_(wanted),
-                    Comment.status == "pending",
-                    or_(Comment.claimed_until.is_(None), Comment.claimed_until < now),
-                )
+                .where(Comment.id.in_(chosen), *claimable)
                 .values(
                     claimed_by=worker, claimed_until=now + dt.timedelta(seconds=self.claim_seconds)
                 )
@@ -69,7 +78,7 @@ class ScoringService:
             claimed = list(
                 session.scalars(
                     select(Comment)
-                    .where(Comment.id.in_(wanted), Comment.claimed_by == worker)
+                    .where(Comment.id.in_(chosen), Comment.claimed_by == worker)
                     .where(Comment.status == "pending")
                     .order_by(Comment.id)
                 )
