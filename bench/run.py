@@ -234,11 +234,16 @@ def comment_body(author: str, text: str) -> bytes:
     return json.dumps({"author": {"id": author, "name": "Bench"}, "text": text}).encode()
 
 
-def post_all(base: str, texts: list[str], concurrency: int) -> tuple[list[int], list[float]]:
-    """Post every text; return comment ids and per-request latencies (seconds)."""
+def post_all(
+    base: str, texts: list[str], concurrency: int, authors: str = "reader"
+) -> tuple[list[int], list[float]]:
+    """Post every text (500 readers take turns); return comment ids and latencies (seconds)."""
     local = threading.local()
     planned = [
-        (f"/v1/articles/bench-{index % 20}/comments", comment_body(f"reader-{index % 500}", text))
+        (
+            f"/v1/articles/bench-{index % 20}/comments",
+            comment_body(f"{authors}-{index % 500}", text),
+        )
         for index, text in enumerate(texts)
     ]
 
@@ -426,7 +431,8 @@ def bench_drain(service: Service, texts: list[str], concurrency: int) -> dict[st
     names = [name for name in service.live.processes if name.startswith("worker")]
     for name in names:
         service.live.stop(name)
-    ids, _ = post_all(service.live.base_url, texts, concurrency)
+    # Other readers than (b)'s: the same texts by the same people would be held as duplicates.
+    ids, _ = post_all(service.live.base_url, texts, concurrency, authors="drain-reader")
     redis = Redis.from_url(service.redis_url)
     Queue(queue_name, connection=redis).empty()
     redis.delete(wake_key(queue_name))
