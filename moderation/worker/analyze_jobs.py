@@ -42,6 +42,18 @@ def drain_analysis() -> dict[str, Any]:
 
 def drain(context: Any, scorer: Any, model_error: str | None = None) -> dict[str, Any]:
     """Drain the line with `scorer` (the worker's, or an analyze lane's own)."""
+    # The calls' own model calls must not stop to answer calls (see make_room_for_calls).
+    hook = getattr(scorer, "between_groups", None)
+    if hook is not None:
+        scorer.between_groups = None
+    try:
+        return _drain(context, scorer, model_error)
+    finally:
+        if hook is not None:
+            scorer.between_groups = hook
+
+
+def _drain(context: Any, scorer: Any, model_error: str | None) -> dict[str, Any]:
     redis = context.redis
     batch = context.settings.perspective.batch_size
     answered = expired = rounds = 0
@@ -107,22 +119,14 @@ def make_room_for_calls(context: Any) -> None:
 
 
 def _answer_waiting_calls(context: Any) -> Any:
-    draining = False
-
     def between_groups() -> None:
-        nonlocal draining
-        if draining:  # the drain's own model calls come back here
-            return
         try:
             if not context.redis.llen(PENDING_KEY):
                 return
-            draining = True
             result = drain(context, context.pipeline.scorer, context.pipeline.model_error)
             log.debug("answered analyze calls between comment groups: %s", result)
         except Exception as error:  # a failed call got its error reply; the comments go on
             log.warning("could not answer analyze calls between comment groups: %s", error)
-        finally:
-            draining = False
 
     return between_groups
 

@@ -82,3 +82,25 @@ def test_the_setting_at_zero_turns_it_off(client: Any, settings: Settings) -> No
     reply = waiting_call(redis, "Left for a drain job.")
     run_worker(settings, burst=True)
     assert redis.lpop(reply) is None
+
+
+def test_a_drain_never_stops_to_drain_and_leaves_the_hook_in_place(settings: Settings) -> None:
+    from moderation.worker.analyze_jobs import drain
+    from moderation.worker.context import build_context
+
+    context = build_context(settings)
+    scorer = context.pipeline.scorer
+    redis = Redis.from_url(settings.redis.url)
+    redis.delete(PENDING_KEY)  # calls other tests left waiting
+    called: list[int] = []
+
+    def hook() -> None:
+        called.append(1)
+
+    scorer.between_groups = hook  # type: ignore[union-attr]
+    # Texts of very different lengths: more than one model call for the calls themselves.
+    replies = [waiting_call(redis, "Short."), waiting_call(redis, TEXT.format(1) * 6)]
+    result = drain(context, scorer)
+    assert result["answered"] == 2 and all(redis.lpop(reply) for reply in replies)
+    assert called == []
+    assert scorer.between_groups is hook  # type: ignore[union-attr]
