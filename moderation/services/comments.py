@@ -14,8 +14,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.services.errors import InvalidRequestError, NotFoundError
-from moderation.services.intake import insert_audit_record, insert_comment, insert_event
+from moderation.services.intake import insert_comment
 from moderation.services.queueing import WorkQueue
+from moderation.services.transitions import event_row, insert_audit_rows, insert_events
 from moderation.store.models import Comment
 
 
@@ -124,20 +125,22 @@ class CommentService:
                         "request_id": new.request_id,
                     },
                 )
-                insert_audit_record(
+                insert_audit_rows(
                     session,
-                    {
-                        "comment_id": comment.id,
-                        "actor_type": "author",
-                        "actor": new.author_id,
-                        "from_status": None,
-                        "to_status": "pending",
-                        "reason": "submitted",
-                        "request_id": new.request_id,
-                        "version": 1,
-                    },
+                    [
+                        {
+                            "comment_id": comment.id,
+                            "actor_type": "author",
+                            "actor": new.author_id,
+                            "from_status": None,
+                            "to_status": "pending",
+                            "reason": "submitted",
+                            "request_id": new.request_id,
+                            "version": 1,
+                        }
+                    ],
                 )
-                insert_event(session, "comment.created", comment)
+                insert_events(session, [event_row("comment.created", comment)])
         except IntegrityError:
             # Two retries with the same key raced; the first one's comment is the answer.
             if key is None:

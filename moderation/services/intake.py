@@ -1,4 +1,4 @@
-"""The rows a new comment writes, by Core INSERT: the comment, its audit record, its event.
+"""A new comment's row, by Core INSERT (its audit record and event: transitions.py).
 
 Intake is the hottest write path, and the ORM unit of work (session.add, then a flush at
 commit) cost more CPU than the rest of the request together. The statements are built once
@@ -13,9 +13,7 @@ from typing import Any
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session, make_transient_to_detached
 
-from moderation.services.transitions import event_row
-from moderation.services.webhook_queue import note_outbox_written
-from moderation.store.models import AuditRecord, Comment, OutboxEvent
+from moderation.store.models import Comment
 
 _INSERT_COMMENT = insert(Comment).returning(Comment.id)
 # A top-level comment is the root of its own thread. On PostgreSQL its id is drawn from the
@@ -35,8 +33,6 @@ _SET_OWN_ROOT = (
     .where(Comment.id == bindparam("comment_id"))
     .values(root_id=bindparam("comment_id"))
 )
-_INSERT_AUDIT = insert(AuditRecord)
-_INSERT_EVENT = insert(OutboxEvent)
 
 
 def insert_comment(session: Session, values: dict[str, Any]) -> Comment:
@@ -64,14 +60,3 @@ def insert_comment(session: Session, values: dict[str, Any]) -> Comment:
     comment = Comment(**{column.key: row.get(column.key) for column in Comment.__table__.columns})
     make_transient_to_detached(comment)
     return comment
-
-
-def insert_audit_record(session: Session, values: dict[str, Any]) -> None:
-    session.connection().execute(_INSERT_AUDIT, values)
-
-
-def insert_event(session: Session, event_type: str, comment: Comment) -> None:
-    """An outbox event, as transitions.add_event writes it, without the unit of work."""
-    session.connection().execute(_INSERT_EVENT, event_row(event_type, comment))
-    # No session.add, so the flush hook that spots new outbox rows would never see this one.
-    note_outbox_written(session)

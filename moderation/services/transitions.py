@@ -179,6 +179,17 @@ _INSERT_AUDIT = insert(AuditRecord)
 _INSERT_EVENTS = insert(OutboxEvent)
 
 
+def insert_audit_rows(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Audit records by Core INSERT (one statement for many), without the unit of work."""
+    session.connection().execute(_INSERT_AUDIT, list(rows))
+
+
+def insert_events(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Outbox rows (see `event_row`) by Core INSERT; the commit still asks for a fan-out."""
+    session.connection().execute(_INSERT_EVENTS, list(rows))
+    note_outbox_written(session)  # the flush hook sees only rows added with session.add
+
+
 def transition_many(
     session: Session, decisions: Sequence[MachineDecision], actor: str = "scoring"
 ) -> bool:
@@ -232,7 +243,6 @@ def transition_many(
         for name, value in state.items():
             setattr(comment, name, value)
         events.append(event_row(EVENT_FOR_STATUS[decision.to_status], comment))
-    connection.execute(_INSERT_AUDIT, audits)
-    connection.execute(_INSERT_EVENTS, events)
-    note_outbox_written(session)  # Core INSERTs: the flush hook would not see these rows
+    insert_audit_rows(session, audits)
+    insert_events(session, events)
     return True

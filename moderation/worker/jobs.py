@@ -86,18 +86,17 @@ def _score_and_record(
     )
     metrics.record_batch(len(claimed), time.perf_counter() - started)
     wanted = set(comment_ids)
-    recorded, failed = context.scoring.record_batch(
-        [
-            (comment, verdict, request_id if comment.id in wanted else None)
-            for comment, verdict in zip(claimed, verdicts, strict=True)
-        ]
-    )
+    # The job's request id belongs to the comments it was enqueued for, not their batch-mates.
+    batch = [
+        (comment, verdict, request_id if comment.id in wanted else None)
+        for comment, verdict in zip(claimed, verdicts, strict=True)
+    ]
+    recorded, failed = context.scoring.record_batch(batch)
     done = set(recorded)
-    for comment, verdict in zip(claimed, verdicts, strict=True):
+    for comment, verdict, own_request in batch:
         if comment.id not in done:
             continue
         decisions[comment.id] = verdict.decision
-        own_request = request_id if comment.id in wanted else None
         with logging_setup.bound(
             request_id=own_request or comment.request_id, comment_id=comment.id
         ):
