@@ -60,11 +60,8 @@ def model_env(threads: int) -> dict[str, str]:
     return env
 
 
-def bench_raw(texts: list[str], threads: int, batches: list[int], **options: str) -> dict[str, Any]:
-    """Comments/s of the scorer alone, per batch size, after one warm-up call.
-
-    `options` are model settings to try (quantize="int8", runtime="onnx").
-    """
+def _warm_scorer(texts: list[str], threads: int, **options: str) -> Any:
+    """The scorer loaded with these model settings, after one warm-up call."""
     from moderation.pipeline.model import load_scorer
 
     settings = load_settings(
@@ -73,34 +70,37 @@ def bench_raw(texts: list[str], threads: int, batches: list[int], **options: str
     )
     scorer = load_scorer(settings.model)
     scorer.score(texts[:8])
+    return scorer
+
+
+def _score_all(scorer: Any, texts: list[str], batch: int) -> tuple[float, float]:
+    """Score `texts` in batches of `batch`: (wall seconds, CPU seconds of this process)."""
+    cpu = time.process_time()
+    started = time.perf_counter()
+    for start in range(0, len(texts), batch):
+        scorer.score(texts[start : start + batch])
+    return time.perf_counter() - started, time.process_time() - cpu
+
+
+def bench_raw(texts: list[str], threads: int, batches: list[int], **options: str) -> dict[str, Any]:
+    """Comments/s of the scorer alone, per batch size, after one warm-up call.
+
+    `options` are model settings to try (quantize="int8", runtime="onnx").
+    """
+    scorer = _warm_scorer(texts, threads, **options)
     results: dict[str, Any] = {"model": scorer.description, "threads": threads}
     for batch in batches:
-        cpu = time.process_time()
-        started = time.perf_counter()
-        for start in range(0, len(texts), batch):
-            scorer.score(texts[start : start + batch])
-        results[f"batch_{batch}"] = round(len(texts) / (time.perf_counter() - started), 1)
-        results[f"cpu_ms_per_comment_batch_{batch}"] = round(
-            1000 * (time.process_time() - cpu) / len(texts), 2
-        )
+        wall, cpu = _score_all(scorer, texts, batch)
+        results[f"batch_{batch}"] = round(len(texts) / wall, 1)
+        results[f"cpu_ms_per_comment_batch_{batch}"] = round(1000 * cpu / len(texts), 2)
     return results
 
 
 def _raw_share(texts: list[str], threads: int, batch: int, barrier: Any, results: Any) -> None:
     """One process of `bench_raw_processes`: load, wait for the others, score its share."""
-    from moderation.pipeline.model import load_scorer
-
-    settings = load_settings(
-        overrides={"model": {"threads": threads}}, environ={**os.environ, **model_env(threads)}
-    )
-    scorer = load_scorer(settings.model)
-    scorer.score(texts[:8])
+    scorer = _warm_scorer(texts, threads)
     barrier.wait()
-    cpu = time.process_time()
-    started = time.perf_counter()
-    for start in range(0, len(texts), batch):
-        scorer.score(texts[start : start + batch])
-    results.put((time.perf_counter() - started, time.process_time() - cpu))
+    results.put(_score_all(scorer, texts, batch))
 
 
 def bench_raw_processes(
