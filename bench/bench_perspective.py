@@ -57,7 +57,7 @@ class Service:
 
     def __init__(self, args: argparse.Namespace) -> None:
         from moderation.embedded_redis import EmbeddedRedis
-        from moderation.store.migrate import upgrade
+        from moderation.db.migrate import upgrade
         from tests.support.live import LiveService
 
         folder = Path(tempfile.mkdtemp(prefix="perspective-bench-"))

@@ -26,12 +26,12 @@ from sqlalchemy import insert, text
 
 from moderation.config import load_settings
 from moderation.embedded_redis import EmbeddedRedis
-from moderation.services.bulk import BulkRequest, BulkService
-from moderation.services.priority import queue_columns
-from moderation.services.queues import QueueFilter
-from moderation.store.migrate import upgrade
-from moderation.store.models import Comment
-from moderation.store.session import make_engine, make_session_factory
+from moderation.review.bulk import BulkRequest, BulkService
+from moderation.comments.priority import queue_columns
+from moderation.review.queues import QueueFilter
+from moderation.db.migrate import upgrade
+from moderation.comments.models import Comment
+from moderation.db.session import make_engine, make_session_factory
 
 TOKEN = "bench:bench-moderator-token-0123"
 PAGES = (

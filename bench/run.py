@@ -267,8 +267,8 @@ def wait_decided(database: str, ids: list[int], timeout: float) -> tuple[list[fl
     """
     from sqlalchemy import func, select
 
-    from moderation.store.models import Comment
-    from moderation.store.session import make_engine
+    from moderation.comments.models import Comment
+    from moderation.db.session import make_engine
 
     engine = make_engine(database)
     first, top = min(ids), max(ids)
@@ -424,8 +424,8 @@ def bench_drain(service: Service, texts: list[str], concurrency: int) -> dict[st
     from redis import Redis
     from rq import Queue
 
-    from moderation.services.queueing import RQWorkQueue, wake_key
-    from moderation.services.workers import PREFIX
+    from moderation.scoring.queue import RQWorkQueue, wake_key
+    from moderation.scoring.registry import PREFIX
 
     queue_name = load_settings().redis.score_queue
     names = [name for name in service.live.processes if name.startswith("worker")]

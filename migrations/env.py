@@ -5,8 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import pool
 
-from moderation.store.models import Base
-from moderation.store.session import make_engine
+from moderation.db.base import Base
+from moderation.db.session import make_engine
 
 config = context.config
 target_metadata = Base.metadata

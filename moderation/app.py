@@ -2,31 +2,42 @@
 
 from __future__ import annotations
 
-import functools
 import re
 import uuid
 from typing import Any
 
 from flask import Flask, g, request
+from flask_smorest import Api
 from redis import Redis
 
-from moderation import api, logging_setup, web
-from moderation.api import cors
-from moderation.api import metrics as metrics_api
-from moderation.api.context import AppServices
+from moderation import pages
+from moderation.articles import api as articles_api
+from moderation.articles.service import ArticleService
+from moderation.comments import api as comments_api
+from moderation.comments.service import CommentService
+from moderation.comments.work_queue import WorkQueue
 from moderation.config import Settings, load_settings
-from moderation.services.articles import ArticleService
-from moderation.services.comments import CommentService
-from moderation.services.health import readiness
-from moderation.services.perspective import build_perspective_services
-from moderation.services.queueing import RQWorkQueue, WorkQueue
-from moderation.services.review import ReviewService
-from moderation.services.telemetry import cluster_collector
-from moderation.services.webhook_queue import WebhookQueue, notify_outbox_commits
-from moderation.services.webhooks import WebhookService
-from moderation.services.workbench import build_workbench
-from moderation.services.workers import WorkerRegistry
-from moderation.store.session import make_engine, make_session_factory
+from moderation.db.session import make_engine, make_session_factory
+from moderation.observability import logging_setup
+from moderation.perspective import api as perspective_api
+from moderation.perspective import feedback_api
+from moderation.perspective.services import build_perspective_services
+from moderation.review.api import audit as audit_api
+from moderation.review.api import authors as authors_api
+from moderation.review.api import reports as reports_api
+from moderation.review.api import review as review_api
+from moderation.review.api import stats as stats_api
+from moderation.review.service import ReviewService
+from moderation.review.workbench import build_workbench
+from moderation.scoring.queue import RQWorkQueue
+from moderation.scoring.readiness import Readiness
+from moderation.scoring.registry import WorkerRegistry
+from moderation.scoring.telemetry import cluster_collector
+from moderation.web import auth, cors, errors, health, prometheus
+from moderation.web.context import provide
+from moderation.webhooks import api as webhooks_api
+from moderation.webhooks.queue import WebhookQueue, notify_outbox_commits
+from moderation.webhooks.subscriptions import WebhookService
 
 _REQUEST_ID = re.compile(r"^[\w.:-]{1,100}$")
 
@@ -59,21 +70,18 @@ def create_app(settings: Settings, work_queue: WorkQueue | None = None) -> Flask
     webhook_queue = WebhookQueue(redis, settings.webhooks.queue)
     notify_outbox_commits(sessions, webhook_queue)
     workers = WorkerRegistry(redis, settings.worker.heartbeat_seconds)
-    app.extensions["moderation"] = AppServices(
-        comments=CommentService(sessions, queue),
-        review=ReviewService(
-            sessions, settings.review.undo_seconds, settings.review.hide_threshold
-        ),
-        readiness=functools.partial(readiness, sessions, redis, workers),
-        settings=settings,
-        workbench=build_workbench(sessions, redis, settings),
-        webhooks=WebhookService(sessions, settings.webhooks, webhook_queue),
-        articles=ArticleService(sessions, settings.rules),
+    provide(
+        app,
+        settings,
+        CommentService(sessions, queue),
+        ReviewService(sessions, settings.review.undo_seconds, settings.review.hide_threshold),
+        Readiness(sessions, redis, workers),
+        build_workbench(sessions, redis, settings),
+        WebhookService(sessions, settings.webhooks, webhook_queue),
+        ArticleService(sessions, settings.rules),
+        build_perspective_services(settings.perspective, sessions, redis, workers),
     )
     app.extensions["moderation_engine"] = engine
-    app.extensions["perspective"] = build_perspective_services(
-        settings.perspective, sessions, redis, workers
-    )
     app.before_request(_assign_request_id)
     app.after_request(_echo_request_id)
     app.teardown_request(_forget_request_id)
@@ -83,11 +91,31 @@ def create_app(settings: Settings, work_queue: WorkQueue | None = None) -> Flask
         settings.webhooks.queue,
         settings.review.bulk_queue,
     ]
-    metrics_api.init_app(app, cluster_collector(sessions, redis, workers, queue_names))
-    api.init_app(app)
+    prometheus.init_app(app, cluster_collector(sessions, redis, workers, queue_names))
+    register_api(app)
     cors.init_app(app)
-    web.init_app(app)
+    pages.init_app(app)
     return app
+
+
+def register_api(app: Flask) -> Api:
+    """Every feature's blueprints, the error answers and the token check, on one OpenAPI doc."""
+    api = Api(app)
+    api.spec.components.security_scheme(
+        "moderatorToken", {"type": "http", "scheme": "bearer", "description": "moderator token"}
+    )
+    errors.init_app(app)
+    auth.init_app(app)
+    api.register_blueprint(comments_api.blp)
+    api.register_blueprint(review_api.blp)
+    app.register_blueprint(health.blp)
+    api.register_blueprint(feedback_api.blp)
+    app.register_blueprint(perspective_api.blp)
+    for blueprint in (authors_api.blp, reports_api.blp, audit_api.blp, stats_api.blp):
+        api.register_blueprint(blueprint)
+    api.register_blueprint(webhooks_api.blp)
+    api.register_blueprint(articles_api.blp)
+    return api
 
 
 def _assign_request_id() -> None:

@@ -21,7 +21,7 @@ def _settings(**overrides: Any) -> Settings:
         settings = load_settings(overrides=overrides or None)
     except SettingsError as error:
         raise click.ClickException(str(error)) from error
-    from moderation import logging_setup
+    from moderation.observability import logging_setup
 
     chosen = click.get_current_context().find_root().params.get("log_level")
     logging_setup.configure(settings.logging.format, chosen or settings.logging.level)
@@ -56,7 +56,7 @@ def db() -> None:
 def db_upgrade(revision: str) -> None:
     """Apply migrations up to REVISION."""
     settings = _settings()
-    from moderation.store.migrate import upgrade
+    from moderation.db.migrate import upgrade
 
     upgrade(settings.database.url, revision)
     click.echo(f"database at {revision}: {_redact(settings.database.url)}")
@@ -83,7 +83,7 @@ def serve(workers: int) -> None:
             "-m",
             "gunicorn",
             "--config",
-            "python:moderation.gunicorn_conf",
+            "python:moderation.web.gunicorn_conf",
             "--bind",
             f"{settings.server.host}:{settings.server.port}",
             *count,
@@ -110,7 +110,7 @@ def worker(burst: bool) -> None:
 def webhook_worker(burst: bool) -> None:
     """Run a worker that only delivers webhooks (no model loaded)."""
     _single_process_metrics()
-    from moderation.worker.webhook_runner import run_webhook_worker
+    from moderation.webhooks.runner import run_webhook_worker
 
     settings = _settings()
     _needs_real_redis(settings)
@@ -126,7 +126,7 @@ def _single_process_metrics() -> None:
 
 
 def _serve_worker_metrics(settings: Settings) -> None:
-    from moderation.metrics import serve_worker_metrics
+    from moderation.observability.metrics import serve_worker_metrics
 
     if serve_worker_metrics(settings.worker.metrics_port):
         logging.getLogger(__name__).info(
@@ -150,7 +150,7 @@ def scheduler() -> None:
 )
 def healthcheck(role: str) -> None:
     """Exit 0 if this host's ROLE process is alive (for container health checks), else 1."""
-    from moderation.healthcheck import check
+    from moderation.worker.healthcheck import check
 
     healthy, why = check(role, _settings())
     click.echo(("healthy: " if healthy else "unhealthy: ") + why)
@@ -160,9 +160,9 @@ def healthcheck(role: str) -> None:
 @main.command()
 def reconcile() -> None:
     """Re-enqueue comments left pending too long; print how many."""
-    from moderation.services.queueing import RQWorkQueue
-    from moderation.services.scoring import ScoringService
-    from moderation.store.session import make_engine, make_session_factory
+    from moderation.scoring.queue import RQWorkQueue
+    from moderation.scoring.service import ScoringService
+    from moderation.db.session import make_engine, make_session_factory
 
     settings = _settings()
     _needs_real_redis(settings)
@@ -239,7 +239,7 @@ def model_info() -> None:
 def dev() -> None:
     """Everything on one machine: embedded Redis, schema, API on :8000 and one worker."""
     from moderation.embedded_redis import EmbeddedRedis
-    from moderation.store.migrate import upgrade
+    from moderation.db.migrate import upgrade
 
     settings = _settings()
     env = dict(os.environ)

@@ -1,5 +1,7 @@
-"""Outgoing webhooks: Standard Webhooks signing, the retry schedule, address safety, HTTP delivery.
+"""Outgoing webhooks: subscriptions and their admin API, the fan-out of outbox events to
+endpoints, per-endpoint ordered delivery with retries and dead letters, Standard Webhooks
+signing, address safety, and the webhook worker process.
 
-Nothing here touches the database or the queue; services/ and worker/ decide what to send and
-when, and call into these modules to sign, check and send one request.
+signing.py, retry.py, safety.py and sender.py touch neither the database nor the queue; the
+services (subscriptions, fanout, deliveries) and jobs decide what to send and when.
 """

@@ -1,1 +1,3 @@
-"""Scoring workers: RQ jobs and the worker process that runs them with the model loaded once."""
+"""Worker processes: the scoring worker (RQ SimpleWorker with the model loaded once), the
+reconcile scheduler and the container health check. The jobs they run live with their features.
+"""

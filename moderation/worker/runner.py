@@ -19,8 +19,11 @@ from rq import Queue, SimpleWorker
 
 from moderation.config import Settings
 from moderation.pipeline.model import Scorer
-from moderation.worker import analyze_lane, jobs, schedule, webhook_jobs
-from moderation.worker.context import WorkerContext, build_context, install
+from moderation.perspective import lane as analyze_lane
+from moderation.scoring import jobs
+from moderation.worker import schedule
+from moderation.webhooks import jobs as webhook_jobs
+from moderation.scoring.context import WorkerContext, build_context, install
 
 log = logging.getLogger(__name__)
 

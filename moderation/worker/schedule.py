@@ -20,7 +20,7 @@ from typing import Any
 from redis import Redis
 
 from moderation.config import Settings
-from moderation.worker import jobs
+from moderation.scoring import jobs
 
 log = logging.getLogger(__name__)
 

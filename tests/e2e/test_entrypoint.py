@@ -19,7 +19,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from redis import Redis
 
 from moderation.config import PROJECT_ROOT
-from moderation.services.workers import WorkerRegistry
+from moderation.scoring.registry import WorkerRegistry
 from tests.conftest import MODERATOR_TOKEN, make_settings, model_files
 from tests.support.live import free_port
 from tests.support.workbench import comment_state

@@ -23,7 +23,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from redis import Redis
 from rq.job import Job
 
-from moderation.services.workers import WorkerRegistry
+from moderation.scoring.registry import WorkerRegistry
 from tests.conftest import ADMIN_TOKEN, MODERATOR_TOKEN, _empty, model_files
 from tests.support.live import LiveService, free_port
 from tests.support.workbench import comment_state

@@ -12,9 +12,9 @@ from redis import Redis
 from rq import Queue
 
 from moderation.config import Settings
-from moderation.services.analysis import ACTIVE_KEY, PENDING_KEY, REPLY_PREFIX
-from moderation.store.models import Comment
-from moderation.store.session import make_engine, make_session_factory
+from moderation.perspective.analysis import ACTIVE_KEY, PENDING_KEY, REPLY_PREFIX
+from moderation.comments.models import Comment
+from moderation.db.session import make_engine, make_session_factory
 from moderation.worker.runner import run_worker
 
 # About 40 tokens: 40 of them are more than one model call may take while calls flow (1,024).
@@ -85,8 +85,8 @@ def test_the_setting_at_zero_turns_it_off(client: Any, settings: Settings) -> No
 
 
 def test_a_drain_never_stops_to_drain_and_leaves_the_hook_in_place(settings: Settings) -> None:
-    from moderation.worker.analyze_jobs import drain
-    from moderation.worker.context import build_context
+    from moderation.perspective.jobs import drain
+    from moderation.scoring.context import build_context
 
     context = build_context(settings)
     scorer = context.pipeline.scorer

@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import func, select
 
 from moderation.config import Settings
-from moderation.store.models import AuditRecord, Comment
-from moderation.store.session import make_engine
+from moderation.comments.models import AuditRecord, Comment
+from moderation.db.session import make_engine
 from moderation.worker.runner import run_worker
 from tests.conftest import MODERATOR_TOKEN, OTHER_MODERATOR_TOKEN, bearer
 from tests.support.workbench import comment_row, comment_state, insert_comments

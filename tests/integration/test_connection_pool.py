@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, text
 
-from moderation.store.session import make_engine, make_session_factory
+from moderation.db.session import make_engine, make_session_factory
 
 
 @pytest.fixture

@@ -14,8 +14,8 @@ import jsonschema
 import pytest
 
 from moderation.config import PROJECT_ROOT, Settings
-from moderation.worker.analyze_jobs import drain_analysis
-from moderation.worker.context import build_context, install
+from moderation.perspective.jobs import drain_analysis
+from moderation.scoring.context import build_context, install
 from tests.conftest import ADMIN_TOKEN, bearer, make_settings
 
 SPEC = PROJECT_ROOT.parent / "shared" / "specs"
@@ -193,7 +193,7 @@ def test_no_worker_means_503_unavailable_within_the_deadline(
 ) -> None:
     from redis import Redis
 
-    from moderation.services.workers import WorkerRegistry
+    from moderation.scoring.registry import WorkerRegistry
 
     # A heartbeat says a model is loaded, but nobody drains the queue.
     WorkerRegistry(Redis.from_url(settings.redis.url)).beat(
@@ -212,8 +212,8 @@ def test_no_worker_means_503_unavailable_within_the_deadline(
 def test_past_capacity_503_comes_at_once(client: Any, settings: Settings) -> None:
     from redis import Redis
 
-    from moderation.services.analysis import COST_KEY, PENDING_KEY
-    from moderation.services.workers import WorkerRegistry
+    from moderation.perspective.analysis import COST_KEY, PENDING_KEY
+    from moderation.scoring.registry import WorkerRegistry
 
     redis = Redis.from_url(settings.redis.url)
     WorkerRegistry(redis).beat("busy", {"model_loaded": True, "labels": ["toxicity"]})
@@ -301,7 +301,7 @@ def test_analyze_stores_no_text_unless_the_setting_allows_it(
 def test_a_workers_analyze_lane_answers_without_drain_jobs(
     client: Any, app: Any, settings: Settings
 ) -> None:
-    from moderation.worker.analyze_lane import AnalyzeLane
+    from moderation.perspective.lane import AnalyzeLane
 
     context = build_context(settings)
     context.registry.beat(context.name, context.status())
@@ -369,7 +369,7 @@ def test_calls_past_their_deadline_do_not_count_against_capacity(
 ) -> None:
     from redis import Redis
 
-    from moderation.services.analysis import COST_KEY, PENDING_KEY
+    from moderation.perspective.analysis import COST_KEY, PENDING_KEY
 
     redis = Redis.from_url(settings.redis.url)
     # Ten calls whose callers gave up long ago, and a measure that would refuse any line.

@@ -8,10 +8,10 @@ import pytest
 from sqlalchemy import select
 
 from moderation.config import Settings
-from moderation.services.authors import author_state, author_states
-from moderation.store.models import OutboxEvent
-from moderation.store.session import make_engine, make_session_factory
-from moderation.store.workbench import Reader
+from moderation.comments.authors import author_state, author_states
+from moderation.events.models import OutboxEvent
+from moderation.db.session import make_engine, make_session_factory
+from moderation.review.models import Reader
 from tests.conftest import MODERATOR_TOKEN, bearer
 from tests.support.workbench import comment_row, comment_state, insert_comments
 

@@ -9,9 +9,10 @@ from rq import Queue
 from sqlalchemy import func, select
 
 from moderation.config import Settings
-from moderation.services.queueing import RQWorkQueue
-from moderation.store.models import AuditRecord, Comment, OutboxEvent
-from moderation.store.session import make_engine, make_session_factory
+from moderation.scoring.queue import RQWorkQueue
+from moderation.comments.models import AuditRecord, Comment
+from moderation.events.models import OutboxEvent
+from moderation.db.session import make_engine, make_session_factory
 from moderation.worker.runner import run_worker
 
 
@@ -145,7 +146,7 @@ def test_a_batch_is_recorded_in_one_commit_and_a_refused_row_fails_alone(
     import pytest
 
     from moderation.pipeline.verdict import decide
-    from moderation.services.scoring import ScoringService
+    from moderation.scoring.service import ScoringService
 
     if settings.database.url.startswith("sqlite"):
         pytest.skip("SQLite stores NaN in a JSON column; PostgreSQL refuses it, as needed here")
@@ -173,7 +174,7 @@ def test_a_moderator_deciding_mid_batch_wins_and_the_rest_of_the_batch_is_record
     client: Any, settings: Settings
 ) -> None:
     from moderation.pipeline.verdict import decide
-    from moderation.services.scoring import ScoringService
+    from moderation.scoring.service import ScoringService
     from tests.conftest import MODERATOR_TOKEN, bearer
 
     ids = [post(client, f"Scored while a moderator looks, number {n}.") for n in range(3)]

@@ -19,7 +19,7 @@ def post(client: Any, text: str, article: str = "a-1", **extra: Any) -> Any:
 
 def approve(app: Any, comment_id: int) -> None:
     """Publish a comment the way a moderator would (the review service, at its version)."""
-    from moderation.services.review import Decision
+    from moderation.review.service import Decision
 
     review = app.extensions["moderation"].review
     version = review.detail(comment_id).comment.version
@@ -38,12 +38,12 @@ def test_submit_stores_pending_and_enqueues_a_scoring_job(client: Any, settings:
     queue = Queue(settings.redis.score_queue, connection=Redis.from_url(settings.redis.url))
     jobs = queue.get_jobs()
     assert len(jobs) == 1
-    assert jobs[0].func_name == "moderation.worker.jobs.score_comments"
+    assert jobs[0].func_name == "moderation.scoring.jobs.score_comments"
     assert jobs[0].args == ([body["id"]], "req-123")
 
 
 def test_waiting_job_is_shared_until_it_starts(client: Any, settings: Settings) -> None:
-    from moderation.services.queueing import RQWorkQueue
+    from moderation.scoring.queue import RQWorkQueue
 
     connection = Redis.from_url(settings.redis.url)
     queue = Queue(settings.redis.score_queue, connection=connection)
@@ -162,8 +162,9 @@ def test_submit_writes_thread_root_audit_record_and_created_event(
 ) -> None:
     from sqlalchemy import select
 
-    from moderation.services.transitions import comment_payload
-    from moderation.store.models import AuditRecord, Comment, OutboxEvent
+    from moderation.comments.transitions import comment_payload
+    from moderation.comments.models import AuditRecord, Comment
+    from moderation.events.models import OutboxEvent
 
     top = post(client, "Top of a thread.", headers={"X-Request-ID": "req-top"}).json["id"]
     approve(app, top)
@@ -202,7 +203,7 @@ def test_submit_writes_thread_root_audit_record_and_created_event(
 
 
 def test_idempotency_race_answers_with_the_first_comment(app: Any, client: Any) -> None:
-    from moderation.services.comments import CommentService, NewComment
+    from moderation.comments.service import CommentService, NewComment
 
     service: CommentService = app.extensions["moderation"].comments
     new = NewComment("a-1", "r1", "Reader", "Sent twice at once.", idempotency_key="k-race")

@@ -15,12 +15,12 @@ from rq import Queue, SimpleWorker
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from moderation.config import Settings
-from moderation.services.transitions import add_event
-from moderation.services.webhook_queue import WebhookQueue, notify_outbox_commits
-from moderation.services.webhooks import EVENT_TYPES
-from moderation.store.models import Comment
-from moderation.store.session import make_engine, make_session_factory
-from moderation.worker import webhook_jobs
+from moderation.comments.transitions import add_event
+from moderation.webhooks.queue import WebhookQueue, notify_outbox_commits
+from moderation.webhooks.subscriptions import EVENT_TYPES
+from moderation.comments.models import Comment
+from moderation.db.session import make_engine, make_session_factory
+from moderation.webhooks import jobs as webhook_jobs
 from tests.conftest import ADMIN_TOKEN, bearer
 from tests.support.receiver import Receiver, running
 from tests.support.webhooks import (

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from moderation.webhooks.delivery import Sender
+from moderation.webhooks.sender import Sender
 from tests.support.receiver import Receiver, running
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from moderation.store.migrate import downgrade, upgrade
-from moderation.store.session import make_engine
+from moderation.db.migrate import downgrade, upgrade
+from moderation.db.session import make_engine
 
 VERDICT = {
     "reasons": [

@@ -13,9 +13,9 @@ from redis import Redis
 from sqlalchemy import func, select
 
 from moderation.config import Settings
-from moderation.services.queueing import RQWorkQueue
-from moderation.store.models import AuditRecord, Comment
-from moderation.store.session import make_engine, make_session_factory
+from moderation.scoring.queue import RQWorkQueue
+from moderation.comments.models import AuditRecord, Comment
+from moderation.db.session import make_engine, make_session_factory
 from tests.conftest import service_env
 
 
@@ -77,7 +77,7 @@ def test_concurrent_claims_neither_block_nor_deadlock(client: Any, settings: Set
     import random
     import threading
 
-    from moderation.services.scoring import ScoringService
+    from moderation.scoring.service import ScoringService
 
     ids = []
     for number in range(300):

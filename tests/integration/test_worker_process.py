@@ -12,7 +12,7 @@ from redis import Redis
 from rq import Queue
 
 from moderation.config import Settings
-from moderation.services.queueing import RQWorkQueue
+from moderation.scoring.queue import RQWorkQueue
 from tests.conftest import service_env
 
 

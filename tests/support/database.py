@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy import text
 
-from moderation.store.migrate import upgrade
-from moderation.store.session import make_engine
+from moderation.db.migrate import upgrade
+from moderation.db.session import make_engine
 
 
 def fresh_schema(url: str) -> None:

@@ -11,10 +11,10 @@ from redis import Redis
 from rq import Queue, SimpleWorker
 
 from moderation.config import Settings
-from moderation.services.transitions import add_event, transition
-from moderation.store.models import Comment
-from moderation.store.session import make_engine, make_session_factory
-from moderation.worker import webhook_jobs
+from moderation.comments.transitions import add_event, transition
+from moderation.comments.models import Comment
+from moderation.db.session import make_engine, make_session_factory
+from moderation.webhooks import jobs as webhook_jobs
 from tests.conftest import ADMIN_TOKEN, bearer, make_settings
 
 FAST_RETRIES = {

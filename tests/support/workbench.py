@@ -8,9 +8,9 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
-from moderation.services.priority import queue_columns
-from moderation.store.models import AuditRecord, Comment
-from moderation.store.session import make_engine
+from moderation.comments.priority import queue_columns
+from moderation.comments.models import AuditRecord, Comment
+from moderation.db.session import make_engine
 
 
 def verdict(

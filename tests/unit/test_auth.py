@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from moderation.api.auth import TokenTable
+from moderation.web.auth import TokenTable
 
 
 def test_tokens_identify_holder_and_role_and_are_not_kept_in_clear() -> None:

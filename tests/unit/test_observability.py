@@ -9,7 +9,7 @@ from typing import Any
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from moderation import logging_setup, metrics
+from moderation.observability import logging_setup, metrics
 from moderation.config import PROJECT_ROOT
 
 
@@ -78,7 +78,7 @@ def test_json_lines_carry_the_bound_request_id_and_extras() -> None:
     with logging_setup.bound(request_id="req-123", comment_id=9):
         record = logging.makeLogRecord(
             {
-                "name": "moderation.worker.jobs",
+                "name": "moderation.scoring.jobs",
                 "levelname": "INFO",
                 "msg": "comment %s held",
                 "args": (9,),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from moderation.config import SettingsError, load_settings
-from moderation.services.apikeys import ApiKeyTable
+from moderation.perspective.apikeys import ApiKeyTable
 
 
 def test_api_keys_come_from_moderation_api_keys() -> None:

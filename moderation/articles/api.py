@@ -1,0 +1,71 @@
+"""Per-article settings: close an article to comments, pre-moderate it, override rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g
+from flask_smorest import Blueprint
+from marshmallow import fields
+
+from moderation.web.auth import require_role
+from moderation.comments.api import _article
+from moderation.articles.service import ArticleService
+from moderation.web.context import service
+from moderation.web.schemas import StrictSchema
+from moderation.articles.service import ArticleChange
+
+blp = Blueprint(
+    "articles", __name__, url_prefix="/v1/articles", description="Per-article moderation settings"
+)
+_SECURITY: list[dict[str, list[str]]] = [{"moderatorToken": []}]
+
+
+class ArticleSettingsIn(StrictSchema):
+    closed = fields.Boolean(
+        truthy={True}, falsy={False}, metadata={"description": "Refuse new comments"}
+    )
+    premoderate = fields.Boolean(
+        truthy={True}, falsy={False}, metadata={"description": "Hold every new comment"}
+    )
+    rules = fields.Dict(
+        keys=fields.String(),
+        values=fields.Raw(allow_none=False),
+        metadata={"description": "[rules] settings this article overrides, by name"},
+    )
+
+
+class ArticleSettingsOut(StrictSchema):
+    article_id = fields.String()
+    closed = fields.Boolean()
+    premoderate = fields.Boolean()
+    rules = fields.Dict()
+    updated_by = fields.String(allow_none=True)
+    updated_at = fields.DateTime(allow_none=True)
+
+
+@blp.route("/<article_id>/settings", methods=["GET"])
+@require_role("moderator")
+@blp.response(200, ArticleSettingsOut)
+@blp.doc(security=_SECURITY)
+def get_settings(article_id: str) -> Any:
+    """The article's own settings (the site's defaults where it has none)."""
+    return service(ArticleService).get(_article(article_id))
+
+
+@blp.route("/<article_id>/settings", methods=["PATCH"])
+@require_role("admin")
+@blp.arguments(ArticleSettingsIn)
+@blp.response(200, ArticleSettingsOut)
+@blp.doc(security=_SECURITY)
+def update_settings(body: dict[str, Any], article_id: str) -> Any:
+    """Change what the body names; rule overrides replace the article's earlier ones."""
+    return service(ArticleService).update(
+        ArticleChange(
+            article_id=_article(article_id),
+            actor=g.moderator,
+            closed=body.get("closed"),
+            premoderate=body.get("premoderate"),
+            rules=body.get("rules"),
+        )
+    )

@@ -1,0 +1,25 @@
+"""Per-article moderation settings: closed to comments, pre-moderated, rule overrides."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from sqlalchemy import JSON, Boolean, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from moderation.db.base import Base, utcnow
+
+
+class ArticleSettings(Base):
+    """An article's own settings; articles without a row use the site's defaults."""
+
+    __tablename__ = "article_settings"
+
+    article_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    closed: Mapped[bool] = mapped_column(Boolean, default=False)
+    premoderate: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Values for [rules] settings that this article overrides, by setting name.
+    rules: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    updated_by: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -1,0 +1,92 @@
+"""Public endpoints: post a comment, read its status, list an article's published comments."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import request, url_for
+from flask_smorest import Blueprint
+from marshmallow import RAISE
+
+from moderation.comments.service import CommentService
+from moderation.web.context import public_base, request_id, service
+from moderation.comments.schemas import CommentIn, CommentStatus, PublishedArgs, PublishedPage
+from moderation.comments.service import NewComment
+from moderation.errors import InvalidRequestError
+
+blp = Blueprint(
+    "comments", __name__, url_prefix="/v1", description="Post comments and read what is published"
+)
+
+_ARTICLE_ID = re.compile(r"^[\w.:~@+-]{1,200}$")
+_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
+
+
+def _article(article_id: str) -> str:
+    if not _ARTICLE_ID.match(article_id):
+        raise InvalidRequestError(
+            "article_id must be 1-200 letters, digits or . _ : ~ @ + -", field="article_id"
+        )
+    return article_id
+
+
+def status_view(comment: Any) -> dict[str, Any]:
+    return {
+        "id": comment.id,
+        "article_id": comment.article_id,
+        "status": comment.status,
+        "public_reason": comment.public_reason,
+        "parent_id": comment.parent_id,
+        "created_at": comment.created_at,
+        "decided_at": comment.decided_at,
+        "status_url": public_base()
+        + url_for("comments.get_comment", comment_id=comment.id).lstrip("/"),
+    }
+
+
+@blp.route("/articles/<article_id>/comments", methods=["POST"])
+@blp.arguments(CommentIn)
+@blp.response(202, CommentStatus, description="Stored; it will be scored in the background")
+@blp.alt_response(200, schema=CommentStatus, description="A retry with a known Idempotency-Key")
+def post_comment(body: dict[str, Any], article_id: str) -> Any:
+    """Post a comment. It is stored as pending and scored in the background.
+
+    Send an `Idempotency-Key` header to make retries safe: the same key returns the same
+    comment instead of posting it twice.
+    """
+    key = request.headers.get("Idempotency-Key")
+    if key is not None and not _IDEMPOTENCY_KEY.match(key):
+        raise InvalidRequestError("must be 1-255 visible ASCII characters", field="Idempotency-Key")
+    submitted = service(CommentService).submit(
+        NewComment(
+            article_id=_article(article_id),
+            author_id=body["author"]["id"],
+            author_name=body["author"]["name"].strip(),
+            text=body["text"],
+            parent_id=body.get("parent_id"),
+            idempotency_key=key,
+            request_id=request_id(),
+        )
+    )
+    view = status_view(submitted.comment)
+    headers = {"Location": view["status_url"]}
+    return view, (202 if submitted.created else 200), headers
+
+
+@blp.route("/comments/<int:comment_id>", methods=["GET"])
+@blp.response(200, CommentStatus)
+def get_comment(comment_id: int) -> Any:
+    """A comment's public status, for the widget to tell its author what happened."""
+    return status_view(service(CommentService).get(comment_id))
+
+
+@blp.route("/articles/<article_id>/comments", methods=["GET"])
+@blp.arguments(PublishedArgs, location="query", unknown=RAISE)
+@blp.response(200, PublishedPage)
+def list_comments(args: dict[str, Any], article_id: str) -> Any:
+    """Published comments, oldest or newest first, replies under their parents, by cursor."""
+    newest = args["order"] == "newest"
+    return service(CommentService).published(
+        _article(article_id), args["cursor"], args["limit"], newest_first=newest
+    )

@@ -1,0 +1,131 @@
+"""The core tables: comments, their audit records, and what moderators decided about authors."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from moderation.db.base import Base, Id, utcnow
+
+def priority_key(severity: float, created_at: dt.datetime) -> float:
+    """The review queue's sort key: severity plus one point per day waited.
+
+    Stored rather than computed per query: `severity + age_days` orders the same as
+    `severity - posted_day_number`, which does not change as time passes.
+    """
+    if created_at.tzinfo is None:  # SQLite hands back naive UTC
+        created_at = created_at.replace(tzinfo=dt.UTC)
+    return severity - created_at.timestamp() / 86400.0
+
+
+def _default_priority(context: Any) -> float:
+    params = context.get_current_parameters()
+    return priority_key(params.get("severity") or 0.0, params.get("created_at") or utcnow())
+
+
+class Comment(Base):
+    """A reader's comment under an article, and where it stands in moderation."""
+
+    __tablename__ = "comments"
+    __table_args__ = (
+        Index("ix_comments_article_status_created", "article_id", "status", "created_at", "id"),
+        Index("ix_comments_status_created", "status", "created_at", "id"),
+        Index("ix_comments_root", "root_id"),
+        Index("ix_comments_status_priority", "status", "priority", "id"),
+        UniqueConstraint("idempotency_key", name="uq_comments_idempotency_key"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    article_id: Mapped[str] = mapped_column(String(200))
+    author_id: Mapped[str] = mapped_column(String(200), index=True)
+    author_name: Mapped[str] = mapped_column(String(200))
+    text: Mapped[str] = mapped_column(Text)
+    parent_id: Mapped[int | None] = mapped_column(Id, ForeignKey("comments.id"), nullable=True)
+    # The top of the thread this comment belongs to (itself for a top-level comment), so a page
+    # of threads loads with one query.
+    root_id: Mapped[int | None] = mapped_column(Id, nullable=True)
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    public_reason: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    verdict: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(300), nullable=True)
+    request_fingerprint: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    request_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # A scoring worker's reservation: set when a worker claims the comment for a batch.
+    claimed_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    claimed_until: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    decided_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    # The review queue (services/priority.py): how severe the reasons are, the sort key, the ids
+    # of the rules that matched (",id,id," so a filter is one LIKE), reader reports.
+    severity: Mapped[float] = mapped_column(Float, default=0.0)
+    priority: Mapped[float] = mapped_column(Float, default=_default_priority)
+    rule_ids: Mapped[str] = mapped_column(String(500), default="")
+    report_weight: Mapped[float] = mapped_column(Float, default=0.0)
+    # Reported past the hide threshold: kept out of the public list until a moderator decides.
+    hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class AuditRecord(Base):
+    """One change of a comment's state: who (system or person), from, to, why."""
+
+    __tablename__ = "audit_records"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    comment_id: Mapped[int] = mapped_column(Id, ForeignKey("comments.id"), index=True)
+    actor_type: Mapped[str] = mapped_column(String(20))  # "system" or "moderator"
+    actor: Mapped[str] = mapped_column(String(200))
+    from_status: Mapped[str | None] = mapped_column(String(20), nullable=True)
+    to_status: Mapped[str] = mapped_column(String(20))
+    reason_code: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    request_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    version: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+
+
+class Author(Base):
+    """What moderators decided about a comment author: normal, banned, trusted, premoderated."""
+
+    __tablename__ = "authors"
+
+    author_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), default="normal")
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    updated_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class AuthorAction(Base):
+    """One change of an author's standing, for the audit trail."""
+
+    __tablename__ = "author_actions"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    author_id: Mapped[str] = mapped_column(String(200), index=True)
+    from_status: Mapped[str] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
+    actor: Mapped[str] = mapped_column(String(200))
+    comments_rejected: Mapped[int] = mapped_column(Integer, default=0)
+    request_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+

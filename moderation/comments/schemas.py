@@ -1,0 +1,80 @@
+"""Wire shapes of the readers' API: a new comment, its status, a page of published comments."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app
+from marshmallow import Schema, ValidationError, fields, validate, validates
+
+from moderation.web.schemas import PageArgs, StrictSchema
+
+_ID = validate.Length(min=1, max=200)
+
+
+class AuthorIn(StrictSchema):
+    id = fields.String(required=True, validate=_ID, metadata={"description": "The site's id"})
+    name = fields.String(required=True, metadata={"description": "Name shown with the comment"})
+
+    @validates("name")
+    def _name(self, value: str, **_: Any) -> None:
+        limit = current_app.config["MODERATION_SETTINGS"].comments.max_author_name
+        if not value.strip():
+            raise ValidationError("must not be empty")
+        if len(value) > limit:
+            raise ValidationError(f"longer than {limit} characters")
+
+
+class CommentIn(StrictSchema):
+    author = fields.Nested(AuthorIn, required=True)
+    text = fields.String(required=True, metadata={"description": "The comment, plain text"})
+    parent_id = fields.Integer(
+        strict=True, allow_none=True, load_default=None, validate=validate.Range(min=1)
+    )
+
+    @validates("text")
+    def _text(self, value: str, **_: Any) -> None:
+        limit = current_app.config["MODERATION_SETTINGS"].comments.max_length
+        if not value.strip():
+            raise ValidationError("must not be empty")
+        if len(value) > limit:
+            raise ValidationError(f"is {len(value)} characters, longer than the limit of {limit}")
+
+
+class CommentStatus(Schema):
+    id = fields.Integer()
+    article_id = fields.String()
+    status = fields.String(
+        metadata={"description": "pending, approved, held, rejected or reported"}
+    )
+    reason_code = fields.String(
+        attribute="public_reason",
+        allow_none=True,
+        metadata={"description": "Why a comment is held or rejected, for its author"},
+    )
+    parent_id = fields.Integer(allow_none=True)
+    created_at = fields.DateTime()
+    decided_at = fields.DateTime(allow_none=True)
+    status_url = fields.String()
+
+
+class PublishedComment(Schema):
+    id = fields.Integer(attribute="comment.id")
+    author = fields.Function(lambda thread: {"name": thread.comment.author_name})
+    text = fields.String(attribute="comment.text")
+    parent_id = fields.Integer(attribute="comment.parent_id", allow_none=True)
+    created_at = fields.DateTime(attribute="comment.created_at")
+    replies = fields.List(fields.Nested(lambda: PublishedComment()))
+
+
+class PublishedArgs(PageArgs):
+    order = fields.String(
+        load_default="oldest",
+        validate=validate.OneOf(["oldest", "newest"]),
+        metadata={"description": "oldest (default) or newest first; replies stay oldest first"},
+    )
+
+
+class PublishedPage(Schema):
+    comments = fields.List(fields.Nested(PublishedComment), attribute="items")
+    next_cursor = fields.String(allow_none=True)

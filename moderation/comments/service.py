@@ -1,0 +1,242 @@
+"""Readers' side: submit a comment, read its status, list an article's published comments."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import dataclasses
+import hashlib
+import json
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from moderation.errors import InvalidRequestError, NotFoundError
+from moderation.comments.intake import insert_comment
+from moderation.comments.work_queue import WorkQueue
+from moderation.comments.transitions import event_row, insert_audit_rows, insert_events
+from moderation.comments.models import Comment
+
+
+@dataclasses.dataclass(frozen=True)
+class NewComment:
+    """A comment as a reader sent it, already checked for shape by the API."""
+
+    article_id: str
+    author_id: str
+    author_name: str
+    text: str
+    parent_id: int | None = None
+    idempotency_key: str | None = None
+    request_id: str | None = None
+
+    def fingerprint(self) -> str:
+        body = [self.article_id, self.author_id, self.author_name, self.text, self.parent_id]
+        return hashlib.sha256(json.dumps(body).encode()).hexdigest()
+
+    def scoped_key(self) -> str | None:
+        """The idempotency key, scoped to its author so two clients' keys never collide."""
+        if self.idempotency_key is None:
+            return None
+        raw = f"{self.author_id}\x1f{self.idempotency_key}"
+        return hashlib.sha256(raw.encode()).hexdigest()
+
+
+@dataclasses.dataclass(frozen=True)
+class Submitted:
+    comment: Comment
+    created: bool  # False when an Idempotency-Key retry returned the earlier comment
+
+
+@dataclasses.dataclass(frozen=True)
+class Thread:
+    comment: Comment
+    replies: list[Thread]
+
+
+@dataclasses.dataclass(frozen=True)
+class Page:
+    items: list[Any]
+    next_cursor: str | None
+
+
+def visible_to_readers() -> ColumnElement[bool]:
+    """Published, or reported by readers but not yet past the hide threshold."""
+    return or_(
+        Comment.status == "approved",
+        and_(Comment.status == "reported", Comment.hidden.is_(False)),
+    )
+
+
+def encode_cursor(last_id: int, prefix: str = "id") -> str:
+    return base64.urlsafe_b64encode(f"{prefix}:{last_id}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str | None, prefix: str = "id") -> int:
+    """The id a page continues after; 0 for the first page. Bad cursors name the parameter.
+
+    `prefix` tells cursors of different orders apart, so a cursor from an oldest-first page is
+    refused by a newest-first request instead of silently skipping comments.
+    """
+    if not cursor:
+        return 0
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        found, _, value = raw.partition(":")
+        if found != prefix:
+            raise ValueError(raw)
+        return int(value)
+    except (ValueError, binascii.Error, UnicodeDecodeError) as error:
+        raise InvalidRequestError("cursor is not one this API gave out", field="cursor") from error
+
+
+class CommentService:
+    """Intake and public reads. Enqueues scoring only after the comment is committed."""
+
+    def __init__(self, sessions: sessionmaker[Session], queue: WorkQueue) -> None:
+        self.sessions = sessions
+        self.queue = queue
+
+    def submit(self, new: NewComment) -> Submitted:
+        """Store a pending comment and ask for it to be scored; idempotent per key."""
+        key = new.scoped_key()
+        if key is not None:
+            existing = self._by_key(key, new)
+            if existing is not None:
+                return Submitted(existing, created=False)
+        try:
+            with self.sessions.begin() as session:
+                root_id = self._thread_root(session, new)
+                comment = insert_comment(
+                    session,
+                    {
+                        "article_id": new.article_id,
+                        "author_id": new.author_id,
+                        "author_name": new.author_name,
+                        "text": new.text,
+                        "parent_id": new.parent_id,
+                        "root_id": root_id,
+                        "status": "pending",
+                        "version": 1,
+                        "idempotency_key": key,
+                        "request_fingerprint": new.fingerprint(),
+                        "request_id": new.request_id,
+                    },
+                )
+                insert_audit_rows(
+                    session,
+                    [
+                        {
+                            "comment_id": comment.id,
+                            "actor_type": "author",
+                            "actor": new.author_id,
+                            "from_status": None,
+                            "to_status": "pending",
+                            "reason": "submitted",
+                            "request_id": new.request_id,
+                            "version": 1,
+                        }
+                    ],
+                )
+                insert_events(session, [event_row("comment.created", comment)])
+        except IntegrityError:
+            # Two retries with the same key raced; the first one's comment is the answer.
+            if key is None:
+                raise
+            existing = self._by_key(key, new)
+            if existing is None:
+                raise
+            return Submitted(existing, created=False)
+        self.queue.enqueue_scoring([comment.id], new.request_id)
+        return Submitted(comment, created=True)
+
+    def _by_key(self, key: str, new: NewComment) -> Comment | None:
+        with self.sessions() as session:
+            existing = session.scalar(select(Comment).where(Comment.idempotency_key == key))
+        if existing is not None and existing.request_fingerprint != new.fingerprint():
+            raise InvalidRequestError(
+                "this Idempotency-Key was already used for a different comment",
+                field="Idempotency-Key",
+            )
+        return existing
+
+    def _thread_root(self, session: Session, new: NewComment) -> int | None:
+        if new.parent_id is None:
+            return None
+        parent = session.get(Comment, new.parent_id)
+        if parent is None or parent.article_id != new.article_id:
+            raise InvalidRequestError(
+                f"parent_id {new.parent_id} is not a comment under article {new.article_id}",
+                field="parent_id",
+            )
+        shown = parent.status == "approved" or (parent.status == "reported" and not parent.hidden)
+        if not shown:
+            raise InvalidRequestError(
+                f"parent_id {new.parent_id} is not a published comment", field="parent_id"
+            )
+        return parent.root_id or parent.id
+
+    def get(self, comment_id: int) -> Comment:
+        with self.sessions() as session:
+            comment = session.get(Comment, comment_id)
+        if comment is None:
+            raise NotFoundError(f"no comment with id {comment_id}")
+        return comment
+
+    def published(
+        self, article_id: str, cursor: str | None, limit: int, newest_first: bool = False
+    ) -> Page:
+        """Published top-level comments, oldest (or newest) first, each with its replies.
+
+        Replies always read oldest first under their parent, as a conversation does.
+        """
+        prefix = "before" if newest_first else "id"
+        position = decode_cursor(cursor, prefix)
+        if newest_first:
+            page_filter = Comment.id < position if position else Comment.id > 0
+            ordering = Comment.id.desc()
+        else:
+            page_filter, ordering = Comment.id > position, Comment.id.asc()
+        with self.sessions() as session:
+            roots = list(
+                session.scalars(
+                    select(Comment)
+                    .where(
+                        Comment.article_id == article_id,
+                        visible_to_readers(),
+                        Comment.parent_id.is_(None),
+                        page_filter,
+                    )
+                    .order_by(ordering)
+                    .limit(limit + 1)
+                )
+            )
+            more = len(roots) > limit
+            roots = roots[:limit]
+            replies = []
+            if roots:
+                replies = list(
+                    session.scalars(
+                        select(Comment)
+                        .where(
+                            Comment.root_id.in_([root.id for root in roots]),
+                            Comment.parent_id.is_not(None),
+                            visible_to_readers(),
+                        )
+                        .order_by(Comment.id)
+                    )
+                )
+        threads = _build_threads(roots, replies)
+        return Page(threads, encode_cursor(roots[-1].id, prefix) if more and roots else None)
+
+
+def _build_threads(roots: list[Comment], replies: list[Comment]) -> list[Thread]:
+    nodes = {comment.id: Thread(comment, []) for comment in [*roots, *replies]}
+    for reply in replies:
+        # A reply whose parent is not published hangs under the top of its thread.
+        parent = nodes.get(reply.parent_id or 0) or nodes.get(reply.root_id or 0)
+        if parent is not None:
+            parent.replies.append(nodes[reply.id])
+    return [nodes[root.id] for root in roots]

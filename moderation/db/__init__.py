@@ -1,0 +1,3 @@
+"""Storage plumbing shared by every feature: the declarative base, the engine and session
+factory, migrations. Each feature keeps its own tables in its own `models.py`.
+"""

@@ -1,0 +1,21 @@
+"""Every feature's tables on one metadata: for migrations (migrations/env.py) and for tests that
+empty the tables between cases."""
+
+from __future__ import annotations
+
+from sqlalchemy import MetaData
+
+from moderation.articles import models as articles
+from moderation.comments import models as comments
+from moderation.db.base import Base
+from moderation.events import models as events
+from moderation.perspective import models as perspective
+from moderation.review import models as review
+from moderation.webhooks import models as webhooks
+
+FEATURE_MODELS = (articles, comments, events, perspective, review, webhooks)
+
+
+def metadata() -> MetaData:
+    """The metadata of every table the migrations create."""
+    return Base.metadata

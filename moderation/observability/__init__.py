@@ -1,0 +1,2 @@
+"""Metrics (Prometheus) and logs (text or JSON, tagged with the request id).
+"""

@@ -1,0 +1,163 @@
+"""The analyze drain job: score every waiting Perspective-style call in shared model batches.
+
+See services/analysis.py for the web side. The job clears the "drain queued" flag before it
+takes calls, so a call pushed after that sees no flag and queues another drain job: no call is
+left waiting without one. A call whose deadline has passed is skipped; its caller has been
+answered 503. A batch holds only as many calls as can be scored before the oldest one's
+deadline, at the measured seconds per call, which the job keeps as a moving average in Redis
+for the web processes' admission check.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from typing import Any
+
+from moderation.perspective.analysis import ACTIVE_KEY, ADMISSION_SHARE, COST_KEY, DEFAULT_SECONDS_PER_CALL, DRAIN_QUEUED_KEY, IN_FLIGHT_KEY, PENDING_KEY, REPLY_TTL_SECONDS, ensure_drain
+from moderation.scoring.context import current
+
+log = logging.getLogger(__name__)
+
+# Rounds one job drains before it lets the worker look at its other queues again.
+_MAX_ROUNDS = 8
+
+
+def drain_analysis() -> dict[str, Any]:
+    """Score waiting analyze calls, a batch at a time, and reply to each on its own key."""
+    context = current()
+    return drain(context, context.pipeline.scorer, context.pipeline.model_error)
+
+
+def drain(context: Any, scorer: Any, model_error: str | None = None) -> dict[str, Any]:
+    """Drain the line with `scorer` (the worker's, or an analyze lane's own)."""
+    # The calls' own model calls must not stop to answer calls (see make_room_for_calls).
+    hook = getattr(scorer, "between_groups", None)
+    if hook is not None:
+        scorer.between_groups = None
+    try:
+        return _drain(context, scorer, model_error)
+    finally:
+        if hook is not None:
+            scorer.between_groups = hook
+
+
+def _drain(context: Any, scorer: Any, model_error: str | None) -> dict[str, Any]:
+    redis = context.redis
+    batch = context.settings.perspective.batch_size
+    answered = expired = rounds = 0
+    while rounds < _MAX_ROUNDS:
+        redis.delete(DRAIN_QUEUED_KEY)
+        cost = float(redis.get(COST_KEY) or DEFAULT_SECONDS_PER_CALL)
+        oldest = redis.lindex(PENDING_KEY, 0)
+        if oldest is None:
+            break
+        remaining = _load(oldest)["expires"] - time.time()
+        size = max(1, min(batch, int(remaining * ADMISSION_SHARE / cost)))
+        raw = redis.lpop(PENDING_KEY, size)
+        if not raw:
+            break
+        rounds += 1
+        now = time.time()
+        calls = [_load(item) for item in raw]
+        live = [call for call in calls if call["expires"] > now]
+        expired += len(calls) - len(live)
+        if live:
+            redis.hset(IN_FLIGHT_KEY, context.name, f"{len(live)}:{time.time() + 30}")
+            started = time.perf_counter()
+            try:
+                _answer(context, live, scorer, model_error)
+            finally:
+                redis.hdel(IN_FLIGHT_KEY, context.name)
+            measured = (time.perf_counter() - started) / len(live)
+            redis.set(COST_KEY, 0.7 * cost + 0.3 * measured, ex=600)
+            answered += len(live)
+    if rounds == _MAX_ROUNDS and redis.llen(PENDING_KEY):
+        from rq import Queue
+
+        # Let the worker look at its other queues, but leave no call without a drain job.
+        queue = Queue(context.settings.perspective.queue, connection=redis)
+        ensure_drain(redis, queue, max(2000, 2 * context.settings.perspective.deadline_ms))
+    return {"answered": answered, "expired": expired, "rounds": rounds}
+
+
+def make_room_for_calls(context: Any) -> None:
+    """Before a batch of comments: if analyze calls are flowing, let them in between model calls.
+
+    A batch of 64 comments keeps a single-threaded worker busy for about a second, longer than
+    an analyze call's deadline. While calls have arrived lately (and no analyze lane serves
+    them), the worker's scorer scores comments in model calls of at most
+    `[perspective] comment_tokens_while_active` tokens and, between two of them, answers the
+    calls that wait, with the same code as the drain job. Sites that never call analyze keep
+    full-size model calls. One Redis GET per batch; one LLEN per model call while active.
+    """
+    scorer = context.pipeline.scorer
+    settings = context.settings.perspective
+    if scorer is None or not hasattr(scorer, "between_groups"):
+        return
+    budget = settings.comment_tokens_while_active
+    if budget <= 0 or settings.worker_lane:
+        scorer.max_tokens, scorer.between_groups = None, None
+        return
+    try:
+        active = bool(context.redis.exists(ACTIVE_KEY))
+    except Exception:  # Redis away: score as usual, the job will notice soon enough
+        active = False
+    scorer.max_tokens = budget if active else None
+    scorer.between_groups = _answer_waiting_calls(context) if active else None
+
+
+def _answer_waiting_calls(context: Any) -> Any:
+    def between_groups() -> None:
+        try:
+            if not context.redis.llen(PENDING_KEY):
+                return
+            result = drain(context, context.pipeline.scorer, context.pipeline.model_error)
+            log.debug("answered analyze calls between comment groups: %s", result)
+        except Exception as error:  # a failed call got its error reply; the comments go on
+            log.warning("could not answer analyze calls between comment groups: %s", error)
+
+    return between_groups
+
+
+def _load(item: Any) -> dict[str, Any]:
+    loaded: dict[str, Any] = json.loads(item)
+    return loaded
+
+
+def _answer(context: Any, calls: list[dict[str, Any]], scorer: Any, model_error: str | None) -> int:
+    """Score the calls' texts in one batch and reply to each; return how many texts."""
+    texts: list[str] = []
+    if scorer is None:
+        error = model_error or "no model is loaded"
+        replies = [json.dumps({"error": error}) for _ in calls]
+    else:
+        texts = [text for call in calls for text in call["texts"]]
+        # The same text twice (a one-sentence comment and its only span, a repeated call) is
+        # scored once.
+        unique = list(dict.fromkeys(texts))
+        try:
+            unique_scores = dict(zip(unique, scorer.score(unique), strict=True))
+            scores = [unique_scores[text] for text in texts]
+        except Exception as error:
+            log.exception("analyze batch failed")
+            replies = [json.dumps({"error": f"scoring failed: {error}"}) for _ in calls]
+            _reply(context, calls, replies)
+            raise
+        replies = []
+        start = 0
+        for call in calls:
+            count = len(call["texts"])
+            replies.append(json.dumps({"scores": scores[start : start + count]}))
+            start += count
+    _reply(context, calls, replies)
+    return len(texts)
+
+
+def _reply(context: Any, calls: list[dict[str, Any]], replies: list[str]) -> None:
+    pipe = context.redis.pipeline()
+    for call, reply in zip(calls, replies, strict=True):
+        pipe.rpush(call["reply"], reply)
+        pipe.expire(call["reply"], REPLY_TTL_SECONDS)
+    pipe.execute()

@@ -1,0 +1,51 @@
+"""Public endpoint: a reader reports a published comment (one report per reader per comment)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import request
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from moderation.review.workbench import Workbench
+from moderation.web.context import request_id, service
+from moderation.web.schemas import StrictSchema
+from moderation.review.reports import REPORT_REASONS, NewReport
+
+blp = Blueprint("reports", __name__, url_prefix="/v1", description="Reader reports")
+
+
+class ReportIn(StrictSchema):
+    reader_id = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=200),
+        metadata={"description": "The site's id of the reader who reports"},
+    )
+    reason = fields.String(required=True, validate=validate.OneOf(REPORT_REASONS))
+    note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
+
+
+class ReportReceipt(Schema):
+    comment_id = fields.Integer()
+    received = fields.Boolean()
+
+
+@blp.route("/comments/<int:comment_id>/reports", methods=["POST"])
+@blp.arguments(ReportIn)
+@blp.response(201, ReportReceipt)
+@blp.alt_response(409, description="This reader already reported this comment")
+@blp.alt_response(429, description="Too many reports from this address; see Retry-After")
+def report(body: dict[str, Any], comment_id: int) -> Any:
+    """Report a published comment. Rate-limited per client address."""
+    service(Workbench).reports.report(
+        NewReport(
+            comment_id=comment_id,
+            reader_id=body["reader_id"],
+            reason=body["reason"],
+            note=body["note"],
+            client=request.remote_addr or "unknown",
+            request_id=request_id(),
+        )
+    )
+    return {"comment_id": comment_id, "received": True}

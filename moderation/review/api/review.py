@@ -1,0 +1,173 @@
+"""Moderator endpoints: queues, a comment's full detail, claims, decisions, undo, bulk work."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g, url_for
+from flask_smorest import Blueprint
+from marshmallow import RAISE
+
+from moderation.web.auth import require_role
+from moderation.review.service import ReviewService
+from moderation.review.workbench import Workbench
+from moderation.web.context import request_id, service
+from moderation.review.api.schemas import BulkIn, BulkOut, ClaimIn, ClaimOut, DecisionIn, DecisionOut, QueueArgs, QueuePage, ReviewDetail, UndoIn
+from moderation.review.bulk import BulkRequest
+from moderation.review.queues import QueueFilter
+from moderation.review.service import REASON_CODES, Decision
+
+blp = Blueprint(
+    "review", __name__, url_prefix="/v1/review", description="Moderators' review queues"
+)
+_SECURITY: list[dict[str, list[str]]] = [{"moderatorToken": []}]
+_FILTER_FIELDS = (
+    "article_id",
+    "author_id",
+    "rule_id",
+    "label",
+    "min_score",
+    "max_score",
+    "since",
+    "until",
+)
+
+
+def queue_filter(args: dict[str, Any]) -> QueueFilter:
+    return QueueFilter(**{name: args.get(name) for name in _FILTER_FIELDS})
+
+
+@blp.route("/queue", methods=["GET"])
+@require_role("moderator")
+@blp.arguments(QueueArgs, location="query", unknown=RAISE)
+@blp.response(200, QueuePage)
+@blp.doc(security=_SECURITY)
+def queue(args: dict[str, Any]) -> Any:
+    """A queue (held by default), most in need of a human first, with counts for every queue.
+
+    Filter by article, author, rule id, a model label's score range and a date range; sort by
+    severity (highest label score, rule actions, report weight, and age), oldest or newest.
+    """
+    return service(Workbench).queues.page(
+        args["queue"], queue_filter(args), args["sort"], args["cursor"], args["limit"]
+    )
+
+
+@blp.route("/me", methods=["GET"])
+@require_role("moderator")
+@blp.doc(security=_SECURITY)
+def me() -> Any:
+    """Who the token belongs to, and their role (the review page's sign-in check)."""
+    return {"name": g.moderator, "role": g.role}
+
+
+@blp.route("/reason-codes", methods=["GET"])
+@require_role("moderator")
+@blp.doc(security=_SECURITY)
+def reason_codes() -> Any:
+    """The reason codes a decision may carry (the author sees the code of a rejection)."""
+    return {"reason_codes": list(REASON_CODES)}
+
+
+@blp.route("/comments/<int:comment_id>", methods=["GET"])
+@require_role("moderator")
+@blp.response(200, ReviewDetail)
+@blp.doc(security=_SECURITY)
+def detail(comment_id: int) -> Any:
+    """Everything about one comment: every reason, reports, claim, author history, audit."""
+    return service(ReviewService).detail(comment_id)
+
+
+@blp.route("/comments/<int:comment_id>/decision", methods=["POST"])
+@require_role("moderator")
+@blp.arguments(DecisionIn)
+@blp.response(200, DecisionOut)
+@blp.alt_response(409, description="The comment changed since you loaded it")
+@blp.alt_response(423, description="Another moderator has claimed the comment")
+@blp.doc(security=_SECURITY)
+def decide(body: dict[str, Any], comment_id: int) -> Any:
+    """Approve or reject at the version you reviewed; 409 if someone or something moved first."""
+    return service(ReviewService).decide(
+        Decision(
+            comment_id=comment_id,
+            action=body["action"],
+            version=body["version"],
+            moderator=g.moderator,
+            reason_code=body["reason_code"],
+            note=body["note"],
+            request_id=request_id(),
+        )
+    )
+
+
+@blp.route("/comments/<int:comment_id>/undo", methods=["POST"])
+@require_role("moderator")
+@blp.arguments(UndoIn)
+@blp.response(200, DecisionOut)
+@blp.alt_response(409, description="Nothing of yours to undo, or the undo window has passed")
+@blp.doc(security=_SECURITY)
+def undo(body: dict[str, Any], comment_id: int) -> Any:
+    """Undo your last decision on a comment within the undo window (admins: anyone's)."""
+    return service(ReviewService).undo(
+        comment_id,
+        body["version"],
+        g.moderator,
+        note=body["note"],
+        request_id=request_id(),
+        any_moderator=g.role == "admin",
+    )
+
+
+@blp.route("/comments/<int:comment_id>/claim", methods=["POST"])
+@require_role("moderator")
+@blp.arguments(ClaimIn)
+@blp.response(200, ClaimOut)
+@blp.alt_response(423, description="Another moderator has it; send takeover=true to take it")
+@blp.doc(security=_SECURITY)
+def claim(body: dict[str, Any], comment_id: int) -> Any:
+    """Claim the comment for a few minutes (claim again to renew); others cannot decide it."""
+    return service(Workbench).claims.claim(comment_id, g.moderator, takeover=body["takeover"])
+
+
+@blp.route("/comments/<int:comment_id>/claim", methods=["DELETE"])
+@require_role("moderator")
+@blp.response(204)
+@blp.doc(security=_SECURITY)
+def release(comment_id: int) -> Any:
+    """Give your claim back."""
+    service(Workbench).claims.release(comment_id, g.moderator)
+
+
+@blp.route("/bulk", methods=["POST"])
+@require_role("moderator")
+@blp.arguments(BulkIn)
+@blp.response(202, BulkOut, description="Queued; poll status_url (GET /v1/review/bulk/<id>)")
+@blp.alt_response(200, schema=BulkOut, description="A dry run: result.would_change")
+@blp.doc(security=_SECURITY)
+def bulk(body: dict[str, Any]) -> Any:
+    """Approve or reject a list of ids, or everything in a queue matching a filter, in a job."""
+    selection = body["filter"]
+    operation = service(Workbench).bulk.start(
+        BulkRequest(
+            moderator=g.moderator,
+            action=body["action"],
+            reason_code=body["reason_code"],
+            note=body["note"],
+            ids=body["ids"],
+            queue=selection["queue"] if selection else None,
+            where=queue_filter(selection) if selection else None,
+            dry_run=body["dry_run"],
+            request_id=request_id(),
+        )
+    )
+    location = url_for("review.bulk_status", operation_id=operation.id)
+    return operation, 200 if operation.dry_run else 202, {"Location": location}
+
+
+@blp.route("/bulk/<int:operation_id>", methods=["GET"])
+@require_role("moderator")
+@blp.response(200, BulkOut)
+@blp.doc(security=_SECURITY)
+def bulk_status(operation_id: int) -> Any:
+    """A bulk operation's progress and, when done, what changed and what was skipped and why."""
+    return service(Workbench).bulk.get(operation_id)

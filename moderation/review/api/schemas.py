@@ -1,0 +1,233 @@
+"""Wire shapes of the moderators' workbench. Unknown fields are rejected; errors name the field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+from moderation.web.schemas import PageArgs, StrictSchema
+from moderation.review.bulk import MAX_IDS
+from moderation.review.queues import QUEUES, SORTS
+from moderation.review.service import REASON_CODES
+
+_ID = validate.Length(min=1, max=200)
+_LABEL = validate.Regexp(r"^[a-z_]{1,50}$", error="must be a model label like toxicity")
+_SCORE = validate.Range(min=0.0, max=1.0)
+_NOTE = validate.Length(max=2000)
+
+
+class FilterFields(StrictSchema):
+    article_id = fields.String(load_default=None, validate=_ID)
+    author_id = fields.String(load_default=None, validate=_ID)
+    rule_id = fields.String(load_default=None, validate=validate.Length(min=1, max=100))
+    label = fields.String(load_default=None, validate=_LABEL)
+    min_score = fields.Float(load_default=None, validate=_SCORE)
+    max_score = fields.Float(load_default=None, validate=_SCORE)
+    since = fields.AwareDateTime(load_default=None, default_timezone=None)
+    until = fields.AwareDateTime(load_default=None, default_timezone=None)
+
+    @validates_schema
+    def _scores(self, data: dict[str, Any], **_: Any) -> None:
+        has_range = data.get("min_score") is not None or data.get("max_score") is not None
+        if has_range and not data.get("label"):
+            raise ValidationError("min_score and max_score need a label", "label")
+
+
+class QueueArgs(PageArgs, FilterFields):
+    queue = fields.String(load_default="held", validate=validate.OneOf(list(QUEUES)))
+    sort = fields.String(
+        load_default="severity",
+        validate=validate.OneOf(SORTS),
+        metadata={"description": "severity (most in need first), oldest or newest"},
+    )
+
+
+def _acting(comment: Any) -> list[dict[str, Any]]:
+    reasons = (comment.verdict or {}).get("reasons", [])
+    return [reason for reason in reasons if reason.get("action")]
+
+
+def _claim(claim: Any) -> dict[str, Any] | None:
+    if claim is None:
+        return None
+    return {"moderator": claim.moderator, "expires_at": claim.expires_at.isoformat()}
+
+
+class QueueItem(Schema):
+    id = fields.Integer(attribute="comment.id")
+    article_id = fields.String(attribute="comment.article_id")
+    author = fields.Function(lambda e: {"id": e.comment.author_id, "name": e.comment.author_name})
+    text = fields.String(attribute="comment.text")
+    status = fields.String(attribute="comment.status")
+    version = fields.Integer(attribute="comment.version")
+    reason_code = fields.String(attribute="comment.public_reason", allow_none=True)
+    severity = fields.Float(attribute="comment.severity")
+    report_weight = fields.Float(attribute="comment.report_weight")
+    hidden = fields.Boolean(attribute="comment.hidden")
+    summary = fields.Function(
+        lambda e: [r.get("message") or f"{r['id']} {r.get('score')}" for r in _acting(e.comment)]
+    )
+    claim = fields.Function(lambda e: _claim(e.claim))
+    created_at = fields.DateTime(attribute="comment.created_at")
+
+
+class QueuePage(Schema):
+    comments = fields.List(fields.Nested(QueueItem), attribute="items")
+    next_cursor = fields.String(allow_none=True)
+    total = fields.Integer(metadata={"description": "Comments in this queue for this filter"})
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class AuditOut(Schema):
+    id = fields.Integer()
+    comment_id = fields.Integer()
+    actor_type = fields.String()
+    actor = fields.String()
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String()
+    reason_code = fields.String(allow_none=True)
+    reason = fields.String(allow_none=True)
+    note = fields.String(allow_none=True)
+    request_id = fields.String(allow_none=True)
+    version = fields.Integer()
+    created_at = fields.DateTime()
+
+
+class ReportOut(Schema):
+    reader_id = fields.String()
+    reason = fields.String()
+    note = fields.String(allow_none=True)
+    weight = fields.Float()
+    outcome = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class RecentComment(Schema):
+    id = fields.Integer()
+    article_id = fields.String()
+    status = fields.String()
+    text = fields.Function(lambda c: c.text[:200])
+    created_at = fields.DateTime()
+
+
+class AuthorActionOut(Schema):
+    from_status = fields.String()
+    to_status = fields.String()
+    reason = fields.String()
+    actor = fields.String()
+    comments_rejected = fields.Integer()
+    created_at = fields.DateTime()
+
+
+class AuthorHistoryOut(Schema):
+    id = fields.String(attribute="author_id")
+    status = fields.String(metadata={"description": "normal, banned, trusted or premoderated"})
+    reason = fields.String(allow_none=True)
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+    recent = fields.List(fields.Nested(RecentComment))
+    actions = fields.List(fields.Nested(AuthorActionOut))
+
+
+class ReviewDetail(Schema):
+    id = fields.Integer(attribute="comment.id")
+    article_id = fields.String(attribute="comment.article_id")
+    author = fields.Function(lambda d: {"id": d.comment.author_id, "name": d.comment.author_name})
+    text = fields.String(attribute="comment.text")
+    parent_id = fields.Integer(attribute="comment.parent_id", allow_none=True)
+    status = fields.String(attribute="comment.status")
+    version = fields.Integer(attribute="comment.version")
+    reason_code = fields.String(attribute="comment.public_reason", allow_none=True)
+    severity = fields.Float(attribute="comment.severity")
+    reasons = fields.Function(lambda d: (d.comment.verdict or {}).get("reasons", []))
+    scores = fields.Function(lambda d: (d.comment.verdict or {}).get("scores", {}))
+    model = fields.Function(lambda d: (d.comment.verdict or {}).get("model"))
+    report_weight = fields.Float(attribute="comment.report_weight")
+    hidden = fields.Boolean(attribute="comment.hidden")
+    reports = fields.List(fields.Nested(ReportOut))
+    claim = fields.Function(lambda d: _claim(d.claim))
+    author_history = fields.Nested(AuthorHistoryOut, attribute="author")
+    created_at = fields.DateTime(attribute="comment.created_at")
+    decided_at = fields.DateTime(attribute="comment.decided_at", allow_none=True)
+    audit = fields.List(fields.Nested(AuditOut))
+
+
+class DecisionIn(StrictSchema):
+    action = fields.String(required=True, validate=validate.OneOf(["approve", "reject"]))
+    reason_code = fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf(REASON_CODES)
+    )
+    note = fields.String(load_default=None, allow_none=True, validate=_NOTE)
+    version = fields.Integer(
+        required=True, strict=True, metadata={"description": "The version you reviewed"}
+    )
+
+
+class DecisionOut(Schema):
+    id = fields.Integer()
+    status = fields.String()
+    version = fields.Integer()
+    reason_code = fields.String(attribute="public_reason", allow_none=True)
+
+
+class UndoIn(StrictSchema):
+    version = fields.Integer(
+        required=True, strict=True, metadata={"description": "The version your decision made"}
+    )
+    note = fields.String(load_default=None, allow_none=True, validate=_NOTE)
+
+
+class ClaimIn(StrictSchema):
+    takeover = fields.Boolean(
+        load_default=False, metadata={"description": "Take the claim from another moderator"}
+    )
+
+
+class ClaimOut(Schema):
+    comment_id = fields.Integer()
+    moderator = fields.String()
+    expires_at = fields.DateTime()
+    taken_over_from = fields.String(allow_none=True)
+
+
+class BulkFilter(FilterFields):
+    queue = fields.String(required=True, validate=validate.OneOf([q for q in QUEUES if q != "all"]))
+
+
+class BulkIn(StrictSchema):
+    action = fields.String(required=True, validate=validate.OneOf(["approve", "reject"]))
+    reason_code = fields.String(
+        load_default=None, allow_none=True, validate=validate.OneOf(REASON_CODES)
+    )
+    note = fields.String(load_default=None, allow_none=True, validate=_NOTE)
+    ids = fields.List(
+        fields.Integer(strict=True, validate=validate.Range(min=1)),
+        load_default=None,
+        validate=validate.Length(min=1, max=MAX_IDS),
+    )
+    filter = fields.Nested(BulkFilter, load_default=None)
+    dry_run = fields.Boolean(load_default=False)
+
+    @validates_schema
+    def _one_selection(self, data: dict[str, Any], **_: Any) -> None:
+        if (data.get("ids") is None) == (data.get("filter") is None):
+            raise ValidationError("give either ids or filter", "ids")
+        if data.get("action") == "reject" and not data.get("reason_code"):
+            raise ValidationError("a rejection needs a reason_code", "reason_code")
+
+
+class BulkOut(Schema):
+    id = fields.Integer()
+    state = fields.String(metadata={"description": "queued, running, done or failed"})
+    action = fields.String()
+    reason_code = fields.String(allow_none=True)
+    dry_run = fields.Boolean()
+    selection = fields.Dict()
+    total = fields.Integer()
+    processed = fields.Integer()
+    changed = fields.Integer()
+    result = fields.Dict(allow_none=True)
+    error = fields.String(allow_none=True)
+    moderator = fields.String()
+    created_at = fields.DateTime()
+    finished_at = fields.DateTime(allow_none=True)

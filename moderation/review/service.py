@@ -1,0 +1,163 @@
+"""Moderators' side of one comment: its full detail, a decision at the version seen, undo."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from moderation.review.authors import AuthorHistory, author_history
+from moderation.review.claims import aware, ensure_free_for, live_claims
+from moderation.review.decisions import ACTIONS, human_decision
+from moderation.errors import ConflictError, InvalidRequestError, NotFoundError
+from moderation.review.reports import revert_reports
+from moderation.comments.transitions import add_event, transition
+from moderation.comments.models import AuditRecord, Comment
+from moderation.db.base import utcnow
+from moderation.review.models import ReaderReport, ReviewClaim
+
+# Why a moderator approved or rejected; the author sees the code of a rejection.
+REASON_CODES = ("abusive", "spam", "off_topic", "personal_data", "illegal", "other")
+
+
+@dataclasses.dataclass(frozen=True)
+class Detail:
+    comment: Comment
+    audit: list[AuditRecord]
+    claim: ReviewClaim | None
+    reports: list[ReaderReport]
+    author: AuthorHistory
+
+
+@dataclasses.dataclass(frozen=True)
+class Decision:
+    comment_id: int
+    action: str
+    version: int
+    moderator: str
+    reason_code: str | None = None
+    note: str | None = None
+    request_id: str | None = None
+
+
+class ReviewService:
+    """A comment's full detail, decisions on it, and undo."""
+
+    def __init__(
+        self, sessions: sessionmaker[Session], undo_seconds: int = 300, hide_at: float = 6.0
+    ) -> None:
+        self.sessions = sessions
+        self.undo_seconds = undo_seconds
+        self.hide_at = hide_at
+
+    def detail(self, comment_id: int) -> Detail:
+        with self.sessions() as session:
+            comment = session.get(Comment, comment_id)
+            if comment is None:
+                raise NotFoundError(f"no comment with id {comment_id}")
+            audit = list(
+                session.scalars(
+                    select(AuditRecord)
+                    .where(AuditRecord.comment_id == comment_id)
+                    .order_by(AuditRecord.id)
+                )
+            )
+            reports = list(
+                session.scalars(
+                    select(ReaderReport)
+                    .where(ReaderReport.comment_id == comment_id)
+                    .order_by(ReaderReport.id)
+                )
+            )
+            claim = live_claims(session, [comment_id]).get(comment_id)
+            author = author_history(session, comment.author_id)
+        return Detail(comment, audit, claim, reports, author)
+
+    def decide(self, decision: Decision) -> Comment:
+        """Approve or reject a comment at the version the moderator saw; 409 if it moved on."""
+        if decision.action not in ACTIONS:
+            raise InvalidRequestError(f"action must be one of {', '.join(ACTIONS)}", "action")
+        if decision.action == "reject" and decision.reason_code is None:
+            raise InvalidRequestError("a rejection needs a reason_code", field="reason_code")
+        with self.sessions.begin() as session:
+            comment = self._at_version(session, decision.comment_id, decision.version)
+            return human_decision(
+                session,
+                comment,
+                ACTIONS[decision.action],
+                decision.version,
+                moderator=decision.moderator,
+                reason_code=decision.reason_code,
+                reason=f"moderator {decision.action}",
+                note=decision.note,
+                request_id=decision.request_id,
+            )
+
+    def undo(
+        self,
+        comment_id: int,
+        version: int,
+        moderator: str,
+        note: str | None = None,
+        request_id: str | None = None,
+        any_moderator: bool = False,
+    ) -> Comment:
+        """Put back the state before the last decision, if it was this moderator's and recent."""
+        with self.sessions.begin() as session:
+            comment = self._at_version(session, comment_id, version)
+            last, before = _last_two(session, comment_id)
+            if last is None or last.actor_type != "moderator" or last.version != version:
+                raise ConflictError(f"the last change to comment {comment_id} was not a decision")
+            if last.reason and last.reason.startswith("undo"):
+                raise ConflictError(f"the last decision on comment {comment_id} was an undo")
+            if last.actor != moderator and not any_moderator:
+                raise ConflictError(f"only {last.actor} (or an admin) can undo their decision")
+            age = utcnow() - aware(last.created_at)
+            if age > dt.timedelta(seconds=self.undo_seconds):
+                raise ConflictError(
+                    f"the decision is {int(age.total_seconds())}s old; undo is possible for "
+                    f"{self.undo_seconds}s"
+                )
+            ensure_free_for(session, comment_id, moderator)
+            restored = transition(
+                session,
+                comment,
+                last.from_status or "pending",
+                version,
+                actor_type="moderator",
+                actor=moderator,
+                reason_code=before.reason_code if before is not None else None,
+                reason=f"undo of the decision at version {last.version}",
+                note=note,
+                request_id=request_id,
+            )
+            revert_reports(session, restored, last.version, self.hide_at)
+            add_event(session, "comment.decision_reversed", restored)
+            return restored
+
+    @staticmethod
+    def _at_version(session: Session, comment_id: int, version: int) -> Comment:
+        comment = session.get(Comment, comment_id)
+        if comment is None:
+            raise NotFoundError(f"no comment with id {comment_id}")
+        if comment.version != version:
+            raise ConflictError(
+                f"comment {comment.id} is at version {comment.version} ({comment.status}), "
+                f"not {version}: reload it and decide again",
+                current_version=comment.version,
+            )
+        return comment
+
+
+def _last_two(session: Session, comment_id: int) -> tuple[AuditRecord | None, AuditRecord | None]:
+    rows = list(
+        session.scalars(
+            select(AuditRecord)
+            .where(AuditRecord.comment_id == comment_id)
+            .order_by(AuditRecord.id.desc())
+            .limit(2)
+        )
+    )
+    return (rows[0] if rows else None, rows[1] if len(rows) > 1 else None)

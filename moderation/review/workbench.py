@@ -1,0 +1,41 @@
+"""The moderators' workbench services, built once per app from its sessions, Redis and settings."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from redis import Redis
+from sqlalchemy.orm import Session, sessionmaker
+
+from moderation.config import Settings
+from moderation.review.audit import AuditService
+from moderation.review.authors import AuthorService
+from moderation.review.bulk import BulkService, RQBulkQueue
+from moderation.review.claims import ClaimService
+from moderation.review.queues import QueueService
+from moderation.review.reports import ReportLimiter, ReportService
+from moderation.review.stats import StatsService
+
+
+@dataclasses.dataclass(frozen=True)
+class Workbench:
+    queues: QueueService
+    claims: ClaimService
+    bulk: BulkService
+    authors: AuthorService
+    reports: ReportService
+    audit: AuditService
+    stats: StatsService
+
+
+def build_workbench(sessions: sessionmaker[Session], redis: Redis, settings: Settings) -> Workbench:
+    review = settings.review
+    return Workbench(
+        queues=QueueService(sessions),
+        claims=ClaimService(sessions, review.claim_seconds),
+        bulk=BulkService(sessions, RQBulkQueue(redis, review.bulk_queue)),
+        authors=AuthorService(sessions),
+        reports=ReportService(sessions, ReportLimiter(redis, review.reports_per_minute), review),
+        audit=AuditService(sessions),
+        stats=StatsService(sessions),
+    )

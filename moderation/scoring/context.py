@@ -1,0 +1,108 @@
+"""What a worker process holds for its whole life: settings, sessions, rules and the model.
+
+Built once per process (by `moderation worker` before it starts taking jobs, or lazily by the
+first job when RQ's own `rq worker` runs them) and never per job: loading the model costs
+seconds, scoring a comment milliseconds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+import socket
+import threading
+import time
+import uuid
+from typing import Any
+
+from redis import Redis
+from sqlalchemy.orm import Session, sessionmaker
+
+from moderation.config import Settings, load_settings
+from moderation.pipeline.model import ModelUnavailableError, Scorer, load_scorer
+from moderation.pipeline.rules import build_rules
+from moderation.pipeline.scoring import ScoringPipeline
+from moderation.scoring.queue import RQWorkQueue
+from moderation.scoring.service import ScoringService
+from moderation.scoring.registry import WorkerRegistry
+from moderation.db.session import make_engine, make_session_factory
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass
+class WorkerContext:
+    settings: Settings
+    name: str
+    sessions: sessionmaker[Session]
+    redis: Redis
+    scoring: ScoringService
+    pipeline: ScoringPipeline
+    registry: WorkerRegistry
+    queue: RQWorkQueue
+    model_loads: int
+    load_seconds: float
+
+    def status(self) -> dict[str, Any]:
+        scorer = self.pipeline.scorer
+        return {
+            "pid": os.getpid(),
+            "model_loaded": scorer is not None,
+            "model": scorer.description if scorer else None,
+            "labels": list(scorer.labels) if scorer else [],
+            "model_error": self.pipeline.model_error,
+            "model_loads": self.model_loads,
+            "load_seconds": round(self.load_seconds, 3),
+        }
+
+
+_lock = threading.Lock()
+_context: WorkerContext | None = None
+
+
+def build_context(settings: Settings, scorer: Scorer | None = None) -> WorkerContext:
+    """Load rules and model, connect to the database and Redis. Called once per process."""
+    name = f"{socket.gethostname()}.{os.getpid()}.{uuid.uuid4().hex[:6]}"
+    error: str | None = None
+    started = time.perf_counter()
+    loads = 0
+    if scorer is None:
+        try:
+            scorer = load_scorer(settings.model)
+            loads = 1
+            log.info("model loaded: %s in %.1fs", scorer.description, time.perf_counter() - started)
+        except ModelUnavailableError as failure:
+            error = str(failure)
+            log.error("no model: %s", error)
+    sessions = make_session_factory(make_engine(settings.database.url))
+    redis = Redis.from_url(settings.redis.url)
+    return WorkerContext(
+        settings=settings,
+        name=name,
+        sessions=sessions,
+        redis=redis,
+        scoring=ScoringService(sessions, settings.worker.claim_seconds),
+        pipeline=ScoringPipeline.from_settings(
+            build_rules(settings.rules), scorer, settings.model, error
+        ),
+        registry=WorkerRegistry(redis, settings.worker.heartbeat_seconds),
+        queue=RQWorkQueue(redis, settings.redis.score_queue),
+        model_loads=loads,
+        load_seconds=time.perf_counter() - started,
+    )
+
+
+def install(context: WorkerContext) -> None:
+    global _context
+    with _lock:
+        _context = context
+
+
+def current() -> WorkerContext:
+    """This process's context, built from the environment's settings on first use."""
+    global _context
+    with _lock:
+        if _context is None:
+            _context = build_context(load_settings())
+        return _context

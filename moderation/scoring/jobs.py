@@ -1,0 +1,154 @@
+"""RQ jobs. Each is a module-level function whose arguments are ids and plain values."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from moderation.observability import logging_setup, metrics
+from moderation.pipeline.model import ModelUnavailableError
+from moderation.pipeline.rules import RuleContext
+from moderation.pipeline.verdict import Verdict
+from moderation.scoring.service import STATUS_FOR_DECISION
+from moderation.perspective import jobs as analyze_jobs
+from moderation.scoring.context import WorkerContext, current
+
+if TYPE_CHECKING:
+    from moderation.comments.models import Comment
+
+log = logging.getLogger(__name__)
+
+
+class ScoringFailedError(RuntimeError):
+    """Some comments of a batch could not be recorded; RQ retries the job for them."""
+
+
+def score_comments(comment_ids: Sequence[int], request_id: str | None = None) -> dict[str, Any]:
+    """Score these comments, plus other waiting ones up to the batch size, and decide each.
+
+    Comments no longer pending (a duplicate or replayed job, or one a batch-mate's job already
+    scored) are skipped. The batch's decisions are written in one transaction; if that fails,
+    each comment is written on its own, so one failure does not undo its batch-mates; the failed
+    ones are released and the job raises so RQ retries them.
+    """
+    context = current()
+    batch_size = context.settings.worker.batch_size
+    context.queue.job_started()
+    with logging_setup.bound(request_id=request_id, job_id=_job_id()):
+        claimed = context.scoring.claim(comment_ids, context.name, fill_to=batch_size)
+        if len(claimed) >= batch_size:
+            # More may be waiting: let another worker start on them while this batch is scored.
+            context.queue.enqueue_scoring([], request_id)
+        result: dict[str, Any] = {
+            "pid": context.status()["pid"],
+            "model_loads": context.model_loads,
+        }
+        if not claimed:
+            return dict(result, scored=0, decisions={})
+        decisions: dict[int, str] = {}
+        try:
+            failed = _score_and_record(context, claimed, comment_ids, request_id, decisions)
+        except BaseException:
+            # An error, or a cold shutdown (a second SIGTERM) mid-batch: give the claims of the
+            # comments not yet decided back now rather than letting them expire.
+            undecided = [comment.id for comment in claimed if comment.id not in decisions]
+            context.scoring.release(undecided, context.name)
+            raise
+        if failed:
+            context.scoring.release(failed, context.name)
+            raise ScoringFailedError(f"could not record verdicts for comments {failed}")
+        if context.scoring.waiting():
+            # Comments that arrived while this batch was scored, with no job queued for them
+            # seen so far (a wake key can outlive its job): one more job, not one per comment.
+            context.queue.enqueue_scoring([], request_id, coalesce=False)
+    return dict(result, scored=len(decisions), decisions=decisions)
+
+
+def _score_and_record(
+    context: WorkerContext,
+    claimed: list[Comment],
+    comment_ids: Sequence[int],
+    request_id: str | None,
+    decisions: dict[int, str],
+) -> list[int]:
+    """Score the batch, record each verdict (filling `decisions`); return the ids that failed."""
+    pipeline = context.pipeline
+    if pipeline.scorer is None and context.settings.model.on_unavailable == "fail":
+        raise ModelUnavailableError(pipeline.model_error or "no model is loaded")
+    started = time.perf_counter()
+    analyze_jobs.make_room_for_calls(context)
+    inputs = context.scoring.rule_inputs(claimed, context.settings.rules.duplicate_window_seconds)
+    verdicts = pipeline.score_batch(
+        [RuleContext(c.text, c.article_id, c.author_id, **inputs[c.id]) for c in claimed]
+    )
+    metrics.record_batch(len(claimed), time.perf_counter() - started)
+    wanted = set(comment_ids)
+    # The job's request id belongs to the comments it was enqueued for, not their batch-mates.
+    batch = [
+        (comment, verdict, request_id if comment.id in wanted else None)
+        for comment, verdict in zip(claimed, verdicts, strict=True)
+    ]
+    recorded, failed = context.scoring.record_batch(batch)
+    done = set(recorded)
+    for comment, verdict, own_request in batch:
+        if comment.id not in done:
+            continue
+        decisions[comment.id] = verdict.decision
+        with logging_setup.bound(
+            request_id=own_request or comment.request_id, comment_id=comment.id
+        ):
+            _observe(comment, verdict)
+    return failed
+
+
+def _observe(comment: Comment, verdict: Verdict) -> None:
+    """Count and log one decision."""
+    outcome = STATUS_FOR_DECISION[verdict.decision]
+    created = comment.created_at
+    if created.tzinfo is None:  # SQLite hands back naive UTC
+        created = created.replace(tzinfo=dt.UTC)
+    waited = (dt.datetime.now(dt.UTC) - created).total_seconds()
+    reason = decision_reason(verdict)
+    metrics.record_decision(outcome, reason, waited)
+    log.info(
+        "comment %s %s (%s) after %.2fs",
+        comment.id,
+        outcome,
+        reason,
+        waited,
+        extra={"outcome": outcome, "reason": reason, "waited_seconds": round(waited, 3)},
+    )
+
+
+def decision_reason(verdict: Verdict) -> str:
+    """What set the decision, as a short fixed word for metrics: a rule id or a model label."""
+    if verdict.decision == "approve":
+        return "none"
+    for hit in verdict.rule_hits:
+        if hit.action == verdict.decision:
+            return hit.rule_id
+    for score in verdict.label_scores:
+        if score.band == verdict.decision:
+            return score.label
+    return "model_unavailable" if verdict.model_error else "other"
+
+
+def _job_id() -> str | None:
+    from rq import get_current_job
+
+    job = get_current_job()
+    return job.id if job is not None else None
+
+
+def reconcile() -> dict[str, Any]:
+    """Re-enqueue comments left pending too long (lost enqueue, flushed Redis, dead worker)."""
+    context = current()
+    worker = context.settings.worker
+    requeued = context.scoring.requeue_stale(
+        context.queue, worker.reconcile_after_seconds, worker.batch_size
+    )
+    metrics.record_reconcile(requeued)
+    return {"requeued": requeued}

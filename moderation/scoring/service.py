@@ -1,0 +1,267 @@
+"""The worker's use cases: claim pending comments for a batch, record each verdict."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from moderation.pipeline.verdict import Verdict
+from moderation.articles.service import article_states
+from moderation.comments.authors import author_states
+from moderation.errors import ConflictError
+from moderation.comments.work_queue import WorkQueue
+from moderation.comments.transitions import MachineDecision, transition, transition_many
+from moderation.comments.models import Comment
+from moderation.db.base import utcnow
+
+log = logging.getLogger(__name__)
+
+STATUS_FOR_DECISION = {"approve": "approved", "hold": "held", "reject": "rejected"}
+
+
+class ScoringService:
+    """Claims and decisions for scoring workers. Claims make batches safe across workers."""
+
+    def __init__(self, sessions: sessionmaker[Session], claim_seconds: int = 120) -> None:
+        self.sessions = sessions
+        self.claim_seconds = claim_seconds
+
+    def claim(self, comment_ids: Sequence[int], worker: str, fill_to: int = 0) -> list[Comment]:
+        """Reserve these pending comments (plus others waiting, up to `fill_to`) for `worker`.
+
+        The candidates are locked as they are chosen (`FOR UPDATE SKIP LOCKED` on PostgreSQL):
+        a comment another worker is claiming at the same moment is skipped, not waited for, so
+        concurrent claims neither block nor deadlock (two UPDATEs over overlapping id lists,
+        each locking rows in its own order, once stalled a worker for PostgreSQL's 1 s
+        deadlock timeout and failed its job). SQLite has one writer at a time and ignores the
+        clause. A comment already claimed by a live worker, or no longer pending, is skipped,
+        so two workers never score the same comment at once; a duplicate or replayed job finds
+        nothing to claim and does nothing.
+        """
+        now = utcnow()
+        wanted = list(dict.fromkeys(comment_ids))
+        claimable = (
+            Comment.status == "pending",
+            or_(Comment.claimed_until.is_(None), Comment.claimed_until < now),
+        )
+        with self.sessions.begin() as session:
+            chosen: list[int] = []
+            if wanted:
+                chosen += session.scalars(
+                    select(Comment.id)
+                    .where(Comment.id.in_(wanted), *claimable)
+                    .order_by(Comment.id)
+                    .with_for_update(skip_locked=True)
+                )
+            if fill_to > len(chosen):
+                chosen += session.scalars(
+                    select(Comment.id)
+                    .where(*claimable, Comment.id.not_in(wanted) if wanted else Comment.id > 0)
+                    .order_by(Comment.id)
+                    .limit(fill_to - len(chosen))
+                    .with_for_update(skip_locked=True)
+                )
+            if not chosen:
+                return []
+            session.execute(
+                update(Comment)
+                .where(Comment.id.in_(chosen), *claimable)
+                .values(
+                    claimed_by=worker, claimed_until=now + dt.timedelta(seconds=self.claim_seconds)
+                )
+                .execution_options(synchronize_session=False)
+            )
+            claimed = list(
+                session.scalars(
+                    select(Comment)
+                    .where(Comment.id.in_(chosen), Comment.claimed_by == worker)
+                    .where(Comment.status == "pending")
+                    .order_by(Comment.id)
+                )
+            )
+        return claimed
+
+    def rule_inputs(
+        self, comments: Sequence[Comment], duplicate_window_seconds: int
+    ) -> dict[int, dict[str, Any]]:
+        """What the rules may know about each comment beyond its text, as plain values.
+
+        The author's standing and record, their earlier comments within the duplicate window
+        and the last minute, and the article's own settings: four queries for a whole batch.
+        """
+        if not comments:
+            return {}
+        lookback = dt.timedelta(seconds=max(duplicate_window_seconds, 60))
+        oldest = min(comment.created_at for comment in comments) - lookback
+        with self.sessions() as session:
+            authors = author_states(session, [c.author_id for c in comments])
+            articles = article_states(session, [c.article_id for c in comments])
+            earlier = session.execute(
+                select(Comment.id, Comment.author_id, Comment.text, Comment.created_at)
+                .where(
+                    Comment.author_id.in_({c.author_id for c in comments}),
+                    Comment.created_at >= oldest,
+                )
+                .order_by(Comment.id.desc())
+                .limit(50 * len(comments))
+            ).all()
+        inputs: dict[int, dict[str, Any]] = {}
+        for comment in comments:
+            mine = [
+                row for row in earlier if row.author_id == comment.author_id and row.id < comment.id
+            ]
+            window = comment.created_at - dt.timedelta(seconds=duplicate_window_seconds)
+            minute = comment.created_at - dt.timedelta(seconds=60)
+            author = authors.get(comment.author_id, {})
+            article = articles[comment.article_id]
+            inputs[comment.id] = {
+                "author_banned": bool(author.get("banned")),
+                "author_trusted": bool(author.get("trusted")),
+                "author_approved_count": author.get("approved_count"),
+                "recent_texts": tuple(row.text for row in mine if row.created_at >= window)[:20],
+                "recent_count_last_minute": sum(1 for row in mine if row.created_at >= minute),
+                "article_closed": bool(article["closed"]),
+                "author_premoderated": bool(author.get("premoderated")),
+                "article_premoderate": bool(article["premoderate"]),
+                "article_rules": article["rules"],
+            }
+        return inputs
+
+    def record(self, comment: Comment, verdict: Verdict, request_id: str | None = None) -> bool:
+        """Write the machine's decision for one comment; False if it moved on meanwhile."""
+        try:
+            with self.sessions.begin() as session:
+                self._decide(session, comment, verdict, request_id)
+        except ConflictError as error:
+            log.info("comment %s was decided elsewhere: %s", comment.id, error)
+            return False
+        return True
+
+    def record_batch(
+        self, decided: Sequence[tuple[Comment, Verdict, str | None]]
+    ) -> tuple[list[int], list[int]]:
+        """Write a batch's decisions; return the ids recorded and the ids that failed.
+
+        One transaction and a few statements for the whole batch (a commit and four round
+        trips per comment cost more than everything else around the model). If a comment moved
+        on meanwhile (a moderator decided it first), or the transaction fails (a row the
+        database refuses, a lost connection), nothing of it is kept and each comment is
+        recorded in its own transaction instead: one bad comment does not fail its batch-mates,
+        and one decided elsewhere is skipped.
+        """
+        decisions = [
+            MachineDecision(
+                comment,
+                STATUS_FOR_DECISION[verdict.decision],
+                verdict.public_reason,
+                verdict.summary,
+                request_id or comment.request_id,
+                self._verdict_record(verdict),
+            )
+            for comment, verdict, request_id in decided
+        ]
+        try:
+            with self.sessions.begin() as session:
+                if transition_many(session, decisions):
+                    return [comment.id for comment, _, _ in decided], []
+                session.rollback()
+            log.info("some comments of the batch moved on meanwhile; recording each on its own")
+        except Exception:
+            log.warning(
+                "recording %d verdicts in one transaction failed; recording each on its own",
+                len(decided),
+                exc_info=True,
+            )
+        recorded: list[int] = []
+        failed: list[int] = []
+        for comment, verdict, request_id in decided:
+            try:
+                if self.record(comment, verdict, request_id):
+                    recorded.append(comment.id)
+            except Exception:
+                log.exception("could not record the verdict for comment %s", comment.id)
+                failed.append(comment.id)
+        return recorded, failed
+
+    @staticmethod
+    def _verdict_record(verdict: Verdict) -> dict[str, Any]:
+        """What is stored of a verdict on the comment (moderators and the audit read it)."""
+        return {
+            "decision": verdict.decision,
+            "reasons": verdict.reasons(),
+            "scores": verdict.scores(),
+            "model": verdict.model_description,
+            "scored_at": utcnow().isoformat(),
+        }
+
+    def _decide(
+        self, session: Session, comment: Comment, verdict: Verdict, request_id: str | None
+    ) -> None:
+        transition(
+            session,
+            comment,
+            STATUS_FOR_DECISION[verdict.decision],
+            comment.version,
+            actor_type="system",
+            actor="scoring",
+            reason_code=verdict.public_reason,
+            reason=verdict.summary,
+            request_id=request_id or comment.request_id,
+            verdict=self._verdict_record(verdict),
+        )
+
+    def release(self, comment_ids: Sequence[int], worker: str) -> None:
+        """Give back claims without deciding (the job is failing and will be retried)."""
+        with self.sessions.begin() as session:
+            session.execute(
+                update(Comment)
+                .where(Comment.id.in_(list(comment_ids)), Comment.claimed_by == worker)
+                .values(claimed_by=None, claimed_until=None)
+                .execution_options(synchronize_session=False)
+            )
+
+    def waiting(self) -> bool:
+        """Whether some pending comment is claimed by no live worker."""
+        now = utcnow()
+        with self.sessions() as session:
+            found = session.scalar(
+                select(Comment.id)
+                .where(
+                    Comment.status == "pending",
+                    or_(Comment.claimed_until.is_(None), Comment.claimed_until < now),
+                )
+                .limit(1)
+            )
+        return found is not None
+
+    def requeue_stale(self, queue: WorkQueue, older_than_seconds: int, batch_size: int) -> int:
+        """Enqueue again every comment left pending too long; return how many there were."""
+        stale = self.stale_pending(older_than_seconds)
+        for start in range(0, len(stale), batch_size):
+            queue.enqueue_scoring(stale[start : start + batch_size], coalesce=False)
+        if stale:
+            log.warning("reconcile re-enqueued %d pending comments", len(stale))
+        return len(stale)
+
+    def stale_pending(self, older_than_seconds: int, limit: int = 1000) -> list[int]:
+        """Pending comments no live claim covers and that waited longer than the threshold."""
+        now = utcnow()
+        cutoff = now - dt.timedelta(seconds=older_than_seconds)
+        with self.sessions() as session:
+            return list(
+                session.scalars(
+                    select(Comment.id)
+                    .where(
+                        Comment.status == "pending",
+                        Comment.created_at < cutoff,
+                        or_(Comment.claimed_until.is_(None), Comment.claimed_until < now),
+                    )
+                    .order_by(Comment.id)
+                    .limit(limit)
+                )
+            )

@@ -1,0 +1,35 @@
+"""Liveness and readiness probes."""
+
+from __future__ import annotations
+
+import abc
+
+from typing import Any
+
+from flask import Blueprint, jsonify
+
+from moderation.web.context import service
+
+blp = Blueprint("health", __name__)
+
+
+class ReadinessCheck(abc.ABC):
+    """What /readyz reports: each check's outcome, and `ready` when every one passed."""
+
+    @abc.abstractmethod
+    def __call__(self) -> dict[str, Any]: ...
+
+
+@blp.get("/healthz")
+def healthz() -> Any:
+    """The process is up and answering."""
+    return jsonify({"status": "ok"})
+
+
+@blp.get("/readyz")
+def readyz() -> Any:
+    """Database and Redis reachable, and a worker with a model loaded (or why not)."""
+    report = service(ReadinessCheck)()
+    response = jsonify(report)
+    response.status_code = 200 if report["ready"] else 503
+    return response

@@ -1,0 +1,131 @@
+"""Admin endpoints for webhooks: subscriptions, secret rotation, delivery log, redelivery."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask_smorest import Blueprint
+
+from moderation.web.auth import require_role
+from moderation.webhooks.subscriptions import WebhookService
+from moderation.web.context import service
+from moderation.webhooks.schemas import DeliveryArgs, DeliveryDetailOut, DeliveryList, DeliveryOut, EmptyIn, EndpointIn, EndpointList, EndpointOut, EndpointPatch, EndpointWithSecret, RedeliveredOut, RotateIn
+from moderation.webhooks.subscriptions import NewEndpoint
+
+blp = Blueprint(
+    "webhooks", __name__, url_prefix="/v1/webhooks", description="Signed event delivery (admin)"
+)
+_SECURITY: list[dict[str, list[str]]] = [{"moderatorToken": []}]
+
+
+def _fields(row: Any, schema: type[Any]) -> dict[str, Any]:
+    """The row's values for every field of `schema`, for the response schema to dump."""
+    return {name: getattr(row, name) for name in schema._declared_fields if hasattr(row, name)}
+
+
+def _with_counts(endpoints: list[Any]) -> list[dict[str, Any]]:
+    counts = service(WebhookService).delivery_counts([endpoint.id for endpoint in endpoints])
+    return [dict(_fields(e, EndpointOut), deliveries=counts[e.id]) for e in endpoints]
+
+
+def _with_secret(created: Any) -> dict[str, Any]:
+    return dict(_fields(created.endpoint, EndpointOut), secret=created.secret)
+
+
+@blp.route("", methods=["POST"])
+@require_role("admin")
+@blp.arguments(EndpointIn)
+@blp.response(201, EndpointWithSecret)
+@blp.doc(security=_SECURITY)
+def create(body: dict[str, Any]) -> Any:
+    """Subscribe a URL to events. The answer holds the signing secret, once."""
+    return _with_secret(service(WebhookService).create(NewEndpoint(**body)))
+
+
+@blp.route("", methods=["GET"])
+@require_role("admin")
+@blp.response(200, EndpointList)
+@blp.doc(security=_SECURITY)
+def list_endpoints() -> Any:
+    """Every endpoint, with its health, its deliveries by status, and why it was disabled."""
+    return {"items": _with_counts(service(WebhookService).endpoints())}
+
+
+@blp.route("/<int:endpoint_id>", methods=["GET"])
+@require_role("admin")
+@blp.response(200, EndpointOut)
+@blp.doc(security=_SECURITY)
+def get(endpoint_id: int) -> Any:
+    """One endpoint, with its deliveries by status."""
+    return _with_counts([service(WebhookService).get(endpoint_id)])[0]
+
+
+@blp.route("/<int:endpoint_id>", methods=["PATCH"])
+@require_role("admin")
+@blp.arguments(EndpointPatch)
+@blp.response(200, EndpointOut)
+@blp.doc(security=_SECURITY)
+def update(body: dict[str, Any], endpoint_id: int) -> Any:
+    """Change an endpoint; `enabled: true` re-enables one the service disabled."""
+    return service(WebhookService).update(endpoint_id, body)
+
+
+@blp.route("/<int:endpoint_id>", methods=["DELETE"])
+@require_role("admin")
+@blp.response(204)
+@blp.doc(security=_SECURITY)
+def delete(endpoint_id: int) -> Any:
+    """Remove an endpoint and its delivery log."""
+    service(WebhookService).delete(endpoint_id)
+    return None
+
+
+@blp.route("/<int:endpoint_id>/rotate-secret", methods=["POST"])
+@require_role("admin")
+@blp.arguments(RotateIn)
+@blp.response(200, EndpointWithSecret)
+@blp.doc(security=_SECURITY)
+def rotate_secret(body: dict[str, Any], endpoint_id: int) -> Any:
+    """A new secret (shown once); the old one also signs until the grace period ends."""
+    return _with_secret(service(WebhookService).rotate_secret(endpoint_id, body["grace_seconds"]))
+
+
+@blp.route("/<int:endpoint_id>/deliveries", methods=["GET"])
+@require_role("admin")
+@blp.arguments(DeliveryArgs, location="query")
+@blp.response(200, DeliveryList)
+@blp.doc(security=_SECURITY)
+def deliveries(args: dict[str, Any], endpoint_id: int) -> Any:
+    """The endpoint's deliveries, newest first; `status=dead` lists the dead letters."""
+    return {"items": service(WebhookService).deliveries(endpoint_id, args["status"], args["limit"])}
+
+
+@blp.route("/<int:endpoint_id>/deliveries/<int:delivery_id>", methods=["GET"])
+@require_role("admin")
+@blp.response(200, DeliveryDetailOut)
+@blp.doc(security=_SECURITY)
+def delivery(endpoint_id: int, delivery_id: int) -> Any:
+    """One delivery and every attempt: status code, latency, error, start of the answer."""
+    detail = service(WebhookService).delivery(endpoint_id, delivery_id)
+    return dict(_fields(detail.delivery, DeliveryOut), attempt_log=detail.attempts)
+
+
+@blp.route("/<int:endpoint_id>/deliveries/<int:delivery_id>/redeliver", methods=["POST"])
+@require_role("admin")
+@blp.arguments(EmptyIn)
+@blp.response(202, DeliveryOut)
+@blp.alt_response(409, description="Still pending, or the endpoint is disabled")
+@blp.doc(security=_SECURITY)
+def redeliver(_body: dict[str, Any], endpoint_id: int, delivery_id: int) -> Any:
+    """Send a dead-lettered or delivered event again, with a fresh retry schedule."""
+    return service(WebhookService).redeliver(endpoint_id, delivery_id)
+
+
+@blp.route("/<int:endpoint_id>/redeliver-dead", methods=["POST"])
+@require_role("admin")
+@blp.arguments(EmptyIn)
+@blp.response(202, RedeliveredOut)
+@blp.doc(security=_SECURITY)
+def redeliver_dead(_body: dict[str, Any], endpoint_id: int) -> Any:
+    """Send every dead-lettered delivery of the endpoint again, in event order."""
+    return {"redelivered": service(WebhookService).redeliver_dead(endpoint_id)}

@@ -1,0 +1,98 @@
+"""Webhook tables: endpoints, the deliveries owed to them, and each HTTP attempt."""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, ClassVar
+
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import TypeDecorator
+
+from moderation.db.base import Base, Id, utcnow
+from moderation.events.models import OutboxEvent
+
+class WebhookEndpoint(Base):
+    """A receiver of signed events: its URL, what it wants, its secrets and its health."""
+
+    __tablename__ = "webhook_endpoints"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    url: Mapped[str] = mapped_column(String(2000))
+    description: Mapped[str] = mapped_column(String(500), default="")
+    event_types: Mapped[list[str]] = mapped_column(JSON)
+    # None: every article; else only events about comments under these articles.
+    article_ids: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Kept in the clear: HMAC signing needs the secret itself, not a hash of it.
+    secret: Mapped[str] = mapped_column(String(100))
+    previous_secret: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    previous_secret_expires_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    dead_letter_streak: Mapped[int] = mapped_column(Integer, default=0)
+    disabled_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    disabled_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    # The delivery job that may send to this endpoint now; one at a time keeps event order.
+    lease_owner: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    lease_until: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    last_success_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    last_failure_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class WebhookDelivery(Base):
+    """One outbox event owed to one endpoint: pending, delivered or dead (dead-lettered)."""
+
+    __tablename__ = "webhook_deliveries"
+    __table_args__ = (
+        UniqueConstraint(
+            "endpoint_id", "outbox_event_id", name="uq_webhook_deliveries_endpoint_event"
+        ),
+        Index("ix_webhook_deliveries_endpoint_status", "endpoint_id", "status", "outbox_event_id"),
+        Index("ix_webhook_deliveries_status_next", "status", "next_attempt_at"),
+        Index("ix_webhook_deliveries_event_id", "event_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    endpoint_id: Mapped[int] = mapped_column(Id, ForeignKey("webhook_endpoints.id"))
+    outbox_event_id: Mapped[int] = mapped_column(Id, ForeignKey(OutboxEvent.id))
+    event_id: Mapped[str] = mapped_column(String(40))
+    event_type: Mapped[str] = mapped_column(String(50))
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    # Attempts in the current round; a redelivery starts a new round at 0.
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    round_started_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    next_attempt_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    last_attempt_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    last_status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    delivered_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    dead_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+
+
+class WebhookAttempt(Base):
+    """One HTTP attempt of a delivery: when, the answer's status, how long, what went wrong."""
+
+    __tablename__ = "webhook_attempts"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    delivery_id: Mapped[int] = mapped_column(Id, ForeignKey("webhook_deliveries.id"), index=True)
+    number: Mapped[int] = mapped_column(Integer)
+    attempted_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    succeeded: Mapped[bool] = mapped_column(Boolean)
+    status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    latency_ms: Mapped[int] = mapped_column(Integer)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    response_body: Mapped[str | None] = mapped_column(Text, nullable=True)
