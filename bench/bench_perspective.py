@@ -56,8 +56,8 @@ class Service:
     """gunicorn and scoring workers on a fresh SQLite database and an embedded Redis."""
 
     def __init__(self, args: argparse.Namespace) -> None:
-        from moderation.embedded_redis import EmbeddedRedis
         from moderation.db.migrate import upgrade
+        from moderation.embedded_redis import EmbeddedRedis
         from tests.support.live import LiveService
 
         folder = Path(tempfile.mkdtemp(prefix="perspective-bench-"))

@@ -24,14 +24,14 @@ from typing import Any
 
 from sqlalchemy import insert, text
 
+from moderation.comments.models import Comment
+from moderation.comments.priority import queue_columns
 from moderation.config import load_settings
+from moderation.db.migrate import upgrade
+from moderation.db.session import make_engine, make_session_factory
 from moderation.embedded_redis import EmbeddedRedis
 from moderation.review.bulk import BulkRequest, BulkService
-from moderation.comments.priority import queue_columns
 from moderation.review.queues import QueueFilter
-from moderation.db.migrate import upgrade
-from moderation.comments.models import Comment
-from moderation.db.session import make_engine, make_session_factory
 
 TOKEN = "bench:bench-moderator-token-0123"
 PAGES = (

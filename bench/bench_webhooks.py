@@ -22,14 +22,14 @@ from typing import Any
 
 from redis import Redis
 
-from moderation.config import load_settings
-from moderation.embedded_redis import EmbeddedRedis
+from moderation.comments.models import Comment
 from moderation.comments.transitions import add_event
+from moderation.config import load_settings
+from moderation.db.session import make_engine, make_session_factory
+from moderation.embedded_redis import EmbeddedRedis
+from moderation.webhooks import jobs as webhook_jobs
 from moderation.webhooks.queue import WebhookQueue, notify_outbox_commits
 from moderation.webhooks.subscriptions import NewEndpoint, WebhookService
-from moderation.comments.models import Comment
-from moderation.db.session import make_engine, make_session_factory
-from moderation.webhooks import jobs as webhook_jobs
 from tests.support.database import fresh_schema
 from tests.support.live import free_port
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import pool
 
-from moderation.db.base import Base
+from moderation.tables import metadata
 from moderation.db.session import make_engine
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata()
 
 
 def run_migrations_offline() -> None:

@@ -160,9 +160,9 @@ def healthcheck(role: str) -> None:
 @main.command()
 def reconcile() -> None:
     """Re-enqueue comments left pending too long; print how many."""
+    from moderation.db.session import make_engine, make_session_factory
     from moderation.scoring.queue import RQWorkQueue
     from moderation.scoring.service import ScoringService
-    from moderation.db.session import make_engine, make_session_factory
 
     settings = _settings()
     _needs_real_redis(settings)
@@ -238,8 +238,8 @@ def model_info() -> None:
 @main.command()
 def dev() -> None:
     """Everything on one machine: embedded Redis, schema, API on :8000 and one worker."""
-    from moderation.embedded_redis import EmbeddedRedis
     from moderation.db.migrate import upgrade
+    from moderation.embedded_redis import EmbeddedRedis
 
     settings = _settings()
     env = dict(os.environ)

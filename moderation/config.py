@@ -316,7 +316,28 @@ def _validate(settings: Settings) -> None:
         fail("database.url", "is empty: give a SQLAlchemy URL")
     if not settings.redis.url:
         fail("redis.url", "is empty: give a redis:// URL or 'embedded'")
-    model = settings.model
+    _validate_model(settings.model, fail)
+    if settings.rules.links not in {"off", "all", "outside_allow_list"}:
+        fail("rules.links", f"must be off, all or outside_allow_list, not {settings.rules.links!r}")
+    _validate_rules(settings.rules, fail)
+    if settings.worker.batch_size < 1:
+        fail("worker.batch_size", "must be at least 1")
+    if not 0 <= settings.worker.metrics_port <= 65535:
+        fail("worker.metrics_port", "must be a port number, or 0 for none")
+    if settings.logging.format not in {"text", "json"}:
+        fail("logging.format", f"must be text or json, not {settings.logging.format!r}")
+    if settings.logging.level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+        fail("logging.level", f"must be DEBUG, INFO, WARNING or ERROR: {settings.logging.level!r}")
+    _validate_webhooks(settings.webhooks, fail)
+    if not 0 < settings.review.report_threshold <= settings.review.hide_threshold:
+        fail("review.report_threshold", "must satisfy 0 < report_threshold <= hide_threshold")
+    if settings.comments.max_length < 1:
+        fail("comments.max_length", "must be at least 1")
+    _validate_access(settings, fail)
+    _validate_perspective(settings.perspective, fail)
+
+
+def _validate_model(model: ModelSettings, fail: Any) -> None:
     if not model.checkpoint and model.name not in MODEL_NAMES:
         fail("model.name", f"must be one of {', '.join(MODEL_NAMES)}, not {model.name!r}")
     if bool(model.checkpoint) != bool(model.config_dir):
@@ -336,22 +357,10 @@ def _validate(settings: Settings) -> None:
     for label, band in model.thresholds.items():
         if not 0.0 <= band.hold <= band.reject <= 1.0:
             fail(f"model.thresholds.{label}.hold", "must satisfy 0 <= hold <= reject <= 1")
-    if settings.rules.links not in {"off", "all", "outside_allow_list"}:
-        fail("rules.links", f"must be off, all or outside_allow_list, not {settings.rules.links!r}")
-    _validate_rules(settings.rules, fail)
-    if settings.worker.batch_size < 1:
-        fail("worker.batch_size", "must be at least 1")
-    if not 0 <= settings.worker.metrics_port <= 65535:
-        fail("worker.metrics_port", "must be a port number, or 0 for none")
-    if settings.logging.format not in {"text", "json"}:
-        fail("logging.format", f"must be text or json, not {settings.logging.format!r}")
-    if settings.logging.level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
-        fail("logging.level", f"must be DEBUG, INFO, WARNING or ERROR: {settings.logging.level!r}")
-    _validate_webhooks(settings.webhooks, fail)
-    if not 0 < settings.review.report_threshold <= settings.review.hide_threshold:
-        fail("review.report_threshold", "must satisfy 0 < report_threshold <= hide_threshold")
-    if settings.comments.max_length < 1:
-        fail("comments.max_length", "must be at least 1")
+
+
+def _validate_access(settings: Settings, fail: Any) -> None:
+    """Browser origins and bearer tokens."""
     for origin in settings.web.allowed_origins:
         if origin != "*" and not _ORIGIN.match(origin):
             fail("web.allowed_origins", f"holds {origin!r}: give scheme://host[:port] or *")
@@ -363,7 +372,6 @@ def _validate(settings: Settings) -> None:
             secret = token.split(":", 1)[-1]
             if len(secret) < 16:
                 fail(path, "holds a token shorter than 16 characters; use long random tokens")
-    _validate_perspective(settings.perspective, fail)
 
 
 def _validate_perspective(perspective: PerspectiveSettings, fail: Any) -> None:

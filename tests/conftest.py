@@ -17,8 +17,8 @@ from redis import Redis
 from sqlalchemy import text
 
 from moderation.config import PROJECT_ROOT, Settings, load_settings
-from moderation.embedded_redis import EmbeddedRedis
 from moderation.db.session import make_engine
+from moderation.embedded_redis import EmbeddedRedis
 
 SHARED_MODEL = PROJECT_ROOT.parent / "shared" / "models" / "minilm-toxicity"
 SHARED_DATA = PROJECT_ROOT.parent / "shared" / "data"

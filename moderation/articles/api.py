@@ -8,12 +8,11 @@ from flask import g
 from flask_smorest import Blueprint
 from marshmallow import fields
 
+from moderation.articles.ids import checked_article_id
+from moderation.articles.service import ArticleChange, ArticleService
 from moderation.web.auth import require_role
-from moderation.comments.api import _article
-from moderation.articles.service import ArticleService
 from moderation.web.context import service
 from moderation.web.schemas import StrictSchema
-from moderation.articles.service import ArticleChange
 
 blp = Blueprint(
     "articles", __name__, url_prefix="/v1/articles", description="Per-article moderation settings"
@@ -50,7 +49,7 @@ class ArticleSettingsOut(StrictSchema):
 @blp.doc(security=_SECURITY)
 def get_settings(article_id: str) -> Any:
     """The article's own settings (the site's defaults where it has none)."""
-    return service(ArticleService).get(_article(article_id))
+    return service(ArticleService).get(checked_article_id(article_id))
 
 
 @blp.route("/<article_id>/settings", methods=["PATCH"])
@@ -62,7 +61,7 @@ def update_settings(body: dict[str, Any], article_id: str) -> Any:
     """Change what the body names; rule overrides replace the article's earlier ones."""
     return service(ArticleService).update(
         ArticleChange(
-            article_id=_article(article_id),
+            article_id=checked_article_id(article_id),
             actor=g.moderator,
             closed=body.get("closed"),
             premoderate=body.get("premoderate"),

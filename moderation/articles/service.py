@@ -9,10 +9,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from moderation.config import RulesSettings
-from moderation.pipeline.rules.base import ARTICLE_SETTINGS
-from moderation.errors import InvalidRequestError
 from moderation.articles.models import ArticleSettings
+from moderation.config import RulesSettings
+from moderation.errors import InvalidRequestError
+from moderation.pipeline.rules.base import ARTICLE_SETTINGS
 
 
 def article_view(article_id: str, row: ArticleSettings | None) -> dict[str, Any]:

@@ -9,26 +9,17 @@ from flask import request, url_for
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from moderation.comments.service import CommentService
-from moderation.web.context import public_base, request_id, service
+from moderation.articles.ids import checked_article_id
 from moderation.comments.schemas import CommentIn, CommentStatus, PublishedArgs, PublishedPage
-from moderation.comments.service import NewComment
+from moderation.comments.service import CommentService, NewComment
 from moderation.errors import InvalidRequestError
+from moderation.web.context import public_base, request_id, service
 
 blp = Blueprint(
     "comments", __name__, url_prefix="/v1", description="Post comments and read what is published"
 )
 
-_ARTICLE_ID = re.compile(r"^[\w.:~@+-]{1,200}$")
 _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
-
-
-def _article(article_id: str) -> str:
-    if not _ARTICLE_ID.match(article_id):
-        raise InvalidRequestError(
-            "article_id must be 1-200 letters, digits or . _ : ~ @ + -", field="article_id"
-        )
-    return article_id
 
 
 def status_view(comment: Any) -> dict[str, Any]:
@@ -60,7 +51,7 @@ def post_comment(body: dict[str, Any], article_id: str) -> Any:
         raise InvalidRequestError("must be 1-255 visible ASCII characters", field="Idempotency-Key")
     submitted = service(CommentService).submit(
         NewComment(
-            article_id=_article(article_id),
+            article_id=checked_article_id(article_id),
             author_id=body["author"]["id"],
             author_name=body["author"]["name"].strip(),
             text=body["text"],
@@ -88,5 +79,5 @@ def list_comments(args: dict[str, Any], article_id: str) -> Any:
     """Published comments, oldest or newest first, replies under their parents, by cursor."""
     newest = args["order"] == "newest"
     return service(CommentService).published(
-        _article(article_id), args["cursor"], args["limit"], newest_first=newest
+        checked_article_id(article_id), args["cursor"], args["limit"], newest_first=newest
     )

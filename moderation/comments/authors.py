@@ -15,7 +15,9 @@ from moderation.comments.models import Author, Comment
 def author_state(session: Session, author_id: str) -> dict[str, Any]:
     """An author's standing and track record as plain values, for the scoring rules."""
     author = session.get(Author, author_id)
-    return _state(author.status if author is not None else "normal", status_counts(session, author_id))
+    return _state(
+        author.status if author is not None else "normal", status_counts(session, author_id)
+    )
 
 
 def author_states(session: Session, author_ids: Sequence[str]) -> dict[str, dict[str, Any]]:

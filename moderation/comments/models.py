@@ -1,14 +1,13 @@
 """The core tables: comments, their audit records, and what moderators decided about authors."""
+
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Boolean,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -17,10 +16,10 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.orm import Mapped, mapped_column
 
 from moderation.db.base import Base, Id, utcnow
+
 
 def priority_key(severity: float, created_at: dt.datetime) -> float:
     """The review queue's sort key: severity plus one point per day waited.
@@ -127,5 +126,3 @@ class AuthorAction(Base):
     comments_rejected: Mapped[int] = mapped_column(Integer, default=0)
     request_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
-
-

@@ -13,11 +13,11 @@ from sqlalchemy import ColumnElement, and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from moderation.errors import InvalidRequestError, NotFoundError
 from moderation.comments.intake import insert_comment
-from moderation.comments.work_queue import WorkQueue
-from moderation.comments.transitions import event_row, insert_audit_rows, insert_events
 from moderation.comments.models import Comment
+from moderation.comments.transitions import event_row, insert_audit_rows, insert_events
+from moderation.comments.work_queue import WorkQueue
+from moderation.errors import InvalidRequestError, NotFoundError
 
 
 @dataclasses.dataclass(frozen=True)

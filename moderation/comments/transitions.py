@@ -12,12 +12,12 @@ from typing import Any
 from sqlalchemy import bindparam, insert, update
 from sqlalchemy.orm import Session
 
-from moderation.errors import ConflictError
-from moderation.comments.priority import queue_columns
-from moderation.events.outbox import note_outbox_written
 from moderation.comments.models import AuditRecord, Comment
-from moderation.events.models import OutboxEvent
+from moderation.comments.priority import queue_columns
 from moderation.db.base import utcnow
+from moderation.errors import ConflictError
+from moderation.events.models import OutboxEvent
+from moderation.events.outbox import note_outbox_written
 
 STATUSES = ("pending", "approved", "held", "rejected", "reported")
 EVENT_FOR_STATUS = {

@@ -3,6 +3,7 @@
 The schema changes only through migrations/; db/tables.py imports every feature's models so
 that the metadata is whole.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -11,17 +12,10 @@ from typing import Any, ClassVar
 from sqlalchemy import (
     JSON,
     BigInteger,
-    Boolean,
     DateTime,
-    Float,
-    ForeignKey,
-    Index,
     Integer,
-    String,
-    Text,
-    UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
 
 # BIGINT ids on PostgreSQL; SQLite only auto-increments a column declared INTEGER.
@@ -58,5 +52,3 @@ class Base(DeclarativeBase):
         dt.datetime: UTCDateTime(),
         dict[str, Any]: JSON,
     }
-
-

@@ -1,26 +1,18 @@
 """The outbox: events for other systems, one row per event."""
+
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar
+from typing import Any
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
-    Boolean,
-    DateTime,
-    Float,
-    ForeignKey,
-    Index,
-    Integer,
     String,
-    Text,
-    UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.orm import Mapped, mapped_column
 
 from moderation.db.base import Base, Id, utcnow
+
 
 class OutboxEvent(Base):
     """An event for other systems, written in the same transaction as the change it reports."""
@@ -34,5 +26,3 @@ class OutboxEvent(Base):
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     dispatched_at: Mapped[dt.datetime | None] = mapped_column(nullable=True, index=True)
-
-

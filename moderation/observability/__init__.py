@@ -1,2 +1,1 @@
-"""Metrics (Prometheus) and logs (text or JSON, tagged with the request id).
-"""
+"""Metrics (Prometheus) and logs (text or JSON, tagged with the request id)."""

@@ -79,7 +79,9 @@ return {redis.call('LLEN', KEYS[1]), busy, redis.call('GET', KEYS[3]), lanes}
 def ensure_drain(connection: Redis, queue: Any, flag_ms: int) -> bool:
     """Queue a drain job unless one is queued already; True if this call queued it."""
     if connection.set(DRAIN_QUEUED_KEY, 1, nx=True, px=max(1, flag_ms)):
-        from moderation.perspective.jobs import drain_analysis  # imported here: the job's module imports this one
+        from moderation.perspective.jobs import (
+            drain_analysis,  # imported here: the job's module imports this one
+        )
 
         queue.enqueue(drain_analysis, job_timeout=60, result_ttl=0, failure_ttl=3600)
         return True

@@ -16,17 +16,25 @@ from marshmallow import Schema, ValidationError
 from redis.exceptions import RedisError
 from werkzeug.exceptions import BadRequest, HTTPException, RequestEntityTooLarge
 
-from moderation.web.context import service
-from moderation.web.context import public_base
-from moderation.web.errors import _flatten
-from moderation.perspective.discovery import discovery_document
-from moderation.perspective.schemas import AnalyzeCommentRequestSchema, SuggestCommentScoreRequestSchema
-from moderation.pipeline.language import detect_language
-from moderation.perspective.analyze import ATTRIBUTE_LABELS, OTHER_PERSPECTIVE_ATTRIBUTES, AnalyzeRequestError, build_response, plan_analysis
 from moderation.perspective.analysis import AnalysisFailedError, AnalysisUnavailableError
+from moderation.perspective.analyze import (
+    ATTRIBUTE_LABELS,
+    OTHER_PERSPECTIVE_ATTRIBUTES,
+    AnalyzeRequestError,
+    build_response,
+    plan_analysis,
+)
 from moderation.perspective.apikeys import KeyHolder
+from moderation.perspective.discovery import discovery_document
 from moderation.perspective.feedback import FeedbackEntry
+from moderation.perspective.schemas import (
+    AnalyzeCommentRequestSchema,
+    SuggestCommentScoreRequestSchema,
+)
 from moderation.perspective.services import PerspectiveServices
+from moderation.pipeline.language import detect_language
+from moderation.web.context import public_base, service
+from moderation.web.errors import _flatten
 
 log = logging.getLogger(__name__)
 

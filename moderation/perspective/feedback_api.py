@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Response, current_app, stream_with_context
+from flask import Response, stream_with_context
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
-from moderation.web.context import service
-from moderation.web.auth import require_role
 from moderation.perspective.services import PerspectiveServices
+from moderation.web.auth import require_role
+from moderation.web.context import service
 
 blp = Blueprint(
     "feedback",

@@ -15,7 +15,17 @@ import logging
 import time
 from typing import Any
 
-from moderation.perspective.analysis import ACTIVE_KEY, ADMISSION_SHARE, COST_KEY, DEFAULT_SECONDS_PER_CALL, DRAIN_QUEUED_KEY, IN_FLIGHT_KEY, PENDING_KEY, REPLY_TTL_SECONDS, ensure_drain
+from moderation.perspective.analysis import (
+    ACTIVE_KEY,
+    ADMISSION_SHARE,
+    COST_KEY,
+    DEFAULT_SECONDS_PER_CALL,
+    DRAIN_QUEUED_KEY,
+    IN_FLIGHT_KEY,
+    PENDING_KEY,
+    REPLY_TTL_SECONDS,
+    ensure_drain,
+)
 from moderation.scoring.context import current
 
 log = logging.getLogger(__name__)

@@ -14,9 +14,9 @@ import logging
 import threading
 import time
 
-from moderation.pipeline.model import ModelUnavailableError, load_scorer
 from moderation.perspective.analysis import LANE_TTL_SECONDS, LANES_KEY, PENDING_KEY, WAKE_KEY
 from moderation.perspective.jobs import drain
+from moderation.pipeline.model import ModelUnavailableError, load_scorer
 from moderation.scoring.context import WorkerContext
 
 log = logging.getLogger(__name__)

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from moderation.comments.service import Page, decode_cursor, encode_cursor
 from moderation.comments.models import AuditRecord
+from moderation.comments.service import Page, decode_cursor, encode_cursor
 
 EXPORT_COLUMNS = (
     "id",

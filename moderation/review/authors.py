@@ -9,19 +9,16 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Sequence
-from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from moderation.review.decisions import human_decision
-from moderation.errors import ClaimedError, ConflictError
 from moderation.comments.authors import status_counts
-from moderation.comments.models import Comment
-from moderation.events.models import OutboxEvent
+from moderation.comments.models import Author, AuthorAction, Comment
 from moderation.db.base import utcnow
-from moderation.comments.models import Author, AuthorAction
+from moderation.errors import ClaimedError, ConflictError
+from moderation.events.models import OutboxEvent
+from moderation.review.decisions import human_decision
 
 AUTHOR_STATUSES = ("normal", "banned", "trusted", "premoderated")
 # What a ban rejects when asked to clean up: everything not already rejected.

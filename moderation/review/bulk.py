@@ -17,13 +17,13 @@ from redis import Redis
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from moderation.review.claims import drop_claims, live_claims
-from moderation.review.decisions import ACTIONS, HUMAN_FROM, Prefetched, human_decision
-from moderation.errors import ConflictError, InvalidRequestError, NotFoundError
-from moderation.review.queues import QUEUES, QueueFilter
 from moderation.comments.models import Comment
 from moderation.db.base import utcnow
+from moderation.errors import ConflictError, InvalidRequestError, NotFoundError
+from moderation.review.claims import drop_claims, live_claims
+from moderation.review.decisions import ACTIONS, HUMAN_FROM, Prefetched, human_decision
 from moderation.review.models import BulkOperation
+from moderation.review.queues import QUEUES, QueueFilter
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +46,9 @@ class RQBulkQueue:
         self.queue = Queue(queue_name, connection=connection)
 
     def enqueue_bulk(self, operation_id: int) -> bool:
-        from moderation.review.jobs import run_bulk  # here, not at the top: the jobs import this module
+        from moderation.review.jobs import (
+            run_bulk,  # here, not at the top: the jobs import this module
+        )
 
         try:
             self.queue.enqueue(

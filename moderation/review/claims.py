@@ -16,9 +16,9 @@ from sqlalchemy import delete, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from moderation.errors import ClaimedError, NotFoundError
 from moderation.comments.models import Comment
 from moderation.db.base import utcnow
+from moderation.errors import ClaimedError, NotFoundError
 from moderation.review.models import ReviewClaim
 
 log = logging.getLogger(__name__)

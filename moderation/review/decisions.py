@@ -12,12 +12,12 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from moderation.review.claims import drop_claims, ensure_free_for
-from moderation.errors import ConflictError
-from moderation.review.reports import resolve_reports
-from moderation.comments.transitions import add_event, transition
 from moderation.comments.models import AuditRecord, Comment
+from moderation.comments.transitions import add_event, transition
+from moderation.errors import ConflictError
+from moderation.review.claims import drop_claims, ensure_free_for
 from moderation.review.models import ReaderReport
+from moderation.review.reports import resolve_reports
 
 # What a person may do to a comment, and the status it leads to.
 ACTIONS = {"approve": "approved", "reject": "rejected"}

@@ -13,9 +13,9 @@ from typing import Any
 from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from moderation.review.claims import live_claims
-from moderation.errors import InvalidRequestError
 from moderation.comments.models import Comment
+from moderation.errors import InvalidRequestError
+from moderation.review.claims import live_claims
 from moderation.review.models import ReviewClaim
 
 QUEUES: dict[str, tuple[str, ...] | None] = {

@@ -17,11 +17,11 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from moderation.config import ReviewSettings
-from moderation.errors import ConflictError, NotFoundError, RateLimitedError
+from moderation.comments.models import Comment
 from moderation.comments.priority import queue_columns
 from moderation.comments.transitions import transition
-from moderation.comments.models import Comment
+from moderation.config import ReviewSettings
+from moderation.errors import ConflictError, NotFoundError, RateLimitedError
 from moderation.review.models import Reader, ReaderReport
 
 log = logging.getLogger(__name__)

@@ -8,15 +8,15 @@ import datetime as dt
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from moderation.comments.models import AuditRecord, Comment
+from moderation.comments.transitions import add_event, transition
+from moderation.db.base import utcnow
+from moderation.errors import ConflictError, InvalidRequestError, NotFoundError
 from moderation.review.authors import AuthorHistory, author_history
 from moderation.review.claims import aware, ensure_free_for, live_claims
 from moderation.review.decisions import ACTIONS, human_decision
-from moderation.errors import ConflictError, InvalidRequestError, NotFoundError
-from moderation.review.reports import revert_reports
-from moderation.comments.transitions import add_event, transition
-from moderation.comments.models import AuditRecord, Comment
-from moderation.db.base import utcnow
 from moderation.review.models import ReaderReport, ReviewClaim
+from moderation.review.reports import revert_reports
 
 # Why a moderator approved or rejected; the author sees the code of a rejection.
 REASON_CODES = ("abusive", "spam", "off_topic", "personal_data", "illegal", "other")

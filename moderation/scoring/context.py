@@ -14,19 +14,20 @@ import socket
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from typing import Any
 
 from redis import Redis
 from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.config import Settings, load_settings
+from moderation.db.session import make_engine, make_session_factory
 from moderation.pipeline.model import ModelUnavailableError, Scorer, load_scorer
 from moderation.pipeline.rules import build_rules
 from moderation.pipeline.scoring import ScoringPipeline
 from moderation.scoring.queue import RQWorkQueue
-from moderation.scoring.service import ScoringService
 from moderation.scoring.registry import WorkerRegistry
-from moderation.db.session import make_engine, make_session_factory
+from moderation.scoring.service import ScoringService
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +44,9 @@ class WorkerContext:
     queue: RQWorkQueue
     model_loads: int
     load_seconds: float
+    # Called before each batch is scored. The worker process adds the Perspective feature's
+    # `make_room_for_calls` here (worker/runner.py), so scoring knows no feature.
+    before_batch: list[Callable[[WorkerContext], None]] = dataclasses.field(default_factory=list)
 
     def status(self) -> dict[str, Any]:
         scorer = self.pipeline.scorer

@@ -12,9 +12,8 @@ from moderation.observability import logging_setup, metrics
 from moderation.pipeline.model import ModelUnavailableError
 from moderation.pipeline.rules import RuleContext
 from moderation.pipeline.verdict import Verdict
-from moderation.scoring.service import STATUS_FOR_DECISION
-from moderation.perspective import jobs as analyze_jobs
 from moderation.scoring.context import WorkerContext, current
+from moderation.scoring.service import STATUS_FOR_DECISION
 
 if TYPE_CHECKING:
     from moderation.comments.models import Comment
@@ -79,7 +78,8 @@ def _score_and_record(
     if pipeline.scorer is None and context.settings.model.on_unavailable == "fail":
         raise ModelUnavailableError(pipeline.model_error or "no model is loaded")
     started = time.perf_counter()
-    analyze_jobs.make_room_for_calls(context)
+    for prepare in context.before_batch:
+        prepare(context)
     inputs = context.scoring.rule_inputs(claimed, context.settings.rules.duplicate_window_seconds)
     verdicts = pipeline.score_batch(
         [RuleContext(c.text, c.article_id, c.author_id, **inputs[c.id]) for c in claimed]

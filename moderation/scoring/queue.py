@@ -18,12 +18,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
-from typing import Protocol
 
 from redis import Redis
 
 log = logging.getLogger(__name__)
-
 
 
 WAKE_SECONDS = 30
@@ -49,7 +47,9 @@ class RQWorkQueue:
         """Enqueue a scoring job, unless (with `coalesce`) one is already waiting to start."""
         from rq import Retry
 
-        from moderation.scoring.jobs import score_comments  # here, not at the top: the jobs import this module
+        from moderation.scoring.jobs import (
+            score_comments,  # here, not at the top: the jobs import this module
+        )
 
         key = wake_key(self.queue.name)
         try:

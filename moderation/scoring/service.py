@@ -10,14 +10,14 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from moderation.pipeline.verdict import Verdict
 from moderation.articles.service import article_states
 from moderation.comments.authors import author_states
-from moderation.errors import ConflictError
-from moderation.comments.work_queue import WorkQueue
-from moderation.comments.transitions import MachineDecision, transition, transition_many
 from moderation.comments.models import Comment
+from moderation.comments.transitions import MachineDecision, transition, transition_many
+from moderation.comments.work_queue import WorkQueue
 from moderation.db.base import utcnow
+from moderation.errors import ConflictError
+from moderation.pipeline.verdict import Verdict
 
 log = logging.getLogger(__name__)
 

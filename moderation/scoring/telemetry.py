@@ -13,10 +13,10 @@ from redis import Redis
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from moderation.observability.metrics import ClusterCollector
-from moderation.scoring.registry import WorkerRegistry
 from moderation.comments.models import Comment
 from moderation.db.base import utcnow
+from moderation.observability.metrics import ClusterCollector
+from moderation.scoring.registry import WorkerRegistry
 
 
 def queue_depths(redis: Redis, queue_names: Sequence[str]) -> dict[str, int]:

@@ -13,7 +13,14 @@ from typing import Any
 from flask import Flask, Response, jsonify, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
-from moderation.errors import ClaimedError, ConflictError, InvalidRequestError, NotFoundError, RateLimitedError, ServiceError
+from moderation.errors import (
+    ClaimedError,
+    ConflictError,
+    InvalidRequestError,
+    NotFoundError,
+    RateLimitedError,
+    ServiceError,
+)
 
 log = logging.getLogger(__name__)
 

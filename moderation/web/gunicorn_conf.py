@@ -57,8 +57,8 @@ control_socket_disable = True
 
 def on_starting(server: Any) -> None:
     """Log like the app does (JSON when asked); drop metrics files a previous run left behind."""
-    from moderation.observability import logging_setup
     from moderation.config import SettingsError, load_settings
+    from moderation.observability import logging_setup
 
     try:
         settings = load_settings()

@@ -11,9 +11,6 @@ class StrictSchema(Schema):
         unknown = RAISE
 
 
-
 class PageArgs(StrictSchema):
     cursor = fields.String(load_default=None, metadata={"description": "From next_cursor"})
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
-
-

@@ -7,10 +7,22 @@ from typing import Any
 from flask_smorest import Blueprint
 
 from moderation.web.auth import require_role
-from moderation.webhooks.subscriptions import WebhookService
 from moderation.web.context import service
-from moderation.webhooks.schemas import DeliveryArgs, DeliveryDetailOut, DeliveryList, DeliveryOut, EmptyIn, EndpointIn, EndpointList, EndpointOut, EndpointPatch, EndpointWithSecret, RedeliveredOut, RotateIn
-from moderation.webhooks.subscriptions import NewEndpoint
+from moderation.webhooks.schemas import (
+    DeliveryArgs,
+    DeliveryDetailOut,
+    DeliveryList,
+    DeliveryOut,
+    EmptyIn,
+    EndpointIn,
+    EndpointList,
+    EndpointOut,
+    EndpointPatch,
+    EndpointWithSecret,
+    RedeliveredOut,
+    RotateIn,
+)
+from moderation.webhooks.subscriptions import NewEndpoint, WebhookService
 
 blp = Blueprint(
     "webhooks", __name__, url_prefix="/v1/webhooks", description="Signed event delivery (admin)"

@@ -18,11 +18,11 @@ from sqlalchemy import func, insert, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.config import WebhookSettings
+from moderation.db.base import utcnow
 from moderation.events.models import OutboxEvent
 from moderation.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from moderation.db.base import utcnow
-from moderation.webhooks.sender import AttemptResult
 from moderation.webhooks.retry import RetrySchedule
+from moderation.webhooks.sender import AttemptResult
 
 log = logging.getLogger(__name__)
 

@@ -14,9 +14,9 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
+from moderation.db.base import utcnow
 from moderation.events.models import OutboxEvent
 from moderation.webhooks.models import WebhookDelivery, WebhookEndpoint
-from moderation.db.base import utcnow
 
 log = logging.getLogger(__name__)
 

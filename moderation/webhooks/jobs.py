@@ -22,12 +22,12 @@ from typing import Any
 from redis import Redis
 from sqlalchemy.orm import Session, sessionmaker
 
-from moderation.observability import metrics
 from moderation.config import Settings, load_settings
+from moderation.db.session import make_engine, make_session_factory
+from moderation.observability import metrics
 from moderation.webhooks.deliveries import DeliveryService, NotYet
 from moderation.webhooks.fanout import FanOutService
 from moderation.webhooks.queue import WebhookQueue, notify_outbox_commits
-from moderation.db.session import make_engine, make_session_factory
 from moderation.webhooks.sender import Sender
 from moderation.webhooks.signing import signed_headers
 

@@ -1,15 +1,12 @@
 """Webhook tables: endpoints, the deliveries owed to them, and each HTTP attempt."""
+
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Boolean,
-    DateTime,
-    Float,
     ForeignKey,
     Index,
     Integer,
@@ -17,11 +14,11 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.types import TypeDecorator
+from sqlalchemy.orm import Mapped, mapped_column
 
 from moderation.db.base import Base, Id, utcnow
 from moderation.events.models import OutboxEvent
+
 
 class WebhookEndpoint(Base):
     """A receiver of signed events: its URL, what it wants, its secrets and its health."""

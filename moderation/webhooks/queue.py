@@ -13,8 +13,7 @@ from collections.abc import Callable
 from typing import Any
 
 from redis import Redis
-from sqlalchemy import event
-from sqlalchemy.orm import Session, SessionTransaction, sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.events.outbox import on_events_committed
 
@@ -38,7 +37,11 @@ class WebhookQueue:
         self.dispatch_flag = f"moderation:webhooks:{queue_name}:fan-out-queued"
 
     def _enqueue(
-        self, function: Callable[..., Any], *args: Any, at: dt.datetime | None = None, job_id: str | None = None
+        self,
+        function: Callable[..., Any],
+        *args: Any,
+        at: dt.datetime | None = None,
+        job_id: str | None = None,
     ) -> bool:
         options: dict[str, Any] = {
             "job_id": job_id,

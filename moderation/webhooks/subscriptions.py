@@ -16,10 +16,10 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.config import WebhookSettings
-from moderation.errors import ConflictError, InvalidRequestError, NotFoundError
-from moderation.webhooks.queue import WebhookQueue
-from moderation.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from moderation.db.base import utcnow
+from moderation.errors import ConflictError, InvalidRequestError, NotFoundError
+from moderation.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from moderation.webhooks.queue import WebhookQueue
 from moderation.webhooks.safety import UnsafeURLError, check_url
 from moderation.webhooks.signing import generate_secret
 

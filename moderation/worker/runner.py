@@ -18,12 +18,13 @@ from typing import Any
 from rq import Queue, SimpleWorker
 
 from moderation.config import Settings
-from moderation.pipeline.model import Scorer
+from moderation.perspective import jobs as analyze_jobs
 from moderation.perspective import lane as analyze_lane
+from moderation.pipeline.model import Scorer
 from moderation.scoring import jobs
-from moderation.worker import schedule
-from moderation.webhooks import jobs as webhook_jobs
 from moderation.scoring.context import WorkerContext, build_context, install
+from moderation.webhooks import jobs as webhook_jobs
+from moderation.worker import schedule
 
 log = logging.getLogger(__name__)
 
@@ -66,6 +67,8 @@ class Heartbeat(threading.Thread):
 def run_worker(settings: Settings, burst: bool = False, scorer: Scorer | None = None) -> Any:
     """Load the model, then take scoring jobs until stopped (or the queue is empty, in burst)."""
     context = build_context(settings, scorer)
+    # Analyze calls get in between the model calls of a comment batch while they flow.
+    context.before_batch.append(analyze_jobs.make_room_for_calls)
     install(context)
     heartbeat = Heartbeat(context)
     context.registry.beat(context.name, context.status())

@@ -11,10 +11,10 @@ from typing import Any
 from redis import Redis
 from rq import Queue
 
-from moderation.config import Settings
-from moderation.perspective.analysis import ACTIVE_KEY, PENDING_KEY, REPLY_PREFIX
 from moderation.comments.models import Comment
+from moderation.config import Settings
 from moderation.db.session import make_engine, make_session_factory
+from moderation.perspective.analysis import ACTIVE_KEY, PENDING_KEY, REPLY_PREFIX
 from moderation.worker.runner import run_worker
 
 # About 40 tokens: 40 of them are more than one model call may take while calls flow (1,024).

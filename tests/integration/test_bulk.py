@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from moderation.config import Settings
 from moderation.comments.models import AuditRecord, Comment
+from moderation.config import Settings
 from moderation.db.session import make_engine
 from moderation.worker.runner import run_worker
 from tests.conftest import MODERATOR_TOKEN, OTHER_MODERATOR_TOKEN, bearer

@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from moderation.config import Settings
 from moderation.comments.authors import author_state, author_states
-from moderation.events.models import OutboxEvent
+from moderation.config import Settings
 from moderation.db.session import make_engine, make_session_factory
+from moderation.events.models import OutboxEvent
 from moderation.review.models import Reader
 from tests.conftest import MODERATOR_TOKEN, bearer
 from tests.support.workbench import comment_row, comment_state, insert_comments

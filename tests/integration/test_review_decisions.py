@@ -9,8 +9,8 @@ import pytest
 from sqlalchemy import select
 
 from moderation.comments.models import AuditRecord
-from moderation.events.models import OutboxEvent
 from moderation.db.session import make_engine
+from moderation.events.models import OutboxEvent
 from tests.conftest import ADMIN_TOKEN, MODERATOR_TOKEN, OTHER_MODERATOR_TOKEN, bearer
 from tests.support.workbench import comment_row, comment_state, insert_comments
 

@@ -8,11 +8,11 @@ from redis import Redis
 from rq import Queue
 from sqlalchemy import func, select
 
-from moderation.config import Settings
-from moderation.scoring.queue import RQWorkQueue
 from moderation.comments.models import AuditRecord, Comment
-from moderation.events.models import OutboxEvent
+from moderation.config import Settings
 from moderation.db.session import make_engine, make_session_factory
+from moderation.events.models import OutboxEvent
+from moderation.scoring.queue import RQWorkQueue
 from moderation.worker.runner import run_worker
 
 

@@ -8,7 +8,10 @@ from redis import Redis
 from rq import Queue
 
 from moderation.app import create_app
+from moderation.comments.service import CommentService
 from moderation.config import Settings
+from moderation.review.service import ReviewService
+from moderation.web.context import service_of
 
 
 def post(client: Any, text: str, article: str = "a-1", **extra: Any) -> Any:
@@ -21,7 +24,7 @@ def approve(app: Any, comment_id: int) -> None:
     """Publish a comment the way a moderator would (the review service, at its version)."""
     from moderation.review.service import Decision
 
-    review = app.extensions["moderation"].review
+    review = service_of(app, ReviewService)
     version = review.detail(comment_id).comment.version
     review.decide(Decision(comment_id, "approve", version, "test-moderator"))
 
@@ -162,8 +165,8 @@ def test_submit_writes_thread_root_audit_record_and_created_event(
 ) -> None:
     from sqlalchemy import select
 
-    from moderation.comments.transitions import comment_payload
     from moderation.comments.models import AuditRecord, Comment
+    from moderation.comments.transitions import comment_payload
     from moderation.events.models import OutboxEvent
 
     top = post(client, "Top of a thread.", headers={"X-Request-ID": "req-top"}).json["id"]
@@ -172,7 +175,7 @@ def test_submit_writes_thread_root_audit_record_and_created_event(
     approve(app, reply)
     nested = post(client, "A reply to the reply.", parent_id=reply).json["id"]
 
-    sessions = app.extensions["moderation"].comments.sessions
+    sessions = service_of(app, CommentService).sessions
     with sessions() as session:
         roots = {c.id: c.root_id for c in session.scalars(select(Comment))}
         audit = session.scalars(select(AuditRecord).where(AuditRecord.comment_id == top)).first()
@@ -205,7 +208,7 @@ def test_submit_writes_thread_root_audit_record_and_created_event(
 def test_idempotency_race_answers_with_the_first_comment(app: Any, client: Any) -> None:
     from moderation.comments.service import CommentService, NewComment
 
-    service: CommentService = app.extensions["moderation"].comments
+    service = service_of(app, CommentService)
     new = NewComment("a-1", "r1", "Reader", "Sent twice at once.", idempotency_key="k-race")
     first = service.submit(new)
     looked_up = service._by_key

@@ -12,10 +12,10 @@ from sqlalchemy import update
 from standardwebhooks.webhooks import Webhook
 
 from moderation.config import Settings
-from moderation.webhooks.deliveries import IN_FLIGHT
-from moderation.webhooks.models import WebhookDelivery
 from moderation.db.session import make_engine, make_session_factory
 from moderation.webhooks import jobs as webhook_jobs
+from moderation.webhooks.deliveries import IN_FLIGHT
+from moderation.webhooks.models import WebhookDelivery
 from tests.conftest import ADMIN_TOKEN, bearer
 from tests.support.live import free_port
 from tests.support.receiver import Receiver, running

@@ -14,13 +14,13 @@ from redis import Redis
 from rq import Queue, SimpleWorker
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from moderation.config import Settings
-from moderation.comments.transitions import add_event
-from moderation.webhooks.queue import WebhookQueue, notify_outbox_commits
-from moderation.webhooks.subscriptions import EVENT_TYPES
 from moderation.comments.models import Comment
+from moderation.comments.transitions import add_event
+from moderation.config import Settings
 from moderation.db.session import make_engine, make_session_factory
 from moderation.webhooks import jobs as webhook_jobs
+from moderation.webhooks.queue import WebhookQueue, notify_outbox_commits
+from moderation.webhooks.subscriptions import EVENT_TYPES
 from tests.conftest import ADMIN_TOKEN, bearer
 from tests.support.receiver import Receiver, running
 from tests.support.webhooks import (

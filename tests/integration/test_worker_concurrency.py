@@ -12,10 +12,10 @@ from typing import Any
 from redis import Redis
 from sqlalchemy import func, select
 
-from moderation.config import Settings
-from moderation.scoring.queue import RQWorkQueue
 from moderation.comments.models import AuditRecord, Comment
+from moderation.config import Settings
 from moderation.db.session import make_engine, make_session_factory
+from moderation.scoring.queue import RQWorkQueue
 from tests.conftest import service_env
 
 

@@ -10,9 +10,9 @@ from typing import Any
 from redis import Redis
 from rq import Queue, SimpleWorker
 
-from moderation.config import Settings
-from moderation.comments.transitions import add_event, transition
 from moderation.comments.models import Comment
+from moderation.comments.transitions import add_event, transition
+from moderation.config import Settings
 from moderation.db.session import make_engine, make_session_factory
 from moderation.webhooks import jobs as webhook_jobs
 from tests.conftest import ADMIN_TOKEN, bearer, make_settings

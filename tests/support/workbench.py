@@ -8,8 +8,8 @@ from typing import Any
 
 from sqlalchemy import insert, select
 
-from moderation.comments.priority import queue_columns
 from moderation.comments.models import AuditRecord, Comment
+from moderation.comments.priority import queue_columns
 from moderation.db.session import make_engine
 
 

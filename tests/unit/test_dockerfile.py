@@ -244,26 +244,57 @@ def _installed_with(requirements: list[str]) -> set[str]:
     return found
 
 
-def test_the_image_installs_every_package_the_service_imports() -> None:
-    """`pip install -e .` installs pyproject's dependencies only: what the code imports must be
-    among them (or their dependencies), or in an optional extra imported only when chosen."""
-    project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    installed = _installed_with(project["project"]["dependencies"])
-    optional = _installed_with(project["project"]["optional-dependencies"].get("onnx", []))
+def _imported_modules(folder: Path) -> set[str]:
+    """Top-level names of what the Python files under `folder` import (absolute imports)."""
     modules: set[str] = set()
-    for path in (PROJECT_ROOT / "moderation").rglob("*.py"):
+    for path in folder.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
             if isinstance(node, ast.Import):
                 modules |= {alias.name.split(".")[0] for alias in node.names}
             elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
                 modules.add(node.module.split(".")[0])
+    return modules - set(sys.stdlib_module_names) - {"moderation", "tests", "bench"}
+
+
+def _declared(requirements: list[str]) -> set[str]:
+    return {_canonical(Requirement(text).name) for text in requirements}
+
+
+def test_the_image_installs_every_package_the_service_imports() -> None:
+    """`pip install -e .` installs pyproject's dependencies only: what the code imports must be
+    among them (or their dependencies), or in an optional extra imported only when chosen."""
+    project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    extras = project["project"]["optional-dependencies"]
+    installed = _installed_with(project["project"]["dependencies"])
+    optional = _installed_with(extras["onnx"] + extras["local"])
     distributions = metadata.packages_distributions()
-    for module in sorted(modules - set(sys.stdlib_module_names) - {"moderation"}):
+    for module in sorted(_imported_modules(PROJECT_ROOT / "moderation")):
         names = {_canonical(name) for name in distributions.get(module, [])}
         assert names, f"{module} is imported but no installed distribution provides it"
         assert names & (installed | optional), (
             f"{module} ({names}) is not in pyproject's dependencies"
         )
+
+
+def test_every_imported_package_is_declared_where_it_is_imported() -> None:
+    """A package the service imports is a direct dependency (or in the extra that uses it), not
+    one that happens to come with another; what tests and benchmarks import is in `dev`."""
+    project = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    extras = project["project"]["optional-dependencies"]
+    service = _declared(project["project"]["dependencies"] + extras["onnx"] + extras["local"])
+    development = service | _declared(extras["dev"])
+    distributions = metadata.packages_distributions()
+    for folder, declared in (
+        ("moderation", service),
+        ("tests", development),
+        ("bench", development),
+        ("docker", development),
+    ):
+        # torch is installed first and pinned by the Makefile and the Dockerfile (a CPU build);
+        # as a requirement it would let pip pull a multi-GB CUDA build.
+        for module in sorted(_imported_modules(PROJECT_ROOT / folder) - {"torch"}):
+            names = {_canonical(name) for name in distributions.get(module, [])}
+            assert names & declared, f"{folder}/ imports {module} ({names}), not declared"
 
 
 def test_the_constraints_pin_every_dependency_within_its_range() -> None:

@@ -9,8 +9,8 @@ from typing import Any
 
 from prometheus_client.parser import text_string_to_metric_families
 
-from moderation.observability import logging_setup, metrics
 from moderation.config import PROJECT_ROOT
+from moderation.observability import logging_setup, metrics
 
 
 def scrape(*collectors: metrics.Collector) -> dict[str, list[Any]]:

@@ -8,7 +8,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from moderation.perspective.analyze import AnalyzeRequestError, build_response, plan_analysis, sentence_spans
+from moderation.perspective.analyze import (
+    AnalyzeRequestError,
+    build_response,
+    plan_analysis,
+    sentence_spans,
+)
 
 LABELS = ["toxicity", "severe_toxicity", "obscene", "threat", "insult", "identity_attack"]
 
@@ -126,8 +131,8 @@ def test_unsupported_attributes_can_be_dropped() -> None:
 def test_discovery_document_describes_the_published_schemas() -> None:
     import json
 
-    from moderation.perspective.discovery import SCHEMAS, discovery_document
     from moderation.config import PROJECT_ROOT
+    from moderation.perspective.discovery import SCHEMAS, discovery_document
 
     spec_file = (
         PROJECT_ROOT.parent

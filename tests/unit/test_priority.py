@@ -6,8 +6,8 @@ import datetime as dt
 
 import pytest
 
-from moderation.comments.priority import queue_columns, rule_ids, severity
 from moderation.comments.models import priority_key
+from moderation.comments.priority import queue_columns, rule_ids, severity
 from tests.support.workbench import verdict
 
 NOW = dt.datetime(2026, 11, 27, 12, 0, tzinfo=dt.UTC)

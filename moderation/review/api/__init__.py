@@ -1,2 +1,1 @@
-"""The workbench's HTTP API: queues and decisions, authors, reader reports, audit, stats.
-"""
+"""The workbench's HTTP API: queues and decisions, authors, reader reports, audit, stats."""

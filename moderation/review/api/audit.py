@@ -11,12 +11,12 @@ from flask import Response, stream_with_context
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
-from moderation.web.auth import require_role
-from moderation.review.workbench import Workbench
-from moderation.web.context import service
 from moderation.review.api.schemas import AuditOut
-from moderation.web.schemas import StrictSchema
 from moderation.review.audit import EXPORT_COLUMNS, AuditFilter
+from moderation.review.workbench import Workbench
+from moderation.web.auth import require_role
+from moderation.web.context import service
+from moderation.web.schemas import StrictSchema
 
 blp = Blueprint("audit", __name__, url_prefix="/v1", description="Audit trail")
 _SECURITY: list[dict[str, list[str]]] = [{"moderatorToken": []}]

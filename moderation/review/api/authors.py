@@ -9,13 +9,13 @@ from flask import g
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
-from moderation.web.auth import require_role
-from moderation.review.workbench import Workbench
-from moderation.web.context import request_id, service
-from moderation.review.api.schemas import AuthorHistoryOut
-from moderation.web.schemas import StrictSchema
 from moderation.errors import InvalidRequestError
+from moderation.review.api.schemas import AuthorHistoryOut
 from moderation.review.service import REASON_CODES
+from moderation.review.workbench import Workbench
+from moderation.web.auth import require_role
+from moderation.web.context import request_id, service
+from moderation.web.schemas import StrictSchema
 
 blp = Blueprint(
     "authors", __name__, url_prefix="/v1/authors", description="Comment authors' standing"

@@ -8,10 +8,10 @@ from flask import request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from moderation.review.reports import REPORT_REASONS, NewReport
 from moderation.review.workbench import Workbench
 from moderation.web.context import request_id, service
 from moderation.web.schemas import StrictSchema
-from moderation.review.reports import REPORT_REASONS, NewReport
 
 blp = Blueprint("reports", __name__, url_prefix="/v1", description="Reader reports")
 

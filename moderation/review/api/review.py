@@ -8,14 +8,24 @@ from flask import g, url_for
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
-from moderation.web.auth import require_role
-from moderation.review.service import ReviewService
-from moderation.review.workbench import Workbench
-from moderation.web.context import request_id, service
-from moderation.review.api.schemas import BulkIn, BulkOut, ClaimIn, ClaimOut, DecisionIn, DecisionOut, QueueArgs, QueuePage, ReviewDetail, UndoIn
+from moderation.review.api.schemas import (
+    BulkIn,
+    BulkOut,
+    ClaimIn,
+    ClaimOut,
+    DecisionIn,
+    DecisionOut,
+    QueueArgs,
+    QueuePage,
+    ReviewDetail,
+    UndoIn,
+)
 from moderation.review.bulk import BulkRequest
 from moderation.review.queues import QueueFilter
-from moderation.review.service import REASON_CODES, Decision
+from moderation.review.service import REASON_CODES, Decision, ReviewService
+from moderation.review.workbench import Workbench
+from moderation.web.auth import require_role
+from moderation.web.context import request_id, service
 
 blp = Blueprint(
     "review", __name__, url_prefix="/v1/review", description="Moderators' review queues"

@@ -6,10 +6,10 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from moderation.web.schemas import PageArgs, StrictSchema
 from moderation.review.bulk import MAX_IDS
 from moderation.review.queues import QUEUES, SORTS
 from moderation.review.service import REASON_CODES
+from moderation.web.schemas import PageArgs, StrictSchema
 
 _ID = validate.Length(min=1, max=200)
 _LABEL = validate.Regexp(r"^[a-z_]{1,50}$", error="must be a model label like toxicity")

@@ -7,8 +7,8 @@ from typing import Any
 from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
-from moderation.web.auth import require_role
 from moderation.review.workbench import Workbench
+from moderation.web.auth import require_role
 from moderation.web.context import service
 from moderation.web.schemas import StrictSchema
 
