@@ -2,7 +2,8 @@
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
-SHARED_MODEL := $(abspath ../shared/models/minilm-toxicity)
+MODERATION_SHARED_DIR ?= $(abspath ../shared)
+SHARED_MODEL := $(MODERATION_SHARED_DIR)/models/minilm-toxicity
 
 # Use the offline MiniLM checkpoint when it is beside the project and no model is configured.
 ifneq ($(wildcard $(SHARED_MODEL)/model.ckpt),)

@@ -2,7 +2,7 @@
 
 Each process loads the model once (as `moderation worker` does) and scores the same texts in
 batches of the worker's batch size; all start together. Prints comments/s for every shape, so
-README "Sizing workers" can be checked on the machine you deploy to:
+docs/operations.md "Sizing workers" can be checked on the machine you deploy to:
 
     python -m bench.bench_worker_sizing --texts 256 --shapes 1x2 2x1 1x1
 """

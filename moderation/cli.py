@@ -65,7 +65,7 @@ def db_upgrade(revision: str) -> None:
 @main.command()
 @click.option("--workers", default=0, help="gunicorn processes (0: 2 x cores + 1, at most 8)")
 def serve(workers: int) -> None:
-    """Serve the API with gunicorn (settings in moderation/gunicorn_conf.py)."""
+    """Serve the API with gunicorn (settings in moderation/web/gunicorn_conf.py)."""
     import tempfile
 
     settings = _settings()

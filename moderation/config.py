@@ -88,23 +88,22 @@ class RulesSettings:
     links: str
     link_allow_domains: list[str]
     max_links: int
-    # Defaults below keep RulesSettings(...) calls that predate these fields working.
-    reload_check_seconds: float = 2.0
-    link_deny_domains: list[str] = dataclasses.field(default_factory=list)
-    patterns_file: str = "config/rules/patterns.toml"
-    pattern_time_limit_ms: float = 20.0
-    shouting_min_letters: int = 20
-    shouting_capitals_share: float = 0.7
-    max_repeated_characters: int = 12
-    max_repeated_words: int = 4
-    min_length: int = 1
-    max_length: int = 4000
-    personal_data: bool = True
-    duplicate_window_seconds: int = 600
-    duplicate_similarity: float = 0.9
-    max_comments_per_minute: int = 5
-    premoderate_new_authors: bool = False
-    new_author_min_approved: int = 3
+    reload_check_seconds: float
+    link_deny_domains: list[str]
+    patterns_file: str
+    pattern_time_limit_ms: float
+    shouting_min_letters: int
+    shouting_capitals_share: float
+    max_repeated_characters: int
+    max_repeated_words: int
+    min_length: int
+    max_length: int
+    personal_data: bool
+    duplicate_window_seconds: int
+    duplicate_similarity: float
+    max_comments_per_minute: int
+    premoderate_new_authors: bool
+    new_author_min_approved: int
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""Domain errors. The API maps each to one HTTP answer in one place (api/errors.py)."""
+"""Domain errors. The API maps each to one HTTP answer in one place (web/errors.py)."""
 
 from __future__ import annotations
 

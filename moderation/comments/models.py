@@ -71,7 +71,7 @@ class Comment(Base):
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[dt.datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     decided_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
-    # The review queue (services/priority.py): how severe the reasons are, the sort key, the ids
+    # The review queue (comments/priority.py): how severe the reasons are, the sort key, the ids
     # of the rules that matched (",id,id," so a filter is one LIKE), reader reports.
     severity: Mapped[float] = mapped_column(Float, default=0.0)
     priority: Mapped[float] = mapped_column(Float, default=_default_priority)

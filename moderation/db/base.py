@@ -1,6 +1,6 @@
 """The declarative base every feature's tables derive from, and the column types they share.
 
-The schema changes only through migrations/; db/tables.py imports every feature's models so
+The schema changes only through migrations/; moderation/tables.py imports every feature's models so
 that the metadata is whole.
 """
 

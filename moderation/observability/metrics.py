@@ -1,7 +1,7 @@
 """Prometheus metrics: the definitions, small functions that record them, and the exposition.
 
 Importing this module creates metric objects and nothing else: no server, no thread, no
-connection. Web processes expose these at `GET /metrics` (moderation/api/metrics.py); under
+connection. Web processes expose these at `GET /metrics` (moderation/web/prometheus.py); under
 gunicorn, `PROMETHEUS_MULTIPROC_DIR` (set by `moderation serve`) makes every gunicorn process
 write its values to files there and a scrape adds them up. Worker processes serve their own
 `/metrics` on `worker.metrics_port` (`serve_worker_metrics`), since the counters of scoring live

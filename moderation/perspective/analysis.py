@@ -46,7 +46,7 @@ WAKE_KEY = "perspective:wake"
 LANES_KEY = "perspective:lanes"
 LANE_TTL_SECONDS = 3.0
 # Set by every analyze call: while it lives, scoring workers score comments in small model
-# calls and answer waiting analyze calls between them (worker/analyze_jobs.py).
+# calls and answer waiting analyze calls between them (perspective/jobs.py).
 ACTIVE_KEY = "perspective:active"
 ACTIVE_SECONDS = 30
 
@@ -79,9 +79,8 @@ return {redis.call('LLEN', KEYS[1]), busy, redis.call('GET', KEYS[3]), lanes}
 def ensure_drain(connection: Redis, queue: Any, flag_ms: int) -> bool:
     """Queue a drain job unless one is queued already; True if this call queued it."""
     if connection.set(DRAIN_QUEUED_KEY, 1, nx=True, px=max(1, flag_ms)):
-        from moderation.perspective.jobs import (
-            drain_analysis,  # imported here: the job's module imports this one
-        )
+        # Imported here, not at the top: the job's module imports this one.
+        from moderation.perspective.jobs import drain_analysis
 
         queue.enqueue(drain_analysis, job_timeout=60, result_ttl=0, failure_ttl=3600)
         return True

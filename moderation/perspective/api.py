@@ -34,7 +34,7 @@ from moderation.perspective.schemas import (
 from moderation.perspective.services import PerspectiveServices
 from moderation.pipeline.language import detect_language
 from moderation.web.context import public_base, service
-from moderation.web.errors import _flatten
+from moderation.web.errors import flatten_messages
 
 log = logging.getLogger(__name__)
 
@@ -115,7 +115,7 @@ def _parse(schema: Schema) -> dict[str, Any]:
     try:
         loaded: dict[str, Any] = schema.load(raw)
     except ValidationError as error:
-        message = "; ".join(_flatten(error.messages))
+        message = "; ".join(flatten_messages(error.messages))
         raise GoogleError(400, f"Invalid JSON payload received. {message}") from error
     return loaded
 

@@ -1,6 +1,6 @@
 """The analyze drain job: score every waiting Perspective-style call in shared model batches.
 
-See services/analysis.py for the web side. The job clears the "drain queued" flag before it
+See perspective/analysis.py for the web side. The job clears the "drain queued" flag before it
 takes calls, so a call pushed after that sees no flag and queues another drain job: no call is
 left waiting without one. A call whose deadline has passed is skipped; its caller has been
 answered 503. A batch holds only as many calls as can be scored before the oldest one's
@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import time
+from collections.abc import Callable
 from typing import Any
 
 from moderation.perspective.analysis import (
@@ -26,7 +27,8 @@ from moderation.perspective.analysis import (
     REPLY_TTL_SECONDS,
     ensure_drain,
 )
-from moderation.scoring.context import current
+from moderation.pipeline.model import DetoxifyScorer, Scorer
+from moderation.scoring.context import WorkerContext, current
 
 log = logging.getLogger(__name__)
 
@@ -40,20 +42,24 @@ def drain_analysis() -> dict[str, Any]:
     return drain(context, context.pipeline.scorer, context.pipeline.model_error)
 
 
-def drain(context: Any, scorer: Any, model_error: str | None = None) -> dict[str, Any]:
+def drain(
+    context: WorkerContext, scorer: Scorer | None, model_error: str | None = None
+) -> dict[str, Any]:
     """Drain the line with `scorer` (the worker's, or an analyze lane's own)."""
     # The calls' own model calls must not stop to answer calls (see make_room_for_calls).
-    hook = getattr(scorer, "between_groups", None)
-    if hook is not None:
+    hook = scorer.between_groups if isinstance(scorer, DetoxifyScorer) else None
+    if isinstance(scorer, DetoxifyScorer):
         scorer.between_groups = None
     try:
         return _drain(context, scorer, model_error)
     finally:
-        if hook is not None:
+        if isinstance(scorer, DetoxifyScorer):
             scorer.between_groups = hook
 
 
-def _drain(context: Any, scorer: Any, model_error: str | None) -> dict[str, Any]:
+def _drain(
+    context: WorkerContext, scorer: Scorer | None, model_error: str | None
+) -> dict[str, Any]:
     redis = context.redis
     batch = context.settings.perspective.batch_size
     answered = expired = rounds = 0
@@ -92,7 +98,7 @@ def _drain(context: Any, scorer: Any, model_error: str | None) -> dict[str, Any]
     return {"answered": answered, "expired": expired, "rounds": rounds}
 
 
-def make_room_for_calls(context: Any) -> None:
+def make_room_for_calls(context: WorkerContext) -> None:
     """Before a batch of comments: if analyze calls are flowing, let them in between model calls.
 
     A batch of 64 comments keeps a single-threaded worker busy for about a second, longer than
@@ -104,7 +110,7 @@ def make_room_for_calls(context: Any) -> None:
     """
     scorer = context.pipeline.scorer
     settings = context.settings.perspective
-    if scorer is None or not hasattr(scorer, "between_groups"):
+    if not isinstance(scorer, DetoxifyScorer):
         return
     budget = settings.comment_tokens_while_active
     if budget <= 0 or settings.worker_lane:
@@ -118,7 +124,7 @@ def make_room_for_calls(context: Any) -> None:
     scorer.between_groups = _answer_waiting_calls(context) if active else None
 
 
-def _answer_waiting_calls(context: Any) -> Any:
+def _answer_waiting_calls(context: WorkerContext) -> Callable[[], None]:
     def between_groups() -> None:
         try:
             if not context.redis.llen(PENDING_KEY):
@@ -136,7 +142,12 @@ def _load(item: Any) -> dict[str, Any]:
     return loaded
 
 
-def _answer(context: Any, calls: list[dict[str, Any]], scorer: Any, model_error: str | None) -> int:
+def _answer(
+    context: WorkerContext,
+    calls: list[dict[str, Any]],
+    scorer: Scorer | None,
+    model_error: str | None,
+) -> int:
     """Score the calls' texts in one batch and reply to each; return how many texts."""
     texts: list[str] = []
     if scorer is None:
@@ -165,7 +176,7 @@ def _answer(context: Any, calls: list[dict[str, Any]], scorer: Any, model_error:
     return len(texts)
 
 
-def _reply(context: Any, calls: list[dict[str, Any]], replies: list[str]) -> None:
+def _reply(context: WorkerContext, calls: list[dict[str, Any]], replies: list[str]) -> None:
     pipe = context.redis.pipeline()
     for call, reply in zip(calls, replies, strict=True):
         pipe.rpush(call["reply"], reply)

@@ -55,7 +55,7 @@ class AuditFilter:
 
 
 class AuditService:
-    """Reads of the audit trail; it is written only by state changes (services/transitions)."""
+    """Reads of the audit trail; it is written only by state changes (comments/transitions.py)."""
 
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self.sessions = sessions

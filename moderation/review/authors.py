@@ -1,8 +1,7 @@
 """Comment authors: ban, unban, trust, require pre-moderation; each with a reason, audited.
 
-`author_state(session, author_id)` (or `author_states` for a batch) gives the scoring side what it
-needs about an author as plain values (banned, trusted, premoderated, approved_count,
-rejected_count), for the rules to use.
+The standing these actions set is read, as plain values for the scoring rules, by
+comments/authors.py.
 """
 
 from __future__ import annotations

@@ -46,9 +46,8 @@ class RQBulkQueue:
         self.queue = Queue(queue_name, connection=connection)
 
     def enqueue_bulk(self, operation_id: int) -> bool:
-        from moderation.review.jobs import (
-            run_bulk,  # here, not at the top: the jobs import this module
-        )
+        # Imported here, not at the top: the job's module imports this one.
+        from moderation.review.jobs import run_bulk
 
         try:
             self.queue.enqueue(

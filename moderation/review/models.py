@@ -1,4 +1,7 @@
-"""Tables of the moderators' workbench: claims, authors, reader reports, bulk operations."""
+"""Tables of the moderators' workbench: claims, readers and their reports, bulk operations.
+
+What moderators decided about authors is kept with the comments (comments/models.py): scoring
+reads it too."""
 
 from __future__ import annotations
 

@@ -10,7 +10,7 @@ adds nothing, and intake skips it. A short-lived Redis key ("wake") marks that s
 waiting: intake sets it (SET NX) and enqueues only when it was not set; the job deletes it
 before it claims. Any comment committed before a failed SET NX is therefore seen by the claim
 of the job that owns the key. RQ then runs one job per batch instead of one per comment, which
-is most of the per-comment cost outside the model (PERFORMANCE.md). The key expires on its own,
+is most of the per-comment cost outside the model (docs/benchmarks.md). The key expires on its own,
 so a lost job blocks nothing for long, and reconcile covers the rest.
 """
 
@@ -47,9 +47,8 @@ class RQWorkQueue:
         """Enqueue a scoring job, unless (with `coalesce`) one is already waiting to start."""
         from rq import Retry
 
-        from moderation.scoring.jobs import (
-            score_comments,  # here, not at the top: the jobs import this module
-        )
+        # Imported here, not at the top: the job's module imports this one.
+        from moderation.scoring.jobs import score_comments
 
         key = wake_key(self.queue.name)
         try:

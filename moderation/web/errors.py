@@ -43,17 +43,18 @@ def error_response(code: int, message: str, **extra: Any) -> Response:
     return response
 
 
-def _flatten(errors: Any, prefix: str = "") -> list[str]:
+def flatten_messages(errors: Any, prefix: str = "") -> list[str]:
+    """marshmallow's nested error messages as "field.path: message" lines."""
     if isinstance(errors, dict):
         parts: list[str] = []
         for key, value in errors.items():
             name = f"{prefix}.{key}" if prefix else str(key)
-            parts += _flatten(value, name)
+            parts += flatten_messages(value, name)
         return parts
     if isinstance(errors, list) and all(isinstance(item, str) for item in errors):
         return [f"{prefix}: {' '.join(errors)}" if prefix else " ".join(errors)]
     if isinstance(errors, list):
-        return [part for item in errors for part in _flatten(item, prefix)]
+        return [part for item in errors for part in flatten_messages(item, prefix)]
     return [f"{prefix}: {errors}"]
 
 
@@ -64,7 +65,7 @@ def _http_error(error: HTTPException) -> Response:
     if messages:
         # webargs names the location ("json", "query"); a missing or unknown field reads best
         # as e.g. "json.author.name: Missing data for required field."
-        parts = _flatten(messages)
+        parts = flatten_messages(messages)
         message = "; ".join(parts)
         return error_response(code, message, errors=messages)
     detail = data.get("message") if isinstance(data, dict) else None

@@ -1,5 +1,5 @@
 """Delivery bookkeeping: lease an endpoint, pick its next delivery in event order, record each
-attempt, retry, dead-letter and disable (fan-out of outbox events is in webhook_fanout.py).
+attempt, retry, dead-letter and disable (fan-out of outbox events is in fanout.py).
 
 The HTTP request itself happens between two short transactions (pick, then record), never
 inside one, so a slow receiver holds no database locks.

@@ -74,7 +74,8 @@ class WebhookQueue:
             return False
         if not wanted:
             return True
-        from moderation.webhooks import jobs  # here, not at the top: the jobs import this module
+        # Imported here, not at the top: the job's module imports this one.
+        from moderation.webhooks import jobs
 
         return self._enqueue(jobs.dispatch_outbox)
 
@@ -84,7 +85,8 @@ class WebhookQueue:
 
     def enqueue_endpoint(self, endpoint_id: int, at: dt.datetime | None = None) -> bool:
         """Ask a worker to send an endpoint's due deliveries, now or at `at`."""
-        from moderation.webhooks import jobs  # here, not at the top: the jobs import this module
+        # Imported here, not at the top: the job's module imports this one.
+        from moderation.webhooks import jobs
 
         if at is None:
             return self._enqueue(jobs.deliver_endpoint, endpoint_id)

@@ -5,7 +5,7 @@ stretched or shrunk at random by up to `jitter` so failures that happened togeth
 retry together. After `1 + len(intervals)` attempts, or once the retry round is older than
 the whole schedule plus a minute of slack (and at least one attempt was made), the delivery
 is dead-lettered. The age rule matters for deliveries that waited behind a failing one (see
-services/webhook_delivery.py): they do not get a whole new day of retries each.
+webhooks/deliveries.py): they do not get a whole new day of retries each.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Webhook subscriptions: endpoints, their secrets, and the admin's view of deliveries.
 
-Event types (the `type` of every payload; see README "Webhooks" for the schema):
+Event types (the `type` of every payload; see docs/api.md "Webhooks" for the schema):
 comment.created, comment.approved, comment.held, comment.rejected, comment.reported,
 comment.decision_reversed, author.banned.
 """

@@ -84,7 +84,7 @@ def run_worker(settings: Settings, burst: bool = False, scorer: Scorer | None = 
     # Webhook deliveries (when this worker serves them) come after scoring work.
     webhooks = webhook_jobs.attach(settings, context.sessions, context.redis)
     queues = [analyze, queue] + ([webhooks] if webhooks is not None else [])
-    # Bulk moderation jobs (worker/bulk_jobs.py) come last: one may run for a minute.
+    # Bulk moderation jobs (review/jobs.py) come last: one may run for a minute.
     queues.append(Queue(settings.review.bulk_queue, connection=context.redis))
     worker = SimpleWorker(queues, connection=context.redis, name=context.name)
     try:

@@ -10,7 +10,7 @@ import requests
 from playwright.sync_api import expect
 
 from tests.browser.conftest import ARTIFACTS
-from tests.conftest import ADMIN_TOKEN, MODERATOR_TOKEN, bearer
+from tests.support.settings import ADMIN_TOKEN, MODERATOR_TOKEN, bearer
 from tests.support.workbench import comment_row, comment_state, insert_comments
 
 pytestmark = pytest.mark.browser

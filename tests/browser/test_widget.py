@@ -13,8 +13,8 @@ import requests
 from playwright.sync_api import expect
 
 from tests.browser.conftest import ARTIFACTS, Reader
-from tests.conftest import MODERATOR_TOKEN, WIDGET_HOST_ORIGIN, bearer
 from tests.support.live import wait_for_status
+from tests.support.settings import MODERATOR_TOKEN, WIDGET_HOST_ORIGIN, bearer
 
 pytestmark = pytest.mark.browser
 

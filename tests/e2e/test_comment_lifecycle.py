@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 import requests
 
-from tests.conftest import MODERATOR_TOKEN, bearer
 from tests.support.live import wait_for_status
+from tests.support.settings import MODERATOR_TOKEN, bearer
 
 pytestmark = pytest.mark.e2e
 

@@ -20,8 +20,8 @@ from redis import Redis
 
 from moderation.config import PROJECT_ROOT
 from moderation.scoring.registry import WorkerRegistry
-from tests.conftest import MODERATOR_TOKEN, make_settings, model_files
 from tests.support.live import free_port
+from tests.support.settings import MODERATOR_TOKEN, make_settings, model_files
 from tests.support.workbench import comment_state
 
 pytestmark = pytest.mark.e2e

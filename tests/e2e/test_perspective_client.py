@@ -16,18 +16,16 @@ import jsonschema
 import pytest
 import requests
 
-from moderation.config import PROJECT_ROOT
-from tests.conftest import ADMIN_TOKEN, SHARED_MODEL, bearer, running_service
+from tests.support.live import running_service
+from tests.support.settings import ADMIN_TOKEN, bearer
+from tests.support.shared import SHARED_MODEL, SHARED_SPECS, shared_file
 
 pytestmark = pytest.mark.e2e
 
-SPEC_FILE = (
-    PROJECT_ROOT.parent / "shared" / "specs" / "perspective-commentanalyzer-v1alpha1.openapi.json"
-)
+SPEC_FILE = SHARED_SPECS / "perspective-commentanalyzer-v1alpha1.openapi.json"
 KEY = "newsroom-key-0123456789abcdef"
 OTHER_KEY = "other-key-0123456789abcdef"
 SLOW_KEY = "slow-key-0123456789abcdef"
-HAS_MINILM = (SHARED_MODEL / "model.ckpt").is_file()
 
 
 @pytest.fixture(scope="module")
@@ -50,9 +48,8 @@ def perspective_service(
 
 
 def spec() -> dict[str, Any]:
-    if not SPEC_FILE.is_file():
-        pytest.skip(f"{SPEC_FILE} is absent")
-    loaded: dict[str, Any] = json.loads(SPEC_FILE.read_text())
+    published = shared_file(SPEC_FILE, "Perspective's published API")
+    loaded: dict[str, Any] = json.loads(published.read_text())
     return loaded
 
 
@@ -148,11 +145,8 @@ def test_quota_is_per_key_across_web_processes(perspective_service: Any) -> None
     assert other.status_code == 200
 
 
-@pytest.mark.skipif(
-    not HAS_MINILM,
-    reason=f"needs the MiniLM model at {SHARED_MODEL} (the tiny test model finds no abuse)",
-)
 def test_abuse_at_the_end_of_a_3000_word_comment_is_found(perspective_service: Any) -> None:
+    shared_file(SHARED_MODEL / "model.ckpt", "the tiny test model finds no abuse")
     calm = (
         "The council met on Tuesday to discuss the budget for the coming year and the "
         "plans for the new library. "

@@ -24,8 +24,9 @@ from redis import Redis
 from rq.job import Job
 
 from moderation.scoring.registry import WorkerRegistry
-from tests.conftest import ADMIN_TOKEN, MODERATOR_TOKEN, _empty, model_files
+from tests.support.database import empty_state
 from tests.support.live import LiveService, free_port
+from tests.support.settings import ADMIN_TOKEN, MODERATOR_TOKEN, model_files
 from tests.support.workbench import comment_state
 
 pytestmark = pytest.mark.e2e
@@ -51,7 +52,7 @@ def service(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[LiveService]:
     """gunicorn and one worker (with its metrics served) on short claims and reconcile."""
-    _empty(database_url, redis_url)
+    empty_state(database_url, redis_url)
     folder = tmp_path_factory.mktemp("self-healing")
     patterns = folder / "patterns.toml"
     patterns.write_text(SLOW_PATTERNS, encoding="utf-8")

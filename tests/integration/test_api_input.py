@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import MODERATOR_TOKEN, bearer
+from tests.support.settings import MODERATOR_TOKEN, bearer
 
 POST_URL = "/v1/articles/a-1/comments"
 GOOD = {"author": {"id": "r1", "name": "Reader"}, "text": "Fine words."}

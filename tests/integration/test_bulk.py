@@ -12,7 +12,7 @@ from moderation.comments.models import AuditRecord, Comment
 from moderation.config import Settings
 from moderation.db.session import make_engine
 from moderation.worker.runner import run_worker
-from tests.conftest import MODERATOR_TOKEN, OTHER_MODERATOR_TOKEN, bearer
+from tests.support.settings import MODERATOR_TOKEN, OTHER_MODERATOR_TOKEN, bearer
 from tests.support.workbench import comment_row, comment_state, insert_comments
 
 ALICE, BOB = bearer(MODERATOR_TOKEN), bearer(OTHER_MODERATOR_TOKEN)

@@ -15,7 +15,7 @@ from moderation.pipeline.model import (
     load_scorer,
     offline_checkpoint,
 )
-from tests.conftest import SHARED_MODEL
+from tests.support.shared import SHARED_MODEL, shared_file
 
 
 def test_tiny_checkpoint_loads_offline_and_matches_detoxify_predict(
@@ -60,10 +60,8 @@ def test_long_text_is_scored_in_windows_not_truncated(settings: Settings) -> Non
     assert len(scorer.score([long_text])) == 1
 
 
-@pytest.mark.skipif(
-    not (SHARED_MODEL / "model.ckpt").is_file(), reason="shared MiniLM model absent"
-)
 def test_abuse_after_the_token_limit_is_still_seen(settings: Settings) -> None:
+    shared_file(SHARED_MODEL / "model.ckpt", "the tiny test model finds no abuse")
     shared = settings.replace(
         model={
             "checkpoint": str(SHARED_MODEL / "model.ckpt"),

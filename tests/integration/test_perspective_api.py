@@ -13,13 +13,13 @@ from typing import Any
 import jsonschema
 import pytest
 
-from moderation.config import PROJECT_ROOT, Settings
+from moderation.config import Settings
 from moderation.perspective.jobs import drain_analysis
 from moderation.scoring.context import build_context, install
-from tests.conftest import ADMIN_TOKEN, bearer, make_settings
+from tests.support.settings import ADMIN_TOKEN, bearer, make_settings
+from tests.support.shared import SHARED_SPECS, shared_file
 
-SPEC = PROJECT_ROOT.parent / "shared" / "specs"
-SPEC_FILE = SPEC / "perspective-commentanalyzer-v1alpha1.openapi.json"
+SPEC_FILE = SHARED_SPECS / "perspective-commentanalyzer-v1alpha1.openapi.json"
 KEY = "newsroom-key-0123456789abcdef"
 SLOW_KEY = "slow-key-0123456789abcdef"
 ANALYZE = "/v1alpha1/comments:analyze"
@@ -28,9 +28,7 @@ SUGGEST = "/v1alpha1/comments:suggestscore"
 
 def validate(body: Any, schema_name: str) -> None:
     """Check a body against Perspective's published schema of that name."""
-    if not SPEC_FILE.is_file():
-        pytest.skip(f"{SPEC_FILE} is absent")
-    spec = json.loads(SPEC_FILE.read_text())
+    spec = json.loads(shared_file(SPEC_FILE, "Perspective's published API").read_text())
     schema = {"$ref": f"#/components/schemas/{schema_name}", "components": spec["components"]}
     jsonschema.validate(body, schema)
 

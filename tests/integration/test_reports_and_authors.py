@@ -12,7 +12,7 @@ from moderation.config import Settings
 from moderation.db.session import make_engine, make_session_factory
 from moderation.events.models import OutboxEvent
 from moderation.review.models import Reader
-from tests.conftest import MODERATOR_TOKEN, bearer
+from tests.support.settings import MODERATOR_TOKEN, bearer
 from tests.support.workbench import comment_row, comment_state, insert_comments
 
 ALICE = bearer(MODERATOR_TOKEN)

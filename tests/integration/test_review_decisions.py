@@ -11,7 +11,7 @@ from sqlalchemy import select
 from moderation.comments.models import AuditRecord
 from moderation.db.session import make_engine
 from moderation.events.models import OutboxEvent
-from tests.conftest import ADMIN_TOKEN, MODERATOR_TOKEN, OTHER_MODERATOR_TOKEN, bearer
+from tests.support.settings import ADMIN_TOKEN, MODERATOR_TOKEN, OTHER_MODERATOR_TOKEN, bearer
 from tests.support.workbench import comment_row, comment_state, insert_comments
 
 ALICE, BOB = bearer(MODERATOR_TOKEN), bearer(OTHER_MODERATOR_TOKEN)

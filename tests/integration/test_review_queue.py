@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import MODERATOR_TOKEN, bearer
+from tests.support.settings import MODERATOR_TOKEN, bearer
 from tests.support.workbench import comment_row, insert_comments
 
 ALICE = bearer(MODERATOR_TOKEN)

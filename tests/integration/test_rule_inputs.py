@@ -7,7 +7,7 @@ from typing import Any
 
 from moderation.config import Settings
 from moderation.worker.runner import run_worker
-from tests.conftest import ADMIN_TOKEN, MODERATOR_TOKEN, bearer
+from tests.support.settings import ADMIN_TOKEN, MODERATOR_TOKEN, bearer
 
 
 def post(client: Any, text: str, article: str = "a-1", author: str = "r1") -> int:

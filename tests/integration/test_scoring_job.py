@@ -25,7 +25,7 @@ def post(client: Any, text: str, author: str = "r1") -> int:
 
 
 def detail(client: Any, comment_id: int) -> Any:
-    from tests.conftest import MODERATOR_TOKEN, bearer
+    from tests.support.settings import MODERATOR_TOKEN, bearer
 
     return client.get(f"/v1/review/comments/{comment_id}", headers=bearer(MODERATOR_TOKEN)).json
 
@@ -175,7 +175,7 @@ def test_a_moderator_deciding_mid_batch_wins_and_the_rest_of_the_batch_is_record
 ) -> None:
     from moderation.pipeline.verdict import decide
     from moderation.scoring.service import ScoringService
-    from tests.conftest import MODERATOR_TOKEN, bearer
+    from tests.support.settings import MODERATOR_TOKEN, bearer
 
     ids = [post(client, f"Scored while a moderator looks, number {n}.") for n in range(3)]
     scoring = ScoringService(make_session_factory(make_engine(settings.database.url)))

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from moderation.app import create_app
-from tests.conftest import MODERATOR_TOKEN, bearer, make_settings
+from tests.support.settings import MODERATOR_TOKEN, bearer, make_settings
 
 NEWSROOM = "https://news.example"
 ARTICLE_PATH = "/v1/articles/city-budget/comments"

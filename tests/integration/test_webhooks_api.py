@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from moderation.config import Settings
-from tests.conftest import ADMIN_TOKEN, MODERATOR_TOKEN, bearer, make_settings
+from tests.support.settings import ADMIN_TOKEN, MODERATOR_TOKEN, bearer, make_settings
 from tests.support.webhooks import subscribe, webhook_settings
 
 

@@ -16,9 +16,9 @@ from moderation.db.session import make_engine, make_session_factory
 from moderation.webhooks import jobs as webhook_jobs
 from moderation.webhooks.deliveries import IN_FLIGHT
 from moderation.webhooks.models import WebhookDelivery
-from tests.conftest import ADMIN_TOKEN, bearer
 from tests.support.live import free_port
 from tests.support.receiver import Receiver, running
+from tests.support.settings import ADMIN_TOKEN, bearer
 from tests.support.webhooks import (
     admin_get,
     deliver_until,

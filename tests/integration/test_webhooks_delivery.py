@@ -21,8 +21,8 @@ from moderation.db.session import make_engine, make_session_factory
 from moderation.webhooks import jobs as webhook_jobs
 from moderation.webhooks.queue import WebhookQueue, notify_outbox_commits
 from moderation.webhooks.subscriptions import EVENT_TYPES
-from tests.conftest import ADMIN_TOKEN, bearer
 from tests.support.receiver import Receiver, running
+from tests.support.settings import ADMIN_TOKEN, bearer
 from tests.support.webhooks import (
     admin_get,
     decide,

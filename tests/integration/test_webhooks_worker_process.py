@@ -18,8 +18,8 @@ import pytest
 from standardwebhooks.webhooks import Webhook
 
 from moderation.config import Settings
-from tests.conftest import ADMIN_TOKEN, bearer, model_files
 from tests.support.receiver import Receiver, running
+from tests.support.settings import ADMIN_TOKEN, bearer, model_files
 from tests.support.webhooks import post_comment, subscribe, webhook_settings
 
 pytestmark = pytest.mark.e2e

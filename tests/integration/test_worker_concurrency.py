@@ -16,7 +16,7 @@ from moderation.comments.models import AuditRecord, Comment
 from moderation.config import Settings
 from moderation.db.session import make_engine, make_session_factory
 from moderation.scoring.queue import RQWorkQueue
-from tests.conftest import service_env
+from tests.support.settings import service_env
 
 
 def test_two_workers_decide_each_comment_exactly_once(

@@ -13,7 +13,7 @@ from rq import Queue
 
 from moderation.config import Settings
 from moderation.scoring.queue import RQWorkQueue
-from tests.conftest import service_env
+from tests.support.settings import service_env
 
 
 def post(client: Any, text: str) -> int:

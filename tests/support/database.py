@@ -1,11 +1,14 @@
-"""A database with exactly the migrated schema, for tests and benchmarks."""
+"""A database with exactly the migrated schema, and empty state between tests; for tests and
+benchmarks."""
 
 from __future__ import annotations
 
+from redis import Redis
 from sqlalchemy import text
 
 from moderation.db.migrate import upgrade
 from moderation.db.session import make_engine
+from moderation.tables import metadata
 
 
 def fresh_schema(url: str) -> None:
@@ -20,3 +23,17 @@ def fresh_schema(url: str) -> None:
             connection.execute(text("CREATE SCHEMA public"))
         engine.dispose()
     upgrade(url)
+
+
+def empty_state(database_url: str, redis_url: str) -> None:
+    """Empty every table the migrations made (from the models' metadata) and the test Redis."""
+    tables = [table.name for table in reversed(metadata().sorted_tables)]
+    engine = make_engine(database_url)
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(text(f"DELETE FROM {table}"))
+    engine.dispose()
+    Redis.from_url(redis_url).flushdb()

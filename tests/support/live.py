@@ -8,10 +8,14 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import requests
+
+from tests.support.database import empty_state
+from tests.support.settings import model_files, service_env
 
 
 def free_port() -> int:
@@ -107,3 +111,17 @@ def wait_for_status(base_url: str, comment_id: int, timeout: float = 60.0) -> di
             return body
         time.sleep(0.1)
     raise AssertionError(f"comment {comment_id} still pending after {timeout}s: {body}")
+
+
+def running_service(
+    database_url: str, redis_url: str, tiny_model: tuple[Path, Path], logs: Path, **extra: str
+) -> Iterator[LiveService]:
+    """Empty state, then gunicorn and one worker (the shared model when present) until closed."""
+    empty_state(database_url, redis_url)
+    service = LiveService(
+        service_env(database_url, redis_url, model_files(tiny_model), **extra), logs
+    )
+    try:
+        yield service.start()
+    finally:
+        service.stop()

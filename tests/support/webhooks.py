@@ -15,7 +15,7 @@ from moderation.comments.transitions import add_event, transition
 from moderation.config import Settings
 from moderation.db.session import make_engine, make_session_factory
 from moderation.webhooks import jobs as webhook_jobs
-from tests.conftest import ADMIN_TOKEN, bearer, make_settings
+from tests.support.settings import ADMIN_TOKEN, bearer, make_settings
 
 FAST_RETRIES = {
     "allow_private": True,

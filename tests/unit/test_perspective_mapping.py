@@ -131,17 +131,13 @@ def test_unsupported_attributes_can_be_dropped() -> None:
 def test_discovery_document_describes_the_published_schemas() -> None:
     import json
 
-    from moderation.config import PROJECT_ROOT
     from moderation.perspective.discovery import SCHEMAS, discovery_document
+    from tests.support.shared import SHARED_SPECS, shared_file
 
-    spec_file = (
-        PROJECT_ROOT.parent
-        / "shared"
-        / "specs"
-        / "perspective-commentanalyzer-v1alpha1.openapi.json"
+    spec_file = shared_file(
+        SHARED_SPECS / "perspective-commentanalyzer-v1alpha1.openapi.json",
+        "Perspective's published API",
     )
-    if not spec_file.is_file():
-        pytest.skip(f"{spec_file} is absent")
     published = json.loads(spec_file.read_text())["components"]["schemas"]
     assert set(SCHEMAS) == set(published)
     for name, schema in published.items():
