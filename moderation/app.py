@@ -54,8 +54,6 @@ def create_app(settings: Settings, work_queue: WorkQueue | None = None) -> Flask
         OPENAPI_VERSION="3.0.3",
         OPENAPI_URL_PREFIX="/",
         OPENAPI_JSON_PATH="openapi.json",
-        OPENAPI_SWAGGER_UI_PATH="/docs",
-        OPENAPI_SWAGGER_UI_URL="https://cdn.jsdelivr.net/npm/swagger-ui-dist/",
         API_SPEC_OPTIONS={
             "info": {
                 "description": "Take reader comments in, score them in the background, "

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from moderation.pages import review, widget
+from moderation.pages import docs, review, widget
 
 
 def init_app(app: Flask) -> None:
-    """Register the widget script, the demo page (when enabled) and the review page."""
+    """Register the widget script, the demo page (when enabled), the review page and /docs."""
     app.register_blueprint(widget.blp)
     app.register_blueprint(review.blp)
+    app.register_blueprint(docs.blp)

@@ -1,0 +1,42 @@
+"""GET /docs: the API reference (Swagger UI over /openapi.json), served by the service itself.
+
+Swagger UI's files come from the `swagger-ui-bundle` package, pinned in pyproject.toml, so the
+page works with no network and under the same strict CSP as the other pages: no inline script
+(the start-up code is pages/static/docs.js), no other origin.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import swagger_ui_bundle
+from flask import Blueprint, abort, current_app, render_template, send_from_directory
+
+DOCS_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
+# The only files of the bundle the page loads; nothing else of the package is served.
+SWAGGER_FILES = frozenset({"swagger-ui-bundle.js", "swagger-ui.css", "favicon-32x32.png"})
+
+blp = Blueprint("api_docs_page", __name__, template_folder="templates")
+
+
+@blp.route("/docs")
+def docs_page() -> Any:
+    """Swagger UI reading this service's /openapi.json."""
+    response = current_app.make_response(render_template("docs.html"))
+    response.headers["Content-Security-Policy"] = DOCS_CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "no-referrer"
+    return response
+
+
+@blp.route("/docs/swagger-ui/<name>")
+def swagger_file(name: str) -> Any:
+    """One of Swagger UI's own files, from the installed package (a version per release)."""
+    if name not in SWAGGER_FILES:
+        abort(404)
+    response = send_from_directory(swagger_ui_bundle.swagger_ui_path, name, max_age=86400)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
