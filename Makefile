@@ -28,6 +28,9 @@ run: install
 	MODERATION_DATABASE_URL=$${MODERATION_DATABASE_URL:-sqlite:///var/moderation.db} \
 	MODERATION_REDIS_URL=$${MODERATION_REDIS_URL:-embedded} \
 	MODERATION_MODERATOR_TOKENS=$${MODERATION_MODERATOR_TOKENS:-moderator:dev-moderator-token-change-me} \
+	MODERATION_ADMIN_TOKENS=$${MODERATION_ADMIN_TOKENS:-admin:dev-admin-token-change-me} \
+	MODERATION_API_KEYS=$${MODERATION_API_KEYS:-dev:dev-perspective-key-change-me} \
+	MODERATION_WEBHOOKS_ALLOW_PRIVATE=$${MODERATION_WEBHOOKS_ALLOW_PRIVATE:-true} \
 	HF_HUB_OFFLINE=$${HF_HUB_OFFLINE:-1} \
 	$(BIN)/moderation dev
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -9,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import click
@@ -235,48 +237,140 @@ def model_info() -> None:
     )
 
 
+@main.command("webhook-receiver")
+@click.option("--port", type=int, default=9000, show_default=True)
+@click.option("--secret", default=None, help="The endpoint's whsec_ secret, to check signatures.")
+@click.option("--count", type=int, default=0, help="Exit after this many events (0: never).")
+def webhook_receiver(port: int, secret: str | None, count: int) -> None:
+    """A local receiver that prints each webhook event it gets (for trying webhooks out)."""
+    from moderation.webhooks.receiver import serve
+
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how it ends
+        serve(port, secret, lambda line: click.echo(line), count)
+
+
 @main.command()
-def dev() -> None:
-    """Everything on one machine: embedded Redis, schema, API on :8000 and one worker."""
+@click.option(
+    "--state-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=PROJECT_ROOT / "var",
+    show_default=True,
+    help="Where the embedded Redis keeps its socket and log.",
+)
+def dev(state_dir: Path) -> None:
+    """Everything on one machine: embedded Redis, schema, API on :8000 and one worker.
+
+    The children run in sessions of their own, so Ctrl-C in the terminal reaches this process
+    only; it stops them in order (web, then the worker, then Redis), one line each. SIGTERM
+    does the same. A second Ctrl-C or SIGTERM while stopping kills what is left at once.
+    """
     from moderation.db.migrate import upgrade
     from moderation.embedded_redis import EmbeddedRedis
 
     settings = _settings()
     env = dict(os.environ)
+    stop = _StopSignals()
     embedded = None
-    if settings.redis.url == "embedded":
-        embedded = EmbeddedRedis(PROJECT_ROOT / "var" / "redis")
-        env["MODERATION_REDIS_URL"] = embedded.start()
-    children: list[subprocess.Popen[bytes]] = []
+    children: list[tuple[str, subprocess.Popen[bytes]]] = []
     try:
+        if settings.redis.url == "embedded":
+            embedded = EmbeddedRedis(state_dir / "redis")
+            env["MODERATION_REDIS_URL"] = embedded.start()
         upgrade(settings.database.url)
         base = [sys.executable, "-m", "moderation.cli"]
-        children.append(subprocess.Popen([*base, "serve", "--workers", "2"], env=env))
-        children.append(subprocess.Popen([*base, "worker"], env=env))
-        url = f"http://{settings.server.host}:{settings.server.port}"
-        click.echo(
-            f"\n  API      {url}/v1\n  API docs {url}/docs  (OpenAPI: {url}/openapi.json)\n"
-            f"  Demo     {url}/demo  (an article page with the comment widget)\n"
-            f"  Ready?   {url}/readyz\n  Database {_redact(settings.database.url)}\n"
-            f"  Redis    {env.get('MODERATION_REDIS_URL', settings.redis.url)}\n\n"
-            "  Ctrl-C stops everything.\n"
-        )
-        while all(child.poll() is None for child in children):
-            time.sleep(0.5)
-        raise click.ClickException("a child process exited; stopping the rest")
-    except KeyboardInterrupt:
-        click.echo("stopping")
+        for name, args in (("web", ["serve", "--workers", "2"]), ("worker", ["worker"])):
+            child = subprocess.Popen([*base, *args], env=env, start_new_session=True)
+            children.append((name, child))
+        click.echo(_dev_banner(settings, env.get("MODERATION_REDIS_URL", settings.redis.url)))
+        while not stop.requested and all(child.poll() is None for _, child in children):
+            time.sleep(0.2)
+        if not stop.requested:
+            raise click.ClickException("a child process exited; stopping the rest")
     finally:
-        for child in children:
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
-        for child in children:
-            try:
-                child.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                child.kill()
-        if embedded is not None:
-            embedded.stop()
+        _stop_in_order(children, embedded, stop, WORKER_STOP_SECONDS)
+
+
+# How long `moderation dev` waits for the worker to finish its batch before killing it.
+WORKER_STOP_SECONDS = 30.0
+
+
+class _StopSignals:
+    """Turns SIGINT and SIGTERM into a request to stop; the second one asks for haste."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        signal.signal(signal.SIGINT, self._handle)
+        signal.signal(signal.SIGTERM, self._handle)
+
+    def _handle(self, _signum: int, _frame: object) -> None:
+        self.count += 1
+
+    @property
+    def requested(self) -> bool:
+        return self.count > 0
+
+    @property
+    def hurried(self) -> bool:
+        return self.count > 1
+
+
+def _stop_in_order(
+    children: list[tuple[str, subprocess.Popen[bytes]]],
+    embedded: Any,
+    stop: _StopSignals,
+    worker_grace: float,
+) -> None:
+    """SIGTERM each child and wait for it before the next; Redis goes last."""
+    hurry_from = stop.count
+    for name, child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+        # The worker finishes its batch and gives its claims back within its own grace.
+        deadline = time.monotonic() + (worker_grace + 5 if name == "worker" else 15)
+        while child.poll() is None and time.monotonic() < deadline:
+            if stop.count > max(hurry_from, 1):
+                break
+            time.sleep(0.1)
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+            click.echo(f"stopped {name} (killed)")
+        else:
+            click.echo(f"stopped {name} (exit {child.returncode})")
+    if embedded is not None:
+        embedded.stop()
+        click.echo("stopped redis")
+
+
+def _dev_banner(settings: Settings, redis_url: str) -> str:
+    """What a newcomer needs after `make run`: where things are, and the dev credentials."""
+    url = f"http://{settings.server.host}:{settings.server.port}"
+    lines = [
+        "",
+        f"  API        {url}/v1",
+        f"  API docs   {url}/docs  (OpenAPI: {url}/openapi.json)",
+        f"  Demo       {url}/demo  (an article page with the comment widget)",
+        f"  Review     {url}/review  (the moderators' page)",
+        f"  Ready?     {url}/readyz",
+        f"  Database   {_redact(settings.database.url)}",
+        f"  Redis      {redis_url}",
+    ]
+    credentials = (
+        ("Moderator token", settings.auth.moderator_tokens),
+        ("Admin token", settings.auth.admin_tokens),
+        ("Perspective API key", settings.perspective.api_keys),
+    )
+    for label, entries in credentials:
+        if entries:
+            lines.append(f"  {label:<20}{_secret_of(entries[0])}")
+    lines += ["", "  Ctrl-C stops everything.", ""]
+    return "\n".join(lines)
+
+
+def _secret_of(entry: str) -> str:
+    """The secret part of a `name:secret` token or a `name:key:rps` API key entry."""
+    parts = entry.split(":")
+    return parts[1] if len(parts) > 1 else parts[0]
 
 
 def _redact(url: str) -> str:
