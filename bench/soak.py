@@ -158,7 +158,7 @@ class Soak:
         window = self._open(f"kill -9 scoring {name}")
         self.stack.kill(name)
         time.sleep(2.0)  # the supervisor notices and starts it again
-        self.wait_for(lambda: self.stack.worker_loaded(name, self.redis.url), f"{name}", 600)
+        self._recover(window, lambda: self.stack.worker_loaded(name, self.redis.url), 600)
         self._close(window, "restarted; model loaded again")
 
     def stop_redis(self) -> None:
@@ -172,9 +172,7 @@ class Soak:
     def kill_web_process(self) -> None:
         window = self._open("kill -9 a gunicorn worker process")
         victim = self.stack.kill_web_process()
-        self.wait_for(
-            lambda: self.stack.web_processes() == self.args.web_workers, "a new web process", 120
-        )
+        self._recover(window, lambda: self.stack.web_processes() == self.args.web_workers, 120)
         time.sleep(SETTLE_SECONDS)
         self._close(window, f"pid {victim}; gunicorn started another")
 
@@ -184,6 +182,14 @@ class Soak:
         time.sleep(RECEIVER_OUTAGE_SECONDS)
         self.receiver.start()
         self._close(window, "")
+
+    def _recover(self, window: Window, check: Callable[[], bool], timeout: float) -> None:
+        """Wait for `check`; a component that does not come back leaves its window open."""
+        try:
+            self.wait_for(check, window.what, timeout)
+        except SystemExit:
+            window.note = f"did not come back within {timeout:.0f} s"
+            raise
 
     def _open(self, what: str) -> Window:
         window = Window(what, self.clock())
