@@ -111,7 +111,7 @@ class Load:
         except requests.RequestException as error:
             self._keep(Sample(endpoint, started, self.clock(), 0, type(error).__name__))
             return None
-        detail = answer.text[:200] if answer.status_code >= 500 else ""
+        detail = answer.text[:200].strip() if answer.status_code >= 500 else ""
         self._keep(Sample(endpoint, started, self.clock(), answer.status_code, detail))
         return answer
 
