@@ -12,7 +12,7 @@ ifneq ($(wildcard $(SHARED_MODEL)/model.ckpt),)
   export MODERATION_MODEL_CHECKPOINT MODERATION_MODEL_CONFIG_DIR
 endif
 
-.PHONY: install run test lint typecheck unit bench bench-perspective clean constraints
+.PHONY: install run test lint typecheck unit bench bench-perspective soak clean constraints
 
 $(BIN)/moderation: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -56,6 +56,12 @@ bench: install
 # Perspective-compatible analyze: capacity, p50/p99 at half of it, alone and under scoring load.
 bench-perspective: install
 	HF_HUB_OFFLINE=1 $(BIN)/python -m bench.bench_perspective $(BENCH_ARGS)
+
+# Ten minutes of mixed load on the real stack while faults are injected (docs/operations.md
+# "Soak test"). Needs PostgreSQL, which it empties: MODERATION_SOAK_DATABASE_URL or
+# MODERATION_TEST_DATABASE_URL. SOAK_ARGS='--minutes 2' for a short run.
+soak: install
+	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/python -m bench.soak $(SOAK_ARGS)
 
 # The versions the Docker image installs: the ones installed here, for pyproject's dependencies.
 constraints: install

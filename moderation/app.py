@@ -33,7 +33,7 @@ from moderation.scoring.queue import RQWorkQueue
 from moderation.scoring.readiness import Readiness
 from moderation.scoring.registry import WorkerRegistry
 from moderation.scoring.telemetry import cluster_collector
-from moderation.web import auth, cors, errors, health, prometheus
+from moderation.web import auth, cors, errors, health, prometheus, proxy
 from moderation.web.context import provide
 from moderation.webhooks import api as webhooks_api
 from moderation.webhooks.queue import WebhookQueue, notify_outbox_commits
@@ -81,6 +81,7 @@ def create_app(settings: Settings, work_queue: WorkQueue | None = None) -> Flask
     )
     app.extensions["moderation_engine"] = engine
     app.before_request(_assign_request_id)
+    proxy.init_app(app, settings.server)  # bodies read (or timed out) before any other hook
     app.after_request(_echo_request_id)
     app.teardown_request(_forget_request_id)
     queue_names = [

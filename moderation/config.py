@@ -47,6 +47,8 @@ class ServerSettings:
     port: int
     max_request_bytes: int
     public_base_url: str
+    body_timeout_seconds: float
+    proxy_hops: int
 
 
 @dataclasses.dataclass(frozen=True)
@@ -319,6 +321,7 @@ def _validate(settings: Settings) -> None:
     if settings.rules.links not in {"off", "all", "outside_allow_list"}:
         fail("rules.links", f"must be off, all or outside_allow_list, not {settings.rules.links!r}")
     _validate_rules(settings.rules, fail)
+    _validate_server(settings.server, fail)
     if settings.worker.batch_size < 1:
         fail("worker.batch_size", "must be at least 1")
     if not 0 <= settings.worker.metrics_port <= 65535:
@@ -334,6 +337,13 @@ def _validate(settings: Settings) -> None:
         fail("comments.max_length", "must be at least 1")
     _validate_access(settings, fail)
     _validate_perspective(settings.perspective, fail)
+
+
+def _validate_server(server: ServerSettings, fail: Any) -> None:
+    if server.body_timeout_seconds < 0:
+        fail("server.body_timeout_seconds", "must be 0 (no deadline) or more")
+    if server.proxy_hops < 0:
+        fail("server.proxy_hops", "must be 0 (no proxy in front) or more")
 
 
 def _validate_model(model: ModelSettings, fail: Any) -> None:

@@ -1,10 +1,17 @@
 """gunicorn settings for `moderation serve` (`--config python:moderation.web.gunicorn_conf`).
 
 `moderation serve` passes the bind address from the settings and `--workers` when given;
-`GUNICORN_CMD_ARGS` overrides anything here (e.g. `--threads 16` for Perspective-style analyze
-calls, which wait for a scoring worker). Shutdown: on SIGTERM gunicorn stops accepting, lets
-requests in flight finish for up to `graceful_timeout`, then stops; keep a container's stop
-grace period above it.
+`GUNICORN_CMD_ARGS` overrides anything here (e.g. `--threads 32`). Shutdown: on SIGTERM gunicorn
+stops accepting, lets requests in flight finish for up to `graceful_timeout`, then stops; keep a
+container's stop grace period above it.
+
+Threaded workers (gthread), so that a slow client holds one thread, not a whole process: each
+process waits for a connection's first bytes in its event loop and hands a request to a thread
+once its headers are in; the body must then arrive within `server.body_timeout_seconds`
+(`moderation.web.proxy`). Threads also serve Perspective-style analyze calls, which wait for a
+scoring worker, and keep-alive connections from a proxy. What `moderation serve` alone holds off
+is bounded by workers x threads slow clients at once; a deployment puts a buffering proxy in
+front (docker/nginx.conf), which reads whole requests before gunicorn sees them.
 """
 
 from __future__ import annotations
@@ -36,12 +43,23 @@ def default_workers() -> int:
 
 
 workers = default_workers()
+worker_class = "gthread"
+# Per process. A thread waiting on a slow body or a scoring worker costs memory, not CPU; the
+# database pool (5 + 10 overflow per process) bounds how many of them query at once.
+threads = 16
+# A process takes no more connections than it has threads, so every connection it accepts has a
+# thread at once; the rest wait in the listen backlog for a process with one free. (gthread's
+# default, 1000, let a process whose threads all held slow clients accept a health probe and
+# leave it queued behind them.) Raise both together (`--threads 32 --worker-connections 32`).
+worker_connections = threads
 # A request that takes longer than this is stuck: gunicorn kills its process and starts another.
 timeout = 30
 # After SIGTERM (or a worker restart), requests in flight get this long to finish.
 graceful_timeout = 20
-# Behind a load balancer, keep connections open a little longer than its idle timeout is usual.
-keepalive = 5
+# No keep-alive: an idle connection would hold one of a process's `worker_connections` (the sync
+# workers before never kept one either). A connection that sends nothing for 5 s after it is
+# accepted is closed.
+keepalive = 0
 # The app logs each request itself (with the request id, as JSON when asked): no access log.
 accesslog = None
 errorlog = "-"

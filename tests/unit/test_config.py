@@ -41,6 +41,8 @@ def test_environment_overrides_with_short_and_generic_names() -> None:
         ({"MODERATION_ADMIN_TOKENS": "short"}, "auth.admin_tokens"),
         ({"MODERATION_MODEL_THRESHOLDS_TOXICITY_HOLD": "0.99"}, "model.thresholds.toxicity"),
         ({"MODERATION_RULES_LINKS": "sometimes"}, "rules.links"),
+        ({"MODERATION_SERVER_BODY_TIMEOUT_SECONDS": "-1"}, "server.body_timeout_seconds"),
+        ({"MODERATION_SERVER_PROXY_HOPS": "-1"}, "server.proxy_hops"),
     ],
 )
 def test_bad_settings_stop_start_up_naming_the_setting(environ: dict[str, str], named: str) -> None:
