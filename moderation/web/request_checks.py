@@ -2,7 +2,7 @@
 database or a log line cannot take gets that far (each refusal an error naming the field).
 
 - Path ids: the `int` URL converter of every route stops at PostgreSQL's bigint; a larger id
-  matches no route, so it is a 404 like any id that does not exist.
+  is a 404, like any id that does not exist.
 - Bodies: every body this service takes is JSON (`/v1` asks for the content type, the
   Perspective API parses whatever comes). It is read whole, with the size limit kept for
   chunked bodies too (413), and parsed by `strict_json`: 400 when it is not acceptable JSON,
@@ -19,8 +19,8 @@ from typing import Any
 
 from flask import Flask, request
 from werkzeug.datastructures import MultiDict
-from werkzeug.exceptions import RequestEntityTooLarge
-from werkzeug.routing import IntegerConverter, Map, ValidationError
+from werkzeug.exceptions import NotFound, RequestEntityTooLarge
+from werkzeug.routing import IntegerConverter, Map
 
 from moderation.web import strict_json
 from moderation.web.errors import invalid_input
@@ -31,20 +31,21 @@ _UNSAFE_CHARACTER = re.compile("[\x00\ud800-\udfff]")
 
 
 class IdConverter(IntegerConverter):
-    """`<int:...>` in a route: digits 0-9 only, at most PostgreSQL's bigint (2^63 - 1)."""
+    """`<int:...>` in a route: digits 0-9, at most PostgreSQL's bigint (2^63 - 1)."""
 
     regex = r"[0-9]+"
 
     def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", BIGINT_MAX)
+        kwargs.setdefault("max", BIGINT_MAX)  # for the OpenAPI document; checked below
         super().__init__(map, *args, **kwargs)
 
     def to_python(self, value: str) -> int:
-        # Python converts at most 4,300 digits (ValueError beyond); no bigint has 20.
-        if len(value.lstrip("0")) > len(str(BIGINT_MAX)):
-            raise ValidationError()
-        converted: int = super().to_python(value)
-        return converted
+        # Not werkzeug's ValidationError ("no match"): werkzeug would then answer 405 wherever
+        # the same path has a rule for another method. Python converts at most 4,300 digits.
+        digits = value.lstrip("0")
+        if len(digits) > len(str(BIGINT_MAX)) or int(digits or "0") > BIGINT_MAX:
+            raise NotFound(f"No such id: ids go up to {BIGINT_MAX}.")
+        return int(digits or "0")
 
 
 def init_app(app: Flask) -> None:
