@@ -26,7 +26,7 @@ from moderation.web import strict_json
 from moderation.web.errors import invalid_input
 
 BIGINT_MAX = 2**63 - 1
-_BODY_METHODS = {"POST", "PUT", "PATCH", "DELETE"}
+_BODY_METHODS = {"POST", "PUT", "PATCH"}
 _UNSAFE_CHARACTER = re.compile("[\x00\ud800-\udfff]")
 
 

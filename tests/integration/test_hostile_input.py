@@ -136,6 +136,26 @@ def test_a_query_integer_beyond_bigint_is_422(client: Any, url: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("url", "body", "named"),
+    [
+        ("/v1/review/queue?until=9999-12-31T23:59:59-14:00", None, "query.until"),
+        ("/v1/audit?since=0001-01-01T00:00:00%2B14:00", None, "query.since"),
+        ("/v1/audit.csv?until=9999-12-31T23:59:59-01:00", None, "query.until"),
+        (
+            "/v1/review/bulk",
+            {"action": "approve", "filter": {"queue": "held", "until": "9999-12-31T23:00-14:00"}},
+            "json.filter.until",
+        ),
+    ],
+)
+def test_a_date_beyond_what_utc_can_hold_is_422(
+    client: Any, url: str, body: dict[str, Any] | None, named: str
+) -> None:
+    answer = client.post(url, json=body, headers=ADMIN) if body else client.get(url, headers=ADMIN)
+    refused(answer, 422, named, "years 1 and 9999")
+
+
+@pytest.mark.parametrize(
     ("body", "named"),
     [
         ({**GOOD, "text": "hello\u0000world"}, "json.text"),
