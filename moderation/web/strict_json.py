@@ -67,10 +67,19 @@ class StrictJSONError(ValueError):
             return whole
         nested: dict[str | int, Any] = {}
         for problem in self.problems:
-            node = nested
-            for part in problem.path[:-1]:
-                node = node.setdefault(part, {})
-            node.setdefault(problem.path[-1], []).append(problem.message)
+            node: Any = nested
+            for depth, part in enumerate(problem.path):
+                last = depth == len(problem.path) - 1
+                child = node.setdefault(part, [] if last else {})
+                if isinstance(child, list):
+                    # Two keys that print alike (one with a NUL written as an escape) can make a
+                    # path both a field and an object; the rest of the path then goes in the text.
+                    rest = ".".join(str(name) for name in problem.path[depth + 1 :])
+                    child.append(f"{rest}: {problem.message}" if rest else problem.message)
+                    break
+                if last:
+                    child.setdefault("", []).append(problem.message)
+                node = child
         return nested
 
 
@@ -172,11 +181,17 @@ def _problems(value: Any, path: Path) -> Iterator[Problem]:
     elif isinstance(value, _Refused):
         yield Problem(path, value.message)
     elif isinstance(value, dict):
-        for key in getattr(value, "duplicates", ()):
-            yield Problem((*path, _printable(key)), "duplicate key: the object names it twice")
+        duplicates = getattr(value, "duplicates", ())
         for key, item in value.items():
-            yield from _string_problems(key, (*path, _printable(key)), what="key")
-            yield from _problems(item, (*path, _printable(key)))
+            # A refused key is the one problem at its path: what is under it is not looked at,
+            # so that no path is both a field with messages and an object with fields.
+            key_path = (*path, _printable(key))
+            if key in duplicates:
+                yield Problem(key_path, "duplicate key: the object names it twice")
+            elif _UNSAFE_CHARACTER.search(key):
+                yield from _string_problems(key, key_path, what="key")
+            else:
+                yield from _problems(item, key_path)
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from _problems(item, (*path, index))

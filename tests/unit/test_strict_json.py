@@ -103,6 +103,50 @@ def test_refused_values_are_named_by_their_path(data: bytes, messages: Any) -> N
     contains(found, messages)
 
 
+def test_under_a_refused_key_nothing_more_is_reported() -> None:
+    data = b'{"a\\u0000": {"b": "\\u0000"}, "c": {"d": 1}, "c": {"d": "\\u0000"}, "e": "\\u0000"}'
+    messages = refused(data).messages()
+    assert messages == {
+        "a\\u0000": ["the key contains a NUL character (U+0000), which is not allowed"],
+        "c": ["duplicate key: the object names it twice"],
+        "e": ["the value contains a NUL character (U+0000), which is not allowed"],
+    }
+
+
+# Few characters, NUL and a lone surrogate among them: bad keys above bad values are common.
+hostile_text = st.text(alphabet="a\x00\ud800", max_size=2)
+
+
+def test_keys_that_print_alike_still_get_their_messages() -> None:
+    literal = b'"a\\\\u0000"'  # a, a backslash, u0000: no NUL
+    data = b"{" + literal + b': {"b": "\\u0000"}, "a\\u0000": 1}'
+    messages = refused(data).messages()
+    assert messages == {
+        "a\\u0000": {
+            "b": ["the value contains a NUL character (U+0000), which is not allowed"],
+            "": ["the key contains a NUL character (U+0000), which is not allowed"],
+        }
+    }
+
+
+@given(
+    st.recursive(
+        hostile_text,
+        lambda children: (
+            st.dictionaries(hostile_text, children, max_size=3) | st.lists(children, max_size=3)
+        ),
+        max_leaves=20,
+    )
+)
+@settings(max_examples=300, derandomize=True, database=None)
+def test_every_refusal_has_one_path_of_messages(value: Any) -> None:
+    try:
+        loads(json.dumps(value).encode())
+    except StrictJSONError as error:
+        assert not error.malformed
+        assert error.messages()
+
+
 def test_a_surrogate_pair_is_one_character_and_taken() -> None:
     assert loads(b'{"a": "\\ud83d\\ude00"}') == {"a": "😀"}
 
