@@ -33,7 +33,7 @@ from moderation.scoring.queue import RQWorkQueue
 from moderation.scoring.readiness import Readiness
 from moderation.scoring.registry import WorkerRegistry
 from moderation.scoring.telemetry import cluster_collector
-from moderation.web import auth, cors, errors, health, prometheus, proxy
+from moderation.web import auth, cors, errors, health, prometheus, proxy, request_checks
 from moderation.web.context import provide
 from moderation.webhooks import api as webhooks_api
 from moderation.webhooks.queue import WebhookQueue, notify_outbox_commits
@@ -99,11 +99,14 @@ def create_app(settings: Settings, work_queue: WorkQueue | None = None) -> Flask
 
 def register_api(app: Flask) -> Api:
     """Every feature's blueprints, the error answers and the token check, on one OpenAPI doc."""
-    api = Api(app)
+    api = Api()
+    api.ERROR_SCHEMA = errors.ErrorSchema
+    api.init_app(app)
     api.spec.components.security_scheme(
         "moderatorToken", {"type": "http", "scheme": "bearer", "description": "moderator token"}
     )
     errors.init_app(app)
+    request_checks.init_app(app)
     auth.init_app(app)
     api.register_blueprint(comments_api.blp)
     api.register_blueprint(review_api.blp)

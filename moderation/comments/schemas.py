@@ -7,7 +7,7 @@ from typing import Any
 from flask import current_app
 from marshmallow import Schema, ValidationError, fields, validate, validates
 
-from moderation.web.schemas import PageArgs, StrictSchema
+from moderation.web.schemas import PageArgs, StrictSchema, shows_something
 
 _ID = validate.Length(min=1, max=200)
 
@@ -19,8 +19,8 @@ class AuthorIn(StrictSchema):
     @validates("name")
     def _name(self, value: str, **_: Any) -> None:
         limit = current_app.config["MODERATION_SETTINGS"].comments.max_author_name
-        if not value.strip():
-            raise ValidationError("must not be empty")
+        if not shows_something(value):
+            raise ValidationError("must not be empty or only spaces and invisible characters")
         if len(value) > limit:
             raise ValidationError(f"longer than {limit} characters")
 
@@ -35,8 +35,8 @@ class CommentIn(StrictSchema):
     @validates("text")
     def _text(self, value: str, **_: Any) -> None:
         limit = current_app.config["MODERATION_SETTINGS"].comments.max_length
-        if not value.strip():
-            raise ValidationError("must not be empty")
+        if not shows_something(value):
+            raise ValidationError("must not be empty or only spaces and invisible characters")
         if len(value) > limit:
             raise ValidationError(f"is {len(value)} characters, longer than the limit of {limit}")
 

@@ -12,6 +12,7 @@ import math
 from typing import Any
 
 from flask import Blueprint, Response, current_app, jsonify, request
+from flask.blueprints import BlueprintSetupState
 from marshmallow import Schema, ValidationError
 from redis.exceptions import RedisError
 from werkzeug.exceptions import BadRequest, HTTPException, RequestEntityTooLarge
@@ -34,11 +35,12 @@ from moderation.perspective.schemas import (
 from moderation.perspective.services import PerspectiveServices
 from moderation.pipeline.language import detect_language
 from moderation.web.context import public_base, service
-from moderation.web.errors import flatten_messages
+from moderation.web.errors import answer_errors_under, error_headers, flatten_messages
 
 log = logging.getLogger(__name__)
 
 blp = Blueprint("perspective", __name__)
+PATH_PREFIXES = ("/v1alpha1/", "/$discovery/")
 
 # Google's canonical status names for the HTTP codes this API answers with.
 STATUS_NAMES = {
@@ -250,7 +252,16 @@ def _http_error(error: HTTPException) -> Response:
     if isinstance(error, RequestEntityTooLarge):
         limit = current_app.config.get("MAX_CONTENT_LENGTH")
         return google_error(400, f"Request payload size exceeds the limit: {limit} bytes.")
-    return google_error(code if code in STATUS_NAMES else 400, error.description or error.name)
+    response = google_error(code if code in STATUS_NAMES else 400, error.description or error.name)
+    response.headers.extend(error_headers(error))
+    return response
+
+
+@blp.record_once
+def _claim_paths(state: BlueprintSetupState) -> None:
+    # A wrong method or an unknown path under ours is answered before routing has chosen this
+    # blueprint, so its error handlers alone would miss it.
+    answer_errors_under(state.app, PATH_PREFIXES, _http_error)
 
 
 @blp.errorhandler(Exception)

@@ -6,11 +6,12 @@ from typing import Any
 
 from flask import Response, stream_with_context
 from flask_smorest import Blueprint
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import Schema, fields, validate
 
 from moderation.perspective.services import PerspectiveServices
 from moderation.web.auth import require_role
 from moderation.web.context import service
+from moderation.web.schemas import StrictSchema
 
 blp = Blueprint(
     "feedback",
@@ -19,12 +20,13 @@ blp = Blueprint(
     description="Labelled score feedback for calibrating thresholds",
 )
 _SECURITY: list[dict[str, list[str]]] = [{"moderatorToken": []}]
+_CSV = {
+    "description": "Every feedback row as CSV, oldest first",
+    "content": {"text/csv": {"schema": {"type": "string"}}},
+}
 
 
-class FeedbackArgs(Schema):
-    class Meta:
-        unknown = RAISE
-
+class FeedbackArgs(StrictSchema):
     before = fields.Integer(load_default=None, validate=validate.Range(min=1))
     limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
 
@@ -66,7 +68,7 @@ def list_feedback(args: dict[str, Any]) -> Any:
 
 @blp.route("/export.csv", methods=["GET"])
 @require_role("admin")
-@blp.doc(security=_SECURITY)
+@blp.doc(security=_SECURITY, responses={"200": _CSV})
 def export_feedback() -> Any:
     """Every feedback row, oldest first, as CSV."""
     return Response(

@@ -5,54 +5,51 @@ Unknown fields are rejected, as Google's JSON parser rejects them ("Unknown name
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import fields, validate
+
+from moderation.web.schemas import StrictSchema
 
 SCORE_TYPES = ("SCORE_TYPE_UNSPECIFIED", "PROBABILITY", "STD_DEV_SCORE", "PERCENTILE", "RAW")
 TEXT_TYPES = ("TEXT_TYPE_UNSPECIFIED", "PLAIN_TEXT", "HTML")
 
 
-class _Strict(Schema):
-    class Meta:
-        unknown = RAISE
-
-
-class TextEntrySchema(_Strict):
+class TextEntrySchema(StrictSchema):
     text = fields.String(allow_none=True)
     type = fields.String(validate=validate.OneOf(TEXT_TYPES), allow_none=True)
 
 
-class AttributeParametersSchema(_Strict):
+class AttributeParametersSchema(StrictSchema):
     scoreType = fields.String(validate=validate.OneOf(SCORE_TYPES), allow_none=True)
     scoreThreshold = fields.Float(allow_none=True, allow_nan=False)
 
 
-class ArticleAndParentCommentSchema(_Strict):
+class ArticleAndParentCommentSchema(StrictSchema):
     article = fields.Nested(TextEntrySchema, allow_none=True)
     parentComment = fields.Nested(TextEntrySchema, allow_none=True)
 
 
-class ContextSchema(_Strict):
+class ContextSchema(StrictSchema):
     articleAndParentComment = fields.Nested(ArticleAndParentCommentSchema, allow_none=True)
     entries = fields.List(fields.Nested(TextEntrySchema), allow_none=True)
 
 
-class ScoreSchema(_Strict):
+class ScoreSchema(StrictSchema):
     value = fields.Float(allow_none=True, allow_nan=False)
     type = fields.String(validate=validate.OneOf(SCORE_TYPES), allow_none=True)
 
 
-class SpanScoreSchema(_Strict):
+class SpanScoreSchema(StrictSchema):
     begin = fields.Integer(allow_none=True)
     end = fields.Integer(allow_none=True)
     score = fields.Nested(ScoreSchema, allow_none=True)
 
 
-class AttributeScoresSchema(_Strict):
+class AttributeScoresSchema(StrictSchema):
     summaryScore = fields.Nested(ScoreSchema, allow_none=True)
     spanScores = fields.List(fields.Nested(SpanScoreSchema), allow_none=True)
 
 
-class AnalyzeCommentRequestSchema(_Strict):
+class AnalyzeCommentRequestSchema(StrictSchema):
     comment = fields.Nested(TextEntrySchema, allow_none=True)
     context = fields.Nested(ContextSchema, allow_none=True)
     requestedAttributes = fields.Dict(
@@ -67,7 +64,7 @@ class AnalyzeCommentRequestSchema(_Strict):
     dropUnsupportedAttributes = fields.Boolean(allow_none=True)
 
 
-class SuggestCommentScoreRequestSchema(_Strict):
+class SuggestCommentScoreRequestSchema(StrictSchema):
     comment = fields.Nested(TextEntrySchema, allow_none=True)
     context = fields.Nested(ContextSchema, allow_none=True)
     attributeScores = fields.Dict(

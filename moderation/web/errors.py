@@ -3,15 +3,21 @@
 Shape: {"code": 422, "status": "Unprocessable Entity", "message": "...", "errors": {...}}.
 `errors` (when present) maps each request location to each bad field and its messages, and
 `message` repeats them in one sentence, so a developer reading a log line sees the field.
+Headers an HTTP error carries (`Allow` on a 405) are kept. A feature with an error shape of its
+own (the Perspective API) claims its paths with `answer_errors_under`, so that the errors raised
+before routing has found its blueprint (404, 405) take its shape too.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
 from typing import Any
 
-from flask import Flask, Response, jsonify, request
-from werkzeug.exceptions import HTTPException, InternalServerError
+from flask import Flask, Response, current_app, jsonify, request
+from flask.sansio.app import App
+from marshmallow import INCLUDE, Schema, fields
+from werkzeug.exceptions import HTTPException, InternalServerError, default_exceptions
 
 from moderation.errors import (
     ClaimedError,
@@ -32,6 +38,24 @@ _SERVICE_STATUS = {
     RateLimitedError: 429,
 }
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
+_SHAPES = "moderation.error_shapes"
+
+ErrorRenderer = Callable[[HTTPException], Response]
+
+
+class ErrorSchema(Schema):
+    """The error shape, for the OpenAPI document (every operation's `default` answer)."""
+
+    class Meta:
+        # 409 adds current_version, 423 claimed_by and expires_at.
+        unknown = INCLUDE
+
+    code = fields.Integer(metadata={"description": "The HTTP status code"})
+    status = fields.String(metadata={"description": "The status code's name"})
+    message = fields.String(metadata={"description": "What is wrong, naming the field"})
+    errors = fields.Dict(
+        metadata={"description": "By location (json, query, path, headers): field: messages"}
+    )
 
 
 def error_response(code: int, message: str, **extra: Any) -> Response:
@@ -58,7 +82,36 @@ def flatten_messages(errors: Any, prefix: str = "") -> list[str]:
     return [f"{prefix}: {errors}"]
 
 
+def error_headers(error: HTTPException) -> list[tuple[str, str]]:
+    """The headers an HTTP error carries (`Allow` on a 405), less its content type."""
+    return [(name, value) for name, value in error.get_headers() if name.lower() != "content-type"]
+
+
+def invalid_input(code: int, location: str, messages: Any) -> HTTPException:
+    """An HTTP error for bad input, as webargs raises it: `messages` by field, under
+    `location` (json, query, path, headers), and one sentence naming each field."""
+    by_location = {location: messages}
+    error = default_exceptions[code](description="; ".join(flatten_messages(by_location)))
+    error.data = {"messages": by_location}  # type: ignore[attr-defined]
+    return error
+
+
+def answer_errors_under(app: App, prefixes: Iterable[str], render: ErrorRenderer) -> None:
+    """HTTP errors on paths that start with one of `prefixes` are answered by `render`."""
+    app.extensions.setdefault(_SHAPES, []).append((tuple(prefixes), render))
+
+
 def _http_error(error: HTTPException) -> Response:
+    for prefixes, render in current_app.extensions.get(_SHAPES, []):
+        if request.path.startswith(prefixes):
+            shaped: Response = render(error)
+            return shaped
+    response = _default_shape(error)
+    response.headers.extend(error_headers(error))
+    return response
+
+
+def _default_shape(error: HTTPException) -> Response:
     code = error.code or 500
     data = getattr(error, "data", None) or {}
     messages = data.get("messages") if isinstance(data, dict) else None
@@ -96,6 +149,8 @@ def _unexpected(error: Exception) -> Response:
 
 
 def _require_json() -> Response | None:
+    if request.routing_exception is not None:
+        return None  # no such path (404) or method (405): that answer comes first
     is_api_write = request.method in _BODY_METHODS and request.path.startswith("/v1/")
     if is_api_write and not request.is_json:
         kind = request.mimetype or "none"

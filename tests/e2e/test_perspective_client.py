@@ -178,6 +178,8 @@ def test_schemathesis_finds_no_server_error_and_no_schema_break(perspective_serv
         @given(case=api_operation.as_strategy())
         @settings(
             max_examples=40,
+            derandomize=True,
+            database=None,
             deadline=None,
             phases=[Phase.generate],
             suppress_health_check=list(HealthCheck),

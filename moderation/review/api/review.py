@@ -15,8 +15,10 @@ from moderation.review.api.schemas import (
     ClaimOut,
     DecisionIn,
     DecisionOut,
+    MeOut,
     QueueArgs,
     QueuePage,
+    ReasonCodesOut,
     ReviewDetail,
     UndoIn,
 )
@@ -65,6 +67,7 @@ def queue(args: dict[str, Any]) -> Any:
 
 @blp.route("/me", methods=["GET"])
 @require_role("moderator")
+@blp.response(200, MeOut)
 @blp.doc(security=_SECURITY)
 def me() -> Any:
     """Who the token belongs to, and their role (the review page's sign-in check)."""
@@ -73,6 +76,7 @@ def me() -> Any:
 
 @blp.route("/reason-codes", methods=["GET"])
 @require_role("moderator")
+@blp.response(200, ReasonCodesOut)
 @blp.doc(security=_SECURITY)
 def reason_codes() -> Any:
     """The reason codes a decision may carry (the author sees the code of a rejection)."""

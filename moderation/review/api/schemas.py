@@ -152,6 +152,15 @@ class ReviewDetail(Schema):
     audit = fields.List(fields.Nested(AuditOut))
 
 
+class MeOut(Schema):
+    name = fields.String(metadata={"description": "The token holder's name"})
+    role = fields.String(metadata={"description": "moderator or admin"})
+
+
+class ReasonCodesOut(Schema):
+    reason_codes = fields.List(fields.String())
+
+
 class DecisionIn(StrictSchema):
     action = fields.String(required=True, validate=validate.OneOf(["approve", "reject"]))
     reason_code = fields.String(
