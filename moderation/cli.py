@@ -1,4 +1,5 @@
-"""The `moderation` command: dev, serve, worker, db upgrade, reconcile, score, model info."""
+"""The `moderation` command: dev, serve, worker, db upgrade, webhook keys, reconcile, score,
+model info."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import click
@@ -36,6 +38,17 @@ def _needs_real_redis(settings: Settings) -> None:
         )
 
 
+def _needs_webhook_keys(settings: Settings) -> None:
+    """The API and every process that delivers webhooks refuse to start without a key for the
+    signing secrets (webhooks/encryption.py); say so before starting anything."""
+    from moderation.webhooks.encryption import SecretBox
+
+    try:
+        SecretBox(settings.webhooks.secret_keys)
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from error
+
+
 @click.group()
 @click.option("--log-level", default=None, help="DEBUG, INFO, ... (default: [logging] level)")
 def main(log_level: str | None) -> None:
@@ -58,8 +71,39 @@ def db_upgrade(revision: str) -> None:
     settings = _settings()
     from moderation.db.migrate import upgrade
 
-    upgrade(settings.database.url, revision)
+    upgrade(settings.database.url, revision, settings.webhooks.secret_keys)
     click.echo(f"database at {revision}: {_redact(settings.database.url)}")
+
+
+@main.group()
+def webhooks() -> None:
+    """Webhook signing secrets: their encryption keys."""
+
+
+@webhooks.command("generate-key")
+def webhooks_generate_key() -> None:
+    """Print a new key for MODERATION_WEBHOOKS_SECRET_KEYS."""
+    from moderation.webhooks.encryption import generate_key
+
+    click.echo(generate_key())
+
+
+@webhooks.command("reencrypt")
+def webhooks_reencrypt() -> None:
+    """Encrypt every stored signing secret again under the first of webhooks.secret_keys."""
+    from moderation.db.session import make_engine, make_session_factory
+    from moderation.webhooks.encryption import SecretKeyError
+    from moderation.webhooks.subscriptions import WebhookService
+
+    settings = _settings()
+    try:
+        service = WebhookService(
+            make_session_factory(make_engine(settings.database.url)), settings.webhooks
+        )
+        resealed = service.reencrypt_secrets()
+    except (SettingsError, SecretKeyError) as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(json.dumps({"reencrypted": resealed}))
 
 
 @main.command()
@@ -70,6 +114,7 @@ def serve(workers: int) -> None:
 
     settings = _settings()
     _needs_real_redis(settings)
+    _needs_webhook_keys(settings)
     # Every gunicorn process writes its metrics here and /metrics adds them up; the folder
     # must exist before any process imports prometheus_client.
     if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
@@ -101,6 +146,8 @@ def worker(burst: bool) -> None:
 
     settings = _settings()
     _needs_real_redis(settings)
+    if settings.webhooks.serve_in_worker:
+        _needs_webhook_keys(settings)
     _serve_worker_metrics(settings)
     run_worker(settings, burst=burst)
 
@@ -114,6 +161,7 @@ def webhook_worker(burst: bool) -> None:
 
     settings = _settings()
     _needs_real_redis(settings)
+    _needs_webhook_keys(settings)
     _serve_worker_metrics(settings)
     run_webhook_worker(settings, burst=burst)
 
@@ -243,13 +291,15 @@ def dev() -> None:
 
     settings = _settings()
     env = dict(os.environ)
+    keys = settings.webhooks.secret_keys or [_dev_webhook_key(PROJECT_ROOT / "var")]
+    env["MODERATION_WEBHOOKS_SECRET_KEYS"] = ",".join(keys)
     embedded = None
     if settings.redis.url == "embedded":
         embedded = EmbeddedRedis(PROJECT_ROOT / "var" / "redis")
         env["MODERATION_REDIS_URL"] = embedded.start()
     children: list[subprocess.Popen[bytes]] = []
     try:
-        upgrade(settings.database.url)
+        upgrade(settings.database.url, webhook_secret_keys=keys)
         base = [sys.executable, "-m", "moderation.cli"]
         children.append(subprocess.Popen([*base, "serve", "--workers", "2"], env=env))
         children.append(subprocess.Popen([*base, "worker"], env=env))
@@ -277,6 +327,22 @@ def dev() -> None:
                 child.kill()
         if embedded is not None:
             embedded.stop()
+
+
+def _dev_webhook_key(folder: Path) -> str:
+    """The key `moderation dev` encrypts webhook secrets with when none is configured: made
+    once and kept in `folder`, beside the SQLite database and the embedded Redis, so secrets
+    stored by one `make run` still open in the next. Never used by serve or the workers."""
+    from moderation.webhooks.encryption import generate_key
+
+    path = folder / "webhook-secret.key"
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        # Readable by its owner only, like any file that holds a key.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(generate_key() + "\n")
+    return path.read_text(encoding="ascii").strip()
 
 
 def _redact(url: str) -> str:

@@ -6,6 +6,7 @@ at import. Every error names the setting and the environment variable that sets 
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import os
 import re
@@ -152,6 +153,8 @@ class WebhookSettings:
     secret_grace_seconds: int
     disable_after_dead_letters: int
     job_seconds: float
+    # Fernet keys, newest first: the first seals, every one opens (webhooks/encryption.py).
+    secret_keys: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def retry_intervals(self) -> tuple[float, ...]:
@@ -416,6 +419,20 @@ def _validate_webhooks(hooks: WebhookSettings, fail: typing.Callable[[str, str],
         fail("webhooks.max_response_bytes", "must be 0 or more")
     if hooks.disable_after_dead_letters < 0:
         fail("webhooks.disable_after_dead_letters", "must be 0 (never) or more")
+    for position, key in enumerate(hooks.secret_keys, start=1):
+        if not _is_fernet_key(key):
+            fail(
+                "webhooks.secret_keys",
+                f"holds a key (number {position}) that is not a Fernet key: 32 bytes in "
+                "URL-safe base64, as `moderation webhooks generate-key` prints",
+            )
+
+
+def _is_fernet_key(key: str) -> bool:
+    try:
+        return len(base64.urlsafe_b64decode(key.encode("ascii"))) == 32 and len(key) == 44
+    except (ValueError, UnicodeEncodeError):
+        return False
 
 
 def _validate_rules(
