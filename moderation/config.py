@@ -139,6 +139,10 @@ class LoggingSettings:
 class WebSettings:
     allowed_origins: list[str]
     demo_page: bool
+    # Reverse proxies in front whose X-Forwarded-For is believed (web/security.py); 0: none.
+    trusted_proxies: int = 0
+    # Wrong bearer tokens and API keys one client address may send a minute before 429.
+    bad_credentials_per_minute: int = 10
 
 
 @dataclasses.dataclass(frozen=True)
@@ -362,10 +366,13 @@ def _validate_model(model: ModelSettings, fail: Any) -> None:
 
 
 def _validate_access(settings: Settings, fail: Any) -> None:
-    """Browser origins and bearer tokens."""
+    """Browser origins, proxies, bearer tokens and their throttle."""
     for origin in settings.web.allowed_origins:
         if origin != "*" and not _ORIGIN.match(origin):
             fail("web.allowed_origins", f"holds {origin!r}: give scheme://host[:port] or *")
+    for name in ("trusted_proxies", "bad_credentials_per_minute"):
+        if getattr(settings.web, name) < 0:
+            fail(f"web.{name}", "must be 0 or more")
     for path, tokens in (
         ("auth.moderator_tokens", settings.auth.moderator_tokens),
         ("auth.admin_tokens", settings.auth.admin_tokens),
