@@ -16,6 +16,7 @@ changes to the service's code do not change what it did.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import NoReturn
 
 import sqlalchemy as sa
 from alembic import context, op
@@ -44,9 +45,10 @@ def _rows() -> list[sa.Row]:
     return list(op.get_bind().execute(sa.select(_ENDPOINTS).order_by(_ENDPOINTS.c.id)))
 
 
-def _refuse(what: str, count: int) -> None:
+def _refuse(what: str, count: int) -> NoReturn:
     raise RuntimeError(
-        f"webhook_endpoints holds {count} signing secrets {what}, and no key was given: set "
+        f"webhook_endpoints has signing secrets {what} (endpoints: {count}) and no key was "
+        "given: set "
         "webhooks.secret_keys (MODERATION_WEBHOOKS_SECRET_KEYS) to a key from `moderation "
         "webhooks generate-key` (the same keys every process gets), then run `moderation db "
         "upgrade` again. Nothing was changed."
