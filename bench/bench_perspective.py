@@ -30,6 +30,7 @@ from typing import Any
 import requests
 
 from moderation.config import PROJECT_ROOT
+from moderation.webhooks.encryption import generate_key
 
 SHARED = PROJECT_ROOT.parent / "shared"
 DATA = SHARED / "data" / "jigsaw_wiki_dev.csv"
@@ -69,6 +70,7 @@ class Service:
             "MODERATION_DATABASE_URL": database,
             "MODERATION_REDIS_URL": redis_url,
             "MODERATION_API_KEYS": f"bench:{KEY}:100000",
+            "MODERATION_WEBHOOKS_SECRET_KEYS": generate_key(),
             "MODERATION_MODEL_THREADS": str(args.threads),
             "MODERATION_PERSPECTIVE_BATCH_SIZE": str(args.batch_size),
             # Analyze calls wait on a reply: threads let one web process hold many of them.

@@ -32,6 +32,7 @@ from moderation.db.session import make_engine, make_session_factory
 from moderation.embedded_redis import EmbeddedRedis
 from moderation.review.bulk import BulkRequest, BulkService
 from moderation.review.queues import QueueFilter
+from moderation.webhooks.encryption import generate_key
 
 TOKEN = "bench:bench-moderator-token-0123"
 PAGES = (
@@ -104,6 +105,7 @@ def time_pages(url: str, redis_url: str) -> dict[str, dict[str, float]]:
             "database": {"url": url},
             "redis": {"url": redis_url},
             "auth": {"moderator_tokens": [TOKEN]},
+            "webhooks": {"secret_keys": [generate_key()]},
         },
     )
     client = create_app(settings).test_client()

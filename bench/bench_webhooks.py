@@ -28,6 +28,7 @@ from moderation.config import load_settings
 from moderation.db.session import make_engine, make_session_factory
 from moderation.embedded_redis import EmbeddedRedis
 from moderation.webhooks import jobs as webhook_jobs
+from moderation.webhooks.encryption import generate_key
 from moderation.webhooks.queue import WebhookQueue, notify_outbox_commits
 from moderation.webhooks.subscriptions import NewEndpoint, WebhookService
 from tests.support.database import fresh_schema
@@ -78,7 +79,11 @@ def main() -> None:
             overrides={
                 "database": {"url": url},
                 "redis": {"url": redis_url},
-                "webhooks": {"allow_private": True, "job_seconds": 3600.0},
+                "webhooks": {
+                    "allow_private": True,
+                    "job_seconds": 3600.0,
+                    "secret_keys": [generate_key()],
+                },
             },
         )
         sessions = make_session_factory(make_engine(url))

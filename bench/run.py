@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from moderation.config import PROJECT_ROOT, load_settings
+from moderation.webhooks.encryption import generate_key
 
 SHARED = PROJECT_ROOT.parent / "shared"
 DATA = SHARED / "data" / "jigsaw_wiki_dev.csv"
@@ -180,6 +181,7 @@ class Service:
                 "MODERATION_DATABASE_URL": database,
                 "MODERATION_REDIS_URL": redis_url,
                 "MODERATION_WORKER_BATCH_SIZE": str(batch_size),
+                "MODERATION_WEBHOOKS_SECRET_KEYS": generate_key(),
                 **model_env(threads),
             },
             self.folder / "logs",

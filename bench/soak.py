@@ -43,6 +43,7 @@ from moderation.comments.models import Comment
 from moderation.db.session import make_engine
 from moderation.events.models import OutboxEvent
 from moderation.review.models import BulkOperation
+from moderation.webhooks.encryption import generate_key
 from moderation.webhooks.models import WebhookDelivery
 from tests.support.database import fresh_schema
 from tests.support.live import free_port
@@ -88,6 +89,8 @@ class Soak:
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.windows: list[Window] = []
+        # Webhook signing secrets are encrypted at rest; the soak's stack gets a key of its own.
+        self.webhook_key = generate_key()
         self.stack = Stack(self.environment(), self.folder / "logs", self.clock)
 
     def clock(self) -> float:
@@ -105,6 +108,7 @@ class Soak:
             "MODERATION_ADMIN_TOKENS": f"root:{self.tokens.admin}",
             "MODERATION_API_KEYS": f"soak:{self.tokens.api_key}:1000",
             "MODERATION_WEBHOOKS_ALLOW_PRIVATE": "true",
+            "MODERATION_WEBHOOKS_SECRET_KEYS": self.webhook_key,
             "MODERATION_WEBHOOKS_SERVE_IN_WORKER": "false",
             "MODERATION_WORKER_METRICS_PORT": "0",
             "HF_HUB_OFFLINE": "1",

@@ -33,7 +33,7 @@ from moderation.scoring.queue import RQWorkQueue
 from moderation.scoring.readiness import Readiness
 from moderation.scoring.registry import WorkerRegistry
 from moderation.scoring.telemetry import cluster_collector
-from moderation.web import auth, cors, errors, health, prometheus, proxy, request_checks
+from moderation.web import auth, cors, errors, health, prometheus, proxy, request_checks, security
 from moderation.web.context import provide
 from moderation.webhooks import api as webhooks_api
 from moderation.webhooks.queue import WebhookQueue, notify_outbox_commits
@@ -94,6 +94,7 @@ def create_app(settings: Settings, work_queue: WorkQueue | None = None) -> Flask
     register_api(app)
     cors.init_app(app)
     pages.init_app(app)
+    security.init_app(app)
     return app
 
 

@@ -1,4 +1,5 @@
-"""The `moderation` command: dev, serve, worker, db upgrade, reconcile, score, model info."""
+"""The `moderation` command: dev, serve, worker, db upgrade, webhook keys, reconcile, score,
+model info."""
 
 from __future__ import annotations
 
@@ -38,6 +39,17 @@ def _needs_real_redis(settings: Settings) -> None:
         )
 
 
+def _needs_webhook_keys(settings: Settings) -> None:
+    """The API and every process that delivers webhooks refuse to start without a key for the
+    signing secrets (webhooks/encryption.py); say so before starting anything."""
+    from moderation.webhooks.encryption import SecretBox
+
+    try:
+        SecretBox(settings.webhooks.secret_keys)
+    except SettingsError as error:
+        raise click.ClickException(str(error)) from error
+
+
 @click.group()
 @click.option("--log-level", default=None, help="DEBUG, INFO, ... (default: [logging] level)")
 def main(log_level: str | None) -> None:
@@ -60,8 +72,39 @@ def db_upgrade(revision: str) -> None:
     settings = _settings()
     from moderation.db.migrate import upgrade
 
-    upgrade(settings.database.url, revision)
+    upgrade(settings.database.url, revision, settings.webhooks.secret_keys)
     click.echo(f"database at {revision}: {_redact(settings.database.url)}")
+
+
+@main.group()
+def webhooks() -> None:
+    """Webhook signing secrets: their encryption keys."""
+
+
+@webhooks.command("generate-key")
+def webhooks_generate_key() -> None:
+    """Print a new key for MODERATION_WEBHOOKS_SECRET_KEYS."""
+    from moderation.webhooks.encryption import generate_key
+
+    click.echo(generate_key())
+
+
+@webhooks.command("reencrypt")
+def webhooks_reencrypt() -> None:
+    """Encrypt every stored signing secret again under the first of webhooks.secret_keys."""
+    from moderation.db.session import make_engine, make_session_factory
+    from moderation.webhooks.encryption import SecretKeyError
+    from moderation.webhooks.subscriptions import WebhookService
+
+    settings = _settings()
+    try:
+        service = WebhookService(
+            make_session_factory(make_engine(settings.database.url)), settings.webhooks
+        )
+        resealed = service.reencrypt_secrets()
+    except (SettingsError, SecretKeyError) as error:
+        raise click.ClickException(str(error)) from error
+    click.echo(json.dumps({"reencrypted": resealed}))
 
 
 @main.command()
@@ -72,6 +115,7 @@ def serve(workers: int) -> None:
 
     settings = _settings()
     _needs_real_redis(settings)
+    _needs_webhook_keys(settings)
     # Every gunicorn process writes its metrics here and /metrics adds them up; the folder
     # must exist before any process imports prometheus_client.
     if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
@@ -103,6 +147,8 @@ def worker(burst: bool) -> None:
 
     settings = _settings()
     _needs_real_redis(settings)
+    if settings.webhooks.serve_in_worker:
+        _needs_webhook_keys(settings)
     _serve_worker_metrics(settings)
     run_worker(settings, burst=burst)
 
@@ -116,6 +162,7 @@ def webhook_worker(burst: bool) -> None:
 
     settings = _settings()
     _needs_real_redis(settings)
+    _needs_webhook_keys(settings)
     _serve_worker_metrics(settings)
     run_webhook_worker(settings, burst=burst)
 
@@ -270,13 +317,15 @@ def dev(state_dir: Path) -> None:
     settings = _settings()
     env = dict(os.environ)
     stop = _StopSignals()
+    keys = settings.webhooks.secret_keys or [_dev_webhook_key(state_dir)]
+    env["MODERATION_WEBHOOKS_SECRET_KEYS"] = ",".join(keys)
     embedded = None
     children: list[tuple[str, subprocess.Popen[bytes]]] = []
     try:
         if settings.redis.url == "embedded":
             embedded = EmbeddedRedis(state_dir / "redis")
             env["MODERATION_REDIS_URL"] = embedded.start()
-        upgrade(settings.database.url)
+        upgrade(settings.database.url, webhook_secret_keys=keys)
         base = [sys.executable, "-m", "moderation.cli"]
         for name, args in (("web", ["serve", "--workers", "2"]), ("worker", ["worker"])):
             child = subprocess.Popen([*base, *args], env=env, start_new_session=True)
@@ -371,6 +420,22 @@ def _secret_of(entry: str) -> str:
     """The secret part of a `name:secret` token or a `name:key:rps` API key entry."""
     parts = entry.split(":")
     return parts[1] if len(parts) > 1 else parts[0]
+
+
+def _dev_webhook_key(folder: Path) -> str:
+    """The key `moderation dev` encrypts webhook secrets with when none is configured: made
+    once and kept in `folder`, beside the SQLite database and the embedded Redis, so secrets
+    stored by one `make run` still open in the next. Never used by serve or the workers."""
+    from moderation.webhooks.encryption import generate_key
+
+    path = folder / "webhook-secret.key"
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        # Readable by its owner only, like any file that holds a key.
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(generate_key() + "\n")
+    return path.read_text(encoding="ascii").strip()
 
 
 def _redact(url: str) -> str:

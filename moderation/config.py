@@ -6,6 +6,7 @@ at import. Every error names the setting and the environment variable that sets 
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import os
 import re
@@ -140,6 +141,8 @@ class LoggingSettings:
 class WebSettings:
     allowed_origins: list[str]
     demo_page: bool
+    # Wrong bearer tokens and API keys one client address may send a minute before 429.
+    bad_credentials_per_minute: int = 10
 
 
 @dataclasses.dataclass(frozen=True)
@@ -154,6 +157,8 @@ class WebhookSettings:
     secret_grace_seconds: int
     disable_after_dead_letters: int
     job_seconds: float
+    # Fernet keys, newest first: the first seals, every one opens (webhooks/encryption.py).
+    secret_keys: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def retry_intervals(self) -> tuple[float, ...]:
@@ -369,10 +374,12 @@ def _validate_model(model: ModelSettings, fail: Any) -> None:
 
 
 def _validate_access(settings: Settings, fail: Any) -> None:
-    """Browser origins and bearer tokens."""
+    """Browser origins, bearer tokens and their throttle."""
     for origin in settings.web.allowed_origins:
         if origin != "*" and not _ORIGIN.match(origin):
             fail("web.allowed_origins", f"holds {origin!r}: give scheme://host[:port] or *")
+    if settings.web.bad_credentials_per_minute < 0:
+        fail("web.bad_credentials_per_minute", "must be 0 or more")
     for path, tokens in (
         ("auth.moderator_tokens", settings.auth.moderator_tokens),
         ("auth.admin_tokens", settings.auth.admin_tokens),
@@ -426,6 +433,20 @@ def _validate_webhooks(hooks: WebhookSettings, fail: typing.Callable[[str, str],
         fail("webhooks.max_response_bytes", "must be 0 or more")
     if hooks.disable_after_dead_letters < 0:
         fail("webhooks.disable_after_dead_letters", "must be 0 (never) or more")
+    for position, key in enumerate(hooks.secret_keys, start=1):
+        if not _is_fernet_key(key):
+            fail(
+                "webhooks.secret_keys",
+                f"holds a key (number {position}) that is not a Fernet key: 32 bytes in "
+                "URL-safe base64, as `moderation webhooks generate-key` prints",
+            )
+
+
+def _is_fernet_key(key: str) -> bool:
+    try:
+        return len(base64.urlsafe_b64decode(key.encode("ascii"))) == 32 and len(key) == 44
+    except (ValueError, UnicodeEncodeError):
+        return False
 
 
 def _validate_rules(

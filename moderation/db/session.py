@@ -1,4 +1,9 @@
-"""The engine and session factory for one database URL."""
+"""The engine and session factory for one database URL.
+
+Every engine keeps personal data out of error messages: SQL parameters are hidden
+(`hide_parameters`) and a database error keeps only its primary message (see
+`_keep_primary_message`), because those messages end up in log lines and job failures.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, exc, make_url
+from sqlalchemy.engine import ExceptionContext
 from sqlalchemy.orm import Session, sessionmaker
 from sqlalchemy.pool import ConnectionPoolEntry
 
@@ -25,7 +31,8 @@ def make_engine(
         database = make_url(url).database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"timeout": 30}, **options)
+        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True, **options)
+        event.listen(engine, "handle_error", _keep_primary_message)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(connection: Any, _record: Any) -> None:
@@ -36,9 +43,34 @@ def make_engine(
             cursor.close()
 
         return engine
-    engine = create_engine(url, **options)
+    engine = create_engine(url, hide_parameters=True, **options)
+    event.listen(engine, "handle_error", _keep_primary_message)
     _ping_idle_connections(engine, ping_after_idle)
     return engine
+
+
+def _keep_primary_message(context: ExceptionContext) -> None:
+    """Cut a PostgreSQL error's message down to its primary text.
+
+    The server adds a DETAIL to many errors that quotes the data: "Failing row contains (...)"
+    on a NOT NULL or CHECK violation lists every column of the row (a comment's text, its
+    author), and a unique violation names the key's values. psycopg puts the whole message in
+    the exception, and from there it reaches every log line and traceback that shows the error.
+    libpq's terse error verbosity would drop it, but psycopg 3 does not expose it, so the
+    message is replaced here, before SQLAlchemy raises. `error.diag` still holds every field
+    for code that needs the detail.
+    """
+    original = context.original_exception
+    diagnostic = getattr(original, "diag", None)
+    primary = getattr(diagnostic, "message_primary", None)
+    if not primary:
+        return
+    original.args = (primary,)
+    wrapped = context.sqlalchemy_exception
+    if wrapped is not None and wrapped.args:
+        # SQLAlchemy wrote the driver's message into its own before this hook ran.
+        kind = type(original)
+        wrapped.args = (f"({kind.__module__}.{kind.__qualname__}) {primary}", *wrapped.args[1:])
 
 
 def _ping_idle_connections(engine: Engine, ping_after_idle: float) -> None:

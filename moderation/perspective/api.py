@@ -36,6 +36,7 @@ from moderation.perspective.services import PerspectiveServices
 from moderation.pipeline.language import detect_language
 from moderation.web.context import public_base, service
 from moderation.web.errors import answer_errors_under, error_headers, flatten_messages
+from moderation.web.throttle import wrong_credential
 
 log = logging.getLogger(__name__)
 
@@ -95,6 +96,13 @@ def _authorise() -> KeyHolder:
         )
     holder = services.keys.identify(key)
     if holder is None:
+        refused_for = wrong_credential()
+        if refused_for is not None:
+            raise GoogleError(
+                429,
+                "Too many requests with an invalid API key from this address; retry later.",
+                retry_after=refused_for,
+            )
         raise GoogleError(400, "API key not valid. Please pass a valid API key.")
     wait = services.limiter.retry_after(holder)
     if wait is not None:

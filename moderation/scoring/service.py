@@ -7,7 +7,7 @@ import logging
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import inspect, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.articles.service import article_states
@@ -165,6 +165,10 @@ class ScoringService:
             )
             for comment, verdict, request_id in decided
         ]
+        # transition_many moves the comments to their new state in memory as it goes; when its
+        # transaction is not kept they are put back, or the one-by-one fallback would match on
+        # versions the database never stored and skip every comment as "decided elsewhere".
+        before = [_columns(comment) for comment, _, _ in decided]
         try:
             with self.sessions.begin() as session:
                 if transition_many(session, decisions):
@@ -177,6 +181,9 @@ class ScoringService:
                 len(decided),
                 exc_info=True,
             )
+        for (comment, _, _), columns in zip(decided, before, strict=True):
+            for name, value in columns.items():
+                setattr(comment, name, value)
         recorded: list[int] = []
         failed: list[int] = []
         for comment, verdict, request_id in decided:
@@ -265,3 +272,8 @@ class ScoringService:
                     .limit(limit)
                 )
             )
+
+
+def _columns(comment: Comment) -> dict[str, Any]:
+    """The comment's column values as loaded."""
+    return {column.key: getattr(comment, column.key) for column in inspect(Comment).column_attrs}

@@ -2,7 +2,8 @@
 
 Tokens come from configuration ("name:token" or just "token") and are kept only as SHA-256
 hashes. A presented token is hashed and compared with every known hash in constant time, so
-neither the comparison nor an early exit tells an attacker how close a guess was.
+neither the comparison nor an early exit tells an attacker how close a guess was. Wrong tokens
+are counted per client address (web/throttle.py); past the limit they are answered 429.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any, TypeVar
 from flask import Flask, current_app, g, request
 
 from moderation.web.errors import error_response
+from moderation.web.throttle import wrong_credential
 
 F = TypeVar("F", bound=Callable[..., Any])
 ROLES = ("moderator", "admin")
@@ -60,6 +62,14 @@ def _unauthorised(message: str) -> Any:
     return response
 
 
+def _too_many_wrong_tokens(wait: int) -> Any:
+    response = error_response(
+        429, f"too many wrong tokens from this address; retry in {wait} seconds"
+    )
+    response.headers["Retry-After"] = str(wait)
+    return response
+
+
 def require_role(role: str) -> Callable[[F], F]:
     """Only holders of a `role` token (admins hold every role) may call the view."""
 
@@ -75,6 +85,9 @@ def require_role(role: str) -> Callable[[F], F]:
             table: TokenTable = current_app.extensions["moderation_tokens"]
             holder = table.identify(token.strip())
             if holder is None:
+                wait = wrong_credential()
+                if wait is not None:
+                    return _too_many_wrong_tokens(wait)
                 return _unauthorised("the bearer token is not valid")
             name, held_role = holder
             if held_role != role and held_role != "admin":

@@ -59,3 +59,16 @@ def public_base() -> str:
 
 def request_id() -> str:
     return str(g.get("request_id") or request.headers.get("X-Request-ID") or "")
+
+
+# Path parameters that name a person; log lines show the route's pattern instead of the value.
+PERSONAL_PATH_PARAMETERS = frozenset({"author_id"})
+
+
+def loggable_path() -> str:
+    """The request's path for a log line: the route pattern ("/v1/authors/<author_id>/ban")
+    when a path parameter names a person, else the path as requested."""
+    rule = request.url_rule
+    if rule is not None and PERSONAL_PATH_PARAMETERS & set(request.view_args or {}):
+        return rule.rule
+    return request.path

@@ -27,6 +27,7 @@ from moderation.errors import (
     RateLimitedError,
     ServiceError,
 )
+from moderation.web.context import loggable_path
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +145,7 @@ def _service_error(error: ServiceError) -> Response:
 
 
 def _unexpected(error: Exception) -> Response:
-    log.exception("unhandled error on %s %s", request.method, request.path)
+    log.exception("unhandled error on %s %s", request.method, loggable_path())
     return error_response(500, InternalServerError.description)
 
 

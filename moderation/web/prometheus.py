@@ -10,6 +10,7 @@ from flask import Blueprint, Flask, Response, current_app, g, request
 
 from moderation.observability import metrics
 from moderation.observability.metrics import ClusterCollector
+from moderation.web.context import loggable_path
 
 blp = Blueprint("metrics", __name__)
 log = logging.getLogger("moderation.requests")
@@ -38,16 +39,17 @@ def _record(response: Any) -> Any:
     seconds = time.perf_counter() - started
     route = request.url_rule.rule if request.url_rule is not None else "unmatched"
     metrics.record_request(route, request.method, response.status_code, seconds)
+    path = loggable_path()
     log.log(
         logging.DEBUG if route in _QUIET_ROUTES else logging.INFO,
         "%s %s %s %.1fms",
         request.method,
-        request.path,
+        path,
         response.status_code,
         seconds * 1000,
         extra={
             "method": request.method,
-            "path": request.path,
+            "path": path,
             "route": route,
             "status": response.status_code,
             "duration_ms": round(seconds * 1000, 2),

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from moderation.config import WebhookSettings
 from moderation.db.base import utcnow
 from moderation.events.models import OutboxEvent
+from moderation.webhooks.encryption import SecretBox, SecretKeyError
 from moderation.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from moderation.webhooks.retry import RetrySchedule
 from moderation.webhooks.sender import AttemptResult
@@ -61,11 +62,15 @@ def _aware(moment: dt.datetime) -> dt.datetime:
 
 
 class DeliveryService:
-    """The delivery side of webhooks, used by the worker's jobs."""
+    """The delivery side of webhooks, used by the worker's jobs.
+
+    SettingsError when `settings.secret_keys` is empty: no process delivers without a key.
+    """
 
     def __init__(self, sessions: sessionmaker[Session], settings: WebhookSettings) -> None:
         self.sessions = sessions
         self.settings = settings
+        self.box = SecretBox(settings.secret_keys)
         self.schedule = RetrySchedule.of(settings.retry_intervals, settings.retry_jitter)
         self.lease_seconds = 2 * settings.timeout_seconds + 5
         self.rng = random.Random()
@@ -191,10 +196,16 @@ class DeliveryService:
         due = _aware(row.next_attempt_at or now)
         if due > now:
             return NotYet(due)
-        secrets = [row.secret]
+        sealed = [row.secret]
         expires = row.previous_secret_expires_at
         if row.previous_secret and expires and _aware(expires) > now:
-            secrets.append(row.previous_secret)
+            sealed.append(row.previous_secret)
+        try:
+            # Opened only here, in memory, for the HMAC; nothing else holds them in clear.
+            secrets = [self.box.open(token) for token in sealed]
+        except SecretKeyError as error:
+            # Raised inside the transaction: nothing is marked in flight, the delivery waits.
+            raise SecretKeyError(f"webhook endpoint {endpoint_id}: {error}") from error
         attempts = row.attempts
         if row.last_error == IN_FLIGHT:
             session.execute(

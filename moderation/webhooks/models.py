@@ -32,9 +32,10 @@ class WebhookEndpoint(Base):
     # None: every article; else only events about comments under these articles.
     article_ids: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Kept in the clear: HMAC signing needs the secret itself, not a hash of it.
-    secret: Mapped[str] = mapped_column(String(100))
-    previous_secret: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    # Fernet tokens (encryption.py), never the secret itself: HMAC signing needs the secret,
+    # so it cannot be hashed; it is encrypted with a key that is not in the database.
+    secret: Mapped[str] = mapped_column(String(500))
+    previous_secret: Mapped[str | None] = mapped_column(String(500), nullable=True)
     previous_secret_expires_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
     dead_letter_streak: Mapped[int] = mapped_column(Integer, default=0)
     disabled_reason: Mapped[str | None] = mapped_column(Text, nullable=True)

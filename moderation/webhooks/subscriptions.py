@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from moderation.config import WebhookSettings
 from moderation.db.base import utcnow
 from moderation.errors import ConflictError, InvalidRequestError, NotFoundError
+from moderation.webhooks.encryption import SecretBox, SecretKeyError
 from moderation.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from moderation.webhooks.queue import WebhookQueue
 from moderation.webhooks.safety import UnsafeURLError, check_url
@@ -59,7 +60,11 @@ class DeliveryDetail:
 
 
 class WebhookService:
-    """Endpoint CRUD, secret rotation, delivery history and redelivery, for admins."""
+    """Endpoint CRUD, secret rotation, delivery history and redelivery, for admins.
+
+    Secrets are stored sealed (encryption.py); a new one is returned in clear, once.
+    SettingsError when `settings.secret_keys` is empty: the API does not start without a key.
+    """
 
     def __init__(
         self,
@@ -70,6 +75,7 @@ class WebhookService:
         self.sessions = sessions
         self.settings = settings
         self.queue = queue
+        self.box = SecretBox(settings.secret_keys)
 
     def _check(self, url: str | None, event_types: Sequence[str] | None) -> None:
         if url is not None:
@@ -98,7 +104,7 @@ class WebhookService:
                 event_types=list(dict.fromkeys(new.event_types)),
                 article_ids=list(new.article_ids) if new.article_ids is not None else None,
                 enabled=new.enabled,
-                secret=secret,
+                secret=self.box.seal(secret),
                 dead_letter_streak=0,
             )
             session.add(endpoint)
@@ -179,8 +185,41 @@ class WebhookService:
             endpoint.previous_secret_expires_at = (
                 utcnow() + dt.timedelta(seconds=grace) if grace > 0 else None
             )
-            endpoint.secret = secret
+            endpoint.secret = self.box.seal(secret)
         return CreatedEndpoint(endpoint, secret)
+
+    def reencrypt_secrets(self) -> int:
+        """Seal every stored secret again under the first key; return how many were resealed.
+
+        All or nothing, in one transaction that locks the endpoints (a rotation meanwhile
+        waits): a secret that no configured key opens stops it, naming its endpoint.
+        """
+        resealed = 0
+        with self.sessions.begin() as session:
+            rows = session.execute(
+                select(WebhookEndpoint.id, WebhookEndpoint.secret, WebhookEndpoint.previous_secret)
+                .order_by(WebhookEndpoint.id)
+                .with_for_update()
+            ).all()
+            for endpoint_id, secret, previous in rows:
+                try:
+                    values = {"secret": self.box.reseal(secret)}
+                    if previous:
+                        values["previous_secret"] = self.box.reseal(previous)
+                except SecretKeyError as error:
+                    raise SecretKeyError(
+                        f"webhook endpoint {endpoint_id}: {error}; nothing was re-encrypted. "
+                        "Add back the key it was sealed with, then run this again"
+                    ) from error
+                session.execute(
+                    update(WebhookEndpoint)
+                    .where(WebhookEndpoint.id == endpoint_id)
+                    # Resealing changes nothing an admin set: updated_at keeps its value.
+                    .values(**values, updated_at=WebhookEndpoint.updated_at)
+                    .execution_options(synchronize_session=False)
+                )
+                resealed += len(values)
+        return resealed
 
     def deliveries(
         self, endpoint_id: int, status: str | None = None, limit: int = 50

@@ -21,7 +21,7 @@ from redis import Redis
 from moderation.config import PROJECT_ROOT
 from moderation.scoring.registry import WorkerRegistry
 from tests.support.live import free_port
-from tests.support.settings import MODERATOR_TOKEN, make_settings, model_files
+from tests.support.settings import MODERATOR_TOKEN, WEBHOOK_KEY, make_settings, model_files
 from tests.support.workbench import comment_state
 
 pytestmark = pytest.mark.e2e
@@ -48,6 +48,7 @@ def role_env(
         "MODERATION_MODEL_CHECKPOINT": str(checkpoint),
         "MODERATION_MODEL_CONFIG_DIR": str(config_dir),
         "MODERATION_MODERATOR_TOKENS": MODERATOR_TOKEN,
+        "MODERATION_WEBHOOKS_SECRET_KEYS": WEBHOOK_KEY,
         "MODERATION_MODEL_THREADS": "1",
         "MODERATION_WORKER_HEARTBEAT_SECONDS": "1",
         "MODERATION_SERVER_HOST": "127.0.0.1",

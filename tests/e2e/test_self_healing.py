@@ -26,7 +26,7 @@ from rq.job import Job
 from moderation.scoring.registry import WorkerRegistry
 from tests.support.database import empty_state
 from tests.support.live import LiveService, free_port
-from tests.support.settings import ADMIN_TOKEN, MODERATOR_TOKEN, model_files
+from tests.support.settings import ADMIN_TOKEN, MODERATOR_TOKEN, WEBHOOK_KEY, model_files
 from tests.support.workbench import comment_state
 
 pytestmark = pytest.mark.e2e
@@ -65,6 +65,7 @@ def service(
             "MODERATION_MODEL_CONFIG_DIR": str(config_dir),
             "MODERATION_MODERATOR_TOKENS": MODERATOR_TOKEN,
             "MODERATION_ADMIN_TOKENS": ADMIN_TOKEN,
+            "MODERATION_WEBHOOKS_SECRET_KEYS": WEBHOOK_KEY,
             "MODERATION_MODEL_THREADS": "1",
             "MODERATION_WORKER_HEARTBEAT_SECONDS": "1",
             "MODERATION_WORKER_CLAIM_SECONDS": str(CLAIM_SECONDS),

@@ -170,6 +170,31 @@ def test_a_batch_is_recorded_in_one_commit_and_a_refused_row_fails_alone(
     assert len(rows(settings, OutboxEvent, ids[0])) == 2  # comment.created, comment.approved
 
 
+def test_a_batch_refused_after_its_update_still_records_the_batch_mates(
+    client: Any, settings: Settings
+) -> None:
+    """The batch's UPDATE goes through and its outbox INSERT is refused: the comments are
+    put back to the versions the database kept, so the one-by-one fallback records the rest."""
+    import pytest
+
+    from moderation.pipeline.verdict import decide
+    from moderation.scoring.service import ScoringService
+    from tests.support.database import refusing_rows
+
+    if settings.database.url.startswith("sqlite"):
+        pytest.skip("adds a CHECK constraint to a table, which SQLite cannot")
+    ids = [post(client, f"Batch-mate number {n}.") for n in range(3)]
+    scoring = ScoringService(make_session_factory(make_engine(settings.database.url)))
+    claimed = scoring.claim(ids, "test-worker")
+    good = decide([], {"toxicity": 0.1}, {"toxicity": (0.5, 0.9)})
+    refused = f"type <> 'comment.approved' OR comment_id <> {ids[1]}"
+    with refusing_rows(settings.database.url, "outbox_events", refused):
+        recorded, failed = scoring.record_batch([(comment, good, None) for comment in claimed])
+    assert recorded == [ids[0], ids[2]] and failed == [ids[1]]
+    statuses = [client.get(f"/v1/comments/{i}").json["status"] for i in ids]
+    assert statuses == ["approved", "pending", "approved"]
+
+
 def test_a_moderator_deciding_mid_batch_wins_and_the_rest_of_the_batch_is_recorded(
     client: Any, settings: Settings
 ) -> None:

@@ -19,7 +19,7 @@ from standardwebhooks.webhooks import Webhook
 
 from moderation.config import Settings
 from tests.support.receiver import Receiver, running
-from tests.support.settings import ADMIN_TOKEN, bearer, model_files
+from tests.support.settings import ADMIN_TOKEN, WEBHOOK_KEY, bearer, model_files
 from tests.support.webhooks import post_comment, subscribe, webhook_settings
 
 pytestmark = pytest.mark.e2e
@@ -49,6 +49,7 @@ def spawn_worker(
         "MODERATION_WORKER_HEARTBEAT_SECONDS": "1",
         "MODERATION_WORKER_RECONCILE_AFTER_SECONDS": "2",
         "MODERATION_WEBHOOKS_ALLOW_PRIVATE": "true",
+        "MODERATION_WEBHOOKS_SECRET_KEYS": WEBHOOK_KEY,
         "MODERATION_WEBHOOKS_TIMEOUT_SECONDS": "2",  # the lease of a dead worker: 2 * 2 + 5 s
         "MODERATION_WEBHOOKS_RETRY_SCHEDULE": "100ms,100ms",
         "HF_HUB_OFFLINE": "1",

@@ -3,6 +3,9 @@ benchmarks."""
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+
 from redis import Redis
 from sqlalchemy import text
 
@@ -37,3 +40,21 @@ def empty_state(database_url: str, redis_url: str) -> None:
                 connection.execute(text(f"DELETE FROM {table}"))
     engine.dispose()
     Redis.from_url(redis_url).flushdb()
+
+
+@contextlib.contextmanager
+def refusing_rows(url: str, table: str, condition: str) -> Iterator[str]:
+    """A CHECK constraint on `table` for the duration of the block, so PostgreSQL refuses the
+    rows that fail `condition` (with its "Failing row contains (...)" detail); yields its name."""
+    name = f"test_refuses_{table}"
+    engine = make_engine(url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(f"ALTER TABLE {table} ADD CONSTRAINT {name} CHECK ({condition}) NOT VALID")
+        )
+    try:
+        yield name
+    finally:
+        with engine.begin() as connection:
+            connection.execute(text(f"ALTER TABLE {table} DROP CONSTRAINT {name}"))
+        engine.dispose()

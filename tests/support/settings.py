@@ -12,6 +12,9 @@ from tests.support.shared import SHARED_MODEL
 MODERATOR_TOKEN = "alice:moderator-token-0123456789"
 OTHER_MODERATOR_TOKEN = "bob:moderator-token-9876543210"
 ADMIN_TOKEN = "root:admin-token-0123456789abcdef"
+# Encrypts webhook signing secrets at rest (webhooks.secret_keys); a second one for rotations.
+WEBHOOK_KEY = "1xUnF1q01K3gUvpNSY1rhoHX9wLPjBQfTEInZ7HuOm0="
+NEW_WEBHOOK_KEY = "syqZlYcsKMrV_QFwulyjN6dkrwHUhqyjcG7bb-UKcac="
 # The page that tests/browser embeds the widget in, on another origin.
 WIDGET_HOST_ORIGIN = "http://localhost:8999"
 
@@ -34,6 +37,7 @@ def make_settings(
             "admin_tokens": [ADMIN_TOKEN],
         },
         "worker": {"heartbeat_seconds": 1},
+        "webhooks": {"secret_keys": [WEBHOOK_KEY]},
     }
     for section, values in overrides.items():
         sections.setdefault(section, {}).update(values)
@@ -60,5 +64,6 @@ def service_env(
         "MODERATION_ADMIN_TOKENS": ADMIN_TOKEN,
         "MODERATION_WORKER_HEARTBEAT_SECONDS": "1",
         "MODERATION_MODEL_THREADS": "1",
+        "MODERATION_WEBHOOKS_SECRET_KEYS": WEBHOOK_KEY,
         **extra,
     }

@@ -43,11 +43,24 @@ def test_environment_overrides_with_short_and_generic_names() -> None:
         ({"MODERATION_RULES_LINKS": "sometimes"}, "rules.links"),
         ({"MODERATION_SERVER_BODY_TIMEOUT_SECONDS": "-1"}, "server.body_timeout_seconds"),
         ({"MODERATION_SERVER_PROXY_HOPS": "-1"}, "server.proxy_hops"),
+        ({"MODERATION_WEBHOOKS_SECRET_KEYS": "too-short"}, "webhooks.secret_keys"),
+        # `openssl rand -hex 32`: 64 characters, not a Fernet key.
+        ({"MODERATION_WEBHOOKS_SECRET_KEYS": "ab" * 32}, "webhooks.secret_keys"),
     ],
 )
 def test_bad_settings_stop_start_up_naming_the_setting(environ: dict[str, str], named: str) -> None:
     with pytest.raises(SettingsError, match=named.replace(".", r"\.")):
         load_settings(environ=environ)
+
+
+def test_webhook_secret_keys_are_a_comma_separated_list_newest_first() -> None:
+    keys = [
+        "1xUnF1q01K3gUvpNSY1rhoHX9wLPjBQfTEInZ7HuOm0=",
+        "syqZlYcsKMrV_QFwulyjN6dkrwHUhqyjcG7bb-UKcac=",
+    ]
+    settings = load_settings(environ={"MODERATION_WEBHOOKS_SECRET_KEYS": ",".join(keys)})
+    assert settings.webhooks.secret_keys == keys
+    assert load_settings(environ={}).webhooks.secret_keys == []
 
 
 def test_environment_names() -> None:
