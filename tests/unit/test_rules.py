@@ -169,7 +169,7 @@ class TestPatterns:
     def test_default_patterns(self) -> None:
         rules = build_rules(load_settings(environ={}).rules)
         ids = {hit.rule_id for hit in run_rules(rules, RuleContext("I'll kill you"))}
-        assert "threat_of_violence" in ids
+        assert "threat_to_kill" in ids  # the threat family (tests/unit/test_threats.py)
         ids = {hit.rule_id for hit in run_rules(rules, RuleContext("go hang yourself"))}
         assert "self_harm_incitement" in ids
 

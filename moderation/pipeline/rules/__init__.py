@@ -25,6 +25,7 @@ from moderation.pipeline.rules.noise import RepeatedCharactersRule, RepeatedWord
 from moderation.pipeline.rules.patterns import PatternRule, load_patterns
 from moderation.pipeline.rules.personal import PersonalDataRule
 from moderation.pipeline.rules.terms import TermIndex, TermListRule
+from moderation.pipeline.rules.threats import ThreatRule, load_threats
 from moderation.pipeline.rules.wordlists import WordLists, WordListSource
 
 __all__ = ["ARTICLE_SETTINGS", "PUBLIC_CODES", "Rule", "RuleContext", "build_rules", "run_rules"]
@@ -68,6 +69,10 @@ def build_rules(
         TermListRule("suspect_terms", terms, "suspect", "hold", "suspect term", "awaiting_review"),
         PatternRule(
             load_patterns(resolve_path(settings.patterns_file)), settings.pattern_time_limit_ms
+        ),
+        ThreatRule(
+            load_threats(resolve_path(settings.word_lists_dir), settings.languages),
+            settings.pattern_time_limit_ms,
         ),
         LinkRule(
             settings.links,
