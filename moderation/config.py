@@ -90,6 +90,7 @@ class RulesSettings:
     max_links: int
     reload_check_seconds: float
     link_deny_domains: list[str]
+    link_hold_until_approved: int
     patterns_file: str
     pattern_time_limit_ms: float
     shouting_min_letters: int
@@ -99,6 +100,7 @@ class RulesSettings:
     min_length: int
     max_length: int
     personal_data: bool
+    phone_regions: list[str]
     duplicate_window_seconds: int
     duplicate_similarity: float
     max_comments_per_minute: int
@@ -436,11 +438,17 @@ def _validate_rules(
         "max_comments_per_minute",
         "new_author_min_approved",
         "max_links",
+        "link_hold_until_approved",
     ):
         if getattr(rules, name) < 0:
             fail(f"rules.{name}", "must be 0 or more")
     if rules.max_length and rules.max_length < rules.min_length:
         fail("rules.max_length", "must be 0 (no bound) or at least rules.min_length")
+    from phonenumbers import SUPPORTED_REGIONS  # a look-up table: loaded only to validate
+
+    unknown = [region for region in rules.phone_regions if region not in SUPPORTED_REGIONS]
+    if unknown:
+        fail("rules.phone_regions", f"holds {', '.join(unknown)}: give ISO 3166 codes like GB")
     folder = resolve_path(rules.word_lists_dir)
     for language in rules.languages:
         if not (folder / language).is_dir():

@@ -79,6 +79,7 @@ def build_rules(
             settings.link_allow_domains,
             settings.max_links,
             settings.link_deny_domains,
+            settings.link_hold_until_approved,
         ),
         LengthRule(settings.min_length, settings.max_length),
         BannedAuthorRule(),
@@ -88,7 +89,7 @@ def build_rules(
         RateRule(settings.max_comments_per_minute),
         DuplicateRule(settings.duplicate_similarity),
         # Built even when the site turns them off: an article may turn them on.
-        PersonalDataRule(settings.personal_data),
+        PersonalDataRule(settings.personal_data, settings.phone_regions),
         ShoutingRule(settings.shouting_min_letters, settings.shouting_capitals_share),
         RepeatedCharactersRule(settings.max_repeated_characters),
         RepeatedWordsRule(settings.max_repeated_words),

@@ -56,6 +56,7 @@ ARTICLE_SETTINGS = frozenset(
         "link_allow_domains",
         "link_deny_domains",
         "max_links",
+        "link_hold_until_approved",
         "min_length",
         "max_length",
         "shouting_min_letters",

@@ -12,7 +12,11 @@ optional ("i'll" also matches "ill" and "i’ll"). Each `[[threat]]` has:
 - `message`: what moderators read;
 - `pattern`: a regular expression (the `regex` package) on normalised text;
 - `unless_after`: optional, a regular expression that, matched right after the threat, means
-  an idiom ("I'll shoot you an email", "you're dead wrong").
+  an idiom ("I'll shoot you an email", "you're dead wrong");
+- `requires`: optional, words of which one must be a word of the normalised text for the
+  pattern to run at all (`{name}` stands for the first word of each phrase of a list), or a
+  list of such lists, each of which must be met: a cheap first look (set look-ups on the
+  comment's words, read once) that spares most comments the pattern's pass.
 
 `[[reported]]` entries (`before` / `after`, regular expressions matched against the text just
 before or after a hit) recognise reported speech with quotation marks ("'I will kill you,'
@@ -45,6 +49,7 @@ _PUBLIC_CODES: Mapping[str, str] = {"hold": "awaiting_review", "reject": "offens
 _PLACEHOLDER = re.compile(r"\{([a-z_]+)\}")
 # Typographic apostrophes become "'" before matching; one character for one, so spans hold.
 _APOSTROPHES = str.maketrans({"’": "'", "‘": "'", "´": "'", "`": "'", "ʼ": "'"})
+_WORD = re.compile(r"\w+")
 _CONTEXT = 60  # characters around a hit that the reported-speech checks look at
 
 
@@ -62,6 +67,7 @@ class ThreatPattern:
     message: str
     pattern: regex.Pattern[str]
     unless_after: regex.Pattern[str] | None = None
+    requires: tuple[frozenset[str], ...] = ()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -114,6 +120,10 @@ def _threat(entry: dict[str, Any], words: dict[str, list[str]], language: str, w
     if action not in _PUBLIC_CODES:
         raise ThreatFileError(f"{where}: action must be hold or reject, not {action!r}")
     unless = entry.get("unless_after")
+    requires = entry.get("requires", [])
+    groups = requires if requires and all(isinstance(g, list) for g in requires) else [requires]
+    if not all(isinstance(g, list) and all(isinstance(w, str) for w in g) for g in groups):
+        raise ThreatFileError(f"{where}: requires must be a list of words, or of lists of words")
     return ThreatPattern(
         str(entry["id"]),
         language,
@@ -121,7 +131,24 @@ def _threat(entry: dict[str, Any], words: dict[str, list[str]], language: str, w
         str(entry["message"]),
         _compile(_expand(str(entry["pattern"]), words, where), where),
         _compile(_expand(str(unless), words, where), where) if unless else None,
+        tuple(_first_look(group, words, where) for group in groups if group),
     )
+
+
+def _first_look(group: list[str], words: Mapping[str, list[str]], where: str) -> frozenset[str]:
+    """The words one of which the text must hold: literal words, and the first word of each
+    phrase of a named list."""
+    found: set[str] = set()
+    for item in group:
+        named = _PLACEHOLDER.fullmatch(item)
+        if named and named.group(1) not in words:
+            raise ThreatFileError(f"{where}: no list named {named.group(1)!r} in [words]")
+        phrases = words[named.group(1)] if named else [item]
+        for phrase in phrases:
+            folded = normalise(phrase).text.translate(_APOSTROPHES).split()
+            if folded:
+                found.add(_WORD.findall(folded[0])[0] if _WORD.search(folded[0]) else folded[0])
+    return frozenset(found)
 
 
 def load_threats(folder: Path, languages: Iterable[str]) -> ThreatSet:
@@ -169,7 +196,10 @@ class ThreatRule:
         text = normalised.text.translate(_APOSTROPHES)
         deadline = time.perf_counter() + self.time_limit
         hits: list[RuleHit] = []
+        present = frozenset(_WORD.findall(text))
         for threat in self.threats.patterns:
+            if any(present.isdisjoint(group) for group in threat.requires):
+                continue
             try:
                 spans = self._find(threat, text, deadline)
             except TimeoutError:
