@@ -130,25 +130,40 @@ def load_sets(identity_term: Callable[[str, str], str]) -> dict[str, DataSet]:
             for r in read_csv(DATA / f"{name}.csv")
         ]
         sets.append(DataSet(name, "toxic", "nontoxic", rows))
-    sets.append(DataSet("threats", "every row", "none", [Row(t, True) for t in threat_texts()]))
+    threats = [Row(text, True, source) for source, text in threat_texts()]
+    sets.append(DataSet("threats", "every row", "none", threats))
     return {dataset.name: dataset for dataset in sets}
 
 
-def threat_texts() -> list[str]:
+def threat_texts() -> list[tuple[str, str]]:
     """The threat set: Jigsaw rows labelled threat (train and dev) plus our written cases.
 
     The written cases are kept apart from the rule tests' tuning cases
     (tests/unit/test_threats.py), so this measures the rules on text they were not tuned on.
     """
     texts = [
-        row["text"]
+        ("jigsaw", row["text"])
         for name in ("jigsaw_wiki_train.csv", "jigsaw_wiki_dev.csv")
         for row in read_csv(DATA / name)
         if _binary(row["threat"])
     ]
     if WRITTEN_THREATS.exists():
-        texts += [row["text"] for row in read_csv(WRITTEN_THREATS)]
+        texts += [(f"written {row['language']}", row["text"]) for row in read_csv(WRITTEN_THREATS)]
     return texts
+
+
+def source_report(outcomes: list[Outcome]) -> None:
+    """Recall per source of the threat set, and what the threat rules alone catch."""
+    for source in sorted({o.row.group for o in outcomes}):
+        mine = [o for o in outcomes if o.row.group == source]
+        by_rules = sum(
+            any(hit.rule_id.startswith(THREAT_RULE_PREFIX) for hit in o.verdict.rule_hits)
+            for o in mine
+        )
+        print(
+            f"     {source:<12} held or rejected {share(sum(map(stopped, mine)), len(mine))}"
+            f" of {len(mine)}; by a threat rule {share(by_rules, len(mine))}"
+        )
 
 
 class CachedScorer:
@@ -445,6 +460,8 @@ def main(argv: list[str] | None = None) -> int:
         tallies[name] = report_set(sets[name], outcomes, args.examples)
         if name in IDENTITY_SETS:
             identity_report(outcomes)
+        if name == "threats":
+            source_report(outcomes)
         if name in NEWS_SETS:
             news_threat_hits += threat_rule_hits(outcomes)
             news_rows += len(outcomes)

@@ -93,6 +93,7 @@ class RulesSettings:
     link_hold_until_approved: int
     patterns_file: str
     pattern_time_limit_ms: float
+    threat_time_limit_ms: float
     shouting_min_letters: int
     shouting_capitals_share: float
     max_repeated_characters: int
@@ -429,6 +430,7 @@ def _validate_rules(
     for name in (
         "reload_check_seconds",
         "pattern_time_limit_ms",
+        "threat_time_limit_ms",
         "shouting_min_letters",
         "max_repeated_characters",
         "max_repeated_words",

@@ -73,6 +73,15 @@ REJECTED = [
     "te mataré, cabrón",
     "Te vamos a pegar un tiro",
     "te voy a violar",
+    # the second round of tuning: general forms, written without the evaluation set
+    "gonna kill you, just wait",
+    "imma shoot you",
+    "I'll shoot up the office",
+    "J'aurai ta peau",
+    "je vais passer chez toi pour te buter",
+    "Ich prügel dich krankenhausreif",
+    "Te voy a meter un balazo",
+    "voy a quemar tu casa",
 ]
 
 HELD = [
@@ -129,6 +138,28 @@ HELD = [
     "Alguien debería matarlo",
     "Estás muerto",
     "Ojalá te mueras",
+    # the second round of tuning: general forms, written without the evaluation set
+    "you're next",
+    "Will break your legs next time.",
+    "I'm going to put you in the hospital",
+    "Enjoy your final hours, clown",
+    "You are going to end up in a body bag",
+    "Somebody please shoot that idiot",
+    "Every last one of them must die",
+    "I want you dead",
+    "I'd love to see them hang",
+    "I hope you catch covid and die",
+    "Die, you parasite.",
+    "I'll get you for this",
+    "Vous méritez de crever",
+    "Ils devraient tous être fusillés",
+    "Crève, pourriture",
+    "Je vais te casser les dents",
+    "Den sollte man an die Wand stellen",
+    "Wir wissen, wo deine Frau arbeitet",
+    "Die gehören alle aufgehängt",
+    "Que le peguen un tiro",
+    "Que lo maten ya",
 ]
 
 NOT_THREATS = [
@@ -159,6 +190,10 @@ NOT_THREATS = [
     "people deserve to die with dignity",
     "live and die by the polls",
     "Kill all subsidies for oil companies",
+    "You're next in line for the promotion",
+    "I'll get you a copy of the report",
+    "Die Regierung hat die Steuern erhöht",
+    "Old habits must die before we can change",
     "I'd never hurt you",
     "I will not kill you",
     # reporting on a threat

@@ -72,7 +72,7 @@ def build_rules(
         ),
         ThreatRule(
             load_threats(resolve_path(settings.word_lists_dir), settings.languages),
-            settings.pattern_time_limit_ms,
+            settings.threat_time_limit_ms,
         ),
         LinkRule(
             settings.links,

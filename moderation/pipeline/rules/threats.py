@@ -25,8 +25,8 @@ one. Idioms that have no person as the target ("this traffic is killing me", "I 
 for a coffee", "kill the bill") are kept out by the patterns themselves: they name a
 first-person intent or an incitement and a person as the target.
 
-All patterns of a comment share the pattern rules' time limit; a comment whose threat
-patterns run out of time is held, with the pattern named.
+All patterns of a comment share one time limit (`rules.threat_time_limit_ms`); a comment
+whose threat patterns run out of time is held, with the pattern named.
 """
 
 from __future__ import annotations
