@@ -29,15 +29,16 @@ import json
 import math
 import os
 import sqlite3
+import statistics
 import sys
 import time
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from moderation.config import PROJECT_ROOT, ModelSettings, Settings, load_settings, resolve_path
-from moderation.pipeline.identity import load_identity_terms
 from moderation.pipeline.model import ModelUnavailableError, Scorer, load_scorer
 from moderation.pipeline.rules import RuleContext, build_rules
+from moderation.pipeline.rules.identity import load_identity_terms
 from moderation.pipeline.scoring import ScoringPipeline
 from moderation.pipeline.verdict import Verdict
 
@@ -46,6 +47,7 @@ DATA = SHARED / "data"
 MODEL = SHARED / "models" / "minilm-toxicity"
 WRITTEN_THREATS = PROJECT_ROOT / "bench" / "data" / "threats_written.csv"
 CACHE = PROJECT_ROOT / "var" / "eval" / "scores.sqlite"
+BIAS_FILE = PROJECT_ROOT / "config" / "rules" / "identity_bias.toml"
 NEWS_SETS = ("news_comments_unhealthy", "news_comments_socc")
 IDENTITY_SETS = ("identity_templates_en", "identity_templates_de")
 THREAT_RULE_PREFIX = "threat"
@@ -427,6 +429,72 @@ def identity_term_finder(settings: Settings) -> Callable[[str, str], str]:
     return lambda text, language: lists[language].first(text)
 
 
+def calibrate_identity(settings: Settings, scorer: CachedScorer) -> None:
+    """Write the identity bias file: per identity term, the model's excess toxicity (median
+    logit) on clean sentences naming it over clean sentences of the same frame naming an
+    occupation instead ("You are a kind barber"), measured on the "name_adj" templates only,
+    so the other template families stay a held-out check; at least 0, at most 4 logits."""
+    folder = resolve_path(settings.rules.word_lists_dir)
+    biases: dict[str, float] = {}
+    for language in ("en", "de"):
+        terms = load_identity_terms(folder, [language], labelled=True)
+        rows = [
+            r
+            for r in read_csv(DATA / f"identity_templates_{language}.csv")
+            if r["toxicity"] == "nontoxic"
+        ]
+        scores = scorer.score([r["phrase"] for r in rows])
+        logits: dict[str, list[float]] = collections.defaultdict(list)
+        background = []
+        for row, found in zip(rows, scores, strict=True):
+            value = _logit(found["toxicity"])
+            if row["template"] == "you_occupation":
+                background.append(value)
+            elif row["template"] == "name_adj" and (term := terms.first(row["phrase"])):
+                logits[term].append(value)
+        base = statistics.median(background)
+        for term, values in sorted(logits.items()):
+            excess = statistics.median(values) - base
+            if excess > 0.05 and len(values) >= 20:
+                biases[term] = round(min(excess, 4.0), 2)
+        print(f"{language}: background median logit {base:.2f} ({len(background)} rows)")
+    commit = _commit()
+    lines = [
+        "# The model's bias per identity term, in logits: written by",
+        "# `python -m bench.eval --calibrate-identity` (docs/quality.md), read through the",
+        "# setting rules.identity_bias_file. Keys are <language>:<identity.txt entry>.",
+        f'about = "{Path(describe(settings.model)).name}, key {model_key(settings.model)}, '
+        f"commit {commit},"
+        f' {time.strftime("%Y-%m-%d")}"',
+        "",
+        "[terms]",
+    ]
+    lines += [f'"{term}" = {value}' for term, value in sorted(biases.items())]
+    BIAS_FILE.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    print(f"wrote {len(biases)} terms to {BIAS_FILE}")
+
+
+def _logit(p: float) -> float:
+    p = min(max(p, 1e-6), 1 - 1e-6)
+    return math.log(p / (1 - p))
+
+
+def _commit() -> str:
+    import subprocess
+
+    try:
+        found = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return found.stdout.strip()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sets", default="", help="comma-separated set names (default: all)")
@@ -438,9 +506,17 @@ def main(argv: list[str] | None = None) -> int:
         help="approved comments the author already has (default 0: a fresh author)",
     )
     parser.add_argument("--examples", type=int, default=3)
+    parser.add_argument(
+        "--calibrate-identity",
+        action="store_true",
+        help=f"measure the model's bias per identity term and write {BIAS_FILE}",
+    )
     args = parser.parse_args(argv)
     settings = eval_settings()
     scorer = CachedScorer(settings.model)
+    if args.calibrate_identity:
+        calibrate_identity(settings, scorer)
+        return 0
     try:
         scorer.inner()
     except ModelUnavailableError as error:

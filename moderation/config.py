@@ -107,6 +107,8 @@ class RulesSettings:
     max_comments_per_minute: int
     premoderate_new_authors: bool
     new_author_min_approved: int
+    identity_bias_file: str
+    identity_correction: float
 
 
 @dataclasses.dataclass(frozen=True)
@@ -424,7 +426,7 @@ def _validate_webhooks(hooks: WebhookSettings, fail: typing.Callable[[str, str],
 def _validate_rules(
     rules: RulesSettings, fail: typing.Callable[[str, str], typing.NoReturn]
 ) -> None:
-    for name in ("shouting_capitals_share", "duplicate_similarity"):
+    for name in ("shouting_capitals_share", "duplicate_similarity", "identity_correction"):
         if not 0.0 <= getattr(rules, name) <= 1.0:
             fail(f"rules.{name}", "must be between 0 and 1")
     for name in (

@@ -19,6 +19,13 @@ from moderation.pipeline.rules.author import (
     RateRule,
 )
 from moderation.pipeline.rules.base import ARTICLE_SETTINGS, Rule, RuleContext, run_rules
+from moderation.pipeline.rules.identity import (
+    IdentityBias,
+    IdentityCorrection,
+    load_hostile_words,
+    load_identity_bias,
+    load_identity_terms,
+)
 from moderation.pipeline.rules.length import LengthRule
 from moderation.pipeline.rules.links import LinkRule
 from moderation.pipeline.rules.noise import RepeatedCharactersRule, RepeatedWordsRule, ShoutingRule
@@ -61,6 +68,7 @@ def build_rules(
         resolve_path(settings.word_lists_dir), settings.languages, settings.reload_check_seconds
     )
     terms = TermIndex(source)  # one automaton, one pass, for both lists
+    folder = resolve_path(settings.word_lists_dir)
     # Banned terms come first: the first rule reason of a rejected comment names them.
     rules: list[Rule] = [
         TermListRule(
@@ -94,5 +102,14 @@ def build_rules(
         RepeatedCharactersRule(settings.max_repeated_characters),
         RepeatedWordsRule(settings.max_repeated_words),
         NewAuthorRule(settings.new_author_min_approved, settings.premoderate_new_authors),
+        # Not a rule that holds: it adjusts the model's scores after the other rules ran.
+        IdentityCorrection(
+            load_identity_terms(folder, settings.languages, labelled=True),
+            load_hostile_words(folder, settings.languages),
+            load_identity_bias(resolve_path(settings.identity_bias_file))
+            if settings.identity_bias_file
+            else IdentityBias({}),
+            settings.identity_correction,
+        ),
     ]
     return rules
