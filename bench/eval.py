@@ -60,7 +60,8 @@ class Row:
 
     text: str
     positive: bool | None
-    group: str = ""  # the identity term a template names
+    group: str = ""  # the identity term a template names, or the source of a threat
+    family: str = ""  # the template a sentence was made from
 
 
 @dataclasses.dataclass(frozen=True)
@@ -128,7 +129,12 @@ def load_sets(identity_term: Callable[[str, str], str]) -> dict[str, DataSet]:
     ]
     for name, language in (("identity_templates_en", "en"), ("identity_templates_de", "de")):
         rows = [
-            Row(r["phrase"], r["toxicity"] == "toxic", identity_term(r["phrase"], language))
+            Row(
+                r["phrase"],
+                r["toxicity"] == "toxic",
+                identity_term(r["phrase"], language),
+                r["template"],
+            )
             for r in read_csv(DATA / f"{name}.csv")
         ]
         sets.append(DataSet(name, "toxic", "nontoxic", rows))
@@ -416,6 +422,16 @@ def identity_report(outcomes: list[Outcome]) -> None:
             f" {share(sum(map(stopped, toxic)), len(toxic)):>7} of {len(toxic):<4}"
             f" {roc_auc(pos_in, neg_in):.3f}  {roc_auc(pos_out, neg_in):.3f}"
             f"  {roc_auc(pos_in, neg_out):.3f}"
+        )
+    print("   per template (the biases are measured on name_adj; the others are held out):")
+    for family in sorted({o.row.family for o in outcomes}):
+        mine = [o for o in outcomes if o.row.family == family]
+        clean = [o for o in mine if o.row.positive is False]
+        toxic = [o for o in mine if o.row.positive]
+        print(
+            f"     {family:<16} clean held {share(sum(map(stopped, clean)), len(clean)):>7}"
+            f" of {len(clean):<5} toxic caught {share(sum(map(stopped, toxic)), len(toxic)):>7}"
+            f" of {len(toxic)}"
         )
     unlabelled = sum(1 for o in outcomes if not o.row.group)
     if unlabelled:
