@@ -12,7 +12,7 @@ ifneq ($(wildcard $(SHARED_MODEL)/model.ckpt),)
   export MODERATION_MODEL_CHECKPOINT MODERATION_MODEL_CONFIG_DIR
 endif
 
-.PHONY: install run test lint typecheck unit bench bench-perspective soak clean constraints
+.PHONY: install run test lint typecheck unit bench bench-perspective soak eval clean constraints
 
 $(BIN)/moderation: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -62,6 +62,12 @@ bench-perspective: install
 # MODERATION_TEST_DATABASE_URL. SOAK_ARGS='--minutes 2' for a short run.
 soak: install
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/python -m bench.soak $(SOAK_ARGS)
+
+# Decision quality on every labelled set in ../shared/data (docs/quality.md): the scoring
+# worker's own decisions, one torch thread, model scores cached in var/eval/ so reruns after a
+# rule or threshold change take seconds. EVAL_ARGS="--sets news_comments_socc --limit 500".
+eval: install
+	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/python -m bench.eval $(EVAL_ARGS)
 
 # The versions the Docker image installs: the ones installed here, for pyproject's dependencies.
 constraints: install

@@ -93,8 +93,10 @@ class RulesSettings:
     max_links: int
     reload_check_seconds: float
     link_deny_domains: list[str]
+    link_hold_until_approved: int
     patterns_file: str
     pattern_time_limit_ms: float
+    threat_time_limit_ms: float
     shouting_min_letters: int
     shouting_capitals_share: float
     max_repeated_characters: int
@@ -102,11 +104,14 @@ class RulesSettings:
     min_length: int
     max_length: int
     personal_data: bool
+    phone_regions: list[str]
     duplicate_window_seconds: int
     duplicate_similarity: float
     max_comments_per_minute: int
     premoderate_new_authors: bool
     new_author_min_approved: int
+    identity_bias_file: str
+    identity_correction: float
 
 
 @dataclasses.dataclass(frozen=True)
@@ -452,12 +457,13 @@ def _is_fernet_key(key: str) -> bool:
 def _validate_rules(
     rules: RulesSettings, fail: typing.Callable[[str, str], typing.NoReturn]
 ) -> None:
-    for name in ("shouting_capitals_share", "duplicate_similarity"):
+    for name in ("shouting_capitals_share", "duplicate_similarity", "identity_correction"):
         if not 0.0 <= getattr(rules, name) <= 1.0:
             fail(f"rules.{name}", "must be between 0 and 1")
     for name in (
         "reload_check_seconds",
         "pattern_time_limit_ms",
+        "threat_time_limit_ms",
         "shouting_min_letters",
         "max_repeated_characters",
         "max_repeated_words",
@@ -467,11 +473,17 @@ def _validate_rules(
         "max_comments_per_minute",
         "new_author_min_approved",
         "max_links",
+        "link_hold_until_approved",
     ):
         if getattr(rules, name) < 0:
             fail(f"rules.{name}", "must be 0 or more")
     if rules.max_length and rules.max_length < rules.min_length:
         fail("rules.max_length", "must be 0 (no bound) or at least rules.min_length")
+    from phonenumbers import SUPPORTED_REGIONS  # a look-up table: loaded only to validate
+
+    unknown = [region for region in rules.phone_regions if region not in SUPPORTED_REGIONS]
+    if unknown:
+        fail("rules.phone_regions", f"holds {', '.join(unknown)}: give ISO 3166 codes like GB")
     folder = resolve_path(rules.word_lists_dir)
     for language in rules.languages:
         if not (folder / language).is_dir():

@@ -3,14 +3,17 @@
 `normalise(text)` undoes the usual disguises of a word, in this order:
 
 1. fold each character: NFKC (fullwidth and other compatibility forms), case folding,
-   accents dropped, Cyrillic and Greek look-alikes to Latin, zero-width and control
+   accents dropped, Latin letter forms and symbols to plain letters, zero-width and control
    characters removed; any run of white space (new lines included) becomes one space;
 2. leetspeak inside words that also hold letters ("sh1t", "@ss", "$hit"; "2019" stays);
 3. three or more one-character pieces, two of them letters at least, joined ("f.u.c.k",
    "f u c k", "f-u-c-k" -> "fuck"; "s h 1 t" -> "sh1t", then "shit");
-4. runs of three or more of one letter squashed to one ("fuuuuck" -> "fuck").
+4. runs of three or more of one letter squashed to one ("fuuuuck" -> "fuck");
+5. letters of other scripts that imitate Latin ones (UTS #39 confusables: Cyrillic, Greek,
+   Armenian, Lisu, Cherokee...) to Latin, only in words that disguise a Latin word
+   (`confusables.fold_lookalikes`): ordinary Russian or Greek text stays as written.
 
-Steps 2-4 repeat until nothing changes, so normalising twice changes nothing more. Every
+Steps 2-5 repeat until nothing changes, so normalising twice changes nothing more. Every
 character of the result remembers the span of the original it came from (`origin`, `extent`),
 so a match in normalised text reports the span the author wrote. Joined one-letter pieces are
 remembered too (`spaced`): a sentence such as "a f u c k" becomes "afuck", and the word
@@ -27,7 +30,7 @@ import unicodedata
 from collections.abc import Sequence
 from functools import lru_cache
 
-from moderation.pipeline.confusables import HOMOGLYPHS, LEET_TABLE
+from moderation.pipeline.confusables import HOMOGLYPHS, LEET_TABLE, fold_lookalikes
 
 _KEEP_CONTROLS = frozenset("\n\t\r")
 _DROP_CATEGORIES = frozenset({"Mn", "Me"})  # accents and other combining marks
@@ -136,6 +139,10 @@ def normalise(text: str) -> Normalised:
             folded, origin, extent = _join_spaced_letters(folded, origin, extent, spaced)
         if letter_run.search(folded):
             folded, origin, extent = _squash_letters(folded, origin, extent, squashed)
+        if not folded.isascii():
+            # After joining "a ѕ ѕ" into one word, so its scripts are seen together; one
+            # character for one, so the maps stay.
+            folded = fold_lookalikes(folded)
         if folded == before:
             break
     runs = tuple(

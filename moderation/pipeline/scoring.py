@@ -1,6 +1,8 @@
 """The scoring pipeline: rules first, then one model call for the rest, then the verdicts.
 
-A comment that a rule already rejects never reaches the model. When the model is missing or
+A comment that a rule already rejects never reaches the model. Rules that are also score
+adjusters (`ScoreAdjuster`: the identity-mention correction) may then change a comment's
+scores, and the verdict shows how. When the model is missing or
 fails, comments are held with the reason (nothing is published without a score). Trusted
 authors (a plain value the caller puts in each RuleContext) skip the hold band, never the
 reject band.
@@ -15,7 +17,8 @@ from collections.abc import Sequence
 from moderation.config import ModelSettings
 from moderation.pipeline.model import Scorer
 from moderation.pipeline.rules import Rule, RuleContext, run_rules
-from moderation.pipeline.verdict import RuleHit, Verdict, decide
+from moderation.pipeline.rules.base import ScoreAdjuster
+from moderation.pipeline.verdict import RuleHit, ScoreAdjustment, Verdict, decide
 
 
 @dataclasses.dataclass(frozen=True)
@@ -60,16 +63,32 @@ class ScoringPipeline:
         elif self.scorer is None and error is None:
             error = "no model is loaded"
         errors = {index: _non_finite(found) for index, found in scores.items()}
-        return [
-            self._verdict(
-                hits,
-                None if errors.get(index) else scores.get(index),
-                errors.get(index) or error,
-                description,
-                context.author_trusted,
+        verdicts = []
+        for index, (hits, context) in enumerate(zip(all_hits, contexts, strict=True)):
+            found = None if errors.get(index) else scores.get(index)
+            adjustments = self._adjustments(context, hits, found) if found else []
+            verdicts.append(
+                self._verdict(
+                    hits,
+                    found,
+                    errors.get(index) or error,
+                    description,
+                    context.author_trusted,
+                    adjustments,
+                )
             )
-            for index, (hits, context) in enumerate(zip(all_hits, contexts, strict=True))
-        ]
+        return verdicts
+
+    def _adjustments(
+        self, context: RuleContext, hits: list[RuleHit], scores: dict[str, float]
+    ) -> list[ScoreAdjustment]:
+        found = []
+        for rule in self.rules:
+            if isinstance(rule, ScoreAdjuster):
+                adjustment = rule.adjust(context, hits, scores)
+                if adjustment is not None:
+                    found.append(adjustment)
+        return found
 
     def _verdict(
         self,
@@ -78,6 +97,7 @@ class ScoringPipeline:
         error: str | None,
         description: str | None,
         trusted: bool,
+        adjustments: list[ScoreAdjustment],
     ) -> Verdict:
         rejected_by_rule = any(hit.action == "reject" for hit in hits)
         return decide(
@@ -87,6 +107,7 @@ class ScoringPipeline:
             model_error=None if scores is not None or rejected_by_rule else error,
             model_description=description,
             trusted=trusted,
+            adjustments=adjustments,
         )
 
 

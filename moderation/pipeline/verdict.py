@@ -43,6 +43,26 @@ class RuleHit:
 
 
 @dataclasses.dataclass(frozen=True)
+class ScoreAdjustment:
+    """A change the pipeline made to the model's scores, and why; shown in the verdict."""
+
+    id: str
+    message: str
+    before: Mapping[str, float]
+    after: Mapping[str, float]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "kind": "adjustment",
+            "id": self.id,
+            "action": None,
+            "message": self.message,
+            "scores_before": {label: round(value, 6) for label, value in self.before.items()},
+            "scores_after": {label: round(value, 6) for label, value in self.after.items()},
+        }
+
+
+@dataclasses.dataclass(frozen=True)
 class LabelScore:
     """One model label's score against its thresholds, and the band it fell in."""
 
@@ -50,6 +70,7 @@ class LabelScore:
     score: float
     hold: float
     reject: float
+    raw: float | None = None  # the model's own score when an adjustment changed it
 
     @property
     def band(self) -> Band:
@@ -60,7 +81,7 @@ class LabelScore:
         return "publish"
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        found = {
             "kind": "model",
             "id": self.label,
             "score": round(self.score, 6),
@@ -69,6 +90,9 @@ class LabelScore:
             "band": self.band,
             "action": {"publish": None, "hold": "hold", "reject": "reject"}[self.band],
         }
+        if self.raw is not None:
+            found["model_score"] = round(self.raw, 6)
+        return found
 
 
 @dataclasses.dataclass(frozen=True)
@@ -82,6 +106,7 @@ class Verdict:
     model_description: str | None = None
     trusted_skipped_hold: bool = False
     trusted: bool = False
+    adjustments: tuple[ScoreAdjustment, ...] = ()
 
     @property
     def public_reason(self) -> str | None:
@@ -112,12 +137,14 @@ class Verdict:
             parts.append("model_unavailable")
         if self.trusted_skipped_hold:
             parts.append(_TRUSTED_MESSAGE)
+        parts += [f"{adjustment.id}: {adjustment.message}" for adjustment in self.adjustments]
         return "; ".join(parts) or "below every threshold"
 
     def reasons(self) -> list[dict[str, Any]]:
         """Every rule hit and model label, in the review API's shape."""
         reasons = [hit.to_dict() for hit in self.rule_hits]
         reasons += [score.to_dict() for score in self.label_scores]
+        reasons += [adjustment.to_dict() for adjustment in self.adjustments]
         if self.model_error:
             reasons.append(
                 {
@@ -149,6 +176,7 @@ def decide(
     model_error: str | None = None,
     model_description: str | None = None,
     trusted: bool = False,
+    adjustments: Sequence[ScoreAdjustment] = (),
 ) -> Verdict:
     """Combine rule hits and model scores into one verdict.
 
@@ -156,10 +184,18 @@ def decide(
     else any hold holds, else the comment is published. No scores and no reject means the
     comment is held (`model_error` says why): nothing is published without a score. For a
     `trusted` author, holds from rules and from model hold bands are skipped (and the verdict
-    says so); rejects, binding holds and the missing-score hold still apply.
+    says so); rejects, binding holds and the missing-score hold still apply. `adjustments`
+    changed some of the model's scores: the changed score decides, and the label remembers
+    the model's own.
     """
+    adjusted = {label: value for a in adjustments for label, value in a.after.items()}
     label_scores = tuple(
-        LabelScore(label, float(score), *thresholds[label])
+        LabelScore(
+            label,
+            float(adjusted.get(label, score)),
+            *thresholds[label],
+            raw=float(score) if label in adjusted else None,
+        )
         for label, score in (scores or {}).items()
         if label in thresholds
     )
@@ -188,6 +224,7 @@ def decide(
         model_description,
         trusted_skipped_hold=skippable_hold and decision == "approve",
         trusted=trusted,
+        adjustments=tuple(adjustments),
     )
 
 

@@ -16,6 +16,14 @@ from moderation.pipeline.normalise import normalise
         ("ｆｕｃｋ", "fuck"),  # fullwidth
         ("ѕһіt", "shit"),  # Cyrillic look-alikes
         ("ΙDΙΟΤ", "idiot"),  # Greek capitals
+        ("idiօt", "idiot"),  # Armenian o
+        ("fսck", "fuck"),  # Armenian u
+        ("ꓲdiot", "idiot"),  # Lisu letter I
+        ("Ꮒello", "hello"),  # Cherokee
+        ("you are an аѕѕ", "you are an ass"),  # all look-alikes, in English text
+        ("привет, как дела", "привет, как дела"),  # Russian stays Russian
+        ("Καλημέρα κόσμε", "καλημερα κοσμε"),  # Greek stays Greek (accents go)
+        ("в Москве сегодня тепло", "в москве сегодня тепло"),
         ("f\u200bu\u200dck", "fuck"),  # zero-width characters
         ("sh\x00it", "shit"),  # control character
         ("f.u.c.k", "fuck"),
@@ -70,6 +78,12 @@ def test_sentences_of_normal_words_are_not_merged() -> None:
     assert normalise(text).text == text.lower()
 
 
+def test_a_folded_look_alike_points_at_itself() -> None:
+    result = normalise("you idiօt")
+    assert result.text == "you idiot"
+    assert result.original[slice(*result.original_span(4, 9))] == "idiօt"
+
+
 def test_empty_span_at_the_end() -> None:
     result = normalise("abc")
     assert result.original_span(3, 3) == (3, 3)
@@ -78,7 +92,7 @@ def test_empty_span_at_the_end() -> None:
 texts = st.text(
     alphabet=st.one_of(
         st.characters(),
-        st.sampled_from(list("fuck shit 0134$@!.-_* \u200b\u00adｆ ѕ ο")),
+        st.sampled_from(list("fuck shit 0134$@!.-_* \u200b\u00adｆ ѕ ο օ ꓲ Ꮒ и ж")),
     ),
     max_size=80,
 )

@@ -210,7 +210,8 @@ def disguised(draw: st.DrawFn) -> tuple[str, str]:
     pieces = []
     for char in term:
         form = draw(st.sampled_from(["plain", "upper", "wide", "look-alike", "leet", "long"]))
-        if form == "leet" and char in LEET and (not spaced or letters_left > 2):
+        # A word of digits alone is a number, not a disguise ("455"): keep one letter at least.
+        if form == "leet" and char in LEET and letters_left > (2 if spaced else 1):
             char = draw(st.sampled_from(LEET[char]))
             letters_left -= 1
         elif form == "upper":

@@ -19,12 +19,20 @@ from moderation.pipeline.rules.author import (
     RateRule,
 )
 from moderation.pipeline.rules.base import ARTICLE_SETTINGS, Rule, RuleContext, run_rules
+from moderation.pipeline.rules.identity import (
+    IdentityBias,
+    IdentityCorrection,
+    load_hostile_words,
+    load_identity_bias,
+    load_identity_terms,
+)
 from moderation.pipeline.rules.length import LengthRule
 from moderation.pipeline.rules.links import LinkRule
 from moderation.pipeline.rules.noise import RepeatedCharactersRule, RepeatedWordsRule, ShoutingRule
 from moderation.pipeline.rules.patterns import PatternRule, load_patterns
 from moderation.pipeline.rules.personal import PersonalDataRule
 from moderation.pipeline.rules.terms import TermIndex, TermListRule
+from moderation.pipeline.rules.threats import ThreatRule, load_threats
 from moderation.pipeline.rules.wordlists import WordLists, WordListSource
 
 __all__ = ["ARTICLE_SETTINGS", "PUBLIC_CODES", "Rule", "RuleContext", "build_rules", "run_rules"]
@@ -60,6 +68,7 @@ def build_rules(
         resolve_path(settings.word_lists_dir), settings.languages, settings.reload_check_seconds
     )
     terms = TermIndex(source)  # one automaton, one pass, for both lists
+    folder = resolve_path(settings.word_lists_dir)
     # Banned terms come first: the first rule reason of a rejected comment names them.
     rules: list[Rule] = [
         TermListRule(
@@ -69,11 +78,16 @@ def build_rules(
         PatternRule(
             load_patterns(resolve_path(settings.patterns_file)), settings.pattern_time_limit_ms
         ),
+        ThreatRule(
+            load_threats(resolve_path(settings.word_lists_dir), settings.languages),
+            settings.threat_time_limit_ms,
+        ),
         LinkRule(
             settings.links,
             settings.link_allow_domains,
             settings.max_links,
             settings.link_deny_domains,
+            settings.link_hold_until_approved,
         ),
         LengthRule(settings.min_length, settings.max_length),
         BannedAuthorRule(),
@@ -83,10 +97,19 @@ def build_rules(
         RateRule(settings.max_comments_per_minute),
         DuplicateRule(settings.duplicate_similarity),
         # Built even when the site turns them off: an article may turn them on.
-        PersonalDataRule(settings.personal_data),
+        PersonalDataRule(settings.personal_data, settings.phone_regions),
         ShoutingRule(settings.shouting_min_letters, settings.shouting_capitals_share),
         RepeatedCharactersRule(settings.max_repeated_characters),
         RepeatedWordsRule(settings.max_repeated_words),
         NewAuthorRule(settings.new_author_min_approved, settings.premoderate_new_authors),
+        # Not a rule that holds: it adjusts the model's scores after the other rules ran.
+        IdentityCorrection(
+            load_identity_terms(folder, settings.languages, labelled=True),
+            load_hostile_words(folder, settings.languages),
+            load_identity_bias(resolve_path(settings.identity_bias_file))
+            if settings.identity_bias_file
+            else IdentityBias({}),
+            settings.identity_correction,
+        ),
     ]
     return rules

@@ -5,10 +5,10 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from moderation.pipeline.normalise import Normalised, normalise
-from moderation.pipeline.verdict import Action, RuleHit
+from moderation.pipeline.verdict import Action, RuleHit, ScoreAdjustment
 
 
 @dataclasses.dataclass(frozen=True)
@@ -49,6 +49,23 @@ class Rule(Protocol):
     def check(self, context: RuleContext) -> list[RuleHit]: ...
 
 
+@runtime_checkable
+class ScoreAdjuster(Protocol):
+    """A rule that may also change the model's scores of a comment, saying why.
+
+    The pipeline asks it after the model has scored the comment, with the comment's rule hits;
+    the verdict shows every adjustment with the scores before and after.
+    """
+
+    id: str
+
+    def check(self, context: RuleContext) -> list[RuleHit]: ...
+
+    def adjust(
+        self, context: RuleContext, hits: Sequence[RuleHit], scores: Mapping[str, float]
+    ) -> ScoreAdjustment | None: ...
+
+
 # The [rules] settings an article may override; the rules that read them say so.
 ARTICLE_SETTINGS = frozenset(
     {
@@ -56,6 +73,7 @@ ARTICLE_SETTINGS = frozenset(
         "link_allow_domains",
         "link_deny_domains",
         "max_links",
+        "link_hold_until_approved",
         "min_length",
         "max_length",
         "shouting_min_letters",
