@@ -145,9 +145,4 @@ class WaitForRedis(Retry):
 
 def waiting_redis(url: str, outage: RedisOutage) -> Redis:
     """A client for a worker process: every call waits for Redis through an outage."""
-    return Redis.from_url(
-        url,
-        retry=WaitForRedis(outage),
-        socket_connect_timeout=CONNECT_TIMEOUT,
-        socket_keepalive=True,
-    )
+    return Redis.from_url(url, retry=WaitForRedis(outage), socket_connect_timeout=CONNECT_TIMEOUT)
