@@ -91,8 +91,8 @@ class RedisOutage:
             time.sleep(min(left, self.POLL_SECONDS))
 
     def reachable(self) -> None:
-        """A call succeeded: if an outage was declared, it is over."""
-        if self.down_since is None:  # every command passes here: no lock on the usual path
+        """A call got through after failing: if an outage was declared, it is over."""
+        if self.down_since is None:
             return
         with self._lock:
             since = self.down_since
@@ -139,7 +139,10 @@ class WaitForRedis(Retry):
                     raise
                 self.outage.pause(self._backoff.compute(failures))
                 continue
-            self.outage.reachable()
+            if failures:
+                # Only a call that got through after failing proves Redis is back: one on an
+                # old connection may still be answered by a server that is shutting down.
+                self.outage.reachable()
             return result
 
 
