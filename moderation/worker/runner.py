@@ -53,8 +53,9 @@ class Heartbeat(threading.Thread):
         while not self.stopping.is_set():
             try:
                 self.context.registry.beat(self.context.name, self.context.status())
-                # At every beat: a killed worker's comments wait a few heartbeats, not the lease.
-                jobs.release_orphaned_claims()
+                # A killed worker's comments wait a few heartbeats, not the lease: one worker
+                # per heartbeat looks.
+                jobs.release_orphaned_claims(once_per=interval)
                 if ticks * interval >= reconcile_every:
                     # `moderation scheduler` enqueues reconcile as an RQ job; while none is
                     # alive (make run, or it died), each worker runs it here instead.

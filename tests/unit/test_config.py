@@ -41,6 +41,7 @@ def test_environment_overrides_with_short_and_generic_names() -> None:
         ({"MODERATION_ADMIN_TOKENS": "short"}, "auth.admin_tokens"),
         ({"MODERATION_MODEL_THRESHOLDS_TOXICITY_HOLD": "0.99"}, "model.thresholds.toxicity"),
         ({"MODERATION_RULES_LINKS": "sometimes"}, "rules.links"),
+        ({"MODERATION_WORKER_SHUTDOWN_GRACE_SECONDS": "1"}, "worker.shutdown_grace_seconds"),
     ],
 )
 def test_bad_settings_stop_start_up_naming_the_setting(environ: dict[str, str], named: str) -> None:
