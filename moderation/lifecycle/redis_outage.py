@@ -59,6 +59,7 @@ class RedisOutage:
         self.down_since: float | None = None
         # How many outages have ended; a thread that re-registers after one compares it.
         self.recoveries = 0
+        self.recovered_at: float | None = None
 
     @property
     def stopping(self) -> bool:
@@ -90,6 +91,12 @@ class RedisOutage:
                 return
             time.sleep(min(left, self.POLL_SECONDS))
 
+    def settled(self, seconds: float) -> bool:
+        """Whether Redis has answered for at least `seconds` since the last outage (or ever)."""
+        if self.down_since is not None:
+            return False
+        return self.recovered_at is None or time.monotonic() - self.recovered_at >= seconds
+
     def reachable(self) -> None:
         """A call got through after failing: if an outage was declared, it is over."""
         if self.down_since is None:
@@ -99,6 +106,7 @@ class RedisOutage:
             self.down_since = None
             if since is not None:
                 self.recoveries += 1
+                self.recovered_at = time.monotonic()
         if since is not None:
             log.warning("Redis is reachable again after %.1fs; going on", time.monotonic() - since)
 

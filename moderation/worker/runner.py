@@ -41,9 +41,10 @@ class Heartbeat(threading.Thread):
     """Reports this worker's model status to Redis, gives back the claims of workers that
     stopped beating, and runs reconcile now and then."""
 
-    def __init__(self, context: WorkerContext) -> None:
+    def __init__(self, context: WorkerContext, outage: RedisOutage) -> None:
         super().__init__(name="moderation-heartbeat", daemon=True)
         self.context = context
+        self.outage = outage
         self.stopping = threading.Event()
 
     def run(self) -> None:
@@ -54,8 +55,10 @@ class Heartbeat(threading.Thread):
             try:
                 self.context.registry.beat(self.context.name, self.context.status())
                 # A killed worker's comments wait a few heartbeats, not the lease: one worker
-                # per heartbeat looks.
-                jobs.release_orphaned_claims(once_per=interval)
+                # per heartbeat looks. Not just after an outage: every heartbeat was silent,
+                # and Redis may have restarted without them.
+                if self.outage.settled(2 * interval + 1):
+                    jobs.release_orphaned_claims(once_per=interval)
                 if ticks * interval >= reconcile_every:
                     # `moderation scheduler` enqueues reconcile as an RQ job; while none is
                     # alive (make run, or it died), each worker runs it here instead.
@@ -85,7 +88,7 @@ def run_worker(settings: Settings, burst: bool = False, scorer: Scorer | None = 
     # Analyze calls get in between the model calls of a comment batch while they flow.
     context.before_batch.append(analyze_jobs.make_room_for_calls)
     install(context)
-    heartbeat = Heartbeat(context)
+    heartbeat = Heartbeat(context, outage)
     context.registry.beat(context.name, context.status())
     try:
         jobs.reconcile()  # comments that waited while no worker ran

@@ -37,7 +37,8 @@ def test_calls_made_during_an_outage_complete_when_redis_is_back_and_it_is_said_
     private_redis: EmbeddedRedis, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.INFO, logger=OUTAGE_LOG)
-    client = waiting_redis(private_redis.url, RedisOutage())
+    outage = RedisOutage()
+    client = waiting_redis(private_redis.url, outage)
     client.set("counter", 0)
     private_redis.stop()
 
@@ -59,6 +60,9 @@ def test_calls_made_during_an_outage_complete_when_redis_is_back_and_it_is_said_
     lines = outage_lines(caplog)
     assert len([line for line in lines if "Redis is unreachable" in line]) == 1, lines
     assert len([line for line in lines if "reachable again" in line]) == 1, lines
+    # Just back: heartbeats that were silent meanwhile must not be taken for dead workers yet.
+    assert outage.recoveries == 1
+    assert not outage.settled(60)
 
 
 def test_a_restart_between_calls_is_not_an_outage(
