@@ -134,6 +134,8 @@ class WorkerSettings:
     heartbeat_seconds: int
     # Port of the worker's own Prometheus /metrics; 0 = not served.
     metrics_port: int = 0
+    # A worker is gone this long after SIGTERM (lifecycle/watchdog.py).
+    shutdown_grace_seconds: float = 25.0
 
 
 @dataclasses.dataclass(frozen=True)
@@ -336,6 +338,8 @@ def _validate(settings: Settings) -> None:
         fail("worker.batch_size", "must be at least 1")
     if not 0 <= settings.worker.metrics_port <= 65535:
         fail("worker.metrics_port", "must be a port number, or 0 for none")
+    if settings.worker.shutdown_grace_seconds < 3:
+        fail("worker.shutdown_grace_seconds", "must be at least 3")
     if settings.logging.format not in {"text", "json"}:
         fail("logging.format", f"must be text or json, not {settings.logging.format!r}")
     if settings.logging.level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:

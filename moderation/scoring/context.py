@@ -65,8 +65,13 @@ _lock = threading.Lock()
 _context: WorkerContext | None = None
 
 
-def build_context(settings: Settings, scorer: Scorer | None = None) -> WorkerContext:
-    """Load rules and model, connect to the database and Redis. Called once per process."""
+def build_context(
+    settings: Settings, scorer: Scorer | None = None, redis: Redis | None = None
+) -> WorkerContext:
+    """Load rules and model, connect to the database and Redis. Called once per process.
+
+    `moderation worker` passes a Redis client that waits out outages (lifecycle/).
+    """
     name = f"{socket.gethostname()}.{os.getpid()}.{uuid.uuid4().hex[:6]}"
     error: str | None = None
     started = time.perf_counter()
@@ -80,7 +85,7 @@ def build_context(settings: Settings, scorer: Scorer | None = None) -> WorkerCon
             error = str(failure)
             log.error("no model: %s", error)
     sessions = make_session_factory(make_engine(settings.database.url))
-    redis = Redis.from_url(settings.redis.url)
+    redis = redis or Redis.from_url(settings.redis.url)
     return WorkerContext(
         settings=settings,
         name=name,

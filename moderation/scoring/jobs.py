@@ -20,6 +20,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# Whose turn it is to look for the claims of silent workers (`release_orphaned_claims`).
+ORPHAN_CHECK_KEY = "moderation:orphaned-claims:turn"
+
 
 class ScoringFailedError(RuntimeError):
     """Some comments of a batch could not be recorded; RQ retries the job for them."""
@@ -147,8 +150,47 @@ def reconcile() -> dict[str, Any]:
     """Re-enqueue comments left pending too long (lost enqueue, flushed Redis, dead worker)."""
     context = current()
     worker = context.settings.worker
+    release_orphaned_claims()
     requeued = context.scoring.requeue_stale(
         context.queue, worker.reconcile_after_seconds, worker.batch_size
     )
     metrics.record_reconcile(requeued)
     return {"requeued": requeued}
+
+
+def release_orphaned_claims(once_per: float | None = None) -> int:
+    """Give back the claims of scoring workers whose heartbeat stopped, and enqueue them.
+
+    A worker killed mid-batch (SIGKILL, a lost machine) leaves its claims behind; their lease
+    (`worker.claim_seconds`, two minutes) is long because a live worker may take that long, not
+    because a dead one should. A holder silent for two heartbeats is dead for this purpose: its
+    claims taken before that are released at once. Every worker's heartbeat asks for this, and
+    one of them a heartbeat does it (`once_per`: a Redis key taken with SET NX), so a killed
+    worker's comments are enqueued again within about three heartbeats (30 s by default) and
+    the database is asked once per heartbeat however many workers run (the query reads the
+    pending comments: about 130 ms with 100,000 of them waiting, under 1 ms usually).
+    A worker that was only slow and comes back finds its comments decided or re-claimed, and
+    its verdicts are refused at their old version, so no comment is decided twice.
+    """
+    context = current()
+    worker = context.settings.worker
+    if once_per is not None and not context.redis.set(
+        ORPHAN_CHECK_KEY, context.name, nx=True, px=int(once_per * 1000)
+    ):
+        return 0  # another worker's turn
+    silent_after = 2 * worker.heartbeat_seconds
+    holders = context.scoring.claim_holders(held_longer_than=silent_after)
+    gone = sorted(context.registry.silent(holders, longer_than=silent_after))
+    if not gone:
+        return 0
+    released = context.scoring.release_held_by(gone)
+    for start in range(0, len(released), worker.batch_size):
+        context.queue.enqueue_scoring(released[start : start + worker.batch_size], coalesce=False)
+    if released:
+        log.warning(
+            "released %d claims of workers with no heartbeat for %ss: %s",
+            len(released),
+            silent_after,
+            ", ".join(gone),
+        )
+    return len(released)

@@ -1,13 +1,16 @@
 """Worker heartbeats in Redis: which scoring workers are alive and whether their model loaded.
 
 Each worker writes its status under its own key with a time-to-live of a few heartbeats, so a
-dead worker disappears by itself. /readyz reads them.
+dead worker disappears by itself. /readyz reads them; `silent` tells which claim holders stopped
+beating (scoring/jobs.py gives their claims back). Ages are read from the keys' remaining time
+to live, so they come from Redis's clock, not from the clocks of the hosts that wrote them.
 """
 
 from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from redis import Redis
@@ -23,6 +26,21 @@ class WorkerRegistry:
     def beat(self, name: str, status: dict[str, Any]) -> None:
         record = dict(status, name=name, seen_at=time.time())
         self.connection.set(PREFIX + name, json.dumps(record), ex=self.ttl)
+
+    def silent(self, names: Sequence[str], longer_than: float) -> set[str]:
+        """Those of `names` whose last beat is older than `longer_than` seconds, or gone."""
+        if not names:
+            return set()
+        with self.connection.pipeline(transaction=False) as pipeline:
+            for name in names:
+                pipeline.pttl(PREFIX + name)
+            left = pipeline.execute()
+        # A beat sets the time to live to `ttl`: what is left tells how long ago it was.
+        return {
+            name
+            for name, millis in zip(names, left, strict=True)
+            if millis < 0 or self.ttl - millis / 1000 > longer_than
+        }
 
     def remove(self, name: str) -> None:
         self.connection.delete(PREFIX + name)

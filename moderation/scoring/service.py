@@ -232,6 +232,42 @@ class ScoringService:
                 .execution_options(synchronize_session=False)
             )
 
+    def claim_holders(self, held_longer_than: float) -> list[str]:
+        """Workers holding a live claim on a pending comment taken over `held_longer_than`
+        seconds ago. Reads pending comments only (the status index), a short list."""
+        now = utcnow()
+        taken_before = now + dt.timedelta(seconds=self.claim_seconds - held_longer_than)
+        with self.sessions() as session:
+            return sorted(
+                holder
+                for holder in session.scalars(
+                    select(Comment.claimed_by)
+                    .where(
+                        Comment.status == "pending",
+                        Comment.claimed_by.is_not(None),
+                        Comment.claimed_until > now,
+                        Comment.claimed_until < taken_before,
+                    )
+                    .distinct()
+                )
+                if holder is not None
+            )
+
+    def release_held_by(self, workers: Sequence[str]) -> list[int]:
+        """Give back every claim these workers hold on pending comments; return those ids."""
+        if not workers:
+            return []
+        with self.sessions.begin() as session:
+            return sorted(
+                session.scalars(
+                    update(Comment)
+                    .where(Comment.status == "pending", Comment.claimed_by.in_(list(workers)))
+                    .values(claimed_by=None, claimed_until=None)
+                    .returning(Comment.id)
+                    .execution_options(synchronize_session=False)
+                )
+            )
+
     def waiting(self) -> bool:
         """Whether some pending comment is claimed by no live worker."""
         now = utcnow()

@@ -9,6 +9,9 @@ twice as often, which is harmless (a comment claimed by one job is skipped by th
 The scheduler holds its timetable in memory and re-registers itself after a Redis flush, so a
 flush does not stop it. While no scheduler is alive (`make run`, or it crashed), every scoring
 worker's heartbeat runs reconcile itself (worker/runner.py), so nothing depends on this process.
+
+It waits out a Redis outage (its client retries until Redis is back, lifecycle/redis_outage.py)
+and goes on with its timetable; a stop signal ends the waiting, so it exits at once even then.
 """
 
 from __future__ import annotations
@@ -18,8 +21,10 @@ import time
 from typing import Any
 
 from redis import Redis
+from redis.exceptions import RedisError
 
 from moderation.config import Settings
+from moderation.lifecycle.redis_outage import RedisOutage, waiting_redis
 from moderation.scoring import jobs
 
 log = logging.getLogger(__name__)
@@ -32,11 +37,21 @@ def reconcile_every(settings: Settings) -> int:
     return max(1, settings.worker.reconcile_after_seconds // 2)
 
 
-def build_scheduler(settings: Settings, connection: Redis) -> Any:
+def build_scheduler(
+    settings: Settings, connection: Redis, outage: RedisOutage | None = None
+) -> Any:
     """A cron scheduler with the reconcile job registered on the scoring queue."""
     from rq.cron import CronScheduler
 
-    scheduler = CronScheduler(connection=connection, logging_level="INFO")
+    class StoppableCronScheduler(CronScheduler):  # type: ignore[misc]  # rq: untyped here
+        """RQ's cron scheduler whose stop signal also ends the waiting for Redis."""
+
+        def _request_stop(self, signum: int, frame: Any) -> None:
+            if outage is not None:
+                outage.stop()
+            super()._request_stop(signum, frame)
+
+    scheduler = StoppableCronScheduler(connection=connection, logging_level="INFO")
     every = reconcile_every(settings)
     scheduler.register(
         jobs.reconcile,
@@ -54,14 +69,20 @@ def build_scheduler(settings: Settings, connection: Redis) -> Any:
 
 def run_scheduler(settings: Settings) -> None:
     """Enqueue reconcile on schedule until SIGTERM or SIGINT."""
-    connection = Redis.from_url(settings.redis.url)
-    scheduler = build_scheduler(settings, connection)
+    outage = RedisOutage()
+    scheduler = build_scheduler(settings, waiting_redis(settings.redis.url, outage), outage)
     log.info(
         "reconcile scheduled every %ss on queue %s",
         reconcile_every(settings),
         settings.redis.score_queue,
     )
-    scheduler.start()
+    try:
+        scheduler.start()
+    except RedisError as error:  # stopped during an outage: it could not say goodbye
+        log.warning(
+            "scheduler stopped without unregistering from Redis (%s); its entry expires on its own",
+            error,
+        )
 
 
 def scheduler_alive(connection: Redis, within_seconds: float) -> bool:

@@ -46,6 +46,7 @@ def test_environment_overrides_with_short_and_generic_names() -> None:
         ({"MODERATION_WEBHOOKS_SECRET_KEYS": "too-short"}, "webhooks.secret_keys"),
         # `openssl rand -hex 32`: 64 characters, not a Fernet key.
         ({"MODERATION_WEBHOOKS_SECRET_KEYS": "ab" * 32}, "webhooks.secret_keys"),
+        ({"MODERATION_WORKER_SHUTDOWN_GRACE_SECONDS": "1"}, "worker.shutdown_grace_seconds"),
     ],
 )
 def test_bad_settings_stop_start_up_naming_the_setting(environ: dict[str, str], named: str) -> None:
