@@ -29,6 +29,7 @@ class Detail:
     claim: ReviewClaim | None
     reports: list[ReaderReport]
     author: AuthorHistory
+    parent: Comment | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,7 +74,8 @@ class ReviewService:
             )
             claim = live_claims(session, [comment_id]).get(comment_id)
             author = author_history(session, comment.author_id)
-        return Detail(comment, audit, claim, reports, author)
+            parent = session.get(Comment, comment.parent_id) if comment.parent_id else None
+        return Detail(comment, audit, claim, reports, author, parent)
 
     def decide(self, decision: Decision) -> Comment:
         """Approve or reject a comment at the version the moderator saw; 409 if it moved on."""
