@@ -7,14 +7,17 @@ import binascii
 import dataclasses
 import hashlib
 import json
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import ColumnElement, and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, aliased, sessionmaker
+from sqlalchemy.orm.util import AliasedClass
 
 from moderation.comments.intake import insert_comment
 from moderation.comments.models import Comment
+from moderation.comments.seeding import Seed, seed_published
 from moderation.comments.transitions import event_row, insert_audit_rows, insert_events
 from moderation.comments.work_queue import WorkQueue
 from moderation.errors import InvalidRequestError, NotFoundError
@@ -60,13 +63,16 @@ class Thread:
 class Page:
     items: list[Any]
     next_cursor: str | None
+    total: int | None = None
 
 
-def visible_to_readers() -> ColumnElement[bool]:
+def visible_to_readers(
+    comment: type[Comment] | AliasedClass[Comment] = Comment,
+) -> ColumnElement[bool]:
     """Published, or reported by readers but not yet past the hide threshold."""
     return or_(
-        Comment.status == "approved",
-        and_(Comment.status == "reported", Comment.hidden.is_(False)),
+        comment.status == "approved",
+        and_(comment.status == "reported", comment.hidden.is_(False)),
     )
 
 
@@ -178,6 +184,10 @@ class CommentService:
             )
         return parent.root_id or parent.id
 
+    def seed_published(self, seeds: Sequence[Seed], actor: str, reason: str) -> bool:
+        """Publish comments written in advance, once (comments/seeding.py); True if this did."""
+        return seed_published(self.sessions, seeds, actor, reason)
+
     def get(self, comment_id: int) -> Comment:
         with self.sessions() as session:
             comment = session.get(Comment, comment_id)
@@ -190,7 +200,8 @@ class CommentService:
     ) -> Page:
         """Published top-level comments, oldest (or newest) first, each with its replies.
 
-        Replies always read oldest first under their parent, as a conversation does.
+        Replies always read oldest first under their parent, as a conversation does. The first
+        page also counts every comment a reader can see under the article (`total`).
         """
         prefix = "before" if newest_first else "id"
         position = decode_cursor(cursor, prefix)
@@ -228,8 +239,29 @@ class CommentService:
                         .order_by(Comment.id)
                     )
                 )
+            total = None if position else _count_visible(session, article_id)
         threads = _build_threads(roots, replies)
-        return Page(threads, encode_cursor(roots[-1].id, prefix) if more and roots else None)
+        next_cursor = encode_cursor(roots[-1].id, prefix) if more and roots else None
+        return Page(threads, next_cursor, total)
+
+
+def _count_visible(session: Session, article_id: str) -> int:
+    """What the pages show: visible top-level comments, and visible replies in a thread whose
+    top is visible (a reply whose own parent is not published still shows, under the top)."""
+    root = aliased(Comment)
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Comment)
+            .outerjoin(root, root.id == Comment.root_id)
+            .where(
+                Comment.article_id == article_id,
+                visible_to_readers(),
+                or_(Comment.parent_id.is_(None), visible_to_readers(root)),
+            )
+        )
+        or 0
+    )
 
 
 def _build_threads(roots: list[Comment], replies: list[Comment]) -> list[Thread]:
