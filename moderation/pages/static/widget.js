@@ -1226,6 +1226,7 @@
     form.addEventListener("keydown", function (event) {
       if (event.key === "Escape") self.closeReport(true);
     });
+    form.addEventListener("change", function () { error.hidden = true; });
     form.addEventListener("submit", function (event) {
       event.preventDefault();
       if (send.disabled) return;
