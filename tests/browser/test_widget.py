@@ -302,9 +302,10 @@ def test_screenshot_of_the_demo_page(reader: Reader) -> None:
 
 def test_the_heading_counts_what_readers_see(reader: Reader) -> None:
     article = f"count-{uuid.uuid4().hex[:8]}"
-    top = post_approved(reader.base_url, article, "The first point is well made.")
+    # An author each: one author posting fast is held (rules.max_comments_per_minute).
+    top = post_approved(reader.base_url, article, "The first point is well made.", name="Nadia")
     post_approved(reader.base_url, article, "A second view on the visit.", name="Dana")
-    post_approved(reader.base_url, article, "Agreed with the first point.", parent_id=top)
+    post_approved(reader.base_url, article, "Agreed with the first point.", "Idris", top)
     reader.open_demo(article)
     heading = reader.widget.get_by_role("heading", level=2)
     expect(heading).to_have_text("3 comments")

@@ -36,7 +36,7 @@ def open_host_page(reader: Reader, body: str, lang: str = "en") -> None:
 
 def test_the_page_language_chooses_the_words_and_the_dates(reader: Reader) -> None:
     article = f"locale-{uuid.uuid4().hex[:8]}"
-    post_approved(reader.base_url, article, "Une analyse claire de la visite.")
+    post_approved(reader.base_url, article, "Une analyse claire de la visite.", name="Claire")
     script = (
         f'<script src="{reader.base_url}/widget.js" data-article-id="{article}" async></script>'
     )
@@ -76,7 +76,7 @@ def test_the_page_language_chooses_the_words_and_the_dates(reader: Reader) -> No
 
 def test_data_locale_wins_and_a_second_script_tag_mounts_too(reader: Reader) -> None:
     article = f"locales-{uuid.uuid4().hex[:8]}"
-    post_approved(reader.base_url, article, "Ein guter Beitrag.")
+    post_approved(reader.base_url, article, "Ein guter Beitrag.", name="Jonas")
     tags = "".join(
         f'<div id="{slot}"></div><script src="{reader.base_url}/widget.js" '
         f'data-article-id="{article}" data-target="{slot}" data-locale="{locale}"></script>'
@@ -90,7 +90,7 @@ def test_data_locale_wins_and_a_second_script_tag_mounts_too(reader: Reader) -> 
     expect(german.get_by_role("heading", level=2)).to_have_text("1 Kommentar")
     expect(german.get_by_role("button", name="Kommentar senden")).to_be_visible()
     expect(spanish.get_by_role("heading", level=2)).to_have_text("1 comentario")
-    expect(spanish.get_by_role("button", name="Denunciar el comentario de Samira")).to_be_visible()
+    expect(spanish.get_by_role("button", name="Denunciar el comentario de Jonas")).to_be_visible()
     # No strings in Italian: English throughout, dates too, rather than a mix.
     expect(italian.get_by_role("heading", level=2)).to_have_text("1 comment")
     title = italian.locator("time").first.get_attribute("title") or ""
@@ -101,8 +101,8 @@ def test_data_locale_wins_and_a_second_script_tag_mounts_too(reader: Reader) -> 
 
 def test_a_single_page_site_mounts_and_destroys_the_widget(reader: Reader) -> None:
     first, second = (f"spa-{name}-{uuid.uuid4().hex[:8]}" for name in ("one", "two"))
-    post_approved(reader.base_url, first, "About the first story.")
-    post_approved(reader.base_url, second, "About the second story.")
+    post_approved(reader.base_url, first, "About the first story.", name="Mira")
+    post_approved(reader.base_url, second, "About the second story.", name="Yusuf")
     polled: list[float] = []
 
     def always_pending(route: Any) -> None:
