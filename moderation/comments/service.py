@@ -10,11 +10,11 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased, sessionmaker
-from sqlalchemy.orm.util import AliasedClass
+from sqlalchemy.orm import Session, sessionmaker
 
+from moderation.comments.counts import VisibleCounts, visible_to_readers
 from moderation.comments.intake import insert_comment
 from moderation.comments.models import Comment
 from moderation.comments.seeding import Seed, seed_published
@@ -66,16 +66,6 @@ class Page:
     total: int | None = None
 
 
-def visible_to_readers(
-    comment: type[Comment] | AliasedClass[Comment] = Comment,
-) -> ColumnElement[bool]:
-    """Published, or reported by readers but not yet past the hide threshold."""
-    return or_(
-        comment.status == "approved",
-        and_(comment.status == "reported", comment.hidden.is_(False)),
-    )
-
-
 def encode_cursor(last_id: int, prefix: str = "id") -> str:
     return base64.urlsafe_b64encode(f"{prefix}:{last_id}".encode()).decode().rstrip("=")
 
@@ -104,6 +94,7 @@ class CommentService:
     def __init__(self, sessions: sessionmaker[Session], queue: WorkQueue) -> None:
         self.sessions = sessions
         self.queue = queue
+        self.counts = VisibleCounts()
 
     def submit(self, new: NewComment) -> Submitted:
         """Store a pending comment and ask for it to be scored; idempotent per key."""
@@ -239,29 +230,10 @@ class CommentService:
                         .order_by(Comment.id)
                     )
                 )
-            total = None if position else _count_visible(session, article_id)
+            total = None if position else self.counts.get(session, article_id)
         threads = _build_threads(roots, replies)
         next_cursor = encode_cursor(roots[-1].id, prefix) if more and roots else None
         return Page(threads, next_cursor, total)
-
-
-def _count_visible(session: Session, article_id: str) -> int:
-    """What the pages show: visible top-level comments, and visible replies in a thread whose
-    top is visible (a reply whose own parent is not published still shows, under the top)."""
-    root = aliased(Comment)
-    return int(
-        session.scalar(
-            select(func.count())
-            .select_from(Comment)
-            .outerjoin(root, root.id == Comment.root_id)
-            .where(
-                Comment.article_id == article_id,
-                visible_to_readers(),
-                or_(Comment.parent_id.is_(None), visible_to_readers(root)),
-            )
-        )
-        or 0
-    )
 
 
 def _build_threads(roots: list[Comment], replies: list[Comment]) -> list[Thread]:

@@ -130,6 +130,23 @@ def test_the_first_page_counts_what_readers_see(app: Any, client: Any) -> None:
     assert client.get("/v1/articles/nothing-here/comments").json["total"] == 0
 
 
+def test_a_count_is_reused_for_a_while_and_the_oldest_is_dropped(app: Any, client: Any) -> None:
+    from moderation.comments.counts import VisibleCounts
+
+    service = service_of(app, CommentService)
+    service.counts = VisibleCounts(seconds=3600, kept=2)
+    approve(app, post(client, "First.").json["id"])
+    assert client.get("/v1/articles/a-1/comments").json["total"] == 1
+    approve(app, post(client, "Second.").json["id"])
+    assert client.get("/v1/articles/a-1/comments").json["total"] == 1  # reused
+    for other in ("a-2", "a-3"):  # two more articles: a-1's count is the oldest, dropped
+        client.get(f"/v1/articles/{other}/comments")
+    assert client.get("/v1/articles/a-1/comments").json["total"] == 2
+    service.counts = VisibleCounts(seconds=0)
+    approve(app, post(client, "Third.").json["id"])
+    assert client.get("/v1/articles/a-1/comments").json["total"] == 3
+
+
 def test_public_list_pages_by_cursor(app: Any, client: Any) -> None:
     ids = [post(client, f"Comment {n}.").json["id"] for n in range(5)]
     for comment_id in ids:
