@@ -78,3 +78,10 @@ class PublishedArgs(PageArgs):
 class PublishedPage(Schema):
     comments = fields.List(fields.Nested(PublishedComment), attribute="items")
     next_cursor = fields.String(allow_none=True)
+    total = fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "Comments a reader can see under the article, replies included; "
+            "on the first page only (null on the pages after it)"
+        },
+    )

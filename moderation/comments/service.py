@@ -7,14 +7,17 @@ import binascii
 import dataclasses
 import hashlib
 import json
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from moderation.comments.counts import VisibleCounts, visible_to_readers
 from moderation.comments.intake import insert_comment
 from moderation.comments.models import Comment
+from moderation.comments.seeding import Seed, seed_published
 from moderation.comments.transitions import event_row, insert_audit_rows, insert_events
 from moderation.comments.work_queue import WorkQueue
 from moderation.errors import InvalidRequestError, NotFoundError
@@ -60,14 +63,7 @@ class Thread:
 class Page:
     items: list[Any]
     next_cursor: str | None
-
-
-def visible_to_readers() -> ColumnElement[bool]:
-    """Published, or reported by readers but not yet past the hide threshold."""
-    return or_(
-        Comment.status == "approved",
-        and_(Comment.status == "reported", Comment.hidden.is_(False)),
-    )
+    total: int | None = None
 
 
 def encode_cursor(last_id: int, prefix: str = "id") -> str:
@@ -98,6 +94,7 @@ class CommentService:
     def __init__(self, sessions: sessionmaker[Session], queue: WorkQueue) -> None:
         self.sessions = sessions
         self.queue = queue
+        self.counts = VisibleCounts()
 
     def submit(self, new: NewComment) -> Submitted:
         """Store a pending comment and ask for it to be scored; idempotent per key."""
@@ -178,6 +175,10 @@ class CommentService:
             )
         return parent.root_id or parent.id
 
+    def seed_published(self, seeds: Sequence[Seed], actor: str, reason: str) -> bool:
+        """Publish comments written in advance, once (comments/seeding.py); True if this did."""
+        return seed_published(self.sessions, seeds, actor, reason)
+
     def get(self, comment_id: int) -> Comment:
         with self.sessions() as session:
             comment = session.get(Comment, comment_id)
@@ -190,7 +191,8 @@ class CommentService:
     ) -> Page:
         """Published top-level comments, oldest (or newest) first, each with its replies.
 
-        Replies always read oldest first under their parent, as a conversation does.
+        Replies always read oldest first under their parent, as a conversation does. The first
+        page also counts every comment a reader can see under the article (`total`).
         """
         prefix = "before" if newest_first else "id"
         position = decode_cursor(cursor, prefix)
@@ -228,8 +230,10 @@ class CommentService:
                         .order_by(Comment.id)
                     )
                 )
+            total = None if position else self.counts.get(session, article_id)
         threads = _build_threads(roots, replies)
-        return Page(threads, encode_cursor(roots[-1].id, prefix) if more and roots else None)
+        next_cursor = encode_cursor(roots[-1].id, prefix) if more and roots else None
+        return Page(threads, next_cursor, total)
 
 
 def _build_threads(roots: list[Comment], replies: list[Comment]) -> list[Thread]:

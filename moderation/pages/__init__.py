@@ -1,8 +1,9 @@
 """Pages and files for browsers: the embeddable comment widget, the demo article page and the
 moderators' review page.
 
-This package reaches the API only over HTTP, as a newsroom's page would: the widget script
-calls the public endpoints from the reader's browser, the review page the review API.
+The scripts reach the API only over HTTP, as a newsroom's page would: the widget calls the
+public endpoints from the reader's browser, the review page the review API. The one server-side
+call is the demo page's: it seeds its article's thread through the comments core (demo.py).
 """
 
 from __future__ import annotations

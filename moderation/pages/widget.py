@@ -11,10 +11,12 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, render_template, request
 
+from moderation.comments.service import CommentService
 from moderation.config import Settings
+from moderation.pages.demo import DEMO_ARTICLE_ID, ensure_demo_thread
+from moderation.web.context import service
 
 STATIC = Path(__file__).parent / "static"
-DEMO_ARTICLE_ID = "nato-iraq-cooperation-2025-02-07"
 # The same shape the API accepts for an article id.
 _ARTICLE_ID = re.compile(r"^[\w.:~@+-]{1,200}$")
 # widget.js carries this line; the served copy has the server's own limits in it, so the
@@ -73,13 +75,16 @@ def widget_script() -> Any:
 def demo() -> Any:
     """A news article page with the widget embedded, as a newsroom would embed it.
 
-    `?article=<id>` shows the comments of another article id (tests use a fresh one each run).
+    `?article=<id>` shows the comments of another article id (tests use a fresh one each run);
+    the demo article itself gets its seeded thread first (pages/demo.py).
     """
     if not _settings().web.demo_page:
         abort(404)
     article_id = request.args.get("article", DEMO_ARTICLE_ID)
     if not _ARTICLE_ID.match(article_id):
         abort(404)
+    if article_id == DEMO_ARTICLE_ID:
+        ensure_demo_thread(service(CommentService))
     response = current_app.make_response(render_template("demo.html", article_id=article_id))
     response.headers["Content-Security-Policy"] = DEMO_CSP
     return response

@@ -27,6 +27,14 @@ HUMAN_FROM = {
     "approved": frozenset({"pending", "held", "reported", "rejected"}),
     "rejected": frozenset({"pending", "held", "reported", "approved"}),
 }
+# An undo is recorded as a moderator's change back to the earlier status; its audit reason
+# starts with this, which is how the undo check and the stats tell it from a decision.
+UNDO_REASON_PREFIX = "undo of the decision"
+
+
+def undo_reason(version: int) -> str:
+    """The audit reason of undoing the decision that produced `version`."""
+    return f"{UNDO_REASON_PREFIX} at version {version}"
 
 
 @dataclasses.dataclass(frozen=True)

@@ -18,12 +18,13 @@ from moderation.errors import InvalidRequestError
 from moderation.review.claims import live_claims
 from moderation.review.models import ReviewClaim
 
+# In the order the review page shows them: those waiting for someone, then the finished ones.
 QUEUES: dict[str, tuple[str, ...] | None] = {
     "held": ("held",),
     "reported": ("reported",),
-    "rejected": ("rejected",),
-    "approved": ("approved",),
     "pending": ("pending",),
+    "approved": ("approved",),
+    "rejected": ("rejected",),
     "all": None,
 }
 SORTS = ("severity", "oldest", "newest")

@@ -14,7 +14,7 @@ from moderation.db.base import utcnow
 from moderation.errors import ConflictError, InvalidRequestError, NotFoundError
 from moderation.review.authors import AuthorHistory, author_history
 from moderation.review.claims import aware, ensure_free_for, live_claims
-from moderation.review.decisions import ACTIONS, human_decision
+from moderation.review.decisions import ACTIONS, UNDO_REASON_PREFIX, human_decision, undo_reason
 from moderation.review.models import ReaderReport, ReviewClaim
 from moderation.review.reports import revert_reports
 
@@ -29,6 +29,7 @@ class Detail:
     claim: ReviewClaim | None
     reports: list[ReaderReport]
     author: AuthorHistory
+    parent: Comment | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,7 +74,8 @@ class ReviewService:
             )
             claim = live_claims(session, [comment_id]).get(comment_id)
             author = author_history(session, comment.author_id)
-        return Detail(comment, audit, claim, reports, author)
+            parent = session.get(Comment, comment.parent_id) if comment.parent_id else None
+        return Detail(comment, audit, claim, reports, author, parent)
 
     def decide(self, decision: Decision) -> Comment:
         """Approve or reject a comment at the version the moderator saw; 409 if it moved on."""
@@ -110,7 +112,7 @@ class ReviewService:
             last, before = _last_two(session, comment_id)
             if last is None or last.actor_type != "moderator" or last.version != version:
                 raise ConflictError(f"the last change to comment {comment_id} was not a decision")
-            if last.reason and last.reason.startswith("undo"):
+            if last.reason and last.reason.startswith(UNDO_REASON_PREFIX):
                 raise ConflictError(f"the last decision on comment {comment_id} was an undo")
             if last.actor != moderator and not any_moderator:
                 raise ConflictError(f"only {last.actor} (or an admin) can undo their decision")
@@ -129,7 +131,7 @@ class ReviewService:
                 actor_type="moderator",
                 actor=moderator,
                 reason_code=before.reason_code if before is not None else None,
-                reason=f"undo of the decision at version {last.version}",
+                reason=undo_reason(last.version),
                 note=note,
                 request_id=request_id,
             )

@@ -1,17 +1,41 @@
-"""Workbench figures: queue depths, decisions per day, time to decision, machine reversals."""
+"""Workbench figures: queue depths, decisions and undos per day, time to decision, reversals.
+
+An undo is a moderator's change back to the earlier status (review/decisions.py); it is
+counted as an undo, never as a decision, and the decision it took back does not count either:
+a wrong key pressed and undone at once neither adds a decision nor reverses the machine.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, exists, func, select
+from sqlalchemy import ColumnElement, and_, exists, func, not_, or_, select
 from sqlalchemy.orm import Session, aliased, sessionmaker
+from sqlalchemy.orm.util import AliasedClass
 
 from moderation.comments.models import AuditRecord, Comment
 from moderation.db.base import utcnow
+from moderation.review.decisions import UNDO_REASON_PREFIX
 
 DECIDED = ("approved", "rejected")
+
+
+def _is_undo(record: type[AuditRecord] | AliasedClass[AuditRecord]) -> ColumnElement[bool]:
+    return and_(
+        record.actor_type == "moderator",
+        record.reason.startswith(UNDO_REASON_PREFIX, autoescape=True),
+    )
+
+
+def _stands(record: type[AuditRecord] | AliasedClass[AuditRecord]) -> ColumnElement[bool]:
+    """`record` is a change that stands: not an undo, and not undone by the next change."""
+    undo = aliased(AuditRecord)
+    undone = exists().where(
+        undo.comment_id == record.comment_id, undo.version == record.version + 1, _is_undo(undo)
+    )
+    # A NULL reason is no undo; `not_` alone would turn it into NULL and drop the row.
+    return and_(or_(record.reason.is_(None), not_(_is_undo(record))), not_(undone))
 
 
 def _seconds_between(session: Session, start: Any, end: Any) -> ColumnElement[Any]:
@@ -37,6 +61,7 @@ class StatsService:
                 "since": since,
                 "queues": self._depths(session),
                 "decisions_per_day": self._per_day(session, since),
+                "undos_per_day": self._undos_per_day(session, since),
                 "median_seconds_to_decision": self._median_to_decision(session, since, None),
                 "median_seconds_to_human_decision": self._median_to_decision(
                     session, since, "moderator"
@@ -69,6 +94,7 @@ class StatsService:
             .where(
                 AuditRecord.created_at >= since,
                 AuditRecord.to_status.in_(("approved", "held", "rejected")),
+                _stands(AuditRecord),
             )
             .group_by(day, AuditRecord.to_status, AuditRecord.reason_code, AuditRecord.actor_type)
             .order_by(day, AuditRecord.to_status, AuditRecord.actor_type)
@@ -85,11 +111,26 @@ class StatsService:
         ]
 
     @staticmethod
+    def _undos_per_day(session: Session, since: dt.datetime) -> list[dict[str, Any]]:
+        day = func.date(AuditRecord.created_at)
+        rows = session.execute(
+            select(day.label("day"), func.count().label("count"))
+            .where(AuditRecord.created_at >= since, _is_undo(AuditRecord))
+            .group_by(day)
+            .order_by(day)
+        )
+        return [{"day": str(row.day), "count": int(row[1])} for row in rows]
+
+    @staticmethod
     def _median_to_decision(
         session: Session, since: dt.datetime, actor_type: str | None
     ) -> float | None:
-        """Median seconds from a comment's submission to its first approve/reject."""
-        conditions = [AuditRecord.to_status.in_(DECIDED), AuditRecord.created_at >= since]
+        """Median seconds from a comment's submission to its first approve/reject that stands."""
+        conditions = [
+            AuditRecord.to_status.in_(DECIDED),
+            AuditRecord.created_at >= since,
+            _stands(AuditRecord),
+        ]
         if actor_type:
             conditions.append(AuditRecord.actor_type == actor_type)
         first = (
@@ -136,6 +177,7 @@ class StatsService:
                         human.actor_type == "moderator",
                         human.to_status.in_(DECIDED),
                         human.to_status != machine.to_status,
+                        _stands(human),
                     )
                 )
             )

@@ -66,7 +66,8 @@ class Reader:
 
     def open_demo(self, article_id: str) -> None:
         self.page.goto(f"{self.base_url}/demo?article={article_id}")
-        self.widget.get_by_role("heading", name="Comments").wait_for()
+        # "Comments", then "12 comments" once the first page says how many.
+        self.widget.get_by_role("heading", level=2).wait_for()
         self.page.wait_for_function(
             "() => { const host = document.querySelector('.moderation-comments');"
             " const list = host && host.shadowRoot.querySelector('ol.comments:not(.own-comments)');"

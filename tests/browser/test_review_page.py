@@ -24,9 +24,24 @@ TEXTS = [
 ]
 
 
+PARENT_TEXT = "The council should publish the whole budget, line by line."
+PENDING_TEXT = "A comment the workers have not scored yet"
+
+
 @pytest.fixture
 def held(live_service: Any, database_url: str) -> list[int]:
-    """Four held comments, most severe first (that is also the queue's order)."""
+    """Four held comments, most severe first (that is also the queue's order); the last one
+    replies to a published comment. And one pending comment."""
+    (parent,) = insert_comments(
+        database_url,
+        [
+            comment_row(
+                status="approved", article_id=ARTICLE, author_id="budget-watcher", text=PARENT_TEXT
+            )
+        ],
+    )
+    reply = comment_row(article_id=ARTICLE, text=TEXTS[3], scores={"toxicity": 0.52})
+    reply.update(parent_id=parent, root_id=parent)
     rows = [
         comment_row(
             article_id=ARTICLE,
@@ -43,10 +58,24 @@ def held(live_service: Any, database_url: str) -> list[int]:
             spans=[[21, 40]],
             scores={"toxicity": 0.2},
         ),
-        comment_row(article_id=ARTICLE, text=TEXTS[2], scores={"toxicity": 0.61}),
-        comment_row(article_id=ARTICLE, text=TEXTS[3], scores={"toxicity": 0.52}),
+        comment_row(article_id=ARTICLE, text=TEXTS[2], scores={"identity_attack": 0.61}),
     ]
-    return insert_comments(database_url, rows)
+    # One insert per set of columns: a batch takes its columns from its first row.
+    ids = [*insert_comments(database_url, rows), *insert_comments(database_url, [reply])]
+    insert_comments(
+        database_url, [comment_row(status="pending", article_id=ARTICLE, text=PENDING_TEXT)]
+    )
+    return ids
+
+
+def audit_reason_codes(base_url: str, comment_id: int) -> list[Any]:
+    """The reason codes of the moderators' changes to a comment, oldest first."""
+    answer = requests.get(
+        f"{base_url}/v1/audit?comment_id={comment_id}&actor_type=moderator",
+        headers=bearer(ADMIN_TOKEN),
+        timeout=5,
+    )
+    return [record["reason_code"] for record in reversed(answer.json()["records"])]
 
 
 def claim_of(base_url: str, comment_id: int) -> Any:
@@ -73,38 +102,75 @@ def test_a_moderator_works_the_queue_from_the_keyboard(
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
     first, second, third, fourth = held
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
 
     page.goto(f"{live_service.base_url}/review")
+    sign_in = page.get_by_role("button", name="Sign in")
+    # A styled button, not the browser's default grey one.
+    expect(sign_in).to_have_css("background-color", "rgb(36, 82, 200)")
+    page.screenshot(path=str(ARTIFACTS / "review-sign-in.png"))
     page.get_by_label("Moderator token").fill("not-a-valid-token-at-all")
-    page.get_by_role("button", name="Sign in").click()
+    sign_in.click()
     expect(page.locator("#sign-in-error")).to_contain_text("not valid")
     errors.clear()  # the browser logs the 401 itself
     page.get_by_label("Moderator token").fill(MODERATOR_TOKEN.split(":", 1)[1])
-    page.get_by_role("button", name="Sign in").click()
+    sign_in.click()
     expect(page.locator("#who-name")).to_have_text("alice (moderator)")
+    # Every queue the API has, by name, with its count.
+    expect(page.locator(".queue-tab")).to_have_count(6)
+    names = [name.split(" ")[0] for name in page.locator(".queue-tab").all_inner_texts()]
+    assert names == ["Held", "Reported", "Pending", "Approved", "Rejected", "All"]
     expect(page.locator("#queue li")).to_have_count(4)
     expect(page.locator('[data-count="held"]')).to_have_text("4")
+    expect(page.locator('[data-count="pending"]')).to_have_text("1")
 
-    # The most severe comment first, its matched span highlighted, every reason listed.
+    # Each row: the author's name, the article, when, and why in plain words.
+    row = page.locator("#queue li").first
+    expect(row.locator(".row-author")).to_have_text("Angry-Reader")
+    expect(row.locator(".row-article")).to_have_text(ARTICLE)
+    expect(row.locator(".row-time")).to_have_text("just now")
+    expect(row.locator(".row-why")).to_have_text("Banned term · Toxicity 93% · Insult 90%")
+    expect(page.locator("#queue li").nth(3).locator(".reply-mark")).to_be_visible()
+
+    # The most severe comment first, its matched span highlighted, every reason by name.
     detail = page.locator("#d-id")
     expect(detail).to_have_text(f"#{first}")
     expect(page.locator("#d-text mark")).to_have_text("moron")
-    expect(page.locator("#d-reasons li")).to_have_count(3)
-    expect(page.locator("#d-author")).to_contain_text("angry-reader")
+    reasons = page.locator("#d-reasons li")
+    expect(reasons).to_have_count(3)
+    expect(reasons.nth(0)).to_contain_text("Banned term — rejects")
+    expect(reasons.nth(0)).to_contain_text("banned list")
+    expect(reasons.nth(1)).to_contain_text("Toxicity 93% — holds (holds at 50%, rejects at 95%)")
+    expect(reasons.nth(2)).to_contain_text("Insult 90%")
+    expect(page.locator("#d-author-name")).to_have_text("Angry-Reader")
+    expect(page.locator("#d-parent")).to_be_hidden()
+    expect(reasons.locator("strong")).to_have_text(["Banned term", "Toxicity", "Insult"])
+    assert "0.93" not in page.locator("body").inner_text()
     expect(page.locator("#sign-in")).to_be_hidden()
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    # No reason is chosen before the moderator chooses one.
+    expect(page.locator("#reason-code")).to_have_value("")
     page.screenshot(path=str(ARTIFACTS / "review.png"))
 
-    page.keyboard.press("a")  # approve the first; the page moves to the next one
+    page.keyboard.press("a")  # approve the first, with no reason; the page moves on
     expect(page.locator("#toast")).to_contain_text(f"#{first} approved")
     expect(detail).to_have_text(f"#{second}")
+    assert audit_reason_codes(live_service.base_url, first) == [None]
     page.keyboard.press("j")
     expect(detail).to_have_text(f"#{third}")
+    expect(page.locator("#d-reasons li").first).to_contain_text("Identity attack 61%")
     # Moving on without deciding hands the claim back; the comment in view is claimed.
     wait_until(lambda: claim_of(live_service.base_url, second) is None)
     wait_until(lambda: (claim_of(live_service.base_url, third) or {}).get("moderator") == "alice")
-    page.keyboard.press("r")  # reject with the selected reason code
+    page.keyboard.press("r")  # a rejection asks for its reason first
+    expect(page.locator("#reason-picker")).to_be_visible()
+    expect(page.locator("#reason-picker .pick")).to_have_count(6)
+    expect(page.locator("#reason-picker .pick").nth(1)).to_contain_text("2 Spam")
+    assert comment_state(database_url, third)["status"] == "held"
+    page.screenshot(path=str(ARTIFACTS / "review-reject-reason.png"))
+    page.keyboard.press("1")  # abusive
     expect(page.locator("#toast")).to_contain_text(f"#{third} rejected")
+    expect(page.locator("#reason-picker")).to_be_hidden()
+    expect(page.locator("#reason-code")).to_have_value("")
     page.keyboard.press("k")
     page.keyboard.press("k")
     expect(detail).to_have_text(f"#{second}")
@@ -124,14 +190,25 @@ def test_a_moderator_works_the_queue_from_the_keyboard(
     assert third_state["status"] == "rejected" and third_state["public_reason"] == "abusive"
     assert comment_state(database_url, fourth)["status"] == "held"
 
-    # Bulk: select the last one and approve the selection; a worker runs the job.
+    # A reply shows the comment it answers above it.
     expect(detail).to_have_text(f"#{fourth}")
+    expect(page.locator("#d-parent")).to_be_visible()
+    expect(page.locator("#d-parent-text")).to_have_text(PARENT_TEXT)
+    expect(page.locator("#d-parent-author")).to_have_text("Budget-Watcher")
+    page.screenshot(path=str(ARTIFACTS / "review-reply.png"))
+
+    # Bulk: select the last one and approve the selection; a worker runs the job.
     page.keyboard.press("x")
     expect(page.locator("#selected-count")).to_have_text("1 selected")
     page.get_by_role("button", name="Approve selected").click()
     expect(page.locator("#bulk-status")).to_have_text("1 changed", timeout=60_000)
     assert comment_state(database_url, fourth)["status"] == "approved"
     expect(page.locator("#empty")).to_be_visible()
+
+    # The pending queue has its own tab.
+    page.locator(".queue-tab", has_text="Pending").click()
+    expect(page.locator("#queue li")).to_have_count(1)
+    expect(page.locator("#queue li .snippet")).to_have_text(PENDING_TEXT)
     assert errors == []
     context.close()
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 import time
 import uuid
 from typing import Any
@@ -40,11 +41,13 @@ def published_texts(base_url: str, article: str) -> list[str]:
     return texts
 
 
-def post_approved(base_url: str, article: str, text: str, name: str = "Samira") -> int:
-    """A comment posted through the API and published by the worker; its id."""
+def post_approved(
+    base_url: str, article: str, text: str, name: str = "Samira", parent_id: int | None = None
+) -> int:
+    """A comment (or a reply) posted through the API and published by the worker; its id."""
     answer = requests.post(
         f"{base_url}/v1/articles/{article}/comments",
-        json={"author": {"id": f"seed-{name}", "name": name}, "text": text},
+        json={"author": {"id": f"seed-{name}", "name": name}, "text": text, "parent_id": parent_id},
         timeout=10,
     )
     answer.raise_for_status()
@@ -295,3 +298,95 @@ def test_screenshot_of_the_demo_page(reader: Reader) -> None:
     assert (ARTIFACTS / "demo.png").stat().st_size > 10_000
     reader.page.set_viewport_size({"width": 390, "height": 844})
     reader.page.screenshot(path=str(ARTIFACTS / "demo-phone.png"), full_page=True)
+
+
+def test_the_heading_counts_what_readers_see(reader: Reader) -> None:
+    article = f"count-{uuid.uuid4().hex[:8]}"
+    # An author each: one author posting fast is held (rules.max_comments_per_minute).
+    top = post_approved(reader.base_url, article, "The first point is well made.", name="Nadia")
+    post_approved(reader.base_url, article, "A second view on the visit.", name="Dana")
+    post_approved(reader.base_url, article, "Agreed with the first point.", "Idris", top)
+    reader.open_demo(article)
+    heading = reader.widget.get_by_role("heading", level=2)
+    expect(heading).to_have_text("3 comments")
+
+    reader.post("Layla", BENIGN)
+    assert reader.wait_for_status(BENIGN, "approved") == "approved"
+    expect(heading).to_have_text("4 comments")
+    # Readers report what others wrote, never their own comment.
+    expect(reader.own(BENIGN).get_by_role("button", name=re.compile("Report"))).to_have_count(0)
+    assert reader.errors == []
+
+
+def test_a_reader_reports_a_comment_with_a_reason(reader: Reader) -> None:
+    article = f"report-{uuid.uuid4().hex[:8]}"
+    text = "Buy followers cheaply, message me for prices."
+    comment_id = post_approved(reader.base_url, article, text, name="Farid")
+    reader.open_demo(article)
+    thread = reader.published().filter(has_text=text)
+    thread.get_by_role("button", name="Report the comment by Farid").click()
+    form = thread.locator("form.report-form")
+    expect(form.get_by_role("radio")).to_have_count(6)
+    expect(form.get_by_role("radio").first).to_be_focused()
+    form.get_by_role("button", name="Send report").click()
+    expect(form.get_by_role("alert")).to_have_text("Please choose a reason.")
+    form.get_by_label("Spam or advertising").check()
+    form.get_by_label("Anything a moderator should know? (optional)").fill("On every article.")
+    ARTIFACTS.mkdir(exist_ok=True)
+    thread.screenshot(path=str(ARTIFACTS / "widget-report.png"))
+    form.get_by_role("button", name="Send report").click()
+    expect(thread.locator(".report-done")).to_have_text(
+        "Thank you. A moderator will look at this comment."
+    )
+    expect(thread.get_by_role("button", name="Reported")).to_be_disabled()
+
+    # The report reached the moderators, from this browser's reader id.
+    reader_id = reader.page.evaluate(
+        "() => JSON.parse(localStorage.getItem('moderation-widget:author')).id"
+    )
+    detail = requests.get(
+        f"{reader.base_url}/v1/review/comments/{comment_id}",
+        headers=bearer(MODERATOR_TOKEN),
+        timeout=5,
+    ).json()
+    reports = [(r["reader_id"], r["reason"], r["note"]) for r in detail["reports"]]
+    assert reports == [(reader_id, "spam", "On every article.")]
+    reader.page.reload()
+    expect(
+        reader.published().filter(has_text=text).get_by_role("button", name="Reported")
+    ).to_be_disabled()
+    assert reader.errors == []
+
+    # The widget forgot (another device, cleared storage): the API still knows this reader.
+    reader.page.evaluate("() => localStorage.removeItem('moderation-widget:reported')")
+    reader.page.reload()
+    thread = reader.published().filter(has_text=text)
+    thread.get_by_role("button", name="Report the comment by Farid").click()
+    thread.get_by_label("Abusive or hateful").check()
+    thread.get_by_role("button", name="Send report").click()
+    expect(thread.locator(".report-done")).to_have_text("You have already reported this comment.")
+    assert (
+        len(
+            requests.get(
+                f"{reader.base_url}/v1/review/comments/{comment_id}",
+                headers=bearer(MODERATOR_TOKEN),
+                timeout=5,
+            ).json()["reports"]
+        )
+        == 1
+    )
+
+
+def test_the_demo_page_opens_on_a_published_thread(reader: Reader) -> None:
+    """The first look at /demo: the seeded thread with its replies (demo-first-look.png)."""
+    reader.page.goto(f"{reader.base_url}/demo")
+    heading = reader.widget.get_by_role("heading", level=2)
+    expect(heading).to_have_text("6 comments")
+    first = reader.published().filter(has_text="cyber defence seems the most urgent").first
+    expect(first.locator(".author").first).to_have_text("Layla Haddad")
+    expect(first.locator("ol.replies li.comment")).to_have_count(2)
+    expect(first.locator("ol.replies ol.replies .author")).to_have_text("Layla Haddad")
+    expect(reader.published()).to_have_count(6)
+    ARTIFACTS.mkdir(exist_ok=True)
+    reader.page.screenshot(path=str(ARTIFACTS / "demo-first-look.png"), full_page=True)
+    assert reader.errors == []

@@ -97,3 +97,37 @@ def test_stats_count_queues_decisions_and_reversals(client: Any, worked: list[in
     assert stats["median_seconds_to_human_decision"] == pytest.approx(3600, abs=60)
     assert client.get("/v1/stats?days=0", headers=ALICE).status_code == 422
     assert client.get("/v1/stats").status_code == 401
+
+
+def test_an_undo_is_counted_as_an_undo_and_its_decision_does_not_stand(
+    client: Any, database_url: str
+) -> None:
+    """A machine approval rejected by mistake and undone, a held comment approved and undone
+    and then rejected: two undos, one decision that stands, no reversal of the machine."""
+    an_hour_ago = dt.datetime.now(dt.UTC) - dt.timedelta(hours=1)
+    approved, held = insert_comments(
+        database_url,
+        [
+            comment_row(status="approved", decision="approve", created_at=an_hour_ago),
+            comment_row(created_at=an_hour_ago),
+        ],
+    )
+    for comment_id, action in ((approved, "reject"), (held, "approve")):
+        decide(client, comment_id, action)
+        undone = client.post(
+            f"/v1/review/comments/{comment_id}/undo", json={"version": 3}, headers=ALICE
+        )
+        assert undone.status_code == 200, undone.json
+    decide(client, held, "reject", version=4)
+
+    stats = client.get("/v1/stats?days=7", headers=ALICE).json
+    assert sum(day["count"] for day in stats["undos_per_day"]) == 2
+    human = [
+        (d["outcome"], d["count"]) for d in stats["decisions_per_day"] if d["by"] == "moderator"
+    ]
+    assert human == [("rejected", 1)]  # no "held" from the undo, no undone approval
+    assert stats["machine_decisions"] == 1  # the approval; a hold is no approve/reject
+    assert stats["machine_decisions_reversed"] == 0
+    assert stats["reversed_share"] == 0.0
+    # The first human decision that stands is the rejection, an hour after submission.
+    assert stats["median_seconds_to_human_decision"] == pytest.approx(3600, abs=60)

@@ -104,6 +104,49 @@ def test_public_list_shows_approved_threads_oldest_first(app: Any, client: Any) 
     assert page["next_cursor"] is None
 
 
+def test_the_first_page_counts_what_readers_see(app: Any, client: Any) -> None:
+    """Visible comments and replies, on every page of threads; not pending ones, nor a reply
+    whose thread's top was rejected after the reply was published."""
+    tops = [post(client, f"Top {n}.").json["id"] for n in range(3)]
+    for top in tops:
+        approve(app, top)
+    reply = post(client, "A reply.", parent_id=tops[0]).json["id"]
+    approve(app, reply)
+    orphan = post(client, "A reply to a thread about to go.", parent_id=tops[2]).json["id"]
+    approve(app, orphan)
+    post(client, "Still pending.")
+    post(client, "Elsewhere.", article="a-2")
+    review = service_of(app, ReviewService)
+    from moderation.review.service import Decision
+
+    version = review.detail(tops[2]).comment.version
+    review.decide(Decision(tops[2], "reject", version, "test-moderator", reason_code="spam"))
+
+    first = client.get("/v1/articles/a-1/comments?limit=1").json
+    assert first["total"] == 3  # two tops and one reply; not the orphan, not the pending one
+    later = client.get(f"/v1/articles/a-1/comments?limit=1&cursor={first['next_cursor']}").json
+    assert later["total"] is None
+    assert client.get("/v1/articles/a-1/comments?order=newest").json["total"] == 3
+    assert client.get("/v1/articles/nothing-here/comments").json["total"] == 0
+
+
+def test_a_count_is_reused_for_a_while_and_the_oldest_is_dropped(app: Any, client: Any) -> None:
+    from moderation.comments.counts import VisibleCounts
+
+    service = service_of(app, CommentService)
+    service.counts = VisibleCounts(seconds=3600, kept=2)
+    approve(app, post(client, "First.").json["id"])
+    assert client.get("/v1/articles/a-1/comments").json["total"] == 1
+    approve(app, post(client, "Second.").json["id"])
+    assert client.get("/v1/articles/a-1/comments").json["total"] == 1  # reused
+    for other in ("a-2", "a-3"):  # two more articles: a-1's count is the oldest, dropped
+        client.get(f"/v1/articles/{other}/comments")
+    assert client.get("/v1/articles/a-1/comments").json["total"] == 2
+    service.counts = VisibleCounts(seconds=0)
+    approve(app, post(client, "Third.").json["id"])
+    assert client.get("/v1/articles/a-1/comments").json["total"] == 3
+
+
 def test_public_list_pages_by_cursor(app: Any, client: Any) -> None:
     ids = [post(client, f"Comment {n}.").json["id"] for n in range(5)]
     for comment_id in ids:

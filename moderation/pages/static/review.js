@@ -1,10 +1,15 @@
 /* The review page: signs in with a moderator token (sessionStorage), works the review API.
-   Keys: j/k move, a approve, r reject, u undo, x select for bulk, t take over a claim. */
+   Keys: j/k move, a approve, r reject, 1-6 pick a reason, u undo, x select for bulk,
+   t take over a claim. Ids (rules, labels, reasons, queues) are shown by the plain names of
+   GET /v1/review/glossary; an id the glossary lacks is shown as it is. */
 (function () {
   "use strict";
   var TOKEN_KEY = "moderation.review.token";
   var state = { queue: "held", sort: "severity", items: [], index: -1, cursor: null,
-                detail: null, selected: {}, lastDecision: null };
+                detail: null, selected: {}, lastDecision: null, picking: null,
+                terms: { rules: {}, labels: {}, reason_codes: {}, report_reasons: {},
+                         public_codes: {}, queues: {} },
+                reasonOrder: [] };
   var $ = function (id) { return document.getElementById(id); };
 
   function token() { return sessionStorage.getItem(TOKEN_KEY); }
@@ -34,6 +39,52 @@
   function clear(node) { while (node.firstChild) { node.removeChild(node.firstChild); } }
   function toast(text) { $("toast").textContent = text; }
 
+  /* Words for ids and numbers */
+  function term(table, id) {
+    var found = state.terms[table][id];
+    if (found) { return found; }
+    var words = String(id).replace(/_/g, " ");
+    return { id: id, name: words.charAt(0).toUpperCase() + words.slice(1), explanation: "" };
+  }
+
+  function percent(score) { return Math.round(Number(score) * 100) + "%"; }
+
+  function parseDate(value) {
+    // The API may send a time without an offset; it is UTC.
+    return value ? new Date(/[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : value + "Z") : null;
+  }
+
+  function fullTime(value) {
+    var date = parseDate(value);
+    return date ? date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" }) : "";
+  }
+
+  function ago(value) {
+    var date = parseDate(value);
+    if (!date) { return ""; }
+    var seconds = Math.round((Date.now() - date.getTime()) / 1000);
+    if (seconds < 60) { return "just now"; }
+    if (seconds < 3600) { return Math.floor(seconds / 60) + " min ago"; }
+    if (seconds < 86400) { return Math.floor(seconds / 3600) + " h ago"; }
+    if (seconds < 7 * 86400) { return Math.floor(seconds / 86400) + " d ago"; }
+    return date.toLocaleDateString(undefined, { dateStyle: "medium" });
+  }
+
+  function setTime(node, value) {
+    var date = parseDate(value);
+    node.textContent = ago(value);
+    node.title = fullTime(value);
+    if (date) { node.setAttribute("datetime", date.toISOString()); }
+  }
+
+  /** One reason in a few words: "Suspect term", "Identity attack 61%". */
+  function reasonShort(r) {
+    if (r.kind === "model" && r.score !== undefined) {
+      return term("labels", r.id).name + " " + percent(r.score);
+    }
+    return term("rules", r.id).name;
+  }
+
   /* Sign in and out */
   function signIn(event) {
     event.preventDefault();
@@ -46,6 +97,7 @@
     if (token()) { releaseClaim(null); }
     sessionStorage.removeItem(TOKEN_KEY);
     $("workbench").hidden = true; $("queues").hidden = true; $("who").hidden = true;
+    $("sort-box").hidden = true;
     $("sign-in").hidden = false;
     $("sign-in-error").textContent = message || "";
   }
@@ -58,16 +110,66 @@
       $("sign-in").hidden = true;
       $("sign-in-error").textContent = "";
       $("workbench").hidden = false; $("queues").hidden = false; $("who").hidden = false;
-      return api("GET", "/v1/review/reason-codes").then(function (codes) {
-        var select = $("reason-code");
-        clear(select);
-        codes.body.reason_codes.forEach(function (code) {
-          var option = el("option", code.replace("_", " ")); option.value = code;
-          select.appendChild(option);
-        });
+      $("sort-box").hidden = false;
+      return api("GET", "/v1/review/glossary").then(function (answer) {
+        if (!answer.ok) { toast(answer.body.message); return; }
+        learn(answer.body);
         loadQueue(true);
       });
     });
+  }
+
+  function learn(glossary) {
+    Object.keys(state.terms).forEach(function (table) {
+      state.terms[table] = {};
+      (glossary[table] || []).forEach(function (entry) { state.terms[table][entry.id] = entry; });
+    });
+    state.reasonOrder = glossary.reason_codes.map(function (entry) { return entry.id; });
+    buildTabs(glossary.queues);
+    buildReasons();
+  }
+
+  function buildTabs(queues) {
+    var nav = $("queues");
+    clear(nav);
+    queues.forEach(function (queue) {
+      var tab = el("button", null, "queue-tab");
+      tab.type = "button";
+      tab.dataset.queue = queue.id;
+      tab.title = queue.explanation;
+      tab.appendChild(document.createTextNode(queue.name + " "));
+      var count = el("span", "0", "count");
+      count.dataset.count = queue.id;
+      tab.appendChild(count);
+      tab.addEventListener("click", function () { state.queue = queue.id; loadQueue(true); });
+      nav.appendChild(tab);
+    });
+  }
+
+  function buildReasons() {
+    // Nothing is chosen until the moderator chooses: an approval carries no reason unless one
+    // is picked, and a rejection asks for one.
+    var select = $("reason-code");
+    clear(select);
+    var none = el("option", "Choose…"); none.value = "";
+    select.appendChild(none);
+    var options = $("picker-options");
+    clear(options);
+    state.reasonOrder.forEach(function (code, position) {
+      var entry = term("reason_codes", code);
+      var option = el("option", (position + 1) + " " + entry.name); option.value = code;
+      option.title = entry.explanation;
+      select.appendChild(option);
+      var button = el("button", null, "pick");
+      button.type = "button";
+      button.dataset.reason = code;
+      button.appendChild(el("kbd", String(position + 1)));
+      button.appendChild(el("strong", " " + entry.name));
+      button.appendChild(el("span", " " + entry.explanation, "muted"));
+      button.addEventListener("click", function () { picked(code); });
+      options.appendChild(button);
+    });
+    select.value = "";
   }
 
   /* The queue */
@@ -112,14 +214,25 @@
       var box = el("input"); box.type = "checkbox"; box.checked = !!state.selected[item.id];
       box.setAttribute("aria-label", "select comment " + item.id);
       box.addEventListener("click", function (event) { event.stopPropagation(); toggle(item.id); });
-      var body = el("div");
-      body.appendChild(el("div", item.text, "snippet"));
-      var note = item.done ? item.done : item.summary.join("; ");
-      body.appendChild(el("div", note, "sev"));
-      var side = el("div");
-      side.appendChild(el("div", item.severity.toFixed(2), "sev"));
-      if (item.claim) { side.appendChild(el("div", "claimed: " + item.claim.moderator, "badge")); }
-      row.appendChild(box); row.appendChild(body); row.appendChild(side);
+      var body = el("div", null, "row-body");
+      var head = el("div", null, "row-head");
+      var author = el("span", item.author.name, "row-author");
+      author.title = item.author.id;
+      head.appendChild(author);
+      head.appendChild(el("span", item.article_id, "row-article"));
+      var when = el("time", null, "row-time");
+      setTime(when, item.created_at);
+      head.appendChild(when);
+      body.appendChild(head);
+      var snippet = el("div", null, "snippet");
+      if (item.parent_id) { snippet.appendChild(el("span", "Reply · ", "reply-mark")); }
+      snippet.appendChild(document.createTextNode(item.text));
+      body.appendChild(snippet);
+      var why = item.done ? item.done
+        : (item.acting_reasons || []).map(reasonShort).join(" · ");
+      body.appendChild(el("div", why, "row-why"));
+      row.appendChild(box); row.appendChild(body);
+      if (item.claim) { body.appendChild(el("div", "claimed by " + item.claim.moderator, "badge")); }
       row.addEventListener("click", function () { move(position); });
       list.appendChild(row);
     });
@@ -143,6 +256,7 @@
   }
 
   function move(position) {
+    closePicker();
     releaseClaim(position >= 0 && position < state.items.length ? state.items[position].id : null);
     if (position < 0 || position >= state.items.length) {
       state.index = -1; $("detail-body").hidden = true; renderQueue(); return;
@@ -208,45 +322,98 @@
     }
   }
 
+  var ACTION_WORDS = { hold: "holds", reject: "rejects" };
+
+  /** One reason as a list item: its plain name, what it did, and what it means. */
+  function reasonItem(r) {
+    var item = el("li", null, r.action ? "acting" : "");
+    item.dataset.reason = r.id;
+    if (r.kind === "model" && r.score !== undefined) {
+      var label = term("labels", r.id);
+      item.appendChild(el("strong", label.name));
+      item.appendChild(el("span", " " + percent(r.score), "score"));
+      var bands = "holds at " + percent(r.hold) + ", rejects at " + percent(r.reject);
+      item.appendChild(el("span", r.action ? " — " + ACTION_WORDS[r.action] + " (" + bands + ")"
+        : " — below the hold line (" + bands + ")", "band"));
+      if (label.explanation) { item.appendChild(el("div", label.explanation, "explain")); }
+      return item;
+    }
+    var rule = term("rules", r.id);
+    item.appendChild(el("strong", rule.name));
+    if (r.action) { item.appendChild(el("span", " — " + (ACTION_WORDS[r.action] || r.action), "band")); }
+    // The glossary explains the rule; the hit's own message says what it matched.
+    var words = [rule.explanation, r.message && r.message !== rule.explanation ? r.message : ""]
+      .filter(Boolean).join(" · ");
+    if (words) { item.appendChild(el("div", words, "explain")); }
+    return item;
+  }
+
   function renderDetail() {
     var d = state.detail;
+    closePicker();
     $("detail-body").hidden = false;
     $("d-id").textContent = "#" + d.id;
     $("d-article").textContent = d.article_id;
+    setTime($("d-time"), d.created_at);
     $("d-status").textContent = d.status;
+    $("d-told").textContent = d.reason_code
+      ? "(author told: " + term("public_codes", d.reason_code).name.toLowerCase() + ")" : "";
     $("d-version").textContent = d.version;
-    $("d-severity").textContent = d.severity.toFixed(2);
+    $("d-severity").textContent = "severity " + d.severity.toFixed(1);
+    $("d-severity").title = "Top model score, +1 per rejecting rule, +0.5 per holding rule, " +
+      "+0.25 per unit of report weight; the queue adds 1 per day waited";
     $("d-claim").hidden = true;
+    var parent = d.parent;
+    $("d-parent").hidden = !parent;
+    if (parent) {
+      $("d-parent-author").textContent = parent.author.name;
+      $("d-parent-author").title = parent.author.id;
+      setTime($("d-parent-time"), parent.created_at);
+      $("d-parent-status").textContent = parent.status;
+      $("d-parent-text").textContent = parent.text;
+    }
+    $("d-author-name").textContent = d.author.name;
+    $("d-author-id").textContent = d.author.id;
     highlighted(d.text, d.reasons);
     var reasons = $("d-reasons"); clear(reasons);
-    d.reasons.forEach(function (r) {
-      var text = r.kind === "rule" ? "Rule " + r.id + ": " + (r.message || "") + " (" + r.action + ")"
-        : r.score !== undefined ? "Model " + r.id + " " + Number(r.score).toFixed(3) + " (" + r.band + ")"
-        : "Model " + r.id + ": " + (r.message || "");
-      reasons.appendChild(el("li", text, r.action ? "acting" : ""));
+    // The reasons that set the outcome first, then the rest.
+    d.reasons.filter(function (r) { return r.action; }).concat(
+      d.reasons.filter(function (r) { return !r.action; })).forEach(function (r) {
+      reasons.appendChild(reasonItem(r));
     });
     if (!d.reasons.length) { reasons.appendChild(el("li", "No reasons recorded (not scored yet).")); }
     $("d-reports-box").hidden = d.reports.length === 0;
-    $("d-report-weight").textContent = "(weight " + d.report_weight.toFixed(2) + (d.hidden ? ", hidden" : "") + ")";
+    $("d-report-weight").textContent = "(weight " + d.report_weight.toFixed(1) + (d.hidden ? ", hidden from readers" : "") + ")";
     var reports = $("d-reports"); clear(reports);
     d.reports.forEach(function (r) {
-      reports.appendChild(el("li", r.reason + " by " + r.reader_id + (r.note ? ": " + r.note : "") +
-        (r.outcome ? " [" + r.outcome + "]" : "")));
+      var item = el("li");
+      item.appendChild(el("strong", term("report_reasons", r.reason).name));
+      if (r.note) { item.appendChild(document.createTextNode(": " + r.note)); }
+      var by = el("span", " · " + ago(r.created_at) + " · weight " + r.weight.toFixed(2) +
+        (r.outcome ? " · " + r.outcome : ""), "muted");
+      by.title = "reader " + r.reader_id;
+      item.appendChild(by);
+      reports.appendChild(item);
     });
     var author = d.author_history;
-    $("d-author").textContent = d.author.name + " (" + d.author.id + ")";
+    $("d-author").textContent = d.author.name;
+    $("d-author").title = d.author.id;
     var counts = Object.keys(author.counts).map(function (k) { return author.counts[k] + " " + k; });
     $("d-author-standing").textContent = "Standing: " + author.status +
       (author.reason ? " (" + author.reason + ")" : "") + " · " + (counts.join(", ") || "no comments");
     var recent = $("d-author-recent"); clear(recent);
     author.recent.filter(function (c) { return c.id !== d.id; }).slice(0, 5).forEach(function (c) {
-      recent.appendChild(el("li", c.status + ": " + c.text));
+      var item = el("li");
+      item.appendChild(el("span", c.status, "status"));
+      item.appendChild(document.createTextNode(" " + ago(c.created_at) + " · " + c.text));
+      recent.appendChild(item);
     });
     var audit = $("d-audit"); clear(audit);
     d.audit.forEach(function (a) {
-      audit.appendChild(el("li", new Date(a.created_at).toLocaleString() + " " + a.actor_type + " " +
-        a.actor + ": " + (a.from_status || "new") + " → " + a.to_status +
-        (a.reason_code ? " (" + a.reason_code + ")" : "") + (a.note ? " — " + a.note : "")));
+      audit.appendChild(el("li", fullTime(a.created_at) + " · " + a.actor + " (" + a.actor_type +
+        "): " + (a.from_status || "new") + " → " + a.to_status +
+        (a.reason_code ? " (" + term("public_codes", a.reason_code).name + ")" : "") +
+        (a.note ? " — " + a.note : "")));
     });
     $("undo").hidden = !(state.lastDecision && state.lastDecision.id === d.id);
   }
@@ -258,10 +425,36 @@
     (state.loading || Promise.resolve()).then(function () { decideLoaded(action); });
   }
 
+  /** Ask which reason, then `then(code)`: a rejection always needs one. */
+  function askReason(then) {
+    state.picking = then;
+    $("reason-picker").hidden = false;
+    toast("");
+    var first = document.querySelector("#picker-options button");
+    if (first) { first.focus(); }
+  }
+
+  function closePicker() {
+    state.picking = null;
+    $("reason-picker").hidden = true;
+  }
+
+  function picked(code) {
+    var then = state.picking;
+    $("reason-code").value = code;
+    closePicker();
+    if (then) { then(code); }
+  }
+
   function decideLoaded(action) {
     var d = state.detail, item = state.items[state.index];
     if (!d || !item || item.done || item.id !== d.id) { return; }
-    var body = { action: action, version: d.version, reason_code: $("reason-code").value,
+    var reason = $("reason-code").value || null;
+    if (action === "reject" && !reason) {
+      askReason(function () { decideLoaded("reject"); });
+      return;
+    }
+    var body = { action: action, version: d.version, reason_code: reason,
                  note: $("note").value || null };
     api("POST", "/v1/review/comments/" + d.id + "/decision", body).then(function (answer) {
       if (!answer.ok) {
@@ -270,10 +463,12 @@
         loadDetail(d.id, false);
         return;
       }
-      item.done = (action === "approve" ? "approved" : "rejected") + " by you";
+      item.done = (action === "approve" ? "approved" : "rejected") + " by you" +
+        (reason ? " · " + term("reason_codes", reason).name : "");
       if (state.claimed === d.id) { state.claimed = null; }
       state.lastDecision = { id: d.id, version: answer.body.version, position: state.index };
       $("note").value = "";
+      $("reason-code").value = "";  // the next comment starts with no reason chosen
       toast("#" + d.id + " " + answer.body.status + " — press u to undo");
       refreshCounts();
       var next = state.items.findIndex(function (it, i) { return i > state.index && !it.done; });
@@ -304,8 +499,13 @@
   function bulk(action) {
     var ids = Object.keys(state.selected).map(Number);
     if (!ids.length) { return; }
+    var reason = $("reason-code").value || null;
+    if (action === "reject" && !reason) {
+      askReason(function () { bulk("reject"); });
+      return;
+    }
     var body = { action: action, ids: ids };
-    if (action === "reject") { body.reason_code = $("reason-code").value; }
+    if (reason) { body.reason_code = reason; }
     $("bulk-status").textContent = "Working on " + ids.length + "…";
     api("POST", "/v1/review/bulk", body).then(function (answer) {
       if (!answer.ok) { $("bulk-status").textContent = answer.body.message; return; }
@@ -322,13 +522,25 @@
         return;
       }
       $("bulk-status").textContent = op.state === "done" ? op.changed + " changed" : "failed: " + op.error;
+      $("reason-code").value = "";
       loadQueue(true);
     });
   }
 
   /* Keys */
+  function reasonForKey(key) {
+    var position = /^[1-9]$/.test(key) ? Number(key) - 1 : -1;
+    return position >= 0 && position < state.reasonOrder.length ? state.reasonOrder[position] : null;
+  }
+
   function onKey(event) {
     if (event.ctrlKey || event.metaKey || event.altKey) { return; }
+    if (state.picking) {
+      var code = reasonForKey(event.key);
+      if (code) { event.preventDefault(); picked(code); return; }
+      if (event.key === "Escape") { event.preventDefault(); closePicker(); toast("Not rejected: no reason chosen."); return; }
+      closePicker();  // any other key: the moderator moved on
+    }
     var target = event.target;
     if (target && /^(INPUT|SELECT|TEXTAREA)$/.test(target.tagName) && target.type !== "checkbox") {
       if (event.key === "Escape") { target.blur(); }
@@ -344,7 +556,9 @@
       x: function () { if (state.index >= 0) { toggle(state.items[state.index].id); } },
       t: function () { if (state.detail) { claimIt(true); } }
     };
-    if (actions[event.key]) { event.preventDefault(); actions[event.key](); }
+    if (actions[event.key]) { event.preventDefault(); actions[event.key](); return; }
+    var chosen = reasonForKey(event.key);
+    if (chosen) { event.preventDefault(); $("reason-code").value = chosen; }
   }
 
   document.addEventListener("DOMContentLoaded", function () {
@@ -357,9 +571,6 @@
     $("bulk-approve").addEventListener("click", function () { bulk("approve"); });
     $("bulk-reject").addEventListener("click", function () { bulk("reject"); });
     $("sort").addEventListener("change", function (event) { state.sort = event.target.value; loadQueue(true); });
-    document.querySelectorAll(".queue-tab").forEach(function (tab) {
-      tab.addEventListener("click", function () { state.queue = tab.dataset.queue; loadQueue(true); });
-    });
     document.addEventListener("keydown", onKey);
     window.addEventListener("pagehide", function () { if (token()) { releaseClaim(null); } });
     start();

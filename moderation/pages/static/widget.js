@@ -4,7 +4,16 @@
  *   <script src="https://moderation.example/widget.js" data-article-id="..." async></script>
  *
  * Optional attributes: data-target (id of the element to render into; default: right after
- * the script), data-api-base (default: where the script came from), data-page-size (1-100).
+ * the script), data-api-base (default: where the script came from), data-page-size (1-100),
+ * data-locale (en, fr, de or es; default: the page's lang, else English).
+ *
+ * Single-page sites load the script once, without data-article-id, and mount and destroy the
+ * widget themselves as their pages come and go:
+ *
+ *   var comments = ModerationComments.mount(element, { articleId: "...", locale: "fr" });
+ *   comments.destroy();   // or ModerationComments.destroy(element)
+ *
+ * `moderation-comments:ready` is dispatched on window once ModerationComments exists.
  *
  * Hand-written and dependency-free; there is no build step. Everything that comes from the
  * server or from a reader is inserted with textContent, never as HTML. The widget lives in a
@@ -14,50 +23,451 @@
 (function () {
   "use strict";
 
+  var current = document.currentScript;
+  // Loaded twice (two tags, or a site that injects it again): the first copy serves both.
+  if (window.ModerationComments && typeof window.ModerationComments.mount === "function") {
+    window.ModerationComments.scan();
+    return;
+  }
+
   var LIMITS = {"maxLength": 5000, "maxNameLength": 100};
+  // The reasons POST /v1/comments/<id>/reports accepts (review/reports.py REPORT_REASONS;
+  // tests/unit/test_widget_strings.py keeps the two lists equal).
+  var REPORT_REASONS = ["abusive", "spam", "off_topic", "personal_data", "illegal", "other"];
   var DEFAULT_PAGE_SIZE = 20;
   var POLL_FIRST_MS = 1000;
   var POLL_FACTOR = 1.6;
   var POLL_MAX_MS = 30000;
   var POLL_GIVE_UP_MS = 30 * 60 * 1000;
   var KEEP_OWN_MS = 7 * 24 * 3600 * 1000;
+  var KEEP_REPORTED = 500;
   var STORE = "moderation-widget:";
+  var SCRIPT_BASE = current && current.src ? new URL(".", current.src).href : null;
 
-  var STATUS_LABEL = {
-    pending: "Awaiting moderation",
-    approved: "Published",
-    held: "Held for review",
-    rejected: "Not published"
+  // Every word the widget shows, per language: JSON, so tests/unit/test_widget_strings.py can
+  // check that each language has every key. {name}-style fields are filled in as text.
+  // The reader's own comment is explained by "status:reason_code", else "status:*".
+  // STRINGS begin
+  var STRINGS = {
+    "en": {
+      "title": "Comments",
+      "count": {
+        "one": "{n} comment",
+        "other": "{n} comments"
+      },
+      "orderGroup": "Order of comments",
+      "oldest": "Oldest first",
+      "newest": "Newest first",
+      "showingOldest": "Showing oldest comments first.",
+      "showingNewest": "Showing newest comments first.",
+      "ownList": "Your recent comments",
+      "list": "Comments",
+      "replies": "Replies",
+      "loading": "Loading comments…",
+      "loadMore": "Load more comments",
+      "moreLoaded": "More comments loaded.",
+      "noMore": "No more comments.",
+      "empty": "No comments yet. Start the conversation.",
+      "loadFailed": "Comments could not be loaded.",
+      "tryAgain": "Try again",
+      "anonymous": "Anonymous",
+      "you": "You",
+      "commentBy": "Comment by {name}",
+      "reply": "Reply",
+      "replyTo": "Reply to {name}",
+      "join": "Join the conversation",
+      "yourName": "Your name",
+      "yourComment": "Your comment",
+      "yourReply": "Your reply",
+      "hint": "Comments are checked before they appear.",
+      "counter": "{used} / {max} characters",
+      "tooMany": " ({over} too many)",
+      "postComment": "Post comment",
+      "postReply": "Post reply",
+      "posting": "Posting…",
+      "cancel": "Cancel",
+      "needName": "Please enter your name.",
+      "nameTooLong": "Please shorten your name to {max} characters.",
+      "needText": "Please write a comment first.",
+      "textTooLong": "Your comment is {n} characters long; the limit is {max}. Please shorten it.",
+      "unreachable": "We could not reach the comment service. Your text is still here; please try again.",
+      "tooLarge": "Your comment is too long to send.",
+      "tooFast": "You are posting very quickly. Please wait a moment and try again.",
+      "serverError": "Something went wrong on our side. Your text is still here; please try again.",
+      "notPosted": "Your comment could not be posted: {message}",
+      "sent": "Your comment was sent. {status}.",
+      "publishedNow": "Your comment is published.",
+      "heldNow": "Your comment is held for review. {explain}",
+      "status": {
+        "pending": "Awaiting moderation",
+        "approved": "Published",
+        "held": "Held for review",
+        "rejected": "Not published"
+      },
+      "report": "Report",
+      "reportComment": "Report the comment by {name}",
+      "reported": "Reported",
+      "reportTitle": "Why are you reporting this comment?",
+      "reasons": {
+        "abusive": "Abusive or hateful",
+        "spam": "Spam or advertising",
+        "off_topic": "Off topic",
+        "personal_data": "Shares someone's personal details",
+        "illegal": "Illegal content",
+        "other": "Something else"
+      },
+      "reportNote": "Anything a moderator should know? (optional)",
+      "sendReport": "Send report",
+      "sending": "Sending…",
+      "needReason": "Please choose a reason.",
+      "reportThanks": "Thank you. A moderator will look at this comment.",
+      "reportAgain": "You have already reported this comment.",
+      "reportGone": "This comment is no longer published.",
+      "reportTooFast": "Too many reports from your connection. Please try again in a minute.",
+      "reportFailed": "Your report could not be sent: {message}",
+      "reportUnreachable": "We could not reach the comment service. Please try again.",
+      "explain": {
+        "pending:*": "Thanks! Every comment is checked before it appears. This usually takes a few seconds.",
+        "held:awaiting_review": "A moderator will read your comment before it appears. Only you can see it until then.",
+        "held:links": "Comments with links are read by a moderator before they appear, to keep spam out. Only you can see it until then.",
+        "held:toxic_language": "Some of the wording may come across as hurtful, so a moderator will read your comment before it appears. Only you can see it until then.",
+        "held:offensive_language": "Some of the wording may go against our community guidelines, so a moderator will read your comment before it appears. Only you can see it until then.",
+        "held:premoderation": "Comments here are read by a moderator before they appear. Only you can see it until then.",
+        "held:personal_data": "Your comment seems to include an e-mail address or a phone number, so a moderator will read it before it appears. Only you can see it until then.",
+        "held:duplicate": "This looks like a comment you posted a moment ago, so a moderator will read it before it appears.",
+        "held:too_fast": "You are posting very quickly, so a moderator will read this comment before it appears. Please take a breath between comments.",
+        "held:shouting": "Comments written mostly in capitals are read by a moderator before they appear. Only you can see it until then.",
+        "held:noise": "Your comment repeats some characters or words many times, so a moderator will read it before it appears.",
+        "held:length": "A moderator will read your comment before it appears, because of its length. Only you can see it until then.",
+        "held:*": "A moderator will read your comment before it appears. Only you can see it until then.",
+        "rejected:offensive_language": "Your comment was not published because it uses language our community guidelines do not allow. You are welcome to rephrase it and post again.",
+        "rejected:toxic_language": "Your comment was not published because it may come across as hurtful to others. You are welcome to make your point in other words.",
+        "rejected:links": "Your comment was not published because of the links in it. You are welcome to post it again without them.",
+        "rejected:abusive": "A moderator did not publish your comment because it reads as a personal attack. Disagreement is welcome; please keep it civil.",
+        "rejected:spam": "A moderator did not publish your comment because it looks like advertising or spam.",
+        "rejected:off_topic": "A moderator did not publish your comment because it is not about this article.",
+        "rejected:personal_data": "A moderator did not publish your comment because it shares someone's personal details.",
+        "rejected:illegal": "A moderator did not publish your comment because it may break the law.",
+        "rejected:comments_closed": "Comments on this article are closed, so your comment was not published.",
+        "rejected:author_banned": "Your comment was not published: this account can no longer post comments here.",
+        "rejected:*": "Your comment was not published because it does not meet our community guidelines. You are welcome to try again."
+      }
+    },
+    "fr": {
+      "title": "Commentaires",
+      "count": {
+        "one": "{n} commentaire",
+        "other": "{n} commentaires"
+      },
+      "orderGroup": "Ordre des commentaires",
+      "oldest": "Plus anciens d'abord",
+      "newest": "Plus récents d'abord",
+      "showingOldest": "Les commentaires les plus anciens s'affichent en premier.",
+      "showingNewest": "Les commentaires les plus récents s'affichent en premier.",
+      "ownList": "Vos commentaires récents",
+      "list": "Commentaires",
+      "replies": "Réponses",
+      "loading": "Chargement des commentaires…",
+      "loadMore": "Afficher plus de commentaires",
+      "moreLoaded": "D'autres commentaires ont été chargés.",
+      "noMore": "Il n'y a pas d'autres commentaires.",
+      "empty": "Aucun commentaire pour l'instant. Lancez la conversation.",
+      "loadFailed": "Les commentaires n'ont pas pu être chargés.",
+      "tryAgain": "Réessayer",
+      "anonymous": "Anonyme",
+      "you": "Vous",
+      "commentBy": "Commentaire de {name}",
+      "reply": "Répondre",
+      "replyTo": "Répondre à {name}",
+      "join": "Participer à la conversation",
+      "yourName": "Votre nom",
+      "yourComment": "Votre commentaire",
+      "yourReply": "Votre réponse",
+      "hint": "Les commentaires sont vérifiés avant d'être publiés.",
+      "counter": "{used} / {max} caractères",
+      "tooMany": " ({over} de trop)",
+      "postComment": "Publier le commentaire",
+      "postReply": "Publier la réponse",
+      "posting": "Envoi…",
+      "cancel": "Annuler",
+      "needName": "Veuillez indiquer votre nom.",
+      "nameTooLong": "Veuillez raccourcir votre nom à {max} caractères.",
+      "needText": "Veuillez d'abord écrire un commentaire.",
+      "textTooLong": "Votre commentaire compte {n} caractères\u00a0; la limite est de {max}. Veuillez le raccourcir.",
+      "unreachable": "Le service de commentaires est injoignable. Votre texte est conservé\u00a0; veuillez réessayer.",
+      "tooLarge": "Votre commentaire est trop long pour être envoyé.",
+      "tooFast": "Vous publiez très vite. Veuillez patienter un instant avant de réessayer.",
+      "serverError": "Une erreur s'est produite de notre côté. Votre texte est conservé\u00a0; veuillez réessayer.",
+      "notPosted": "Votre commentaire n'a pas pu être publié\u00a0: {message}",
+      "sent": "Votre commentaire a été envoyé. {status}.",
+      "publishedNow": "Votre commentaire est publié.",
+      "heldNow": "Votre commentaire est en attente de vérification. {explain}",
+      "status": {
+        "pending": "En attente de modération",
+        "approved": "Publié",
+        "held": "En attente de vérification",
+        "rejected": "Non publié"
+      },
+      "report": "Signaler",
+      "reportComment": "Signaler le commentaire de {name}",
+      "reported": "Signalé",
+      "reportTitle": "Pourquoi signalez-vous ce commentaire\u00a0?",
+      "reasons": {
+        "abusive": "Injurieux ou haineux",
+        "spam": "Spam ou publicité",
+        "off_topic": "Hors sujet",
+        "personal_data": "Divulgue des informations personnelles",
+        "illegal": "Contenu illégal",
+        "other": "Autre raison"
+      },
+      "reportNote": "Une précision pour les modérateurs\u00a0? (facultatif)",
+      "sendReport": "Envoyer le signalement",
+      "sending": "Envoi…",
+      "needReason": "Veuillez choisir une raison.",
+      "reportThanks": "Merci. Un modérateur va examiner ce commentaire.",
+      "reportAgain": "Vous avez déjà signalé ce commentaire.",
+      "reportGone": "Ce commentaire n'est plus publié.",
+      "reportTooFast": "Trop de signalements depuis votre connexion. Veuillez réessayer dans une minute.",
+      "reportFailed": "Votre signalement n'a pas pu être envoyé\u00a0: {message}",
+      "reportUnreachable": "Le service de commentaires est injoignable. Veuillez réessayer.",
+      "explain": {
+        "pending:*": "Merci\u00a0! Chaque commentaire est vérifié avant d'apparaître. Cela prend généralement quelques secondes.",
+        "held:awaiting_review": "Un modérateur lira votre commentaire avant sa publication. D'ici là, vous seul pouvez le voir.",
+        "held:links": "Les commentaires contenant des liens sont lus par un modérateur avant leur publication, pour éviter le spam. D'ici là, vous seul pouvez le voir.",
+        "held:toxic_language": "Certains termes pourraient être perçus comme blessants\u00a0: un modérateur lira donc votre commentaire avant sa publication. D'ici là, vous seul pouvez le voir.",
+        "held:offensive_language": "Certains termes pourraient enfreindre nos règles de la communauté\u00a0: un modérateur lira donc votre commentaire avant sa publication. D'ici là, vous seul pouvez le voir.",
+        "held:premoderation": "Ici, les commentaires sont lus par un modérateur avant leur publication. D'ici là, vous seul pouvez le voir.",
+        "held:personal_data": "Votre commentaire semble contenir une adresse e-mail ou un numéro de téléphone\u00a0: un modérateur le lira donc avant sa publication. D'ici là, vous seul pouvez le voir.",
+        "held:duplicate": "Ce commentaire ressemble à celui que vous venez de publier\u00a0: un modérateur le lira donc avant sa publication.",
+        "held:too_fast": "Vous publiez très vite\u00a0: un modérateur lira donc ce commentaire avant sa publication. Prenez le temps de souffler entre deux commentaires.",
+        "held:shouting": "Les commentaires écrits surtout en majuscules sont lus par un modérateur avant leur publication. D'ici là, vous seul pouvez le voir.",
+        "held:noise": "Votre commentaire répète de nombreuses fois certains caractères ou mots\u00a0: un modérateur le lira donc avant sa publication.",
+        "held:length": "En raison de sa longueur, un modérateur lira votre commentaire avant sa publication. D'ici là, vous seul pouvez le voir.",
+        "held:*": "Un modérateur lira votre commentaire avant sa publication. D'ici là, vous seul pouvez le voir.",
+        "rejected:offensive_language": "Votre commentaire n'a pas été publié car il emploie des termes que nos règles de la communauté n'autorisent pas. Vous pouvez le reformuler et le publier à nouveau.",
+        "rejected:toxic_language": "Votre commentaire n'a pas été publié car il pourrait être perçu comme blessant. N'hésitez pas à exprimer votre point de vue autrement.",
+        "rejected:links": "Votre commentaire n'a pas été publié à cause des liens qu'il contient. Vous pouvez le publier à nouveau sans ces liens.",
+        "rejected:abusive": "Un modérateur n'a pas publié votre commentaire car il s'apparente à une attaque personnelle. Le désaccord est bienvenu\u00a0; restez courtois.",
+        "rejected:spam": "Un modérateur n'a pas publié votre commentaire car il ressemble à de la publicité ou à du spam.",
+        "rejected:off_topic": "Un modérateur n'a pas publié votre commentaire car il ne porte pas sur cet article.",
+        "rejected:personal_data": "Un modérateur n'a pas publié votre commentaire car il divulgue des informations personnelles sur quelqu'un.",
+        "rejected:illegal": "Un modérateur n'a pas publié votre commentaire car il pourrait enfreindre la loi.",
+        "rejected:comments_closed": "Les commentaires sur cet article sont fermés\u00a0: votre commentaire n'a donc pas été publié.",
+        "rejected:author_banned": "Votre commentaire n'a pas été publié\u00a0: ce compte ne peut plus publier de commentaires ici.",
+        "rejected:*": "Votre commentaire n'a pas été publié car il ne respecte pas nos règles de la communauté. Vous pouvez réessayer."
+      }
+    },
+    "de": {
+      "title": "Kommentare",
+      "count": {
+        "one": "{n} Kommentar",
+        "other": "{n} Kommentare"
+      },
+      "orderGroup": "Reihenfolge der Kommentare",
+      "oldest": "Älteste zuerst",
+      "newest": "Neueste zuerst",
+      "showingOldest": "Die ältesten Kommentare stehen jetzt oben.",
+      "showingNewest": "Die neuesten Kommentare stehen jetzt oben.",
+      "ownList": "Ihre letzten Kommentare",
+      "list": "Kommentare",
+      "replies": "Antworten",
+      "loading": "Kommentare werden geladen…",
+      "loadMore": "Weitere Kommentare laden",
+      "moreLoaded": "Weitere Kommentare geladen.",
+      "noMore": "Keine weiteren Kommentare.",
+      "empty": "Noch keine Kommentare. Beginnen Sie die Diskussion.",
+      "loadFailed": "Die Kommentare konnten nicht geladen werden.",
+      "tryAgain": "Erneut versuchen",
+      "anonymous": "Anonym",
+      "you": "Sie",
+      "commentBy": "Kommentar von {name}",
+      "reply": "Antworten",
+      "replyTo": "{name} antworten",
+      "join": "Diskutieren Sie mit",
+      "yourName": "Ihr Name",
+      "yourComment": "Ihr Kommentar",
+      "yourReply": "Ihre Antwort",
+      "hint": "Kommentare werden vor der Veröffentlichung geprüft.",
+      "counter": "{used} / {max} Zeichen",
+      "tooMany": " ({over} zu viel)",
+      "postComment": "Kommentar senden",
+      "postReply": "Antwort senden",
+      "posting": "Wird gesendet…",
+      "cancel": "Abbrechen",
+      "needName": "Bitte geben Sie Ihren Namen ein.",
+      "nameTooLong": "Bitte kürzen Sie Ihren Namen auf {max} Zeichen.",
+      "needText": "Bitte schreiben Sie zuerst einen Kommentar.",
+      "textTooLong": "Ihr Kommentar ist {n} Zeichen lang; erlaubt sind {max}. Bitte kürzen Sie ihn.",
+      "unreachable": "Der Kommentardienst ist nicht erreichbar. Ihr Text bleibt erhalten; bitte versuchen Sie es erneut.",
+      "tooLarge": "Ihr Kommentar ist zu lang zum Senden.",
+      "tooFast": "Sie schreiben sehr schnell. Bitte warten Sie einen Moment und versuchen Sie es dann erneut.",
+      "serverError": "Bei uns ist etwas schiefgelaufen. Ihr Text bleibt erhalten; bitte versuchen Sie es erneut.",
+      "notPosted": "Ihr Kommentar konnte nicht gesendet werden: {message}",
+      "sent": "Ihr Kommentar wurde gesendet. {status}.",
+      "publishedNow": "Ihr Kommentar ist veröffentlicht.",
+      "heldNow": "Ihr Kommentar wird geprüft. {explain}",
+      "status": {
+        "pending": "Wartet auf Moderation",
+        "approved": "Veröffentlicht",
+        "held": "Wird geprüft",
+        "rejected": "Nicht veröffentlicht"
+      },
+      "report": "Melden",
+      "reportComment": "Kommentar von {name} melden",
+      "reported": "Gemeldet",
+      "reportTitle": "Warum melden Sie diesen Kommentar?",
+      "reasons": {
+        "abusive": "Beleidigend oder hasserfüllt",
+        "spam": "Spam oder Werbung",
+        "off_topic": "Gehört nicht zum Thema",
+        "personal_data": "Gibt persönliche Daten preis",
+        "illegal": "Rechtswidriger Inhalt",
+        "other": "Etwas anderes"
+      },
+      "reportNote": "Möchten Sie der Moderation noch etwas mitteilen? (optional)",
+      "sendReport": "Meldung senden",
+      "sending": "Wird gesendet…",
+      "needReason": "Bitte wählen Sie einen Grund.",
+      "reportThanks": "Danke. Die Moderation sieht sich diesen Kommentar an.",
+      "reportAgain": "Sie haben diesen Kommentar bereits gemeldet.",
+      "reportGone": "Dieser Kommentar ist nicht mehr veröffentlicht.",
+      "reportTooFast": "Zu viele Meldungen von Ihrem Anschluss. Bitte versuchen Sie es in einer Minute erneut.",
+      "reportFailed": "Ihre Meldung konnte nicht gesendet werden: {message}",
+      "reportUnreachable": "Der Kommentardienst ist nicht erreichbar. Bitte versuchen Sie es erneut.",
+      "explain": {
+        "pending:*": "Danke! Jeder Kommentar wird geprüft, bevor er erscheint. Das dauert meist nur wenige Sekunden.",
+        "held:awaiting_review": "Die Moderation liest Ihren Kommentar, bevor er erscheint. Bis dahin sehen nur Sie ihn.",
+        "held:links": "Kommentare mit Links liest die Moderation, bevor sie erscheinen, um Spam fernzuhalten. Bis dahin sehen nur Sie ihn.",
+        "held:toxic_language": "Einige Formulierungen könnten verletzend wirken, deshalb liest die Moderation Ihren Kommentar, bevor er erscheint. Bis dahin sehen nur Sie ihn.",
+        "held:offensive_language": "Einige Formulierungen könnten gegen unsere Community-Regeln verstoßen, deshalb liest die Moderation Ihren Kommentar, bevor er erscheint. Bis dahin sehen nur Sie ihn.",
+        "held:premoderation": "Kommentare liest hier die Moderation, bevor sie erscheinen. Bis dahin sehen nur Sie ihn.",
+        "held:personal_data": "Ihr Kommentar scheint eine E-Mail-Adresse oder Telefonnummer zu enthalten, deshalb liest die Moderation ihn, bevor er erscheint. Bis dahin sehen nur Sie ihn.",
+        "held:duplicate": "Dieser Kommentar gleicht einem, den Sie gerade geschrieben haben, deshalb liest die Moderation ihn, bevor er erscheint.",
+        "held:too_fast": "Sie schreiben sehr schnell, deshalb liest die Moderation diesen Kommentar, bevor er erscheint. Lassen Sie sich zwischen zwei Kommentaren etwas Zeit.",
+        "held:shouting": "Kommentare, die überwiegend in Großbuchstaben geschrieben sind, liest die Moderation, bevor sie erscheinen. Bis dahin sehen nur Sie ihn.",
+        "held:noise": "Ihr Kommentar wiederholt einige Zeichen oder Wörter sehr oft, deshalb liest die Moderation ihn, bevor er erscheint.",
+        "held:length": "Wegen seiner Länge liest die Moderation Ihren Kommentar, bevor er erscheint. Bis dahin sehen nur Sie ihn.",
+        "held:*": "Die Moderation liest Ihren Kommentar, bevor er erscheint. Bis dahin sehen nur Sie ihn.",
+        "rejected:offensive_language": "Ihr Kommentar wurde nicht veröffentlicht, weil er Ausdrücke enthält, die unsere Community-Regeln nicht erlauben. Sie können ihn gern umformulieren und erneut senden.",
+        "rejected:toxic_language": "Ihr Kommentar wurde nicht veröffentlicht, weil er auf andere verletzend wirken könnte. Sagen Sie es gern mit anderen Worten.",
+        "rejected:links": "Ihr Kommentar wurde wegen der enthaltenen Links nicht veröffentlicht. Sie können ihn gern ohne die Links erneut senden.",
+        "rejected:abusive": "Die Moderation hat Ihren Kommentar nicht veröffentlicht, weil er sich wie ein persönlicher Angriff liest. Widerspruch ist willkommen; bitte bleiben Sie sachlich.",
+        "rejected:spam": "Die Moderation hat Ihren Kommentar nicht veröffentlicht, weil er wie Werbung oder Spam aussieht.",
+        "rejected:off_topic": "Die Moderation hat Ihren Kommentar nicht veröffentlicht, weil er nicht zum Thema des Artikels gehört.",
+        "rejected:personal_data": "Die Moderation hat Ihren Kommentar nicht veröffentlicht, weil er persönliche Daten einer Person preisgibt.",
+        "rejected:illegal": "Die Moderation hat Ihren Kommentar nicht veröffentlicht, weil er gegen Gesetze verstoßen könnte.",
+        "rejected:comments_closed": "Die Kommentare zu diesem Artikel sind geschlossen, deshalb wurde Ihr Kommentar nicht veröffentlicht.",
+        "rejected:author_banned": "Ihr Kommentar wurde nicht veröffentlicht: Dieses Konto kann hier keine Kommentare mehr schreiben.",
+        "rejected:*": "Ihr Kommentar wurde nicht veröffentlicht, weil er nicht unseren Community-Regeln entspricht. Sie können es gern noch einmal versuchen."
+      }
+    },
+    "es": {
+      "title": "Comentarios",
+      "count": {
+        "one": "{n} comentario",
+        "other": "{n} comentarios"
+      },
+      "orderGroup": "Orden de los comentarios",
+      "oldest": "Más antiguos primero",
+      "newest": "Más recientes primero",
+      "showingOldest": "Se muestran primero los comentarios más antiguos.",
+      "showingNewest": "Se muestran primero los comentarios más recientes.",
+      "ownList": "Tus comentarios recientes",
+      "list": "Comentarios",
+      "replies": "Respuestas",
+      "loading": "Cargando comentarios…",
+      "loadMore": "Cargar más comentarios",
+      "moreLoaded": "Se han cargado más comentarios.",
+      "noMore": "No hay más comentarios.",
+      "empty": "Todavía no hay comentarios. Empieza la conversación.",
+      "loadFailed": "No se pudieron cargar los comentarios.",
+      "tryAgain": "Reintentar",
+      "anonymous": "Anónimo",
+      "you": "Tú",
+      "commentBy": "Comentario de {name}",
+      "reply": "Responder",
+      "replyTo": "Responder a {name}",
+      "join": "Únete a la conversación",
+      "yourName": "Tu nombre",
+      "yourComment": "Tu comentario",
+      "yourReply": "Tu respuesta",
+      "hint": "Los comentarios se revisan antes de publicarse.",
+      "counter": "{used} / {max} caracteres",
+      "tooMany": " ({over} de más)",
+      "postComment": "Publicar comentario",
+      "postReply": "Publicar respuesta",
+      "posting": "Publicando…",
+      "cancel": "Cancelar",
+      "needName": "Escribe tu nombre.",
+      "nameTooLong": "Acorta tu nombre a {max} caracteres.",
+      "needText": "Escribe primero un comentario.",
+      "textTooLong": "Tu comentario tiene {n} caracteres; el límite es {max}. Acórtalo, por favor.",
+      "unreachable": "No hemos podido conectar con el servicio de comentarios. Tu texto sigue aquí; inténtalo de nuevo.",
+      "tooLarge": "Tu comentario es demasiado largo para enviarlo.",
+      "tooFast": "Estás publicando muy rápido. Espera un momento y vuelve a intentarlo.",
+      "serverError": "Algo ha fallado por nuestra parte. Tu texto sigue aquí; inténtalo de nuevo.",
+      "notPosted": "No se pudo publicar tu comentario: {message}",
+      "sent": "Tu comentario se ha enviado. {status}.",
+      "publishedNow": "Tu comentario se ha publicado.",
+      "heldNow": "Tu comentario está pendiente de revisión. {explain}",
+      "status": {
+        "pending": "Pendiente de moderación",
+        "approved": "Publicado",
+        "held": "En revisión",
+        "rejected": "No publicado"
+      },
+      "report": "Denunciar",
+      "reportComment": "Denunciar el comentario de {name}",
+      "reported": "Denunciado",
+      "reportTitle": "¿Por qué denuncias este comentario?",
+      "reasons": {
+        "abusive": "Ofensivo o de odio",
+        "spam": "Spam o publicidad",
+        "off_topic": "No trata del tema",
+        "personal_data": "Revela datos personales de alguien",
+        "illegal": "Contenido ilegal",
+        "other": "Otro motivo"
+      },
+      "reportNote": "¿Algo que deba saber la moderación? (opcional)",
+      "sendReport": "Enviar denuncia",
+      "sending": "Enviando…",
+      "needReason": "Elige un motivo.",
+      "reportThanks": "Gracias. Un moderador revisará este comentario.",
+      "reportAgain": "Ya has denunciado este comentario.",
+      "reportGone": "Este comentario ya no está publicado.",
+      "reportTooFast": "Demasiadas denuncias desde tu conexión. Vuelve a intentarlo dentro de un minuto.",
+      "reportFailed": "No se pudo enviar tu denuncia: {message}",
+      "reportUnreachable": "No hemos podido conectar con el servicio de comentarios. Inténtalo de nuevo.",
+      "explain": {
+        "pending:*": "¡Gracias! Revisamos cada comentario antes de que aparezca. Suele tardar unos segundos.",
+        "held:awaiting_review": "Un moderador leerá tu comentario antes de que aparezca. Hasta entonces, solo tú puedes verlo.",
+        "held:links": "Un moderador lee los comentarios con enlaces antes de publicarlos, para evitar el spam. Hasta entonces, solo tú puedes verlo.",
+        "held:toxic_language": "Algunas expresiones podrían resultar hirientes, así que un moderador leerá tu comentario antes de que aparezca. Hasta entonces, solo tú puedes verlo.",
+        "held:offensive_language": "Algunas expresiones podrían ir contra nuestras normas de la comunidad, así que un moderador leerá tu comentario antes de que aparezca. Hasta entonces, solo tú puedes verlo.",
+        "held:premoderation": "Aquí un moderador lee los comentarios antes de publicarlos. Hasta entonces, solo tú puedes verlo.",
+        "held:personal_data": "Tu comentario parece incluir una dirección de correo o un número de teléfono, así que un moderador lo leerá antes de que aparezca. Hasta entonces, solo tú puedes verlo.",
+        "held:duplicate": "Se parece a un comentario que acabas de publicar, así que un moderador lo leerá antes de que aparezca.",
+        "held:too_fast": "Estás publicando muy rápido, así que un moderador leerá este comentario antes de que aparezca. Tómate un respiro entre comentarios.",
+        "held:shouting": "Un moderador lee los comentarios escritos sobre todo en mayúsculas antes de publicarlos. Hasta entonces, solo tú puedes verlo.",
+        "held:noise": "Tu comentario repite muchas veces algunos caracteres o palabras, así que un moderador lo leerá antes de que aparezca.",
+        "held:length": "Por su longitud, un moderador leerá tu comentario antes de que aparezca. Hasta entonces, solo tú puedes verlo.",
+        "held:*": "Un moderador leerá tu comentario antes de que aparezca. Hasta entonces, solo tú puedes verlo.",
+        "rejected:offensive_language": "Tu comentario no se ha publicado porque usa un lenguaje que nuestras normas de la comunidad no permiten. Puedes reformularlo y publicarlo de nuevo.",
+        "rejected:toxic_language": "Tu comentario no se ha publicado porque podría resultar hiriente para otras personas. Puedes expresar tu opinión con otras palabras.",
+        "rejected:links": "Tu comentario no se ha publicado por los enlaces que contiene. Puedes publicarlo de nuevo sin ellos.",
+        "rejected:abusive": "Un moderador no ha publicado tu comentario porque se lee como un ataque personal. Discrepar es bienvenido; mantén el respeto, por favor.",
+        "rejected:spam": "Un moderador no ha publicado tu comentario porque parece publicidad o spam.",
+        "rejected:off_topic": "Un moderador no ha publicado tu comentario porque no trata sobre este artículo.",
+        "rejected:personal_data": "Un moderador no ha publicado tu comentario porque revela datos personales de alguien.",
+        "rejected:illegal": "Un moderador no ha publicado tu comentario porque podría infringir la ley.",
+        "rejected:comments_closed": "Los comentarios de este artículo están cerrados, así que tu comentario no se ha publicado.",
+        "rejected:author_banned": "Tu comentario no se ha publicado: esta cuenta ya no puede comentar aquí.",
+        "rejected:*": "Tu comentario no se ha publicado porque no cumple nuestras normas de la comunidad. Puedes intentarlo de nuevo."
+      }
+    }
   };
-
-  // Short and kind: what happened to the reader's comment and what they can do. Keyed by
-  // "status:reason_code", then "status:*".
-  var EXPLAIN = {
-    "pending:*": "Thanks! Every comment is checked before it appears. This usually takes a few seconds.",
-    "held:awaiting_review": "A moderator will read your comment before it appears. Only you can see it until then.",
-    "held:links": "Comments with links are read by a moderator before they appear, to keep spam out. Only you can see it until then.",
-    "held:toxic_language": "Some of the wording may come across as hurtful, so a moderator will read your comment before it appears. Only you can see it until then.",
-    "held:offensive_language": "Some of the wording may go against our community guidelines, so a moderator will read your comment before it appears. Only you can see it until then.",
-    "held:premoderation": "Comments here are read by a moderator before they appear. Only you can see it until then.",
-    "held:personal_data": "Your comment seems to include an e-mail address or a phone number, so a moderator will read it before it appears. Only you can see it until then.",
-    "held:duplicate": "This looks like a comment you posted a moment ago, so a moderator will read it before it appears.",
-    "held:too_fast": "You are posting very quickly, so a moderator will read this comment before it appears. Please take a breath between comments.",
-    "held:shouting": "Comments written mostly in capitals are read by a moderator before they appear. Only you can see it until then.",
-    "held:noise": "Your comment repeats some characters or words many times, so a moderator will read it before it appears.",
-    "held:length": "A moderator will read your comment before it appears, because of its length. Only you can see it until then.",
-    "held:*": "A moderator will read your comment before it appears. Only you can see it until then.",
-    "rejected:offensive_language": "Your comment was not published because it uses language our community guidelines do not allow. You are welcome to rephrase it and post again.",
-    "rejected:toxic_language": "Your comment was not published because it may come across as hurtful to others. You are welcome to make your point in other words.",
-    "rejected:links": "Your comment was not published because of the links in it. You are welcome to post it again without them.",
-    "rejected:abusive": "A moderator did not publish your comment because it reads as a personal attack. Disagreement is welcome; please keep it civil.",
-    "rejected:spam": "A moderator did not publish your comment because it looks like advertising or spam.",
-    "rejected:off_topic": "A moderator did not publish your comment because it is not about this article.",
-    "rejected:personal_data": "A moderator did not publish your comment because it shares someone's personal details.",
-    "rejected:illegal": "A moderator did not publish your comment because it may break the law.",
-    "rejected:comments_closed": "Comments on this article are closed, so your comment was not published.",
-    "rejected:author_banned": "Your comment was not published: this account can no longer post comments here.",
-    "rejected:*": "Your comment was not published because it does not meet our community guidelines. You are welcome to try again."
-  };
+  // STRINGS end
+  var LANGUAGES = Object.keys(STRINGS);
 
   var STYLES = [
     ":host { all: initial; display: block;",
@@ -76,22 +486,30 @@
     "button:disabled { cursor: default; opacity: 0.6; }",
     ":focus-visible { outline: 3px solid var(--mw-focus, #2563eb); outline-offset: 2px; }",
     "form { margin: 0 0 24px; padding: 16px; background: #f6f7f9; border: 1px solid #e1e4e8; border-radius: 8px; }",
-    ".reply-form { margin: 12px 0 8px; }",
+    ".reply-form, .report-form { margin: 12px 0 8px; }",
     ".field { margin: 0 0 12px; }",
     "label { display: block; margin: 0 0 4px; font-weight: 600; font-size: 0.95em; }",
     "input, textarea { display: block; width: 100%; font: inherit; color: inherit; background: #fff;",
     "  border: 1px solid #b8bec6; border-radius: 6px; padding: 8px 10px; }",
     "input { max-width: 320px; }",
     "textarea { min-height: 96px; resize: vertical; }",
+    ".report-form textarea { min-height: 60px; }",
+    "fieldset { border: 0; margin: 0 0 12px; padding: 0; }",
+    "legend { font-weight: 600; margin: 0 0 6px; padding: 0; }",
+    ".choice { display: flex; align-items: center; gap: 8px; font-weight: 400; margin: 0 0 4px; }",
+    ".choice input { display: inline-block; width: auto; margin: 0; }",
     "[aria-invalid='true'] { border-color: #b42318; }",
     ".meta { display: flex; justify-content: space-between; gap: 12px; margin-top: 4px; font-size: 0.85em; color: var(--mw-muted, #57606a); }",
     ".counter { white-space: nowrap; }",
     ".counter.over { color: #b42318; font-weight: 600; }",
     ".error { margin: 0 0 12px; color: #b42318; font-weight: 500; }",
-    ".actions { display: flex; gap: 8px; align-items: center; }",
+    ".actions { display: flex; gap: 16px; align-items: center; }",
+    "form .actions { gap: 8px; }",
     ".primary { background: var(--mw-accent, #14213d); color: #fff; border: 1px solid transparent; padding: 8px 16px; font-weight: 600; }",
     ".secondary, .more { background: #fff; color: inherit; border: 1px solid #b8bec6; padding: 7px 14px; }",
     ".link { background: none; border: 0; padding: 2px 0; color: var(--mw-accent, #14213d); font-weight: 600; text-decoration: underline; text-underline-offset: 2px; }",
+    ".link.report { color: var(--mw-muted, #57606a); font-weight: 500; }",
+    ".report-done { margin: 8px 0 0; font-size: 0.92em; color: #116329; }",
     "ol { list-style: none; margin: 0; padding: 0; }",
     ".comment { margin: 0; }",
     ".comment > article { padding: 14px 0; border-top: 1px solid #e1e4e8; }",
@@ -175,6 +593,13 @@
     return known;
   }
 
+  /** Who sends a report. Today the API takes the site's reader id as it is, and the widget
+   * sends the random id its reader's comments carry; when the site can vouch for its readers
+   * (a verified-reader token), this is the one place that changes. */
+  function reporter() {
+    return { reader_id: author().id };
+  }
+
   /** Length as the server counts it: code points, not UTF-16 units. */
   function length(text) {
     return Array.from(text).length;
@@ -188,47 +613,47 @@
     return isNaN(date.getTime()) ? null : date;
   }
 
-  function timeElement(value) {
-    var date = parseDate(value);
-    if (!date) return null;
-    var full = date.toLocaleString(undefined, { dateStyle: "medium", timeStyle: "short" });
-    return el("time", { datetime: date.toISOString(), title: full, text: relative(date, full) });
+  /** `template` with each {field} replaced by values[field]; the result is only ever text. */
+  function fill(template, values) {
+    return String(template).replace(/\{(\w+)\}/g, function (whole, field) {
+      return Object.prototype.hasOwnProperty.call(values || {}, field) ? String(values[field]) : whole;
+    });
   }
 
-  function relative(date, full) {
-    var seconds = Math.round((date.getTime() - Date.now()) / 1000);
-    if (!window.Intl || !Intl.RelativeTimeFormat || Math.abs(seconds) > 7 * 86400) return full;
-    var format = new Intl.RelativeTimeFormat(undefined, { numeric: "auto" });
-    var steps = [[60, "second"], [3600, "minute"], [86400, "hour"], [Infinity, "day"]];
-    var unit = 1;
-    for (var i = 0; i < steps.length; i++) {
-      if (Math.abs(seconds) < steps[i][0]) {
-        if (steps[i][1] === "second") return format.format(0, "second");
-        return format.format(Math.round(seconds / unit), steps[i][1]);
-      }
-      unit = steps[i][0];
-    }
-    return full;
-  }
-
-  function explanation(status, reason) {
-    return EXPLAIN[status + ":" + reason] || EXPLAIN[status + ":*"] || "";
+  /** The language of the strings (one of LANGUAGES) and the locale of dates and plurals.
+   * data-locale="fr-CA" shows French strings and Canadian dates; a language the widget has no
+   * strings for falls back to English, dates included, so one page never mixes languages. */
+  function chooseLocale(wanted) {
+    var tag = String(wanted || document.documentElement.lang || "en").trim().replace(/_/g, "-");
+    var language = tag.split("-")[0].toLowerCase();
+    if (LANGUAGES.indexOf(language) === -1) return { language: "en", locale: "en" };
+    var locale = language;
+    try {
+      if (window.Intl && Intl.DateTimeFormat.supportedLocalesOf([tag]).length) locale = tag;
+    } catch (e) { /* not a valid tag: the language alone */ }
+    return { language: language, locale: locale };
   }
 
   // ---- the API, over HTTP --------------------------------------------------------------
 
-  function Api(base) {
+  function Api(base, signal) {
     this.base = base.replace(/\/+$/, "") + "/";
+    this.signal = signal;
   }
   Api.prototype.request = function (method, path, body, headers) {
-    var options = { method: method, headers: headers || {}, credentials: "omit", mode: "cors" };
+    var signal = this.signal;
+    var options = { method: method, headers: headers || {}, credentials: "omit", mode: "cors",
+      signal: signal };
     if (body !== undefined) {
       options.headers["Content-Type"] = "application/json";
       options.body = JSON.stringify(body);
     }
     var url = /^https?:/.test(path) ? path : this.base + path;
+    // A destroyed widget's requests never settle: nothing runs for a widget that is gone.
+    var gone = function () { return new Promise(function () {}); };
     return window.fetch(url, options).then(function (response) {
       return response.json().catch(function () { return {}; }).then(function (data) {
+        if (signal && signal.aborted) return gone();
         if (!response.ok) {
           var error = new Error(data.message || "HTTP " + response.status);
           error.status = response.status;
@@ -237,6 +662,9 @@
         }
         return data;
       });
+    }, function (error) {
+      if (signal && signal.aborted) return gone();
+      throw error;
     });
   };
   Api.prototype.page = function (articleId, cursor, limit, order) {
@@ -251,44 +679,133 @@
   Api.prototype.status = function (id) {
     return this.request("GET", "v1/comments/" + encodeURIComponent(id));
   };
+  Api.prototype.report = function (id, body) {
+    return this.request("POST", "v1/comments/" + encodeURIComponent(id) + "/reports", body);
+  };
 
   // ---- the widget ----------------------------------------------------------------------
 
   var formCount = 0;
 
   function Widget(host, options) {
-    this.api = new Api(options.apiBase);
+    var chosen = chooseLocale(options.locale);
+    this.language = chosen.language;
+    this.locale = chosen.locale;
+    this.strings = STRINGS[chosen.language];
+    this.aborter = window.AbortController ? new AbortController() : null;
+    this.api = new Api(options.apiBase, this.aborter ? this.aborter.signal : null);
     this.articleId = options.articleId;
     this.pageSize = options.pageSize;
     this.order = load("order", "oldest") === "newest" ? "newest" : "oldest";
     this.cursor = null;        // the server's next_cursor for the chosen order
+    this.total = null;         // comments readers can see, from the first page
     this.shown = {};           // comment id -> its <li>, so nothing shows twice
     this.replyForm = null;
+    this.reportForm = null;
     this.generation = 0;       // bumped on reorder; late answers of the old order are dropped
+    this.timers = {};          // pending setTimeout ids, cleared by destroy()
+    this.cleanups = [];        // listeners on the page, removed by destroy()
+    this.destroyed = false;
     this.host = host;
-    this.root = host.attachShadow ? host.attachShadow({ mode: "open" }) : host;
+    // A shadow root cannot be taken off its host: mounting again after destroy() reuses it.
+    this.root = host.shadowRoot || (host.attachShadow ? host.attachShadow({ mode: "open" }) : host);
     this.build();
     this.restoreOwn();
     this.reload();
   }
+
+  /** This widget's string for `key` ("status.held" reaches into a table), filled in. */
+  Widget.prototype.t = function (key, values) {
+    var found = key.split(".").reduce(function (table, part) {
+      return table && table[part];
+    }, this.strings);
+    return fill(found === undefined ? key : found, values);
+  };
+
+  Widget.prototype.dateText = function (date) {
+    return date.toLocaleString(this.locale, { dateStyle: "medium", timeStyle: "short" });
+  };
+
+  Widget.prototype.timeElement = function (value) {
+    var date = parseDate(value);
+    if (!date) return null;
+    var full = this.dateText(date);
+    return el("time", { datetime: date.toISOString(), title: full, text: this.relative(date, full) });
+  };
+
+  Widget.prototype.relative = function (date, full) {
+    var seconds = Math.round((date.getTime() - Date.now()) / 1000);
+    if (!window.Intl || !Intl.RelativeTimeFormat || Math.abs(seconds) > 7 * 86400) return full;
+    var format = new Intl.RelativeTimeFormat(this.locale, { numeric: "auto" });
+    var steps = [[60, "second"], [3600, "minute"], [86400, "hour"], [Infinity, "day"]];
+    var unit = 1;
+    for (var i = 0; i < steps.length; i++) {
+      if (Math.abs(seconds) < steps[i][0]) {
+        if (steps[i][1] === "second") return format.format(0, "second");
+        return format.format(Math.round(seconds / unit), steps[i][1]);
+      }
+      unit = steps[i][0];
+    }
+    return full;
+  };
+
+  Widget.prototype.explanation = function (status, reason) {
+    var table = this.strings.explain;
+    return table[status + ":" + reason] || table[status + ":*"] || "";
+  };
+
+  Widget.prototype.statusLabel = function (status) {
+    return this.strings.status[status] || status;
+  };
+
+  /** setTimeout that destroy() cancels. */
+  Widget.prototype.later = function (callback, delay) {
+    var self = this;
+    var id = window.setTimeout(function () {
+      delete self.timers[id];
+      if (!self.destroyed) callback();
+    }, delay);
+    this.timers[id] = true;
+  };
+
+  /** addEventListener on the page that destroy() removes. */
+  Widget.prototype.listen = function (target, type, handler) {
+    target.addEventListener(type, handler);
+    this.cleanups.push(function () { target.removeEventListener(type, handler); });
+  };
+
+  /** Stop every request, timer and listener, and empty the host; mount() may use it again. */
+  Widget.prototype.destroy = function () {
+    if (this.destroyed) return;
+    this.destroyed = true;
+    if (this.aborter) this.aborter.abort();
+    Object.keys(this.timers).forEach(function (id) { window.clearTimeout(Number(id)); });
+    this.timers = {};
+    this.cleanups.forEach(function (cleanup) { cleanup(); });
+    this.cleanups = [];
+    this.root.textContent = "";
+    if (this.root !== this.host && "adoptedStyleSheets" in this.root) this.root.adoptedStyleSheets = [];
+    this.host.classList.remove("moderation-comments");
+  };
 
   Widget.prototype.build = function () {
     var self = this;
     this.addStyles();
     this.live = el("div", { className: "sr-only", role: "status", "aria-live": "polite", "aria-atomic": "true" });
     this.orderButtons = {
-      oldest: el("button", { type: "button", text: "Oldest first", onclick: function () { self.setOrder("oldest"); } }),
-      newest: el("button", { type: "button", text: "Newest first", onclick: function () { self.setOrder("newest"); } })
+      oldest: el("button", { type: "button", text: this.t("oldest"), onclick: function () { self.setOrder("oldest"); } }),
+      newest: el("button", { type: "button", text: this.t("newest"), onclick: function () { self.setOrder("newest"); } })
     };
-    this.list = el("ol", { className: "comments", "aria-label": "Comments", "aria-busy": "true" });
-    this.ownList = el("ol", { className: "comments own-comments", "aria-label": "Your recent comments", hidden: true });
-    this.status = el("p", { className: "loading", text: "Loading comments…" });
-    this.more = el("button", { type: "button", className: "more", hidden: true, text: "Load more comments",
+    this.title = el("h2", { id: "mw-title", text: this.t("title") });
+    this.list = el("ol", { className: "comments", "aria-label": this.t("list"), "aria-busy": "true" });
+    this.ownList = el("ol", { className: "comments own-comments", "aria-label": this.t("ownList"), hidden: true });
+    this.status = el("p", { className: "loading", text: this.t("loading") });
+    this.more = el("button", { type: "button", className: "more", hidden: true, text: this.t("loadMore"),
       onclick: function () { self.loadMore(); } });
-    this.root.appendChild(el("section", { className: "widget", "aria-labelledby": "mw-title" }, [
+    this.root.appendChild(el("section", { className: "widget", lang: this.locale, "aria-labelledby": "mw-title" }, [
       el("div", { className: "head" }, [
-        el("h2", { id: "mw-title", text: "Comments" }),
-        el("div", { className: "order", role: "group", "aria-label": "Order of comments" },
+        this.title,
+        el("div", { className: "order", role: "group", "aria-label": this.t("orderGroup") },
           [this.orderButtons.oldest, this.orderButtons.newest])
       ]),
       this.form(null),
@@ -319,7 +836,19 @@
     var live = this.live;
     live.textContent = "";
     // A fresh text node after a tick, so the same message twice is read twice.
-    window.setTimeout(function () { live.textContent = message; }, 50);
+    this.later(function () { live.textContent = message; }, 50);
+  };
+
+  /** The heading: "12 comments" in the widget's language once the count is known. */
+  Widget.prototype.showCount = function () {
+    if (this.total === null) {
+      this.title.textContent = this.t("title");
+      return;
+    }
+    var form = "other";
+    try { form = new Intl.PluralRules(this.locale).select(this.total); } catch (e) { /* "other" */ }
+    var forms = this.strings.count;
+    this.title.textContent = fill(forms[form] || forms.other, { n: this.total });
   };
 
   Widget.prototype.markOrder = function () {
@@ -332,7 +861,7 @@
     this.order = order;
     save("order", order);
     this.markOrder();
-    this.reload(order === "newest" ? "Showing newest comments first." : "Showing oldest comments first.");
+    this.reload(this.t(order === "newest" ? "showingNewest" : "showingOldest"));
   };
 
   // ---- reading the published comments ----
@@ -341,6 +870,7 @@
     var self = this;
     var generation = ++this.generation;
     this.closeReply();
+    this.closeReport();
     this.list.setAttribute("aria-busy", "true");
     this.more.hidden = true;
     this.cursor = null;
@@ -352,9 +882,13 @@
     });
     this.ownList.hidden = !this.ownList.children.length;
     this.list.textContent = "";
-    this.showStatus("loading", "Loading comments…");
+    this.showStatus("loading", this.t("loading"));
     this.api.page(this.articleId, null, this.pageSize, this.order).then(function (page) {
       if (generation !== self.generation) return;
+      if (typeof page.total === "number") {
+        self.total = page.total;
+        self.showCount();
+      }
       self.append(page.comments, page.next_cursor);
       if (message) self.announce(message);
     }, function () {
@@ -382,7 +916,7 @@
       var article = item.querySelector("article");
       article.focus();
     }
-    this.announce(item ? "More comments loaded." : "No more comments.");
+    this.announce(this.t(item ? "moreLoaded" : "noMore"));
   };
 
   /** Show a page of threads; return the first new <li>, if any. */
@@ -403,7 +937,7 @@
     this.list.setAttribute("aria-busy", "false");
     var any = this.list.children.length || this.ownList.children.length;
     if (any) this.hideStatus();
-    else this.showStatus("empty", "No comments yet. Start the conversation.");
+    else this.showStatus("empty", this.t("empty"));
     return first;
   };
 
@@ -424,10 +958,10 @@
     this.status.hidden = false;
     this.status.className = "load-error";
     this.status.textContent = "";
-    this.status.appendChild(document.createTextNode("Comments could not be loaded. "));
-    this.status.appendChild(el("button", { type: "button", className: "link", text: "Try again",
+    this.status.appendChild(document.createTextNode(this.t("loadFailed") + " "));
+    this.status.appendChild(el("button", { type: "button", className: "link", text: this.t("tryAgain"),
       onclick: function () { self.hideStatus(); retry(); } }));
-    this.announce("Comments could not be loaded.");
+    this.announce(this.t("loadFailed"));
   };
 
   Widget.prototype.showStatus = function (kind, text) {
@@ -462,7 +996,7 @@
   Widget.prototype.repliesOf = function (item) {
     var replies = item.querySelector(":scope > ol.replies");
     if (!replies) {
-      replies = el("ol", { className: "replies", "aria-label": "Replies" });
+      replies = el("ol", { className: "replies", "aria-label": this.t("replies") });
       item.appendChild(replies);
     }
     return replies;
@@ -470,20 +1004,23 @@
 
   Widget.prototype.renderComment = function (comment, own) {
     var self = this;
-    var name = (comment.author && comment.author.name) || "Anonymous";
+    var name = (comment.author && comment.author.name) || this.t("anonymous");
     var item = el("li", { className: own ? "comment own" : "comment", "data-comment-id": comment.id,
       "data-parent-id": comment.parent_id || null });
-    var replyButton = el("button", { type: "button", className: "link reply", text: "Reply",
-      "aria-label": "Reply to " + name, onclick: function () { self.openReply(item, comment.id, name, replyButton); } });
+    var replyButton = el("button", { type: "button", className: "link reply", text: this.t("reply"),
+      "aria-label": this.t("replyTo", { name: name }),
+      onclick: function () { self.openReply(item, comment.id, name, replyButton); } });
+    // Readers report what others wrote, never their own comment.
+    var reportButton = own ? null : this.reportButton(item, comment.id, name);
     var byline = el("p", { className: "byline" }, [
       el("span", { className: "author", text: name }),
-      own ? el("span", { className: "you", text: "You" }) : null,
-      timeElement(comment.created_at)
+      own ? el("span", { className: "you", text: this.t("you") }) : null,
+      this.timeElement(comment.created_at)
     ]);
-    var article = el("article", { tabindex: "-1", "aria-label": "Comment by " + name }, [
+    var article = el("article", { tabindex: "-1", "aria-label": this.t("commentBy", { name: name }) }, [
       byline,
       el("p", { className: "text", text: comment.text }),
-      el("div", { className: "actions" }, [replyButton])
+      el("div", { className: "actions" }, [replyButton, reportButton])
     ]);
     item.appendChild(article);
     this.shown[comment.id] = item;
@@ -501,25 +1038,26 @@
       required: true, "aria-required": "true", maxlength: LIMITS.maxNameLength });
     nameInput.value = me.name || "";
     var counter = el("span", { id: "mw-count-" + n, className: "counter" });
-    var hint = el("span", { id: "mw-hint-" + n, text: "Comments are checked before they appear." });
+    var hint = el("span", { id: "mw-hint-" + n, text: this.t("hint") });
     var text = el("textarea", { id: "mw-text-" + n, name: "text", rows: "4", required: true,
       "aria-required": "true", "aria-describedby": "mw-hint-" + n + " mw-count-" + n });
     var error = el("p", { className: "error", role: "alert", hidden: true });
-    var submit = el("button", { type: "submit", className: "primary", text: parentId ? "Post reply" : "Post comment" });
-    var title = parentId ? "Reply to " + parentName : "Join the conversation";
+    var submitLabel = this.t(parentId ? "postReply" : "postComment");
+    var submit = el("button", { type: "submit", className: "primary", text: submitLabel });
+    var title = parentId ? this.t("replyTo", { name: parentName }) : this.t("join");
     var form = el("form", { className: parentId ? "reply-form" : "compose", novalidate: true,
       "aria-labelledby": "mw-form-title-" + n }, [
       el("h3", { id: "mw-form-title-" + n, text: title }),
-      el("div", { className: "field" }, [el("label", { "for": nameInput.id, text: "Your name" }), nameInput]),
+      el("div", { className: "field" }, [el("label", { "for": nameInput.id, text: this.t("yourName") }), nameInput]),
       el("div", { className: "field" }, [
-        el("label", { "for": text.id, text: parentId ? "Your reply" : "Your comment" }),
+        el("label", { "for": text.id, text: this.t(parentId ? "yourReply" : "yourComment") }),
         text,
         el("div", { className: "meta" }, [hint, counter])
       ]),
       error,
       el("div", { className: "actions" }, [
         submit,
-        parentId ? el("button", { type: "button", className: "secondary", text: "Cancel",
+        parentId ? el("button", { type: "button", className: "secondary", text: this.t("cancel"),
           onclick: function () { self.closeReply(true); } }) : null
       ])
     ]);
@@ -528,7 +1066,8 @@
     function count() {
       var used = length(text.value);
       var over = used - LIMITS.maxLength;
-      counter.textContent = used + " / " + LIMITS.maxLength + " characters" + (over > 0 ? " (" + over + " too many)" : "");
+      counter.textContent = self.t("counter", { used: used, max: LIMITS.maxLength }) +
+        (over > 0 ? self.t("tooMany", { over: over }) : "");
       counter.classList.toggle("over", over > 0);
     }
     function fail(message, field) {
@@ -563,11 +1102,11 @@
       error.hidden = true;
       var name = nameInput.value.trim();
       var body = text.value.replace(/\s+$/, "");
-      if (!name) return fail("Please enter your name.", nameInput);
-      if (length(name) > LIMITS.maxNameLength) return fail("Please shorten your name to " + LIMITS.maxNameLength + " characters.", nameInput);
-      if (!body.trim()) return fail("Please write a comment first.", text);
+      if (!name) return fail(self.t("needName"), nameInput);
+      if (length(name) > LIMITS.maxNameLength) return fail(self.t("nameTooLong", { max: LIMITS.maxNameLength }), nameInput);
+      if (!body.trim()) return fail(self.t("needText"), text);
       if (length(body) > LIMITS.maxLength) {
-        return fail("Your comment is " + length(body) + " characters long; the limit is " + LIMITS.maxLength + ". Please shorten it.", text);
+        return fail(self.t("textTooLong", { n: length(body), max: LIMITS.maxLength }), text);
       }
       var me = author();
       me.name = name;
@@ -576,7 +1115,7 @@
       state.key = state.key || randomId();
       state.busy = true;
       submit.disabled = true;
-      submit.textContent = "Posting…";
+      submit.textContent = self.t("posting");
       self.api.post(self.articleId, { author: { id: me.id, name: name }, text: body, parent_id: parentId }, state.key)
         .then(function (answer) {
           state.key = null;
@@ -586,13 +1125,13 @@
             parent_id: answer.parent_id || parentId || null, created_at: answer.created_at,
             status_url: answer.status_url, author: { name: name }, text: body });
         }, function (problem) {
-          fail(postError(problem), null);
+          fail(self.postError(problem), null);
           text.focus();
         })
         .then(function () {
           state.busy = false;
           submit.disabled = false;
-          submit.textContent = parentId ? "Post reply" : "Post comment";
+          submit.textContent = submitLabel;
         });
     });
     count();
@@ -600,16 +1139,17 @@
     return form;
   };
 
-  function postError(problem) {
-    if (!problem.status) return "We could not reach the comment service. Your text is still here; please try again.";
-    if (problem.status === 413) return "Your comment is too long to send.";
-    if (problem.status === 429) return "You are posting very quickly. Please wait a moment and try again.";
-    if (problem.status >= 500) return "Something went wrong on our side. Your text is still here; please try again.";
-    return "Your comment could not be posted: " + problem.message;
-  }
+  Widget.prototype.postError = function (problem) {
+    if (!problem.status) return this.t("unreachable");
+    if (problem.status === 413) return this.t("tooLarge");
+    if (problem.status === 429) return this.t("tooFast");
+    if (problem.status >= 500) return this.t("serverError");
+    return this.t("notPosted", { message: problem.message });
+  };
 
   Widget.prototype.openReply = function (item, parentId, parentName, button) {
     this.closeReply();
+    this.closeReport();
     var form = this.form(parentId, parentName);
     form.mwOpener = button;
     item.querySelector("article").appendChild(form);
@@ -627,6 +1167,108 @@
     if (restoreFocus) form.mwOpener.focus();
   };
 
+  // ---- reporting another reader's comment ----
+
+  function reportedIds() {
+    var ids = load("reported", []);
+    return Array.isArray(ids) ? ids : [];
+  }
+
+  Widget.prototype.reportButton = function (item, commentId, name) {
+    var self = this;
+    var done = reportedIds().indexOf(commentId) !== -1;
+    var button = el("button", { type: "button", className: "link report",
+      text: this.t(done ? "reported" : "report"), disabled: done,
+      "aria-label": done ? null : this.t("reportComment", { name: name }),
+      onclick: function () { self.openReport(item, commentId, button); } });
+    return button;
+  };
+
+  /** The reasons, an optional note, send: POST /v1/comments/<id>/reports. */
+  Widget.prototype.openReport = function (item, commentId, button) {
+    var self = this;
+    this.closeReply();
+    this.closeReport();
+    var n = ++formCount;
+    var choices = REPORT_REASONS.map(function (reason) {
+      var input = el("input", { type: "radio", name: "mw-reason-" + n, value: reason, id: "mw-reason-" + n + "-" + reason });
+      return el("label", { className: "choice", "for": input.id }, [input, self.t("reasons." + reason)]);
+    });
+    var note = el("textarea", { id: "mw-note-" + n, name: "note", rows: "2", maxlength: "1000" });
+    var error = el("p", { className: "error", role: "alert", hidden: true });
+    var send = el("button", { type: "submit", className: "primary", text: this.t("sendReport") });
+    var form = el("form", { className: "report-form", novalidate: true }, [
+      el("fieldset", {}, [el("legend", { text: this.t("reportTitle") })].concat(choices)),
+      el("div", { className: "field" }, [el("label", { "for": note.id, text: this.t("reportNote") }), note]),
+      error,
+      el("div", { className: "actions" }, [
+        send,
+        el("button", { type: "button", className: "secondary", text: this.t("cancel"),
+          onclick: function () { self.closeReport(true); } })
+      ])
+    ]);
+    form.mwOpener = button;
+    function fail(message) {
+      error.textContent = message;
+      error.hidden = false;
+    }
+    function finished(message) {
+      var ids = reportedIds().filter(function (id) { return id !== commentId; });
+      ids.push(commentId);
+      save("reported", ids.slice(-KEEP_REPORTED));
+      self.closeReport();
+      button.textContent = self.t("reported");
+      button.disabled = true;
+      button.removeAttribute("aria-label");
+      var thanks = el("p", { className: "report-done", role: "status", text: message });
+      item.querySelector("article").appendChild(thanks);
+    }
+    form.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") self.closeReport(true);
+    });
+    form.addEventListener("change", function () { error.hidden = true; });
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      if (send.disabled) return;
+      var picked = form.querySelector("input[type=radio]:checked");
+      if (!picked) {
+        fail(self.t("needReason"));
+        form.querySelector("input[type=radio]").focus();
+        return;
+      }
+      error.hidden = true;
+      send.disabled = true;
+      send.textContent = self.t("sending");
+      var body = reporter();
+      body.reason = picked.value;
+      body.note = note.value.trim() || null;
+      self.api.report(commentId, body).then(function () {
+        finished(self.t("reportThanks"));
+      }, function (problem) {
+        send.disabled = false;
+        send.textContent = self.t("sendReport");
+        if (problem.status === 409) return finished(self.t("reportAgain"));
+        if (problem.status === 404) return fail(self.t("reportGone"));
+        if (problem.status === 429) return fail(self.t("reportTooFast"));
+        if (!problem.status) return fail(self.t("reportUnreachable"));
+        fail(self.t("reportFailed", { message: problem.message }));
+      });
+    });
+    item.querySelector("article").appendChild(form);
+    this.reportForm = form;
+    button.setAttribute("aria-expanded", "true");
+    form.querySelector("input[type=radio]").focus();
+  };
+
+  Widget.prototype.closeReport = function (restoreFocus) {
+    var form = this.reportForm;
+    if (!form) return;
+    this.reportForm = null;
+    if (form.parentNode) form.parentNode.removeChild(form);
+    form.mwOpener.setAttribute("aria-expanded", "false");
+    if (restoreFocus) form.mwOpener.focus();
+  };
+
   // ---- the reader's own comments: awaiting moderation, then decided ----
 
   Widget.prototype.posted = function (comment) {
@@ -635,7 +1277,7 @@
     this.remember(comment);
     this.hideStatus();
     item.querySelector("article").focus();
-    this.announce("Your comment was sent. " + STATUS_LABEL.pending + ".");
+    this.announce(this.t("sent", { status: this.statusLabel("pending") }));
     this.poll(comment, POLL_FIRST_MS, Date.now());
   };
 
@@ -658,9 +1300,9 @@
       badge = el("span", { className: "badge" });
       article.querySelector(".byline").appendChild(badge);
     }
-    badge.textContent = STATUS_LABEL[status] || status;
+    badge.textContent = this.statusLabel(status);
     var explain = article.querySelector(".explain");
-    var words = status === "approved" ? "" : explanation(status, reason || "");
+    var words = status === "approved" ? "" : this.explanation(status, reason || "");
     if (!explain) {
       explain = el("p", { className: "explain" });
       article.insertBefore(explain, article.querySelector(".actions"));
@@ -673,13 +1315,14 @@
 
   Widget.prototype.poll = function (comment, delay, started) {
     var self = this;
-    window.setTimeout(function () {
+    this.later(function () {
       if (document.hidden) {
         // Not while the tab is in the background; look again as soon as it is back.
-        document.addEventListener("visibilitychange", function again() {
+        var again = function () {
           document.removeEventListener("visibilitychange", again);
           self.poll(comment, 0, started);
-        });
+        };
+        self.listen(document, "visibilitychange", again);
         return;
       }
       self.api.status(comment.id).then(function (answer) {
@@ -706,11 +1349,16 @@
     if (item) this.setOwnStatus(item, status, reason);
     if (status === "approved") {
       this.forget(comment.id);
-      this.announce("Your comment is published.");
+      if (this.total !== null) {
+        this.total += 1;
+        this.showCount();
+      }
+      this.announce(this.t("publishedNow"));
     } else {
       this.remember(comment);
-      if (status === "held") this.announce("Your comment is held for review. " + explanation(status, reason || ""));
-      if (status === "rejected") this.announce(explanation(status, reason || ""));
+      var words = this.explanation(status, reason || "");
+      if (status === "held") this.announce(this.t("heldNow", { explain: words }));
+      if (status === "rejected") this.announce(words);
     }
   };
 
@@ -750,16 +1398,53 @@
     });
   };
 
-  // ---- start ----
+  // ---- mounting: by script tag, or by the page's own code ----------------------------
 
-  function mount(script) {
+  // host element -> its Widget. A WeakMap, so a host the page throws away is not kept alive.
+  var mounted = new WeakMap();
+
+  function hostOf(target) {
+    var host = typeof target === "string" ? document.getElementById(target) : target;
+    if (!host || host.nodeType !== 1) throw new Error("ModerationComments: no element " + target);
+    return host;
+  }
+
+  /** Render the comments of `options.articleId` into `target` (an element or its id); a
+   * widget already there is destroyed first. Returns { element, destroy() }. */
+  function mount(target, options) {
+    options = options || {};
+    var host = hostOf(target);
+    if (!options.articleId) throw new Error("ModerationComments.mount needs options.articleId");
+    var apiBase = options.apiBase || SCRIPT_BASE;
+    if (!apiBase) throw new Error("ModerationComments.mount needs options.apiBase");
+    destroy(host);
+    var size = parseInt(options.pageSize || "", 10);
+    host.classList.add("moderation-comments");
+    var widget = new Widget(host, {
+      articleId: String(options.articleId),
+      apiBase: apiBase,
+      pageSize: size >= 1 && size <= 100 ? size : DEFAULT_PAGE_SIZE,
+      locale: options.locale
+    });
+    mounted.set(host, widget);
+    return { element: host, destroy: function () { destroy(host); } };
+  }
+
+  /** Stop the widget in `target` (requests, polling, timers) and empty it. */
+  function destroy(target) {
+    var host = hostOf(target);
+    var widget = mounted.get(host);
+    if (!widget) return false;
+    mounted.delete(host);
+    widget.destroy();
+    return true;
+  }
+
+  function mountScript(script) {
     if (!script || script.getAttribute("data-moderation-mounted")) return;
-    script.setAttribute("data-moderation-mounted", "true");
     var articleId = script.getAttribute("data-article-id");
-    if (!articleId) {
-      if (window.console) console.error("moderation widget: the script tag needs data-article-id");
-      return;
-    }
+    if (!articleId) return;  // loaded by a page that mounts the widget itself
+    script.setAttribute("data-moderation-mounted", "true");
     var targetId = script.getAttribute("data-target");
     var host = targetId && document.getElementById(targetId);
     if (!host) {
@@ -767,21 +1452,23 @@
       if (script.parentNode && script.parentNode !== document.head) script.parentNode.insertBefore(host, script.nextSibling);
       else document.body.appendChild(host);
     }
-    host.className = (host.className ? host.className + " " : "") + "moderation-comments";
-    var size = parseInt(script.getAttribute("data-page-size") || "", 10);
-    new Widget(host, {
+    mount(host, {
       articleId: articleId,
       apiBase: script.getAttribute("data-api-base") || new URL(".", script.src).href,
-      pageSize: size >= 1 && size <= 100 ? size : DEFAULT_PAGE_SIZE
+      pageSize: script.getAttribute("data-page-size"),
+      locale: script.getAttribute("data-locale")
     });
   }
 
-  var current = document.currentScript;
-  if (current && current.src) {
-    mount(current);
-  } else {
+  /** Mount every widget script tag not mounted yet. */
+  function scan() {
     Array.prototype.forEach.call(document.querySelectorAll("script[data-article-id][src]"), function (script) {
-      if (/\/widget\.js(\?|#|$)/.test(script.src)) mount(script);
+      if (/\/widget\.js(\?|#|$)/.test(script.src)) mountScript(script);
     });
   }
+
+  window.ModerationComments = { mount: mount, destroy: destroy, scan: scan, languages: LANGUAGES.slice() };
+  if (current && current.src) mountScript(current);
+  else scan();
+  window.dispatchEvent(new CustomEvent("moderation-comments:ready"));
 })();

@@ -15,6 +15,7 @@ from moderation.review.api.schemas import (
     ClaimOut,
     DecisionIn,
     DecisionOut,
+    GlossaryOut,
     MeOut,
     QueueArgs,
     QueuePage,
@@ -23,6 +24,7 @@ from moderation.review.api.schemas import (
     UndoIn,
 )
 from moderation.review.bulk import BulkRequest
+from moderation.review.glossary import glossary
 from moderation.review.queues import QueueFilter
 from moderation.review.service import REASON_CODES, Decision, ReviewService
 from moderation.review.workbench import Workbench
@@ -83,12 +85,23 @@ def reason_codes() -> Any:
     return {"reason_codes": list(REASON_CODES)}
 
 
+@blp.route("/glossary", methods=["GET"])
+@require_role("moderator")
+@blp.response(200, GlossaryOut)
+@blp.doc(security=_SECURITY)
+def glossary_terms() -> Any:
+    """Plain names and short explanations of rule ids, model labels, reason codes, report
+    reasons, the author-facing codes and the queues (in the order the API knows them)."""
+    return glossary()
+
+
 @blp.route("/comments/<int:comment_id>", methods=["GET"])
 @require_role("moderator")
 @blp.response(200, ReviewDetail)
 @blp.doc(security=_SECURITY)
 def detail(comment_id: int) -> Any:
-    """Everything about one comment: every reason, reports, claim, author history, audit."""
+    """Everything about one comment: every reason, reports, claim, author history, audit, and
+    the comment it replies to."""
     return service(ReviewService).detail(comment_id)
 
 

@@ -54,9 +54,15 @@ def _claim(claim: Any) -> dict[str, Any] | None:
     return {"moderator": claim.moderator, "expires_at": claim.expires_at.isoformat()}
 
 
+def _acting_reasons(comment: Any) -> list[dict[str, Any]]:
+    keep = ("kind", "id", "action", "message", "score", "hold", "reject")
+    return [{key: r[key] for key in keep if key in r} for r in _acting(comment)]
+
+
 class QueueItem(Schema):
     id = fields.Integer(attribute="comment.id")
     article_id = fields.String(attribute="comment.article_id")
+    parent_id = fields.Integer(attribute="comment.parent_id", allow_none=True)
     author = fields.Function(lambda e: {"id": e.comment.author_id, "name": e.comment.author_name})
     text = fields.String(attribute="comment.text")
     status = fields.String(attribute="comment.status")
@@ -67,6 +73,10 @@ class QueueItem(Schema):
     hidden = fields.Boolean(attribute="comment.hidden")
     summary = fields.Function(
         lambda e: [r.get("message") or f"{r['id']} {r.get('score')}" for r in _acting(e.comment)]
+    )
+    acting_reasons = fields.Function(
+        lambda e: _acting_reasons(e.comment),
+        metadata={"description": "The reasons that set the outcome, as in the detail, no spans"},
     )
     claim = fields.Function(lambda e: _claim(e.claim))
     created_at = fields.DateTime(attribute="comment.created_at")
@@ -129,12 +139,25 @@ class AuthorHistoryOut(Schema):
     actions = fields.List(fields.Nested(AuthorActionOut))
 
 
+class ParentOut(Schema):
+    id = fields.Integer()
+    author = fields.Function(lambda c: {"id": c.author_id, "name": c.author_name})
+    text = fields.String()
+    status = fields.String()
+    created_at = fields.DateTime()
+
+
 class ReviewDetail(Schema):
     id = fields.Integer(attribute="comment.id")
     article_id = fields.String(attribute="comment.article_id")
     author = fields.Function(lambda d: {"id": d.comment.author_id, "name": d.comment.author_name})
     text = fields.String(attribute="comment.text")
     parent_id = fields.Integer(attribute="comment.parent_id", allow_none=True)
+    parent = fields.Nested(
+        ParentOut,
+        allow_none=True,
+        metadata={"description": "The comment this one replies to, whatever its status"},
+    )
     status = fields.String(attribute="comment.status")
     version = fields.Integer(attribute="comment.version")
     reason_code = fields.String(attribute="comment.public_reason", allow_none=True)
@@ -159,6 +182,25 @@ class MeOut(Schema):
 
 class ReasonCodesOut(Schema):
     reason_codes = fields.List(fields.String())
+
+
+class Term(Schema):
+    id = fields.String()
+    name = fields.String()
+    explanation = fields.String()
+
+
+def _terms(description: str) -> fields.List[Any]:
+    return fields.List(fields.Nested(Term), metadata={"description": description})
+
+
+class GlossaryOut(Schema):
+    rules = _terms("Rule ids; a rule from patterns.toml is named by its id and message")
+    labels = _terms("Model labels")
+    reason_codes = _terms("Reason codes a decision may carry")
+    report_reasons = _terms("Reasons a reader may give for a report")
+    public_codes = _terms("The short reason a held or rejected comment's author is given")
+    queues = _terms("Every queue, in the API's order")
 
 
 class DecisionIn(StrictSchema):

@@ -1,4 +1,4 @@
-"""Moderator endpoint: queue depths, decisions per day, time to decision, machine reversals."""
+"""Moderator endpoint: queue depths, decisions and undos per day, time to decision, reversals."""
 
 from __future__ import annotations
 
@@ -27,11 +27,23 @@ class DayCount(Schema):
     count = fields.Integer()
 
 
+class DayUndos(Schema):
+    day = fields.String()
+    count = fields.Integer()
+
+
 class StatsOut(Schema):
     days = fields.Integer()
     since = fields.DateTime()
     queues = fields.Dict(keys=fields.String(), values=fields.Integer())
-    decisions_per_day = fields.List(fields.Nested(DayCount))
+    decisions_per_day = fields.List(
+        fields.Nested(DayCount),
+        metadata={"description": "Changes to approved, held or rejected that stand (not undone)"},
+    )
+    undos_per_day = fields.List(
+        fields.Nested(DayUndos),
+        metadata={"description": "Decisions moderators took back with undo"},
+    )
     median_seconds_to_decision = fields.Float(allow_none=True)
     median_seconds_to_human_decision = fields.Float(allow_none=True)
     machine_decisions = fields.Integer()

@@ -1,0 +1,73 @@
+"""What readers can see under an article: the condition, and its count for the widget's
+heading, reused for a few seconds per process."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from sqlalchemy import ColumnElement, and_, func, or_, select
+from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm.util import AliasedClass
+
+from moderation.comments.models import Comment
+
+# The first page of a busy thread is read on every page view, and counting an article of
+# 20,000 comments costs ten times the page itself (docs/benchmarks.md, "The public list"); a
+# count a few seconds old tells a reader as much.
+COUNT_SECONDS = 10.0
+COUNTS_KEPT = 1024
+
+
+def visible_to_readers(
+    comment: type[Comment] | AliasedClass[Comment] = Comment,
+) -> ColumnElement[bool]:
+    """Published, or reported by readers but not yet past the hide threshold."""
+    return or_(
+        comment.status == "approved",
+        and_(comment.status == "reported", comment.hidden.is_(False)),
+    )
+
+
+def count_visible(session: Session, article_id: str) -> int:
+    """What the public pages show: visible top-level comments, and visible replies in a thread
+    whose top is visible (a reply whose own parent is not published still shows, under the top)."""
+    root = aliased(Comment)
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Comment)
+            # Same article: lets the database read the thread tops by the article's index.
+            .outerjoin(root, and_(root.id == Comment.root_id, root.article_id == article_id))
+            .where(
+                Comment.article_id == article_id,
+                visible_to_readers(),
+                or_(Comment.parent_id.is_(None), visible_to_readers(root)),
+            )
+        )
+        or 0
+    )
+
+
+class VisibleCounts:
+    """`count_visible` per article, each reused for `seconds`; at most `kept` articles."""
+
+    def __init__(self, seconds: float = COUNT_SECONDS, kept: int = COUNTS_KEPT) -> None:
+        self.seconds = seconds
+        self.kept = kept
+        self._lock = threading.Lock()
+        self._counts: dict[str, tuple[float, int]] = {}
+
+    def get(self, session: Session, article_id: str) -> int:
+        now = time.monotonic()
+        with self._lock:
+            found = self._counts.get(article_id)
+        if found is not None and now - found[0] < self.seconds:
+            return found[1]
+        count = count_visible(session, article_id)
+        with self._lock:
+            self._counts.pop(article_id, None)
+            if len(self._counts) >= self.kept:
+                self._counts.pop(next(iter(self._counts)))  # the one counted longest ago
+            self._counts[article_id] = (now, count)
+        return count
