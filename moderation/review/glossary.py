@@ -29,6 +29,18 @@ RULES: dict[str, Entry] = {
         "Regular expressions from config/rules/patterns.toml; a match is named by its own id.",
     ),
     "pattern_timeout": ("Pattern rules timed out", "A pattern ran past its time limit."),
+    "threats": (
+        "Threats",
+        "Threatens harm or violence; explicit threats are rejected, the rest wait for a person.",
+    ),
+    "threat_timeout": (
+        "Threat rules timed out",
+        "The threat rules ran past their time limit, so the comment waits for a person.",
+    ),
+    "identity_mention": (
+        "Identity mention",
+        "Names an identity without insult or threat: the model's known bias was taken off.",
+    ),
     "links": ("Links", "Has a link, one outside the allowed sites, or too many links."),
     "length": ("Length", "Shorter or longer than the site allows."),
     "author_banned": ("Banned author", "The author is banned from commenting."),

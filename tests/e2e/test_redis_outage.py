@@ -25,7 +25,7 @@ from moderation.embedded_redis import EmbeddedRedis
 from tests.support.database import empty_state
 from tests.support.live import LiveService
 from tests.support.receiver import Receiver, running
-from tests.support.settings import ADMIN_TOKEN, MODERATOR_TOKEN, bearer
+from tests.support.settings import ADMIN_TOKEN, MODERATOR_TOKEN, WEBHOOK_KEY, bearer
 from tests.support.workers import claims, wait_until
 
 pytestmark = pytest.mark.e2e
@@ -87,6 +87,7 @@ def test_every_comment_is_decided_and_every_event_delivered_across_a_redis_outag
                 "MODERATION_MODEL_CHECKPOINT": str(tiny_model[0]),
                 "MODERATION_MODEL_CONFIG_DIR": str(tiny_model[1]),
                 "MODERATION_MODEL_THREADS": "1",
+                "MODERATION_WEBHOOKS_SECRET_KEYS": WEBHOOK_KEY,
                 "MODERATION_MODERATOR_TOKENS": MODERATOR_TOKEN,
                 "MODERATION_ADMIN_TOKENS": ADMIN_TOKEN,
                 "MODERATION_WORKER_HEARTBEAT_SECONDS": "1",

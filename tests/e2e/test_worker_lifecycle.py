@@ -25,6 +25,7 @@ from redis import Redis
 
 from moderation.scoring.queue import RQWorkQueue
 from tests.support.database import empty_state
+from tests.support.settings import WEBHOOK_KEY
 from tests.support.workbench import comment_row, insert_comments
 from tests.support.workers import (
     SLOW_PATTERNS,
@@ -62,6 +63,7 @@ def worker_env(
         "MODERATION_MODEL_CHECKPOINT": str(tiny_model[0]),
         "MODERATION_MODEL_CONFIG_DIR": str(tiny_model[1]),
         "MODERATION_MODEL_THREADS": "1",
+        "MODERATION_WEBHOOKS_SECRET_KEYS": WEBHOOK_KEY,
         "OMP_NUM_THREADS": "1",
         "MODERATION_WORKER_HEARTBEAT_SECONDS": "1",
         "MODERATION_WORKER_BATCH_SIZE": str(BATCH),
