@@ -158,19 +158,32 @@ def reconcile() -> dict[str, Any]:
     return {"requeued": requeued}
 
 
+def silent_after(heartbeat_seconds: int) -> float:
+    """How long a worker's heartbeat may be silent before the worker is taken for dead.
+
+    A live worker beats every `heartbeat_seconds` however long its heartbeat's other chores
+    take (worker/runner.py beats before and after them): half an interval more, and a second,
+    is margin enough for a busy machine.
+    """
+    return 1.5 * heartbeat_seconds + 1
+
+
 def release_orphaned_claims(once_per: float | None = None) -> int:
     """Give back the claims of scoring workers whose heartbeat stopped, and enqueue them.
 
     A worker killed mid-batch (SIGKILL, a lost machine) leaves its claims behind; their lease
     (`worker.claim_seconds`, two minutes) is long because a live worker may take that long, not
-    because a dead one should. A holder silent for two heartbeats is dead for this purpose: its
-    claims taken before that are released at once. Every worker's heartbeat asks for this, and
-    one of them a heartbeat does it (`once_per`: a Redis key taken with SET NX), so a killed
-    worker's comments are enqueued again within about three heartbeats (30 s by default) and
-    the database is asked once per heartbeat however many workers run (the query reads the
-    pending comments: about 130 ms with 100,000 of them waiting, under 1 ms usually).
-    A worker that was only slow and comes back finds its comments decided or re-claimed, and
-    its verdicts are refused at their old version, so no comment is decided twice.
+    because a dead one should. A holder whose heartbeat record is older than `silent_after`
+    (16 s by default) is dead for this purpose and all its claims are released. A holder with
+    no record at all (it never beat, as under RQ's own `rq worker`, or died long ago) loses only
+    claims older than that, so a batch it is scoring now is left alone.
+
+    Every worker's heartbeat asks for this and one of them a heartbeat does it (`once_per`: a
+    Redis key taken with SET NX): a killed worker's comments are enqueued again 6-26 s after the
+    kill with the default 10 s heartbeat, and the database is asked once per heartbeat however
+    many workers run. A worker that was only frozen and comes back finds its comments decided
+    or claimed again, and its verdicts are refused at their old version: no comment is decided
+    twice.
     """
     context = current()
     worker = context.settings.worker
@@ -178,19 +191,19 @@ def release_orphaned_claims(once_per: float | None = None) -> int:
         ORPHAN_CHECK_KEY, context.name, nx=True, px=int(once_per * 1000)
     ):
         return 0  # another worker's turn
-    silent_after = 2 * worker.heartbeat_seconds
-    holders = context.scoring.claim_holders(held_longer_than=silent_after)
-    gone = sorted(context.registry.silent(holders, longer_than=silent_after))
-    if not gone:
-        return 0
-    released = context.scoring.release_held_by(gone)
+    quiet = silent_after(worker.heartbeat_seconds)
+    ages = context.registry.beat_ages(context.scoring.claim_holders())
+    dead = sorted(name for name, age in ages.items() if age is not None and age > quiet)
+    unknown = sorted(name for name, age in ages.items() if age is None)
+    released = context.scoring.release_held_by(dead)
+    released += context.scoring.release_held_by(unknown, taken_before_seconds=quiet)
     for start in range(0, len(released), worker.batch_size):
         context.queue.enqueue_scoring(released[start : start + worker.batch_size], coalesce=False)
     if released:
         log.warning(
-            "released %d claims of workers with no heartbeat for %ss: %s",
+            "released %d claims of workers with no heartbeat for %gs: %s",
             len(released),
-            silent_after,
-            ", ".join(gone),
+            quiet,
+            ", ".join(dead + unknown),
         )
     return len(released)

@@ -1,9 +1,10 @@
 """Worker heartbeats in Redis: which scoring workers are alive and whether their model loaded.
 
 Each worker writes its status under its own key with a time-to-live of a few heartbeats, so a
-dead worker disappears by itself. /readyz reads them; `silent` tells which claim holders stopped
-beating (scoring/jobs.py gives their claims back). Ages are read from the keys' remaining time
-to live, so they come from Redis's clock, not from the clocks of the hosts that wrote them.
+dead worker disappears by itself. /readyz reads them; `beat_ages` tells how long claim holders
+have been silent (scoring/jobs.py gives the claims of dead ones back). Ages are read from the
+keys' remaining time to live, so they come from Redis's clock, not from the clocks of the hosts
+that wrote them.
 """
 
 from __future__ import annotations
@@ -27,19 +28,19 @@ class WorkerRegistry:
         record = dict(status, name=name, seen_at=time.time())
         self.connection.set(PREFIX + name, json.dumps(record), ex=self.ttl)
 
-    def silent(self, names: Sequence[str], longer_than: float) -> set[str]:
-        """Those of `names` whose last beat is older than `longer_than` seconds, or gone."""
+    def beat_ages(self, names: Sequence[str]) -> dict[str, float | None]:
+        """Seconds since each of `names` last beat; None for a worker with no record (never
+        registered, or silent for longer than the record lives)."""
         if not names:
-            return set()
+            return {}
         with self.connection.pipeline(transaction=False) as pipeline:
             for name in names:
                 pipeline.pttl(PREFIX + name)
             left = pipeline.execute()
         # A beat sets the time to live to `ttl`: what is left tells how long ago it was.
         return {
-            name
+            name: None if millis < 0 else self.ttl - millis / 1000
             for name, millis in zip(names, left, strict=True)
-            if millis < 0 or self.ttl - millis / 1000 > longer_than
         }
 
     def remove(self, name: str) -> None:

@@ -24,7 +24,7 @@ from typing import Any
 from rq import Queue
 
 from moderation.config import Settings
-from moderation.lifecycle.redis_outage import RedisOutage, waiting_redis
+from moderation.lifecycle.redis_outage import BACKOFF_CAP, RedisOutage, waiting_redis
 from moderation.lifecycle.rq_worker import ModerationWorker
 from moderation.perspective import jobs as analyze_jobs
 from moderation.perspective import lane as analyze_lane
@@ -53,11 +53,12 @@ class Heartbeat(threading.Thread):
         ticks = 0
         while not self.stopping.is_set():
             try:
-                self.context.registry.beat(self.context.name, self.context.status())
+                self.beat()
                 # A killed worker's comments wait a few heartbeats, not the lease: one worker
-                # per heartbeat looks. Not just after an outage: every heartbeat was silent,
-                # and Redis may have restarted without them.
-                if self.outage.settled(2 * interval + 1):
+                # per heartbeat looks. Not just after an outage: every heartbeat was silent, and
+                # Redis may have restarted without them; each worker's next beat can take a
+                # retry's backoff to come.
+                if self.outage.settled(2 * interval + BACKOFF_CAP):
                     jobs.release_orphaned_claims(once_per=interval)
                 if ticks * interval >= reconcile_every:
                     # `moderation scheduler` enqueues reconcile as an RQ job; while none is
@@ -66,10 +67,17 @@ class Heartbeat(threading.Thread):
                         jobs.reconcile()
                     webhook_jobs.reconcile_if_served(self.context.settings)
                     ticks = 0
+                # Beat again after the chores: beats are never further apart than the interval
+                # (or the chores, when they take longer), and other workers judge this one by
+                # them.
+                self.beat()
             except Exception as error:  # the database away (Redis is waited for): next beat
                 log.warning("heartbeat failed: %s", error)
             ticks += 1
             self.stopping.wait(interval)
+
+    def beat(self) -> None:
+        self.context.registry.beat(self.context.name, self.context.status())
 
     def stop(self) -> None:
         self.stopping.set()

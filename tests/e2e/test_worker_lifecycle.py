@@ -195,7 +195,7 @@ def test_a_killed_workers_comments_are_scored_long_before_their_lease_ends(
 
         wait_until(decided, "the comments to be decided", timeout=150)
         took = (dt.datetime.now(dt.UTC) - killed).total_seconds()
-        # The lease is 120 s; a silent heartbeat (2 s here) releases the claims instead.
+        # The lease is 120 s; a heartbeat silent for 2.5 s (here) releases the claims instead.
         assert took < 30, took
         assert re.search(
             rf"released \d+ claims of workers with no heartbeat .*{victim.name}",
