@@ -6,6 +6,7 @@ no tracebacks and nothing left running."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -57,14 +58,29 @@ def _start(tmp_path: Path, tiny_model: tuple[Path, Path]) -> tuple[subprocess.Po
         except requests.RequestException:  # not listening yet, or slow on a loaded machine
             pass
         time.sleep(0.5)
-    process.kill()
+    _kill_tree(process)
     raise AssertionError(f"moderation dev was not ready: {process.communicate()[0]}")
+
+
+def _kill_tree(process: subprocess.Popen[str]) -> None:
+    """Kill `moderation dev` and its children, which run in sessions of their own."""
+    try:
+        children = psutil.Process(process.pid).children(recursive=True)
+    except psutil.NoSuchProcess:
+        children = []
+    for running in [*children, psutil.Process(process.pid)]:
+        with contextlib.suppress(psutil.NoSuchProcess):
+            running.kill()
 
 
 def _stop(process: subprocess.Popen[str], how: Any) -> tuple[str, list[int]]:
     tree = [child.pid for child in psutil.Process(process.pid).children(recursive=True)]
     how(process)
-    output, _ = process.communicate(timeout=60)
+    try:
+        output, _ = process.communicate(timeout=60)
+    except subprocess.TimeoutExpired:
+        _kill_tree(process)
+        raise
     assert process.returncode == 0, output
     return output, tree
 
