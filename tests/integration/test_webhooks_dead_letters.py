@@ -4,6 +4,7 @@ HTTP receiver on loopback and a burst RQ worker on the "webhooks" queue."""
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,7 @@ from moderation.db.session import make_engine, make_session_factory
 from moderation.webhooks import jobs as webhook_jobs
 from moderation.webhooks.deliveries import IN_FLIGHT
 from moderation.webhooks.models import WebhookDelivery
-from tests.support.live import free_port
-from tests.support.receiver import Receiver, running
+from tests.support.receiver import Receiver, RefusedPort, running
 from tests.support.settings import ADMIN_TOKEN, bearer
 from tests.support.webhooks import (
     admin_get,
@@ -34,10 +34,18 @@ def settings(database_url: str, redis_url: str, tiny_model: tuple[Path, Path]) -
     return webhook_settings(database_url, redis_url, tiny_model)
 
 
+@pytest.fixture
+def refused() -> Iterator[RefusedPort]:
+    """A port that refuses connections until released (then a receiver comes up on it)."""
+    port = RefusedPort()
+    yield port
+    port.release()
+
+
 def test_a_receiver_down_for_the_whole_schedule_is_dead_lettered_then_redelivered(
-    client: Any, settings: Settings
+    client: Any, settings: Settings, refused: RefusedPort
 ) -> None:
-    port = free_port()  # nothing listens here yet: connection refused
+    port = refused.port  # nothing listens here yet: connection refused
     url = f"http://127.0.0.1:{port}/hooks"
     endpoint = subscribe(client, url, event_types=["comment.created"])
     post_comment(client)
@@ -50,6 +58,7 @@ def test_a_receiver_down_for_the_whole_schedule_is_dead_lettered_then_redelivere
     assert len(detail["attempt_log"]) == 4
     assert all(a["status_code"] is None and a["error"] for a in detail["attempt_log"])
 
+    refused.release()
     with running(Receiver(port=port)) as receiver:
         answer = client.post(
             f"/v1/webhooks/{endpoint['id']}/deliveries/{dead['id']}/redeliver",
@@ -70,12 +79,16 @@ def test_a_receiver_down_for_the_whole_schedule_is_dead_lettered_then_redelivere
 
 
 def test_an_endpoint_that_keeps_failing_is_disabled_and_replays_in_order_when_enabled(
-    client: Any, database_url: str, redis_url: str, tiny_model: tuple[Path, Path]
+    client: Any,
+    database_url: str,
+    redis_url: str,
+    tiny_model: tuple[Path, Path],
+    refused: RefusedPort,
 ) -> None:
     settings = webhook_settings(
         database_url, redis_url, tiny_model, disable_after_dead_letters=2, retry_schedule=["10ms"]
     )
-    port = free_port()
+    port = refused.port
     endpoint = subscribe(client, f"http://127.0.0.1:{port}/hooks", event_types=["comment.created"])
     ids = [post_comment(client, f"Comment number {n}.") for n in range(3)]
     deliver_until(
@@ -91,10 +104,11 @@ def test_an_endpoint_that_keeps_failing_is_disabled_and_replays_in_order_when_en
     late = post_comment(client, "Written while the endpoint was disabled.")
     deliver_until(settings, lambda: len(deliveries(client, endpoint["id"], "dead")) == 4)
 
-    refused = client.post(
+    refused_again = client.post(
         f"/v1/webhooks/{endpoint['id']}/redeliver-dead", json={}, headers=bearer(ADMIN_TOKEN)
     )
-    assert refused.status_code == 409 and "disabled" in refused.json["message"]
+    assert refused_again.status_code == 409 and "disabled" in refused_again.json["message"]
+    refused.release()
     with running(Receiver(port=port)) as receiver:
         enabled = client.patch(
             f"/v1/webhooks/{endpoint['id']}", json={"enabled": True}, headers=bearer(ADMIN_TOKEN)

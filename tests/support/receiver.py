@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import http.server
+import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -83,3 +84,21 @@ def running(receiver: Receiver) -> Iterator[Receiver]:
         receiver.release.set()
         receiver.server.shutdown()
         receiver.server.server_close()
+
+
+class RefusedPort:
+    """A loopback port that refuses connections and that no other process can take meanwhile:
+    a socket bound to it but not listening (the kernel answers a connect with RST). A port that
+    was merely free when chosen may be taken by any process a moment later (another test's
+    server, a worker's metrics port), and a delivery to it then hangs instead of failing.
+    `release()` frees it for the receiver that comes up later on the same port."""
+
+    def __init__(self) -> None:
+        self._socket: socket.socket | None = socket.socket()
+        self._socket.bind(("127.0.0.1", 0))
+        self.port = int(self._socket.getsockname()[1])
+
+    def release(self) -> None:
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
