@@ -66,9 +66,9 @@ class ModerationWorker(SimpleWorker):  # type: ignore[misc]  # rq is untyped her
         queues: Any,
         *,
         connection: Redis,
-        name: str,
         outage: RedisOutage,
         grace_seconds: float,
+        name: str | None = None,
         last_rites: Callable[[], None] | None = None,
         **kwargs: Any,
     ) -> None:

@@ -76,13 +76,14 @@ def run_scheduler(settings: Settings) -> None:
         reconcile_every(settings),
         settings.redis.score_queue,
     )
+    from rq.exceptions import SchedulerNotFound
+
     try:
         scheduler.start()
-    except RedisError as error:  # stopped during an outage: it could not say goodbye
-        log.warning(
-            "scheduler stopped without unregistering from Redis (%s); its entry expires on its own",
-            error,
-        )
+    except (RedisError, SchedulerNotFound) as error:
+        # Stopped during an outage, or before it registered again in a Redis that restarted
+        # empty: there is nothing to unregister, or no way to; its entry expires on its own.
+        log.warning("scheduler stopped without unregistering from Redis: %s", error)
 
 
 def scheduler_alive(connection: Redis, within_seconds: float) -> bool:

@@ -127,9 +127,15 @@ def test_every_comment_is_decided_and_every_event_delivered_across_a_redis_outag
             wait_until(decided, "every comment to be decided", timeout=120)
             wanted = {(kind, i) for i in ids for kind in ("comment.created", "comment.approved")}
             wait_until(lambda: wanted <= delivered(receiver), "every event delivered", 120)
-            # The same processes did it: none exited and none was started again.
+            # The same processes did it: none exited and none was started again. Each says
+            # Redis is back at its next call through (within a backoff, 5 s at most).
             for role in ROLES:
                 assert service.processes[role].poll() is None, service.log_tail(role)
+                wait_until(
+                    lambda role=role: "Redis is reachable again" in service.log_tail(role, 400),
+                    f"the {role} to see Redis back",
+                    timeout=60,
+                )
                 log = (service.log_dir / f"{role}.log").read_text(errors="replace")
                 assert log.count("Redis is unreachable") == 1, (role, log[-3000:])
                 assert log.count("Redis is reachable again") == 1, (role, log[-3000:])
@@ -142,5 +148,10 @@ def test_every_comment_is_decided_and_every_event_delivered_across_a_redis_outag
                     timeout=60,
                 )
                 assert probe
+            # And each still stops cleanly.
+            for role in ROLES:
+                service.stop(role)
+                assert service.processes[role].returncode == 0, service.log_tail(role)
+                assert "Traceback" not in service.log_tail(role, 400), service.log_tail(role)
         finally:
             service.stop()

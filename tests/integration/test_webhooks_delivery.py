@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 from redis import Redis
-from rq import Queue, SimpleWorker
+from rq import Queue
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from moderation.comments.models import Comment
@@ -33,6 +33,7 @@ from tests.support.webhooks import (
     subscribe,
     webhook_settings,
 )
+from tests.support.workers import burst
 
 
 @pytest.fixture
@@ -170,7 +171,7 @@ def test_an_event_whose_enqueue_was_lost_is_delivered_by_reconcile(
         post_comment(client)
         assert queue.count == 1  # the after-commit hook asked for a fan-out
         redis.flushdb()  # ... and Redis forgot it
-        SimpleWorker([queue], connection=redis).work(burst=True)
+        burst([queue], redis)
         assert receiver.requests == []
         deliver_until(settings, lambda: len(receiver.requests) >= 1)
     assert json.loads(receiver.requests[0].body)["type"] == "comment.created"

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from redis import Redis
-from rq import Queue, SimpleWorker
+from rq import Queue
 
 from moderation.comments.models import Comment
 from moderation.comments.transitions import add_event, transition
@@ -16,6 +16,7 @@ from moderation.config import Settings
 from moderation.db.session import make_engine, make_session_factory
 from moderation.webhooks import jobs as webhook_jobs
 from tests.support.settings import ADMIN_TOKEN, bearer, make_settings
+from tests.support.workers import burst
 
 FAST_RETRIES = {
     "allow_private": True,
@@ -92,7 +93,7 @@ def deliver_until(settings: Settings, done: Callable[[], bool], timeout: float =
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         webhook_jobs.reconcile()
-        SimpleWorker([queue], connection=redis).work(burst=True, logging_level="WARNING")
+        burst([queue], redis)
         if done():
             return
         time.sleep(0.05)

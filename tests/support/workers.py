@@ -19,6 +19,8 @@ from sqlalchemy import select
 
 from moderation.comments.models import Comment
 from moderation.db.session import make_engine
+from moderation.lifecycle.redis_outage import RedisOutage
+from moderation.lifecycle.rq_worker import ModerationWorker
 from moderation.scoring.registry import PREFIX
 
 # Takes its whole time budget on a long run of "a" (the `regex` package stops it at the limit).
@@ -31,6 +33,18 @@ text = "original"
 message = "a pattern that uses its whole time budget (test)"
 """
 SLOW_TEXT = "slowpoke " + "a" * 60
+
+
+def burst(queues: Sequence[Any], redis: Redis) -> bool:
+    """Run the service's RQ worker in burst mode, in this process: what RQ's `SimpleWorker`
+    does, without its teardown waiting up to a minute for RQ's command listener (issue 21)."""
+    worker = ModerationWorker(
+        list(queues), connection=redis, outage=RedisOutage(), grace_seconds=25
+    )
+    try:
+        return worker.work(burst=True, logging_level="WARNING")
+    finally:
+        worker.watchdog.close()
 
 
 def wait_until(check: Callable[[], Any], what: str, timeout: float = 120.0) -> Any:
