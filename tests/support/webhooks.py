@@ -81,12 +81,12 @@ def emit(settings: Settings, comment_id: int, event_type: str) -> None:
         add_event(session, event_type, comment)
 
 
-def deliver_until(settings: Settings, done: Callable[[], bool], timeout: float = 90.0) -> None:
+def deliver_until(settings: Settings, done: Callable[[], bool], timeout: float = 30.0) -> None:
     """Run reconcile and a burst worker on the webhooks queue until `done()` or timeout.
 
-    The timeout is generous: in full-suite runs a delivery sometimes waits out an endpoint's
-    lease (`webhooks.job_seconds`, 30 s) before it is tried again; that wait needs its own look
-    (CHANGELOG, known issues), and these tests assert what happens, not how fast."""
+    The burst worker is lifecycle's (tests/support/workers.burst): RQ's own SimpleWorker could
+    wait up to a minute for its listener when it tore down, which made these tests time out in
+    full-suite runs."""
     redis = Redis.from_url(settings.redis.url)
     webhook_jobs.install(webhook_jobs.WebhookRuntime.build(settings, redis=redis))
     queue = Queue(settings.webhooks.queue, connection=redis)
