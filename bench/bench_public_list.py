@@ -88,11 +88,11 @@ def median_ms(call: Callable[[], object], times: int = 60) -> float:
 
 def measure(url: str) -> dict[str, Any]:
     service = CommentService(make_session_factory(make_engine(url)), _NoQueue())
-    first = service.published(ARTICLE, None, 20)
+    first = service.published("default", ARTICLE, None, 20)
     service.counts = VisibleCounts(seconds=0.0)
-    counted = median_ms(lambda: service.published(ARTICLE, None, 20))
+    counted = median_ms(lambda: service.published("default", ARTICLE, None, 20))
     service.counts = VisibleCounts()
-    reused = median_ms(lambda: service.published(ARTICLE, None, 20))
+    reused = median_ms(lambda: service.published("default", ARTICLE, None, 20))
     later = median_ms(lambda: service.published(ARTICLE, first.next_cursor, 20))
     return {
         "visible_comments": first.total,

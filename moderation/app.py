@@ -33,6 +33,9 @@ from moderation.scoring.queue import RQWorkQueue
 from moderation.scoring.readiness import Readiness
 from moderation.scoring.registry import WorkerRegistry
 from moderation.scoring.telemetry import cluster_collector
+from moderation.sites import api as sites_api
+from moderation.sites.routing import request_site_origins
+from moderation.sites.service import SiteService
 from moderation.web import auth, cors, errors, health, prometheus, proxy, request_checks, security
 from moderation.web.context import provide
 from moderation.webhooks import api as webhooks_api
@@ -77,6 +80,7 @@ def create_app(settings: Settings, work_queue: WorkQueue | None = None) -> Flask
         build_workbench(sessions, redis, settings),
         WebhookService(sessions, settings.webhooks, webhook_queue),
         ArticleService(sessions, settings.rules),
+        SiteService(sessions, settings),
         build_perspective_services(settings.perspective, sessions, redis, workers),
     )
     app.extensions["moderation_engine"] = engine
@@ -92,7 +96,7 @@ def create_app(settings: Settings, work_queue: WorkQueue | None = None) -> Flask
     ]
     prometheus.init_app(app, cluster_collector(sessions, redis, workers, queue_names))
     register_api(app)
-    cors.init_app(app)
+    cors.init_app(app, request_site_origins)
     pages.init_app(app)
     security.init_app(app)
     return app
@@ -118,6 +122,7 @@ def register_api(app: Flask) -> Api:
         api.register_blueprint(blueprint)
     api.register_blueprint(webhooks_api.blp)
     api.register_blueprint(articles_api.blp)
+    api.register_blueprint(sites_api.blp)
     return api
 
 

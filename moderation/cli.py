@@ -73,7 +73,7 @@ def db_upgrade(revision: str) -> None:
     settings = _settings()
     from moderation.db.migrate import upgrade
 
-    upgrade(settings.database.url, revision, settings.webhooks.secret_keys)
+    upgrade(settings.database.url, revision, settings.webhooks.secret_keys, settings.sites.default)
     click.echo(f"database at {revision}: {_redact(settings.database.url)}")
 
 
@@ -344,7 +344,9 @@ def dev(state_dir: Path) -> None:
         if settings.redis.url == "embedded":
             embedded = EmbeddedRedis(state_dir / "redis")
             env["MODERATION_REDIS_URL"] = embedded.start()
-        upgrade(settings.database.url, webhook_secret_keys=keys)
+        upgrade(
+            settings.database.url, webhook_secret_keys=keys, default_site=settings.sites.default
+        )
         base = [sys.executable, "-m", "moderation.cli"]
         for name, args in (("web", ["serve", "--workers", "2"]), ("worker", ["worker"])):
             child = subprocess.Popen([*base, *args], env=env, start_new_session=True)

@@ -38,6 +38,10 @@ ENV_ALIASES = {
 _ORIGIN = re.compile(r"^https?://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?$")
 
 
+# What a site id may be: it is part of public URLs.
+SITE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+
+
 class SettingsError(ValueError):
     """A setting is missing or has a value the service cannot use."""
 
@@ -209,6 +213,15 @@ class ReviewSettings:
 
 
 @dataclasses.dataclass(frozen=True)
+class SiteSettings:
+    # The site of the paths that name none (/v1/articles/...), and of rows older than sites.
+    default: str
+    # A web process reads a site's row again after this many seconds, so a change made through
+    # the admin API (or by another process) is in force everywhere within it.
+    cache_seconds: float
+
+
+@dataclasses.dataclass(frozen=True)
 class Settings:
     server: ServerSettings
     database: DatabaseSettings
@@ -223,6 +236,7 @@ class Settings:
     perspective: PerspectiveSettings
     review: ReviewSettings
     logging: LoggingSettings
+    sites: SiteSettings
 
     def replace(self, **sections: Mapping[str, Any]) -> Settings:
         """A copy with some settings changed: `settings.replace(worker={"batch_size": 4})`."""
@@ -330,8 +344,6 @@ def _validate(settings: Settings) -> None:
     if not settings.redis.url:
         fail("redis.url", "is empty: give a redis:// URL or 'embedded'")
     _validate_model(settings.model, fail)
-    if settings.rules.links not in {"off", "all", "outside_allow_list"}:
-        fail("rules.links", f"must be off, all or outside_allow_list, not {settings.rules.links!r}")
     _validate_rules(settings.rules, fail)
     _validate_server(settings.server, fail)
     if settings.worker.batch_size < 1:
@@ -351,6 +363,14 @@ def _validate(settings: Settings) -> None:
         fail("comments.max_length", "must be at least 1")
     _validate_access(settings, fail)
     _validate_perspective(settings.perspective, fail)
+    _validate_sites(settings.sites, fail)
+
+
+def _validate_sites(sites: SiteSettings, fail: Any) -> None:
+    if not SITE_ID.fullmatch(sites.default):
+        fail("sites.default", "must be 1-64 lower-case letters, digits or -, starting with one")
+    if sites.cache_seconds < 0:
+        fail("sites.cache_seconds", "must be 0 or more")
 
 
 def _validate_server(server: ServerSettings, fail: Any) -> None:
@@ -461,6 +481,22 @@ def _is_fernet_key(key: str) -> bool:
 def _validate_rules(
     rules: RulesSettings, fail: typing.Callable[[str, str], typing.NoReturn]
 ) -> None:
+    check_rule_ranges(rules, fail)
+    from phonenumbers import SUPPORTED_REGIONS  # a look-up table: loaded only to validate
+
+    unknown = [region for region in rules.phone_regions if region not in SUPPORTED_REGIONS]
+    if unknown:
+        fail("rules.phone_regions", f"holds {', '.join(unknown)}: give ISO 3166 codes like GB")
+    folder = resolve_path(rules.word_lists_dir)
+    for language in rules.languages:
+        if not (folder / language).is_dir():
+            fail("rules.languages", f"names {language!r}, but {folder} has no folder of that name")
+
+
+def check_rule_ranges(
+    rules: RulesSettings, fail: typing.Callable[[str, str], typing.NoReturn]
+) -> None:
+    """The bounds of the [rules] numbers, for the settings and for a site's or article's own."""
     for name in ("shouting_capitals_share", "duplicate_similarity", "identity_correction"):
         if not 0.0 <= getattr(rules, name) <= 1.0:
             fail(f"rules.{name}", "must be between 0 and 1")
@@ -483,15 +519,8 @@ def _validate_rules(
             fail(f"rules.{name}", "must be 0 or more")
     if rules.max_length and rules.max_length < rules.min_length:
         fail("rules.max_length", "must be 0 (no bound) or at least rules.min_length")
-    from phonenumbers import SUPPORTED_REGIONS  # a look-up table: loaded only to validate
-
-    unknown = [region for region in rules.phone_regions if region not in SUPPORTED_REGIONS]
-    if unknown:
-        fail("rules.phone_regions", f"holds {', '.join(unknown)}: give ISO 3166 codes like GB")
-    folder = resolve_path(rules.word_lists_dir)
-    for language in rules.languages:
-        if not (folder / language).is_dir():
-            fail("rules.languages", f"names {language!r}, but {folder} has no folder of that name")
+    if rules.links not in ("off", "all", "outside_allow_list"):
+        fail("rules.links", f"must be off, all or outside_allow_list, not {rules.links!r}")
 
 
 def resolve_path(path: str) -> Path:

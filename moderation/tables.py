@@ -11,9 +11,10 @@ from moderation.db.base import Base
 from moderation.events import models as events
 from moderation.perspective import models as perspective
 from moderation.review import models as review
+from moderation.sites import models as sites
 from moderation.webhooks import models as webhooks
 
-FEATURE_MODELS = (articles, comments, events, perspective, review, webhooks)
+FEATURE_MODELS = (articles, comments, events, perspective, review, sites, webhooks)
 
 
 def metadata() -> MetaData:

@@ -10,12 +10,13 @@ from marshmallow import fields
 
 from moderation.articles.ids import checked_article_id
 from moderation.articles.service import ArticleChange, ArticleService
+from moderation.sites.routing import current_site, site_route
 from moderation.web.auth import require_role
 from moderation.web.context import service
 from moderation.web.schemas import StrictSchema
 
 blp = Blueprint(
-    "articles", __name__, url_prefix="/v1/articles", description="Per-article moderation settings"
+    "articles", __name__, url_prefix="/v1", description="Per-article moderation settings"
 )
 _SECURITY: list[dict[str, list[str]]] = [{"moderatorToken": []}]
 
@@ -35,6 +36,7 @@ class ArticleSettingsIn(StrictSchema):
 
 
 class ArticleSettingsOut(StrictSchema):
+    site_id = fields.String()
     article_id = fields.String()
     closed = fields.Boolean()
     premoderate = fields.Boolean()
@@ -43,16 +45,16 @@ class ArticleSettingsOut(StrictSchema):
     updated_at = fields.DateTime(allow_none=True)
 
 
-@blp.route("/<article_id>/settings", methods=["GET"])
+@site_route(blp, "/articles/<article_id>/settings", methods=["GET"])
 @require_role("moderator")
 @blp.response(200, ArticleSettingsOut)
 @blp.doc(security=_SECURITY)
 def get_settings(article_id: str) -> Any:
     """The article's own settings (the site's defaults where it has none)."""
-    return service(ArticleService).get(checked_article_id(article_id))
+    return service(ArticleService).get(current_site().id, checked_article_id(article_id))
 
 
-@blp.route("/<article_id>/settings", methods=["PATCH"])
+@site_route(blp, "/articles/<article_id>/settings", methods=["PATCH"])
 @require_role("admin")
 @blp.arguments(ArticleSettingsIn)
 @blp.response(200, ArticleSettingsOut)
@@ -61,6 +63,7 @@ def update_settings(body: dict[str, Any], article_id: str) -> Any:
     """Change what the body names; rule overrides replace the article's earlier ones."""
     return service(ArticleService).update(
         ArticleChange(
+            site_id=current_site().id,
             article_id=checked_article_id(article_id),
             actor=g.moderator,
             closed=body.get("closed"),

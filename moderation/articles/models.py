@@ -9,6 +9,7 @@ from sqlalchemy import JSON, Boolean, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from moderation.db.base import Base, utcnow
+from moderation.sites.models import DEFAULT_SITE
 
 
 class ArticleSettings(Base):
@@ -16,6 +17,7 @@ class ArticleSettings(Base):
 
     __tablename__ = "article_settings"
 
+    site_id: Mapped[str] = mapped_column(String(64), primary_key=True, default=DEFAULT_SITE)
     article_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     closed: Mapped[bool] = mapped_column(Boolean, default=False)
     premoderate: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -11,14 +11,20 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.articles.models import ArticleSettings
 from moderation.config import RulesSettings
-from moderation.errors import InvalidRequestError
-from moderation.pipeline.rules.base import ARTICLE_SETTINGS
+from moderation.sites.overrides import check_rule_overrides
 
 
-def article_view(article_id: str, row: ArticleSettings | None) -> dict[str, Any]:
+def article_view(site_id: str, article_id: str, row: ArticleSettings | None) -> dict[str, Any]:
     if row is None:
-        return {"article_id": article_id, "closed": False, "premoderate": False, "rules": {}}
+        return {
+            "site_id": site_id,
+            "article_id": article_id,
+            "closed": False,
+            "premoderate": False,
+            "rules": {},
+        }
     return {
+        "site_id": site_id,
         "article_id": article_id,
         "closed": row.closed,
         "premoderate": row.premoderate,
@@ -28,42 +34,25 @@ def article_view(article_id: str, row: ArticleSettings | None) -> dict[str, Any]
     }
 
 
-def article_states(session: Session, article_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """Each article's settings as plain values for the scoring rules (defaults when unset)."""
-    wanted = sorted(set(article_ids))
+def article_states(
+    session: Session, articles: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """Each (site, article)'s settings as plain values for the scoring rules (defaults when
+    unset)."""
+    wanted = sorted(set(articles))
+    ids = {article for _, article in wanted}
     rows = {
-        row.article_id: row
+        (row.site_id, row.article_id): row
         for row in session.scalars(
-            select(ArticleSettings).where(ArticleSettings.article_id.in_(wanted))
+            select(ArticleSettings).where(ArticleSettings.article_id.in_(ids))
         )
     }
-    return {article: article_view(article, rows.get(article)) for article in wanted}
-
-
-def check_rule_overrides(overrides: Mapping[str, Any], defaults: RulesSettings) -> None:
-    """Only [rules] settings an article may override, each of its setting's type."""
-    for name, value in overrides.items():
-        if name not in ARTICLE_SETTINGS:
-            allowed = ", ".join(sorted(ARTICLE_SETTINGS))
-            raise InvalidRequestError(
-                f"{name} is not a setting an article can override (one of: {allowed})",
-                field=f"rules.{name}",
-            )
-        default = getattr(defaults, name)
-        expected = float if isinstance(default, float) else type(default)
-        ok = isinstance(value, expected) and not (isinstance(value, bool) and expected is not bool)
-        if expected is float and isinstance(value, int) and not isinstance(value, bool):
-            ok = True
-        if isinstance(default, list):
-            ok = isinstance(value, list) and all(isinstance(item, str) for item in value)
-        if not ok:
-            raise InvalidRequestError(
-                f"must be {type(default).__name__} like the site setting", field=f"rules.{name}"
-            )
+    return {pair: article_view(*pair, rows.get(pair)) for pair in wanted}
 
 
 @dataclasses.dataclass(frozen=True)
 class ArticleChange:
+    site_id: str
     article_id: str
     actor: str
     closed: bool | None = None
@@ -76,19 +65,24 @@ class ArticleService:
         self.sessions = sessions
         self.rule_defaults = rule_defaults
 
-    def get(self, article_id: str) -> dict[str, Any]:
+    def get(self, site_id: str, article_id: str) -> dict[str, Any]:
         with self.sessions() as session:
-            return article_view(article_id, session.get(ArticleSettings, article_id))
+            row = session.get(ArticleSettings, (site_id, article_id))
+            return article_view(site_id, article_id, row)
 
     def update(self, change: ArticleChange) -> dict[str, Any]:
         """Change what the request names; what it leaves out stays as it was."""
         if change.rules is not None:
             check_rule_overrides(change.rules, self.rule_defaults)
         with self.sessions.begin() as session:
-            row = session.get(ArticleSettings, change.article_id)
+            row = session.get(ArticleSettings, (change.site_id, change.article_id))
             if row is None:
                 row = ArticleSettings(
-                    article_id=change.article_id, closed=False, premoderate=False, rules={}
+                    site_id=change.site_id,
+                    article_id=change.article_id,
+                    closed=False,
+                    premoderate=False,
+                    rules={},
                 )
                 session.add(row)
             if change.closed is not None:
@@ -99,4 +93,4 @@ class ArticleService:
                 row.rules = dict(change.rules)
             row.updated_by = change.actor
             session.flush()
-            return article_view(change.article_id, row)
+            return article_view(change.site_id, change.article_id, row)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import request, url_for
+from flask import g, request, url_for
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
@@ -13,6 +13,7 @@ from moderation.articles.ids import checked_article_id
 from moderation.comments.schemas import CommentIn, CommentStatus, PublishedArgs, PublishedPage
 from moderation.comments.service import CommentService, NewComment
 from moderation.errors import InvalidRequestError
+from moderation.sites.routing import current_site, site_path, site_route
 from moderation.web.context import public_base, request_id, service
 
 blp = Blueprint(
@@ -25,6 +26,7 @@ _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 def status_view(comment: Any) -> dict[str, Any]:
     return {
         "id": comment.id,
+        "site_id": comment.site_id,
         "article_id": comment.article_id,
         "status": comment.status,
         "public_reason": comment.public_reason,
@@ -32,11 +34,11 @@ def status_view(comment: Any) -> dict[str, Any]:
         "created_at": comment.created_at,
         "decided_at": comment.decided_at,
         "status_url": public_base()
-        + url_for("comments.get_comment", comment_id=comment.id).lstrip("/"),
+        + site_path(url_for("comments.get_comment", comment_id=comment.id)).lstrip("/"),
     }
 
 
-@blp.route("/articles/<article_id>/comments", methods=["POST"])
+@site_route(blp, "/articles/<article_id>/comments", methods=["POST"])
 @blp.arguments(CommentIn)
 @blp.response(202, CommentStatus, description="Stored; it will be scored in the background")
 @blp.alt_response(200, schema=CommentStatus, description="A retry with a known Idempotency-Key")
@@ -51,6 +53,7 @@ def post_comment(body: dict[str, Any], article_id: str) -> Any:
         raise InvalidRequestError("must be 1-255 visible ASCII characters", field="Idempotency-Key")
     submitted = service(CommentService).submit(
         NewComment(
+            site_id=current_site().id,
             article_id=checked_article_id(article_id),
             author_id=body["author"]["id"],
             author_name=body["author"]["name"].strip(),
@@ -65,19 +68,30 @@ def post_comment(body: dict[str, Any], article_id: str) -> Any:
     return view, (202 if submitted.created else 200), headers
 
 
-@blp.route("/comments/<int:comment_id>", methods=["GET"])
+@site_route(blp, "/comments/<int:comment_id>", methods=["GET"])
 @blp.response(200, CommentStatus)
 def get_comment(comment_id: int) -> Any:
-    """A comment's public status, for the widget to tell its author what happened."""
-    return status_view(service(CommentService).get(comment_id))
+    """A comment's public status, for the widget to tell its author what happened.
+
+    Comment ids are unique across sites, so the path without a site finds any site's comment;
+    the path with one finds only that site's.
+    """
+    named = current_site().id if g.get("site_named") else None
+    comment = service(CommentService).get(comment_id, named)
+    g.site_id = comment.site_id  # CORS and limits go by the comment's own site
+    return status_view(comment)
 
 
-@blp.route("/articles/<article_id>/comments", methods=["GET"])
+@site_route(blp, "/articles/<article_id>/comments", methods=["GET"])
 @blp.arguments(PublishedArgs, location="query", unknown=RAISE)
 @blp.response(200, PublishedPage)
 def list_comments(args: dict[str, Any], article_id: str) -> Any:
     """Published comments, oldest or newest first, replies under their parents, by cursor."""
     newest = args["order"] == "newest"
     return service(CommentService).published(
-        checked_article_id(article_id), args["cursor"], args["limit"], newest_first=newest
+        current_site().id,
+        checked_article_id(article_id),
+        args["cursor"],
+        args["limit"],
+        newest_first=newest,
     )

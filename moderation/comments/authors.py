@@ -12,32 +12,37 @@ from sqlalchemy.orm import Session
 from moderation.comments.models import Author, Comment
 
 
-def author_state(session: Session, author_id: str) -> dict[str, Any]:
-    """An author's standing and track record as plain values, for the scoring rules."""
-    author = session.get(Author, author_id)
+def author_state(session: Session, site_id: str, author_id: str) -> dict[str, Any]:
+    """An author's standing and track record on a site as plain values, for the scoring rules."""
+    author = session.get(Author, (site_id, author_id))
     return _state(
-        author.status if author is not None else "normal", status_counts(session, author_id)
+        author.status if author is not None else "normal",
+        status_counts(session, site_id, author_id),
     )
 
 
-def author_states(session: Session, author_ids: Sequence[str]) -> dict[str, dict[str, Any]]:
-    """`author_state` for a scoring batch's authors, in two queries."""
-    wanted = sorted(set(author_ids))
+def author_states(
+    session: Session, authors: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """`author_state` for a scoring batch's (site, author) pairs, in two queries."""
+    wanted = sorted(set(authors))
     if not wanted:
         return {}
+    ids = {author for _, author in wanted}
     standing = {
-        row.author_id: row.status
-        for row in session.scalars(select(Author).where(Author.author_id.in_(wanted)))
+        (row.site_id, row.author_id): row.status
+        for row in session.scalars(select(Author).where(Author.author_id.in_(ids)))
     }
-    counts: dict[str, dict[str, int]] = {author: {} for author in wanted}
+    counts: dict[tuple[str, str], dict[str, int]] = {pair: {} for pair in wanted}
     rows = session.execute(
-        select(Comment.author_id, Comment.status, func.count())
-        .where(Comment.author_id.in_(wanted))
-        .group_by(Comment.author_id, Comment.status)
+        select(Comment.site_id, Comment.author_id, Comment.status, func.count())
+        .where(Comment.author_id.in_(ids))
+        .group_by(Comment.site_id, Comment.author_id, Comment.status)
     )
-    for author, status, count in rows:
-        counts[str(author)][str(status)] = int(count)
-    return {author: _state(standing.get(author, "normal"), counts[author]) for author in wanted}
+    for site, author, status, count in rows:
+        if (site, author) in counts:
+            counts[(str(site), str(author))][str(status)] = int(count)
+    return {pair: _state(standing.get(pair, "normal"), counts[pair]) for pair in wanted}
 
 
 def _state(status: str, counts: dict[str, int]) -> dict[str, Any]:
@@ -50,10 +55,10 @@ def _state(status: str, counts: dict[str, int]) -> dict[str, Any]:
     }
 
 
-def status_counts(session: Session, author_id: str) -> dict[str, int]:
+def status_counts(session: Session, site_id: str, author_id: str) -> dict[str, int]:
     rows = session.execute(
         select(Comment.status, func.count())
-        .where(Comment.author_id == author_id)
+        .where(Comment.site_id == site_id, Comment.author_id == author_id)
         .group_by(Comment.status)
     )
     return {str(status): int(count) for status, count in rows}

@@ -29,7 +29,7 @@ def visible_to_readers(
     )
 
 
-def count_visible(session: Session, article_id: str) -> int:
+def count_visible(session: Session, site_id: str, article_id: str) -> int:
     """What the public pages show: visible top-level comments, and visible replies in a thread
     whose top is visible (a reply whose own parent is not published still shows, under the top)."""
     root = aliased(Comment)
@@ -40,6 +40,7 @@ def count_visible(session: Session, article_id: str) -> int:
             # Same article: lets the database read the thread tops by the article's index.
             .outerjoin(root, and_(root.id == Comment.root_id, root.article_id == article_id))
             .where(
+                Comment.site_id == site_id,
                 Comment.article_id == article_id,
                 visible_to_readers(),
                 or_(Comment.parent_id.is_(None), visible_to_readers(root)),
@@ -56,18 +57,19 @@ class VisibleCounts:
         self.seconds = seconds
         self.kept = kept
         self._lock = threading.Lock()
-        self._counts: dict[str, tuple[float, int]] = {}
+        self._counts: dict[tuple[str, str], tuple[float, int]] = {}
 
-    def get(self, session: Session, article_id: str) -> int:
+    def get(self, session: Session, site_id: str, article_id: str) -> int:
         now = time.monotonic()
+        key = (site_id, article_id)
         with self._lock:
-            found = self._counts.get(article_id)
+            found = self._counts.get(key)
         if found is not None and now - found[0] < self.seconds:
             return found[1]
-        count = count_visible(session, article_id)
+        count = count_visible(session, site_id, article_id)
         with self._lock:
-            self._counts.pop(article_id, None)
+            self._counts.pop(key, None)
             if len(self._counts) >= self.kept:
                 self._counts.pop(next(iter(self._counts)))  # the one counted longest ago
-            self._counts[article_id] = (now, count)
+            self._counts[key] = (now, count)
         return count

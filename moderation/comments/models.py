@@ -19,6 +19,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from moderation.db.base import Base, Id, utcnow
+from moderation.sites.models import DEFAULT_SITE
 
 
 def priority_key(severity: float, created_at: dt.datetime) -> float:
@@ -42,7 +43,14 @@ class Comment(Base):
 
     __tablename__ = "comments"
     __table_args__ = (
-        Index("ix_comments_article_status_created", "article_id", "status", "created_at", "id"),
+        Index(
+            "ix_comments_site_article_status_created",
+            "site_id",
+            "article_id",
+            "status",
+            "created_at",
+            "id",
+        ),
         Index("ix_comments_status_created", "status", "created_at", "id"),
         Index("ix_comments_root", "root_id"),
         Index("ix_comments_status_priority", "status", "priority", "id"),
@@ -50,6 +58,8 @@ class Comment(Base):
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    # The site the article belongs to (sites/); an article id is unique within its site.
+    site_id: Mapped[str] = mapped_column(String(64), default=DEFAULT_SITE)
     article_id: Mapped[str] = mapped_column(String(200))
     author_id: Mapped[str] = mapped_column(String(200), index=True)
     author_name: Mapped[str] = mapped_column(String(200))
@@ -105,6 +115,8 @@ class Author(Base):
 
     __tablename__ = "authors"
 
+    # A standing is per site: a ban on one site says nothing of the same id on another.
+    site_id: Mapped[str] = mapped_column(String(64), primary_key=True, default=DEFAULT_SITE)
     author_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     status: Mapped[str] = mapped_column(String(20), default="normal")
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -116,8 +128,10 @@ class AuthorAction(Base):
     """One change of an author's standing, for the audit trail."""
 
     __tablename__ = "author_actions"
+    __table_args__ = (Index("ix_author_actions_site_author", "site_id", "author_id"),)
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    site_id: Mapped[str] = mapped_column(String(64), default=DEFAULT_SITE)
     author_id: Mapped[str] = mapped_column(String(200), index=True)
     from_status: Mapped[str] = mapped_column(String(20))
     to_status: Mapped[str] = mapped_column(String(20))

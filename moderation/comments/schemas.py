@@ -43,6 +43,7 @@ class CommentIn(StrictSchema):
 
 class CommentStatus(Schema):
     id = fields.Integer()
+    site_id = fields.String(metadata={"description": "The site the article belongs to"})
     article_id = fields.String()
     status = fields.String(
         metadata={"description": "pending, approved, held, rejected or reported"}

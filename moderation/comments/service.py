@@ -21,6 +21,7 @@ from moderation.comments.seeding import Seed, seed_published
 from moderation.comments.transitions import event_row, insert_audit_rows, insert_events
 from moderation.comments.work_queue import WorkQueue
 from moderation.errors import InvalidRequestError, NotFoundError
+from moderation.sites.models import DEFAULT_SITE
 
 
 @dataclasses.dataclass(frozen=True)
@@ -34,16 +35,21 @@ class NewComment:
     parent_id: int | None = None
     idempotency_key: str | None = None
     request_id: str | None = None
+    site_id: str = DEFAULT_SITE
 
     def fingerprint(self) -> str:
         body = [self.article_id, self.author_id, self.author_name, self.text, self.parent_id]
+        if self.site_id != DEFAULT_SITE:
+            body.append(self.site_id)
         return hashlib.sha256(json.dumps(body).encode()).hexdigest()
 
     def scoped_key(self) -> str | None:
         """The idempotency key, scoped to its author so two clients' keys never collide."""
         if self.idempotency_key is None:
             return None
-        raw = f"{self.author_id}\x1f{self.idempotency_key}"
+        raw = f"{self.site_id}\x1f{self.author_id}\x1f{self.idempotency_key}"
+        if self.site_id == DEFAULT_SITE:  # keys given before sites keep their meaning
+            raw = f"{self.author_id}\x1f{self.idempotency_key}"
         return hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -109,6 +115,7 @@ class CommentService:
                 comment = insert_comment(
                     session,
                     {
+                        "site_id": new.site_id,
                         "article_id": new.article_id,
                         "author_id": new.author_id,
                         "author_name": new.author_name,
@@ -163,7 +170,7 @@ class CommentService:
         if new.parent_id is None:
             return None
         parent = session.get(Comment, new.parent_id)
-        if parent is None or parent.article_id != new.article_id:
+        if parent is None or (parent.site_id, parent.article_id) != (new.site_id, new.article_id):
             raise InvalidRequestError(
                 f"parent_id {new.parent_id} is not a comment under article {new.article_id}",
                 field="parent_id",
@@ -179,15 +186,21 @@ class CommentService:
         """Publish comments written in advance, once (comments/seeding.py); True if this did."""
         return seed_published(self.sessions, seeds, actor, reason)
 
-    def get(self, comment_id: int) -> Comment:
+    def get(self, comment_id: int, site_id: str | None = None) -> Comment:
+        """The comment; with `site_id`, only if it belongs to that site."""
         with self.sessions() as session:
             comment = session.get(Comment, comment_id)
-        if comment is None:
+        if comment is None or (site_id is not None and comment.site_id != site_id):
             raise NotFoundError(f"no comment with id {comment_id}")
         return comment
 
     def published(
-        self, article_id: str, cursor: str | None, limit: int, newest_first: bool = False
+        self,
+        site_id: str,
+        article_id: str,
+        cursor: str | None,
+        limit: int,
+        newest_first: bool = False,
     ) -> Page:
         """Published top-level comments, oldest (or newest) first, each with its replies.
 
@@ -206,6 +219,7 @@ class CommentService:
                 session.scalars(
                     select(Comment)
                     .where(
+                        Comment.site_id == site_id,
                         Comment.article_id == article_id,
                         visible_to_readers(),
                         Comment.parent_id.is_(None),
@@ -230,7 +244,7 @@ class CommentService:
                         .order_by(Comment.id)
                     )
                 )
-            total = None if position else self.counts.get(session, article_id)
+            total = None if position else self.counts.get(session, site_id, article_id)
         threads = _build_threads(roots, replies)
         next_cursor = encode_cursor(roots[-1].id, prefix) if more and roots else None
         return Page(threads, next_cursor, total)

@@ -9,6 +9,7 @@ from sqlalchemy import JSON, Float, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from moderation.db.base import Base, Id, utcnow
+from moderation.sites.models import DEFAULT_SITE
 
 
 class ScoreFeedback(Base):
@@ -20,6 +21,7 @@ class ScoreFeedback(Base):
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     # "suggestscore" (a client's suggested label) or "analyze" (our model's score, kept only
     # when perspective.store_analyzed_text is on and the call allowed storing).
+    site_id: Mapped[str] = mapped_column(String(64), default=DEFAULT_SITE)
     source: Mapped[str] = mapped_column(String(20))
     api_key_name: Mapped[str] = mapped_column(String(200))
     text: Mapped[str] = mapped_column(Text)

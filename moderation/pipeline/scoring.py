@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from moderation.config import ModelSettings
 from moderation.pipeline.model import Scorer
@@ -75,9 +75,20 @@ class ScoringPipeline:
                     description,
                     context.author_trusted,
                     adjustments,
+                    self._thresholds(context),
                 )
             )
         return verdicts
+
+    def _thresholds(self, context: RuleContext) -> Mapping[str, tuple[float, float]]:
+        """The service's levels, with the comment's site's own over them."""
+        if not context.site_thresholds:
+            return self.thresholds
+        merged = dict(self.thresholds)
+        for label, band in context.site_thresholds.items():
+            hold, reject = merged.get(label, (1.0, 1.0))
+            merged[label] = (float(band.get("hold", hold)), float(band.get("reject", reject)))
+        return merged
 
     def _adjustments(
         self, context: RuleContext, hits: list[RuleHit], scores: dict[str, float]
@@ -98,12 +109,13 @@ class ScoringPipeline:
         description: str | None,
         trusted: bool,
         adjustments: list[ScoreAdjustment],
+        thresholds: Mapping[str, tuple[float, float]],
     ) -> Verdict:
         rejected_by_rule = any(hit.action == "reject" for hit in hits)
         return decide(
             hits,
             scores,
-            self.thresholds,
+            thresholds,
             model_error=None if scores is not None or rejected_by_rule else error,
             model_description=description,
             trusted=trusted,

@@ -26,6 +26,7 @@ BAN_REJECTS = ("pending", "held", "approved", "reported")
 
 @dataclasses.dataclass(frozen=True)
 class AuthorHistory:
+    site_id: str
     author_id: str
     status: str
     reason: str | None
@@ -36,19 +37,22 @@ class AuthorHistory:
 
 @dataclasses.dataclass(frozen=True)
 class AuthorChange:
+    site_id: str
     author_id: str
     status: str
     rejected_ids: list[int]
     skipped_ids: list[int]
 
 
-def author_history(session: Session, author_id: str, recent: int = 10) -> AuthorHistory:
+def author_history(
+    session: Session, site_id: str, author_id: str, recent: int = 10
+) -> AuthorHistory:
     """Counts by outcome, the latest comments and the latest standing changes of an author."""
-    author = session.get(Author, author_id)
+    author = session.get(Author, (site_id, author_id))
     comments = list(
         session.scalars(
             select(Comment)
-            .where(Comment.author_id == author_id)
+            .where(Comment.site_id == site_id, Comment.author_id == author_id)
             .order_by(Comment.id.desc())
             .limit(recent)
         )
@@ -56,16 +60,17 @@ def author_history(session: Session, author_id: str, recent: int = 10) -> Author
     actions = list(
         session.scalars(
             select(AuthorAction)
-            .where(AuthorAction.author_id == author_id)
+            .where(AuthorAction.site_id == site_id, AuthorAction.author_id == author_id)
             .order_by(AuthorAction.id.desc())
             .limit(recent)
         )
     )
     return AuthorHistory(
+        site_id=site_id,
         author_id=author_id,
         status=author.status if author is not None else "normal",
         reason=author.reason if author is not None else None,
-        counts=status_counts(session, author_id),
+        counts=status_counts(session, site_id, author_id),
         recent=comments,
         actions=actions,
     )
@@ -77,12 +82,13 @@ class AuthorService:
     def __init__(self, sessions: sessionmaker[Session]) -> None:
         self.sessions = sessions
 
-    def history(self, author_id: str) -> AuthorHistory:
+    def history(self, site_id: str, author_id: str) -> AuthorHistory:
         with self.sessions() as session:
-            return author_history(session, author_id)
+            return author_history(session, site_id, author_id)
 
     def set_status(
         self,
+        site_id: str,
         author_id: str,
         status: str,
         reason: str,
@@ -96,9 +102,9 @@ class AuthorService:
         rejected: list[int] = []
         skipped: list[int] = []
         with self.sessions.begin() as session:
-            author = session.get(Author, author_id, with_for_update=True)
+            author = session.get(Author, (site_id, author_id), with_for_update=True)
             if author is None:
-                author = Author(author_id=author_id, status="normal")
+                author = Author(site_id=site_id, author_id=author_id, status="normal")
                 session.add(author)
             previous = author.status
             if previous == status and not reject_existing:
@@ -110,7 +116,11 @@ class AuthorService:
             if status == "banned" and reject_existing:
                 comments = session.scalars(
                     select(Comment)
-                    .where(Comment.author_id == author_id, Comment.status.in_(BAN_REJECTS))
+                    .where(
+                        Comment.site_id == site_id,
+                        Comment.author_id == author_id,
+                        Comment.status.in_(BAN_REJECTS),
+                    )
                     .order_by(Comment.id)
                 )
                 for comment in list(comments):
@@ -131,6 +141,7 @@ class AuthorService:
                         skipped.append(comment.id)
             session.add(
                 AuthorAction(
+                    site_id=site_id,
                     author_id=author_id,
                     from_status=previous,
                     to_status=status,
@@ -142,7 +153,7 @@ class AuthorService:
             )
             if status == "banned":
                 _author_event(session, "author.banned", author, len(rejected))
-        return AuthorChange(author_id, status, rejected, skipped)
+        return AuthorChange(site_id, author_id, status, rejected, skipped)
 
 
 def _author_event(session: Session, event_type: str, author: Author, rejected: int) -> None:
@@ -150,6 +161,7 @@ def _author_event(session: Session, event_type: str, author: Author, rejected: i
     event_id = "evt_" + uuid.uuid4().hex
     data = {
         "author": {"id": author.author_id, "status": author.status, "reason": author.reason},
+        "site_id": author.site_id,
         "comments_rejected": rejected,
     }
     session.add(

@@ -24,6 +24,10 @@ RULES: dict[str, Entry] = {
         "Suspect term",
         "Uses a word that is often, but not always, abusive: a person reads it in context.",
     ),
+    "site_terms": (
+        "Site's own term",
+        "Uses a word this site added to its banned list (rejects) or suspect list (holds).",
+    ),
     "patterns": (
         "Pattern rules",
         "Regular expressions from config/rules/patterns.toml; a match is named by its own id.",

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from moderation.comments.models import Comment
 from moderation.db.base import Base, Id, utcnow
+from moderation.sites.models import DEFAULT_SITE
 
 
 class ReviewClaim(Base):
@@ -32,6 +33,8 @@ class Reader(Base):
 
     __tablename__ = "readers"
 
+    # A reader's weight is earned on one site.
+    site_id: Mapped[str] = mapped_column(String(64), primary_key=True, default=DEFAULT_SITE)
     reader_id: Mapped[str] = mapped_column(String(200), primary_key=True)
     weight: Mapped[float] = mapped_column(Float, default=1.0)
     upheld: Mapped[int] = mapped_column(Integer, default=0)
@@ -63,6 +66,7 @@ class BulkOperation(Base):
     __table_args__ = (Index("ix_bulk_operations_created", "created_at"),)
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    site_id: Mapped[str] = mapped_column(String(64), default=DEFAULT_SITE)
     moderator: Mapped[str] = mapped_column(String(200))
     action: Mapped[str] = mapped_column(String(20))
     reason_code: Mapped[str | None] = mapped_column(String(50), nullable=True)

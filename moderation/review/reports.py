@@ -89,7 +89,7 @@ class ReportService:
             comment = session.get(Comment, new.comment_id)
             if comment is None or comment.status not in {"approved", "reported"}:
                 raise NotFoundError(f"no published comment with id {new.comment_id}")
-            reader = self._reader(session, new.reader_id)
+            reader = self._reader(session, comment.site_id, new.reader_id)
             try:
                 with session.begin_nested():
                     session.add(
@@ -116,17 +116,19 @@ class ReportService:
             assert fresh is not None
             return self._apply_weight(session, fresh, new.request_id)
 
-    def _reader(self, session: Session, reader_id: str) -> Reader:
-        reader = session.get(Reader, reader_id)
+    def _reader(self, session: Session, site_id: str, reader_id: str) -> Reader:
+        reader = session.get(Reader, (site_id, reader_id))
         if reader is not None:
             return reader
         try:
             with session.begin_nested():
-                reader = Reader(reader_id=reader_id, weight=1.0, upheld=0, dismissed=0)
+                reader = Reader(
+                    site_id=site_id, reader_id=reader_id, weight=1.0, upheld=0, dismissed=0
+                )
                 session.add(reader)
             return reader
         except IntegrityError:  # the same reader's first two reports raced
-            found = session.get(Reader, reader_id, populate_existing=True)
+            found = session.get(Reader, (site_id, reader_id), populate_existing=True)
             assert found is not None
             return found
 
@@ -170,7 +172,7 @@ def resolve_reports(session: Session, comment: Comment, to_status: str, version:
     for report in reports:
         report.outcome = outcome
         report.decided_version = version
-        _adjust_reader(session, report.reader_id, outcome, +1)
+        _adjust_reader(session, comment.site_id, report.reader_id, outcome, +1)
     if to_status == "approved":
         # Approved over its reports: it starts afresh, visible, and earlier reporters stay counted.
         _reset_weight(session, comment, 0.0, hidden=False)
@@ -188,7 +190,7 @@ def revert_reports(session: Session, comment: Comment, version: int, hide_at: fl
     )
     dismissed = [report for report in reports if report.outcome == "dismissed"]
     for report in reports:
-        _adjust_reader(session, report.reader_id, report.outcome or "", -1)
+        _adjust_reader(session, comment.site_id, report.reader_id, report.outcome or "", -1)
         report.outcome = None
         report.decided_version = None
     if dismissed:
@@ -197,8 +199,8 @@ def revert_reports(session: Session, comment: Comment, version: int, hide_at: fl
         _reset_weight(session, comment, weight, hidden=weight >= hide_at)
 
 
-def _adjust_reader(session: Session, reader_id: str, outcome: str, step: int) -> None:
-    reader = session.get(Reader, reader_id)
+def _adjust_reader(session: Session, site_id: str, reader_id: str, outcome: str, step: int) -> None:
+    reader = session.get(Reader, (site_id, reader_id))
     if reader is None:
         return
     if outcome == "upheld":

@@ -73,7 +73,7 @@ class ReviewService:
                 )
             )
             claim = live_claims(session, [comment_id]).get(comment_id)
-            author = author_history(session, comment.author_id)
+            author = author_history(session, comment.site_id, comment.author_id)
             parent = session.get(Comment, comment.parent_id) if comment.parent_id else None
         return Detail(comment, audit, claim, reports, author, parent)
 

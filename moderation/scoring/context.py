@@ -28,6 +28,7 @@ from moderation.pipeline.scoring import ScoringPipeline
 from moderation.scoring.queue import RQWorkQueue
 from moderation.scoring.registry import WorkerRegistry
 from moderation.scoring.service import ScoringService
+from moderation.sites.service import SiteService
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +92,9 @@ def build_context(
         name=name,
         sessions=sessions,
         redis=redis,
-        scoring=ScoringService(sessions, settings.worker.claim_seconds),
+        scoring=ScoringService(
+            sessions, settings.worker.claim_seconds, SiteService(sessions, settings)
+        ),
         pipeline=ScoringPipeline.from_settings(
             build_rules(settings.rules), scorer, settings.model, error
         ),

@@ -18,6 +18,7 @@ from moderation.comments.work_queue import WorkQueue
 from moderation.db.base import utcnow
 from moderation.errors import ConflictError
 from moderation.pipeline.verdict import Verdict
+from moderation.sites.service import SiteService, SiteView
 
 log = logging.getLogger(__name__)
 
@@ -27,7 +28,13 @@ STATUS_FOR_DECISION = {"approve": "approved", "hold": "held", "reject": "rejecte
 class ScoringService:
     """Claims and decisions for scoring workers. Claims make batches safe across workers."""
 
-    def __init__(self, sessions: sessionmaker[Session], claim_seconds: int = 120) -> None:
+    def __init__(
+        self,
+        sessions: sessionmaker[Session],
+        claim_seconds: int = 120,
+        sites: SiteService | None = None,
+    ) -> None:
+        self.sites = sites
         self.sessions = sessions
         self.claim_seconds = claim_seconds
 
@@ -99,26 +106,34 @@ class ScoringService:
         lookback = dt.timedelta(seconds=max(duplicate_window_seconds, 60))
         oldest = min(comment.created_at for comment in comments) - lookback
         with self.sessions() as session:
-            authors = author_states(session, [c.author_id for c in comments])
-            articles = article_states(session, [c.article_id for c in comments])
+            authors = author_states(session, [(c.site_id, c.author_id) for c in comments])
+            articles = article_states(session, [(c.site_id, c.article_id) for c in comments])
             earlier = session.execute(
-                select(Comment.id, Comment.author_id, Comment.text, Comment.created_at)
+                select(
+                    Comment.id, Comment.site_id, Comment.author_id, Comment.text, Comment.created_at
+                )
                 .where(
                     Comment.author_id.in_({c.author_id for c in comments}),
+                    Comment.site_id.in_({c.site_id for c in comments}),
                     Comment.created_at >= oldest,
                 )
                 .order_by(Comment.id.desc())
                 .limit(50 * len(comments))
             ).all()
+        sites = self.sites.many(c.site_id for c in comments) if self.sites else {}
         inputs: dict[int, dict[str, Any]] = {}
         for comment in comments:
             mine = [
-                row for row in earlier if row.author_id == comment.author_id and row.id < comment.id
+                row
+                for row in earlier
+                if (row.site_id, row.author_id) == (comment.site_id, comment.author_id)
+                and row.id < comment.id
             ]
             window = comment.created_at - dt.timedelta(seconds=duplicate_window_seconds)
             minute = comment.created_at - dt.timedelta(seconds=60)
-            author = authors.get(comment.author_id, {})
-            article = articles[comment.article_id]
+            author = authors.get((comment.site_id, comment.author_id), {})
+            article = articles[(comment.site_id, comment.article_id)]
+            site = sites.get(comment.site_id)
             inputs[comment.id] = {
                 "author_banned": bool(author.get("banned")),
                 "author_trusted": bool(author.get("trusted")),
@@ -128,7 +143,11 @@ class ScoringService:
                 "article_closed": bool(article["closed"]),
                 "author_premoderated": bool(author.get("premoderated")),
                 "article_premoderate": bool(article["premoderate"]),
-                "article_rules": article["rules"],
+                # The site's rule values, then the article's over them.
+                "article_rules": {**(site.rule_overrides if site else {}), **article["rules"]},
+                "site_id": comment.site_id,
+                "site_thresholds": dict(site.settings.get("thresholds", {})) if site else {},
+                "site_words": _site_words(site),
             }
         return inputs
 
@@ -321,3 +340,9 @@ class ScoringService:
 def _columns(comment: Comment) -> dict[str, Any]:
     """The comment's column values as loaded."""
     return {column.key: getattr(comment, column.key) for column in inspect(Comment).column_attrs}
+
+
+def _site_words(site: SiteView | None) -> dict[str, tuple[str, ...]]:
+    if site is None:
+        return {}
+    return {kind: tuple(terms) for kind, terms in site.words.items() if terms}

@@ -1,15 +1,20 @@
 """Cross-origin access to the public endpoints, for the widget embedded on newsroom pages.
 
-Only origins listed in `web.allowed_origins` get CORS headers, and only on the public paths
-(post a comment, read its status, list an article's comments). The review API never answers
+Only origins listed in `web.allowed_origins` or in the request's site's own origins (sites/)
+get CORS headers, and only on the public paths (post a comment, read its status, list an
+article's comments). The review API never answers
 cross-origin: a moderator's token must not be usable from another site's page.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
+
 from flask import Flask, Response, request
 
-PUBLIC_PREFIXES = ("/v1/articles/", "/v1/comments/")
+PUBLIC_PREFIXES = ("/v1/articles/", "/v1/comments/", "/v1/sites/")
+# Admin paths under /v1/sites/ that are not public: /v1/sites and /v1/sites/<site> themselves.
+_PUBLIC_UNDER_SITES = ("/articles/", "/comments/")
 ALLOWED_METHODS = "GET, POST, OPTIONS"
 ALLOWED_HEADERS = ("content-type", "idempotency-key", "x-request-id")
 EXPOSED_HEADERS = "Location, X-Request-ID"
@@ -19,16 +24,24 @@ PREFLIGHT_MAX_AGE = "600"
 class CorsPolicy:
     """Which origins may call the public endpoints, and the headers that say so."""
 
-    def __init__(self, allowed_origins: list[str]) -> None:
+    def __init__(
+        self,
+        allowed_origins: list[str],
+        site_origins: Callable[[], Collection[str]] | None = None,
+    ) -> None:
         self.any_origin = "*" in allowed_origins
         self.origins = {origin.lower() for origin in allowed_origins if origin != "*"}
+        # The request's site's origins, asked only for an origin the settings do not name.
+        self.site_origins = site_origins
 
     def allows(self, origin: str) -> bool:
-        return self.any_origin or origin.lower() in self.origins
+        if self.any_origin or origin.lower() in self.origins:
+            return True
+        return self.site_origins is not None and origin.lower() in self.site_origins()
 
     def apply(self, response: Response) -> Response:
         """Add CORS headers to an answer on a public path; turn a preflight into a 204."""
-        if not request.path.startswith(PUBLIC_PREFIXES):
+        if not _is_public(request.path):
             return response
         # Caches must not hand one origin's answer to another.
         response.vary.add("Origin")
@@ -54,12 +67,21 @@ class CorsPolicy:
         return response
 
 
+def _is_public(path: str) -> bool:
+    if not path.startswith(PUBLIC_PREFIXES):
+        return False
+    if path.startswith("/v1/sites/"):
+        _, _, rest = path.removeprefix("/v1/sites/").partition("/")
+        return ("/" + rest).startswith(_PUBLIC_UNDER_SITES)
+    return True
+
+
 def _is_preflight() -> bool:
     return request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers
 
 
-def init_app(app: Flask) -> None:
+def init_app(app: Flask, site_origins: Callable[[], Collection[str]] | None = None) -> None:
     """Answer cross-origin requests from the configured origins on the public endpoints."""
-    policy = CorsPolicy(app.config["MODERATION_SETTINGS"].web.allowed_origins)
+    policy = CorsPolicy(app.config["MODERATION_SETTINGS"].web.allowed_origins, site_origins)
     app.extensions["moderation_cors"] = policy
     app.after_request(policy.apply)

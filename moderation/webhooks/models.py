@@ -27,6 +27,8 @@ class WebhookEndpoint(Base):
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
     url: Mapped[str] = mapped_column(String(2000))
+    # The site whose events it receives; None: every site's (only an admin of all sites).
+    site_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     description: Mapped[str] = mapped_column(String(500), default="")
     event_types: Mapped[list[str]] = mapped_column(JSON)
     # None: every article; else only events about comments under these articles.

@@ -174,7 +174,11 @@ def test_every_operation_answers_as_documented(served_schema: Any) -> None:
 def test_sequences_of_calls_answer_as_documented(served_schema: Any) -> None:
     calls: dict[str, int] = {}
 
-    class Workflow(served_schema.as_state_machine()):  # type: ignore[misc]
+    # The webhook operations only: the links inferred today are among them, and with every
+    # operation in play a short run rarely reaches a list followed by one of its items.
+    webhooks = served_schema.include(path_regex="^/v1/webhooks")
+
+    class Workflow(webhooks.as_state_machine()):  # type: ignore[misc]
         def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
             calls[case.operation.label] = calls.get(case.operation.label, 0) + 1
             case.validate_response(response, checks=CHECKS)

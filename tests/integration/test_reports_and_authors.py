@@ -55,7 +55,7 @@ def outbox(database_url: str, event_type: str) -> list[Any]:
 def weight_of(database_url: str, reader: str) -> float:
     sessions = make_session_factory(make_engine(database_url))
     with sessions() as session:
-        found = session.get(Reader, reader)
+        found = session.get(Reader, ("default", reader))
         return found.weight if found else 1.0
 
 
@@ -191,20 +191,25 @@ def test_ban_rejects_existing_comments_and_is_announced(client: Any, database_ur
 
     sessions = make_session_factory(make_engine(database_url))
     with sessions() as session:
-        assert author_state(session, "troll") == {
+        assert author_state(session, "default", "troll") == {
             "banned": True,
             "trusted": False,
             "premoderated": False,
             "approved_count": 0,
             "rejected_count": 3,
         }
-        assert author_state(session, "nobody")["banned"] is False
-        batch = author_states(session, ["troll", "someone-else", "troll"])
-        assert batch["troll"] == author_state(session, "troll")
-        assert (
-            batch["someone-else"]["banned"] is False
-            and batch["someone-else"]["approved_count"] == 0
+        assert author_state(session, "default", "nobody")["banned"] is False
+        batch = author_states(
+            session, [("default", "troll"), ("default", "someone-else"), ("other", "troll")]
         )
+        assert batch[("default", "troll")] == author_state(session, "default", "troll")
+        assert (
+            batch[("default", "someone-else")]["banned"] is False
+            and batch[("default", "someone-else")]["approved_count"] == 0
+        )
+        # A standing is per site: the same id on another site is not banned there.
+        assert batch[("other", "troll")]["banned"] is False
+        assert batch[("other", "troll")]["rejected_count"] == 0
 
     again = client.post("/v1/authors/troll/ban", json={"reason": "again"}, headers=ALICE)
     assert again.status_code == 409

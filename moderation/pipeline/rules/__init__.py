@@ -31,6 +31,7 @@ from moderation.pipeline.rules.links import LinkRule
 from moderation.pipeline.rules.noise import RepeatedCharactersRule, RepeatedWordsRule, ShoutingRule
 from moderation.pipeline.rules.patterns import PatternRule, load_patterns
 from moderation.pipeline.rules.personal import PersonalDataRule
+from moderation.pipeline.rules.site_terms import SiteTermsRule
 from moderation.pipeline.rules.terms import TermIndex, TermListRule
 from moderation.pipeline.rules.threats import ThreatRule, load_threats
 from moderation.pipeline.rules.wordlists import WordLists, WordListSource
@@ -75,6 +76,7 @@ def build_rules(
             "banned_terms", terms, "banned", "reject", "banned term", "offensive_language"
         ),
         TermListRule("suspect_terms", terms, "suspect", "hold", "suspect term", "awaiting_review"),
+        SiteTermsRule(),
         PatternRule(
             load_patterns(resolve_path(settings.patterns_file)), settings.pattern_time_limit_ms
         ),

@@ -35,6 +35,11 @@ class RuleContext:
     article_closed: bool = False
     article_premoderate: bool = False
     article_rules: Mapping[str, object] = dataclasses.field(default_factory=dict)
+    # The comment's site (sites/): its own model levels ({"toxicity": {"hold": 0.6}}), over
+    # the service's, and the terms it adds to the word lists ({"banned": (...), "suspect": ...}).
+    site_id: str = ""
+    site_thresholds: Mapping[str, Mapping[str, float]] = dataclasses.field(default_factory=dict)
+    site_words: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
 
     @cached_property
     def normalised(self) -> Normalised:

@@ -13,13 +13,12 @@ from moderation.errors import InvalidRequestError
 from moderation.review.api.schemas import AuthorHistoryOut
 from moderation.review.service import REASON_CODES
 from moderation.review.workbench import Workbench
+from moderation.sites.routing import current_site, site_route
 from moderation.web.auth import require_role
 from moderation.web.context import request_id, service
 from moderation.web.schemas import StrictSchema
 
-blp = Blueprint(
-    "authors", __name__, url_prefix="/v1/authors", description="Comment authors' standing"
-)
+blp = Blueprint("authors", __name__, url_prefix="/v1", description="Comment authors' standing")
 _SECURITY: list[dict[str, list[str]]] = [{"moderatorToken": []}]
 _AUTHOR_ID = re.compile(r"^[^\x00-\x1f/]{1,200}$")
 
@@ -37,6 +36,7 @@ class BanIn(StandingIn):
 
 
 class StandingOut(Schema):
+    site_id = fields.String()
     author_id = fields.String()
     status = fields.String()
     rejected_ids = fields.List(fields.Integer())
@@ -51,6 +51,7 @@ def _author(author_id: str) -> str:
 
 def _set(author_id: str, status: str, body: dict[str, Any]) -> Any:
     return service(Workbench).authors.set_status(
+        current_site().id,
         _author(author_id),
         status,
         body["reason"],
@@ -61,16 +62,16 @@ def _set(author_id: str, status: str, body: dict[str, Any]) -> Any:
     )
 
 
-@blp.route("/<author_id>", methods=["GET"])
+@site_route(blp, "/authors/<author_id>", methods=["GET"])
 @require_role("moderator")
 @blp.response(200, AuthorHistoryOut)
 @blp.doc(security=_SECURITY)
 def history(author_id: str) -> Any:
     """An author's standing, comment counts by outcome, latest comments and standing changes."""
-    return service(Workbench).authors.history(_author(author_id))
+    return service(Workbench).authors.history(current_site().id, _author(author_id))
 
 
-@blp.route("/<author_id>/ban", methods=["POST"])
+@site_route(blp, "/authors/<author_id>/ban", methods=["POST"])
 @require_role("moderator")
 @blp.arguments(BanIn)
 @blp.response(200, StandingOut)
@@ -80,7 +81,7 @@ def ban(body: dict[str, Any], author_id: str) -> Any:
     return _set(author_id, "banned", body)
 
 
-@blp.route("/<author_id>/unban", methods=["POST"])
+@site_route(blp, "/authors/<author_id>/unban", methods=["POST"])
 @require_role("moderator")
 @blp.arguments(StandingIn)
 @blp.response(200, StandingOut)
@@ -90,7 +91,7 @@ def unban(body: dict[str, Any], author_id: str) -> Any:
     return _set(author_id, "normal", body)
 
 
-@blp.route("/<author_id>/trust", methods=["POST"])
+@site_route(blp, "/authors/<author_id>/trust", methods=["POST"])
 @require_role("moderator")
 @blp.arguments(StandingIn)
 @blp.response(200, StandingOut)
@@ -100,7 +101,7 @@ def trust(body: dict[str, Any], author_id: str) -> Any:
     return _set(author_id, "trusted", body)
 
 
-@blp.route("/<author_id>/premoderate", methods=["POST"])
+@site_route(blp, "/authors/<author_id>/premoderate", methods=["POST"])
 @require_role("moderator")
 @blp.arguments(StandingIn)
 @blp.response(200, StandingOut)

@@ -132,6 +132,7 @@ class AuthorActionOut(Schema):
 
 class AuthorHistoryOut(Schema):
     id = fields.String(attribute="author_id")
+    site_id = fields.String()
     status = fields.String(metadata={"description": "normal, banned, trusted or premoderated"})
     reason = fields.String(allow_none=True)
     counts = fields.Dict(keys=fields.String(), values=fields.Integer())

@@ -1,0 +1,123 @@
+"""Admin endpoints for sites: list, create, read and change one (origins, who may post,
+settings overrides, word-list additions)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g
+from flask_smorest import Blueprint
+from marshmallow import Schema, fields, validate
+
+from moderation.sites.overrides import ANONYMOUS
+from moderation.sites.service import SiteChange, SiteService
+from moderation.web.auth import require_role
+from moderation.web.context import service
+from moderation.web.schemas import StrictSchema
+
+blp = Blueprint(
+    "sites", __name__, url_prefix="/v1/sites", description="Sites and their own settings (admin)"
+)
+_SECURITY: list[dict[str, list[str]]] = [{"moderatorToken": []}]
+
+
+class SiteIn(StrictSchema):
+    name = fields.String(validate=validate.Length(min=1, max=200))
+    origins = fields.List(
+        fields.String(validate=validate.Length(max=300)),
+        validate=validate.Length(max=100),
+        metadata={"description": "Origins of the pages that embed the widget for this site"},
+    )
+    anonymous = fields.String(
+        validate=validate.OneOf(ANONYMOUS),
+        metadata={
+            "description": "allow: anyone may post; premoderate: comments without a commenter "
+            "token wait for a person; off: a commenter token is required"
+        },
+    )
+    settings = fields.Dict(
+        keys=fields.String(),
+        values=fields.Dict(),
+        metadata={
+            "description": 'Overrides by section: {"thresholds": {"toxicity": {"hold": 0.6}}, '
+            '"rules": {"max_links": 0}, "review": {"hide_threshold": 5}}'
+        },
+    )
+    words = fields.Dict(
+        keys=fields.String(),
+        values=fields.List(fields.String()),
+        metadata={"description": 'Terms added to the word lists: {"banned": [], "suspect": []}'},
+    )
+
+
+class NewSiteIn(SiteIn):
+    id = fields.String(
+        required=True,
+        metadata={"description": "1-64 lower-case letters, digits or -; part of public URLs"},
+    )
+
+
+class SiteOut(Schema):
+    id = fields.String()
+    name = fields.String()
+    origins = fields.List(fields.String())
+    anonymous = fields.String()
+    settings = fields.Dict()
+    words = fields.Dict()
+    commenters = fields.Dict()
+    updated_by = fields.String(allow_none=True)
+    updated_at = fields.DateTime(allow_none=True)
+
+
+class SiteList(Schema):
+    items = fields.List(fields.Nested(SiteOut))
+
+
+def _change(site_id: str, body: dict[str, Any]) -> SiteChange:
+    return SiteChange(
+        site_id=site_id,
+        actor=g.moderator,
+        name=body.get("name"),
+        origins=body.get("origins"),
+        anonymous=body.get("anonymous"),
+        settings=body.get("settings"),
+        words=body.get("words"),
+    )
+
+
+@blp.route("", methods=["GET"])
+@require_role("admin")
+@blp.response(200, SiteList)
+@blp.doc(security=_SECURITY)
+def list_sites() -> Any:
+    """Every site, the default one first if it has no row yet."""
+    return {"items": [site.as_dict() for site in service(SiteService).all()]}
+
+
+@blp.route("", methods=["POST"])
+@require_role("admin")
+@blp.arguments(NewSiteIn)
+@blp.response(201, SiteOut)
+@blp.doc(security=_SECURITY)
+def create_site(body: dict[str, Any]) -> Any:
+    """Make a site; its public paths are /v1/sites/<id>/articles/... at once."""
+    return service(SiteService).create(_change(body["id"], body)).as_dict()
+
+
+@blp.route("/<site_id>", methods=["GET"])
+@require_role("admin")
+@blp.response(200, SiteOut)
+@blp.doc(security=_SECURITY)
+def get_site(site_id: str) -> Any:
+    """One site with its overrides."""
+    return service(SiteService).require(site_id).as_dict()
+
+
+@blp.route("/<site_id>", methods=["PATCH"])
+@require_role("admin")
+@blp.arguments(SiteIn)
+@blp.response(200, SiteOut)
+@blp.doc(security=_SECURITY)
+def update_site(body: dict[str, Any], site_id: str) -> Any:
+    """Change what the body names; `settings` and `words` replace the site's earlier ones."""
+    return service(SiteService).update(_change(site_id, body)).as_dict()

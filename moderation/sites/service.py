@@ -1,0 +1,240 @@
+"""Sites as the rest of the service sees them: looked up by id, cached a few seconds, changed by
+admins with every value checked first (sites/overrides.py)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import threading
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from moderation.config import SITE_ID, Settings
+from moderation.errors import ConflictError, InvalidRequestError, NotFoundError
+from moderation.sites.models import Site
+from moderation.sites.overrides import (
+    ANONYMOUS,
+    check_origins,
+    check_site_settings,
+    check_words,
+)
+
+
+@dataclasses.dataclass(frozen=True)
+class SiteView:
+    """A site's row as plain values. The default site exists even before it has a row."""
+
+    id: str
+    name: str
+    origins: tuple[str, ...] = ()
+    anonymous: str = "allow"
+    settings: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    words: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    commenters: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    updated_by: str | None = None
+    updated_at: dt.datetime | None = None
+
+    @property
+    def rule_overrides(self) -> Mapping[str, Any]:
+        """The site's values for [rules] settings, by name (an article's go over them)."""
+        return dict(self.settings.get("rules", {}))
+
+    def review_setting(self, name: str, default: float) -> float:
+        return float(self.settings.get("review", {}).get(name, default))
+
+    def as_dict(self) -> dict[str, Any]:
+        view = dataclasses.asdict(self)
+        view["origins"] = list(self.origins)
+        commenters = dict(self.commenters)
+        if commenters.get("secret"):
+            commenters["secret"] = "(set)"  # shown never, once stored
+        view["commenters"] = commenters
+        return view
+
+
+def _view(row: Site) -> SiteView:
+    return SiteView(
+        id=row.id,
+        name=row.name,
+        origins=tuple(row.origins or ()),
+        anonymous=row.anonymous,
+        settings=dict(row.settings or {}),
+        words=dict(row.words or {}),
+        commenters=dict(row.commenters or {}),
+        updated_by=row.updated_by,
+        updated_at=row.updated_at,
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class SiteChange:
+    """What an admin sends: the fields given are set, the rest stay as they were."""
+
+    site_id: str
+    actor: str
+    name: str | None = None
+    origins: Sequence[str] | None = None
+    anonymous: str | None = None
+    settings: Mapping[str, Any] | None = None
+    words: Mapping[str, Any] | None = None
+    commenters: Mapping[str, Any] | None = None
+
+
+class SiteService:
+    """Look sites up (cached `sites.cache_seconds`) and change them."""
+
+    def __init__(self, sessions: sessionmaker[Session], settings: Settings) -> None:
+        self.sessions = sessions
+        self.settings = settings
+        self.default_id = settings.sites.default
+        self._ttl = settings.sites.cache_seconds
+        self._cache: dict[str, tuple[float, SiteView | None]] = {}
+        self._lock = threading.Lock()
+
+    def default(self) -> SiteView:
+        return SiteView(id=self.default_id, name="Default site")
+
+    def get(self, site_id: str) -> SiteView | None:
+        """The site, or None when there is none by that id; at most `cache_seconds` old."""
+        now = time.monotonic()
+        cached = self._cache.get(site_id)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        found: SiteView | None = None
+        if SITE_ID.fullmatch(site_id):
+            with self.sessions() as session:
+                row = session.get(Site, site_id)
+                found = _view(row) if row is not None else None
+        if found is None and site_id == self.default_id:
+            found = self.default()
+        with self._lock:
+            if len(self._cache) > 10_000:  # ids probed by strangers do not grow it for ever
+                self._cache.clear()
+            self._cache[site_id] = (now + self._ttl, found)
+        return found
+
+    def require(self, site_id: str) -> SiteView:
+        site = self.get(site_id)
+        if site is None:
+            raise NotFoundError(f"no site {site_id!r}")
+        return site
+
+    def many(self, site_ids: Iterable[str]) -> dict[str, SiteView]:
+        """Each known site of `site_ids` by id (the scoring worker's batch)."""
+        found = {}
+        for site_id in set(site_ids):
+            site = self.get(site_id)
+            if site is not None:
+                found[site_id] = site
+        return found
+
+    def all(self) -> list[SiteView]:
+        with self.sessions() as session:
+            views = [_view(row) for row in session.scalars(select(Site).order_by(Site.id))]
+        if not any(view.id == self.default_id for view in views):
+            views.insert(0, self.default())
+        return views
+
+    def origins(self) -> set[str]:
+        """Every site's origins together (a preflight to a path that names no site)."""
+        with self.sessions() as session:
+            rows = session.scalars(select(Site.origins)).all()
+        return {origin.lower() for origins in rows for origin in origins or ()}
+
+    def create(self, change: SiteChange) -> SiteView:
+        if not SITE_ID.fullmatch(change.site_id):
+            raise InvalidRequestError(
+                "must be 1-64 lower-case letters, digits or -, starting with a letter or digit",
+                field="id",
+            )
+        self._check(change)
+        with self.sessions.begin() as session:
+            if session.get(Site, change.site_id) is not None:
+                raise ConflictError(f"site {change.site_id!r} exists already")
+            row = Site(
+                id=change.site_id,
+                name=change.name or change.site_id,
+                origins=[],
+                anonymous="allow",
+                settings={},
+                words={},
+                commenters={},
+                updated_by=change.actor,
+            )
+            session.add(row)
+            self._apply(row, change)
+            session.flush()
+            view = _view(row)
+        self._forget(change.site_id)
+        return view
+
+    def update(self, change: SiteChange) -> SiteView:
+        """Change what `change` names; the default site gets its row on its first change."""
+        self._check(change)
+        with self.sessions.begin() as session:
+            row = session.get(Site, change.site_id, with_for_update=True)
+            if row is None:
+                if change.site_id != self.default_id:
+                    raise NotFoundError(f"no site {change.site_id!r}")
+                row = Site(
+                    id=change.site_id,
+                    name="Default site",
+                    origins=[],
+                    anonymous="allow",
+                    settings={},
+                    words={},
+                    commenters={},
+                    updated_by=change.actor,
+                )
+                session.add(row)
+            self._apply(row, change)
+            session.flush()
+            view = _view(row)
+        self._forget(change.site_id)
+        return view
+
+    def _check(self, change: SiteChange) -> None:
+        if change.name is not None and not 1 <= len(change.name.strip()) <= 200:
+            raise InvalidRequestError("must be 1-200 characters", field="name")
+        if change.origins is not None:
+            check_origins(change.origins)
+        if change.anonymous is not None and change.anonymous not in ANONYMOUS:
+            raise InvalidRequestError(f"must be one of {', '.join(ANONYMOUS)}", field="anonymous")
+        if change.settings is not None:
+            review = {
+                "report_threshold": self.settings.review.report_threshold,
+                "hide_threshold": self.settings.review.hide_threshold,
+            }
+            check_site_settings(
+                change.settings, self.settings.rules, self.settings.model.thresholds, review
+            )
+        if change.words is not None:
+            check_words(change.words)
+
+    @staticmethod
+    def _apply(row: Site, change: SiteChange) -> None:
+        if change.name is not None:
+            row.name = change.name.strip()
+        if change.origins is not None:
+            row.origins = [origin.lower() for origin in change.origins]
+        if change.anonymous is not None:
+            row.anonymous = change.anonymous
+        if change.settings is not None:
+            row.settings = {key: value for key, value in change.settings.items() if value}
+        if change.words is not None:
+            row.words = {
+                key: sorted({term.strip() for term in terms})
+                for key, terms in change.words.items()
+                if terms
+            }
+        if change.commenters is not None:
+            row.commenters = dict(change.commenters)
+        row.updated_by = change.actor
+
+    def _forget(self, site_id: str) -> None:
+        with self._lock:
+            self._cache.pop(site_id, None)
