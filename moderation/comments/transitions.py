@@ -33,6 +33,7 @@ def comment_payload(comment: Comment) -> dict[str, Any]:
     """What other systems are told about a comment (never internal scores or rule detail)."""
     return {
         "id": comment.id,
+        "site_id": comment.site_id,
         "article_id": comment.article_id,
         "author_id": comment.author_id,
         "status": comment.status,

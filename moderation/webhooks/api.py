@@ -6,6 +6,7 @@ from typing import Any
 
 from flask_smorest import Blueprint
 
+from moderation.sites.service import SiteService
 from moderation.web.auth import require_role
 from moderation.web.context import service
 from moderation.webhooks.schemas import (
@@ -50,7 +51,10 @@ def _with_secret(created: Any) -> dict[str, Any]:
 @blp.response(201, EndpointWithSecret)
 @blp.doc(security=_SECURITY)
 def create(body: dict[str, Any]) -> Any:
-    """Subscribe a URL to events. The answer holds the signing secret, once."""
+    """Subscribe a URL to events (of one site, or of every site). The answer holds the signing
+    secret, once."""
+    if body.get("site_id") is not None:
+        service(SiteService).require(body["site_id"])
     return _with_secret(service(WebhookService).create(NewEndpoint(**body)))
 
 

@@ -33,16 +33,28 @@ class FanOut:
     endpoints: set[int]
 
 
-def _article_of(payload: dict[str, object]) -> str | None:
+def _about(payload: dict[str, object]) -> tuple[str | None, str | None]:
+    """The (site, article) an event is about; None where it names none."""
     data = payload.get("data")
     comment = data.get("comment") if isinstance(data, dict) else None
     article = comment.get("article_id") if isinstance(comment, dict) else None
-    return str(article) if article is not None else None
+    site = comment.get("site_id") if isinstance(comment, dict) else None
+    if site is None and isinstance(data, dict):
+        site = data.get("site_id")  # events about an author
+    return (
+        str(site) if site is not None else None,
+        str(article) if article is not None else None,
+    )
 
 
-def subscribed(endpoint: WebhookEndpoint, event_type: str, article_id: str | None) -> bool:
-    """Whether `endpoint` wants this event (events about no article pass any article filter)."""
+def subscribed(
+    endpoint: WebhookEndpoint, event_type: str, article_id: str | None, site_id: str | None = None
+) -> bool:
+    """Whether `endpoint` wants this event: its type, its site (an endpoint of no site hears
+    every site), its article (events about no article pass any article filter)."""
     if event_type not in endpoint.event_types:
+        return False
+    if endpoint.site_id is not None and site_id != endpoint.site_id:
         return False
     return endpoint.article_ids is None or article_id is None or article_id in endpoint.article_ids
 
@@ -90,9 +102,9 @@ class FanOutService:
                     raise _TakenError("another dispatcher claimed some of these events")
                 endpoints = list(session.scalars(select(WebhookEndpoint)))
                 for event in events:
-                    article = _article_of(event.payload)
+                    site, article = _about(event.payload)
                     for endpoint in endpoints:
-                        if not subscribed(endpoint, event.type, article):
+                        if not subscribed(endpoint, event.type, article, site):
                             continue
                         session.add(self._delivery(endpoint, event, now))
                         if endpoint.enabled:

@@ -31,6 +31,12 @@ class EndpointIn(StrictSchema):
     )
     description = fields.String(load_default="", validate=validate.Length(max=500))
     enabled = fields.Boolean(load_default=True)
+    site_id = fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=validate.Length(min=1, max=64),
+        metadata={"description": "Only this site's events; null: every site's"},
+    )
 
 
 class EndpointPatch(StrictSchema):
@@ -44,6 +50,7 @@ class EndpointPatch(StrictSchema):
 class EndpointOut(Schema):
     id = fields.Integer()
     url = fields.String()
+    site_id = fields.String(allow_none=True)
     description = fields.String()
     event_types = fields.List(fields.String())
     article_ids = fields.List(fields.String(), allow_none=True)

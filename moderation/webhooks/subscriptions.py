@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.config import WebhookSettings
@@ -39,6 +39,8 @@ _EDITABLE = ("url", "description", "event_types", "article_ids", "enabled")
 @dataclasses.dataclass(frozen=True)
 class NewEndpoint:
     url: str
+    # The site whose events it receives; None: every site's.
+    site_id: str | None = None
     event_types: Sequence[str] = EVENT_TYPES
     article_ids: Sequence[str] | None = None
     description: str = ""
@@ -100,6 +102,7 @@ class WebhookService:
         with self.sessions.begin() as session:
             endpoint = WebhookEndpoint(
                 url=new.url,
+                site_id=new.site_id,
                 description=new.description,
                 event_types=list(dict.fromkeys(new.event_types)),
                 article_ids=list(new.article_ids) if new.article_ids is not None else None,
@@ -110,9 +113,15 @@ class WebhookService:
             session.add(endpoint)
         return CreatedEndpoint(endpoint, secret)
 
-    def endpoints(self) -> list[WebhookEndpoint]:
+    def endpoints(self, site_id: str | None = None) -> list[WebhookEndpoint]:
+        """Every endpoint; with `site_id`, that site's and those of every site."""
+        query = select(WebhookEndpoint).order_by(WebhookEndpoint.id)
+        if site_id is not None:
+            query = query.where(
+                or_(WebhookEndpoint.site_id == site_id, WebhookEndpoint.site_id.is_(None))
+            )
         with self.sessions() as session:
-            return list(session.scalars(select(WebhookEndpoint).order_by(WebhookEndpoint.id)))
+            return list(session.scalars(query))
 
     def delivery_counts(self, endpoint_ids: Sequence[int]) -> dict[int, dict[str, int]]:
         """Deliveries per endpoint and status, so an admin sees a backlog building up."""

@@ -146,6 +146,37 @@ def test_the_article_filter_and_event_types_choose_what_an_endpoint_gets(
     assert only["type"] == "comment.created" and only["data"]["comment"]["id"] == wanted
 
 
+def test_an_endpoint_of_a_site_hears_only_that_sites_events(
+    client: Any, settings: Settings
+) -> None:
+    made = client.post("/v1/sites", json={"id": "paper-b"}, headers=bearer(ADMIN_TOKEN))
+    assert made.status_code == 201, made.json
+    unknown = client.post(
+        "/v1/webhooks",
+        json={"url": "http://127.0.0.1:9/x", "site_id": "nowhere"},
+        headers=bearer(ADMIN_TOKEN),
+    )
+    assert unknown.status_code == 404 and "nowhere" in unknown.json["message"]
+    with running(Receiver()) as site_receiver, running(Receiver()) as all_receiver:
+        endpoint = subscribe(
+            client, site_receiver.url, event_types=["comment.created"], site_id="paper-b"
+        )
+        assert endpoint["site_id"] == "paper-b"
+        subscribe(client, all_receiver.url, event_types=["comment.created"])
+        post_comment(client, article="a-1")
+        wanted = post_comment(client, article="a-1", site="paper-b")
+        deliver_until(
+            settings,
+            lambda: len(site_receiver.requests) >= 1 and len(all_receiver.requests) >= 2,
+        )
+        deliver_until(settings, lambda: True)
+    [only] = [json.loads(body) for body in site_receiver.bodies()]
+    assert only["data"]["comment"]["id"] == wanted
+    assert only["data"]["comment"]["site_id"] == "paper-b"
+    sites = sorted(json.loads(body)["data"]["comment"]["site_id"] for body in all_receiver.bodies())
+    assert sites == ["default", "paper-b"]
+
+
 def test_addresses_are_checked_again_at_delivery_time(
     client: Any, database_url: str, redis_url: str, tiny_model: tuple[Path, Path]
 ) -> None:

@@ -45,10 +45,15 @@ def admin_get(client: Any, path: str) -> Any:
 
 
 def post_comment(
-    client: Any, text: str = "A fair point about the budget.", article: str = "a-1"
+    client: Any,
+    text: str = "A fair point about the budget.",
+    article: str = "a-1",
+    site: str | None = None,
 ) -> int:
+    prefix = f"/v1/sites/{site}" if site else "/v1"
     answer = client.post(
-        f"/v1/articles/{article}/comments", json={"author": {"id": "r1", "name": "R"}, "text": text}
+        f"{prefix}/articles/{article}/comments",
+        json={"author": {"id": "r1", "name": "R"}, "text": text},
     )
     assert answer.status_code == 202, answer.json
     return int(answer.json["id"])
