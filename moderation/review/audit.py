@@ -18,6 +18,7 @@ EXPORT_COLUMNS = (
     "created_at",
     "actor_type",
     "actor",
+    "actor_id",
     "from_status",
     "to_status",
     "reason_code",
@@ -32,6 +33,7 @@ EXPORT_COLUMNS = (
 class AuditFilter:
     comment_id: int | None = None
     actor: str | None = None
+    actor_id: int | None = None
     actor_type: str | None = None
     from_status: str | None = None
     to_status: str | None = None
@@ -41,7 +43,7 @@ class AuditFilter:
 
     def clauses(self) -> list[ColumnElement[bool]]:
         found: list[ColumnElement[bool]] = []
-        for name in ("comment_id", "actor", "actor_type", "from_status", "to_status"):
+        for name in ("comment_id", "actor", "actor_id", "actor_type", "from_status", "to_status"):
             value = getattr(self, name)
             if value is not None:
                 found.append(getattr(AuditRecord, name) == value)

@@ -91,6 +91,7 @@ class AuthorService:
         reject_existing: bool = False,
         reason_code: str = "other",
         request_id: str | None = None,
+        moderator_id: int | None = None,
     ) -> AuthorChange:
         """Give the author `status`; a ban may also reject their pending and published comments."""
         rejected: list[int] = []
@@ -122,6 +123,7 @@ class AuthorService:
                                 "rejected",
                                 comment.version,
                                 moderator=moderator,
+                                moderator_id=moderator_id,
                                 reason_code=reason_code,
                                 reason=f"author banned: {reason}",
                                 request_id=request_id,
@@ -136,6 +138,7 @@ class AuthorService:
                     to_status=status,
                     reason=reason,
                     actor=moderator,
+                    actor_id=moderator_id,
                     comments_rejected=len(rejected),
                     request_id=request_id,
                 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections import Counter
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from redis import Redis
 from sqlalchemy import select
@@ -70,6 +70,7 @@ class BulkRequest:
     where: QueueFilter | None = None
     dry_run: bool = False
     request_id: str | None = None
+    moderator_id: int | None = None  # their account id, when they have one
 
     def selection(self) -> dict[str, Any]:
         if self.ids is not None:
@@ -80,6 +81,16 @@ class BulkRequest:
             if v is not None
         }
         return {"queue": self.queue, "filter": where}
+
+
+class _Spec(NamedTuple):
+    """What the job decides with, read from the operation once."""
+
+    action: str
+    moderator: str
+    moderator_id: int | None
+    reason_code: str | None
+    note: str | None
 
 
 def _check(request: BulkRequest) -> None:
@@ -124,6 +135,7 @@ class BulkService:
         with self.sessions.begin() as session:
             operation = BulkOperation(
                 moderator=request.moderator,
+                moderator_id=request.moderator_id,
                 action=request.action,
                 reason_code=request.reason_code,
                 note=request.note,
@@ -190,7 +202,13 @@ class BulkService:
             operation.state = "running"
             ids = _targets(session, operation.selection)
             operation.total = len(ids)
-            spec = (operation.action, operation.moderator, operation.reason_code, operation.note)
+            spec = _Spec(
+                operation.action,
+                operation.moderator,
+                operation.moderator_id,
+                operation.reason_code,
+                operation.note,
+            )
             selection = operation.selection
             request_id = operation.request_id
         changed: list[int] = []
@@ -214,12 +232,12 @@ class BulkService:
     def _decide_chunk(
         session: Session,
         chunk: list[int],
-        spec: tuple[str, str, str | None, str | None],
+        spec: _Spec,
         request_id: str | None,
         changed: list[int],
         skipped: Counter[str],
     ) -> None:
-        action, moderator, reason_code, note = spec
+        action, moderator, moderator_id, reason_code, note = spec
         to_status = ACTIONS[action]
         comments = session.scalars(
             select(Comment).where(Comment.id.in_(chunk)).order_by(Comment.id)
@@ -246,6 +264,7 @@ class BulkService:
                             to_status,
                             comment.version,
                             moderator=moderator,
+                            moderator_id=moderator_id,
                             reason_code=reason_code,
                             reason=f"bulk {action}",
                             note=note,

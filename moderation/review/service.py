@@ -41,6 +41,7 @@ class Decision:
     reason_code: str | None = None
     note: str | None = None
     request_id: str | None = None
+    moderator_id: int | None = None  # their account id, when they have one
 
 
 class ReviewService:
@@ -91,6 +92,7 @@ class ReviewService:
                 ACTIONS[decision.action],
                 decision.version,
                 moderator=decision.moderator,
+                moderator_id=decision.moderator_id,
                 reason_code=decision.reason_code,
                 reason=f"moderator {decision.action}",
                 note=decision.note,
@@ -105,6 +107,7 @@ class ReviewService:
         note: str | None = None,
         request_id: str | None = None,
         any_moderator: bool = False,
+        moderator_id: int | None = None,
     ) -> Comment:
         """Put back the state before the last decision, if it was this moderator's and recent."""
         with self.sessions.begin() as session:
@@ -130,6 +133,7 @@ class ReviewService:
                 version,
                 actor_type="moderator",
                 actor=moderator,
+                actor_id=moderator_id,
                 reason_code=before.reason_code if before is not None else None,
                 reason=undo_reason(last.version),
                 note=note,

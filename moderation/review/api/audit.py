@@ -26,6 +26,11 @@ _STATUS = validate.OneOf(["pending", "approved", "held", "rejected", "reported"]
 class AuditFilterArgs(StrictSchema):
     comment_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
     actor = fields.String(load_default=None, validate=validate.Length(min=1, max=200))
+    actor_id = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=1),
+        metadata={"description": "A person's account id: their records under any name"},
+    )
     actor_type = fields.String(
         load_default=None, validate=validate.OneOf(["system", "moderator", "author"])
     )

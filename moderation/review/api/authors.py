@@ -58,6 +58,7 @@ def _set(author_id: str, status: str, body: dict[str, Any]) -> Any:
         reject_existing=body.get("reject_existing", False),
         reason_code=body.get("reason_code", "other"),
         request_id=request_id(),
+        moderator_id=g.moderator_id,
     )
 
 

@@ -28,7 +28,7 @@ from moderation.review.glossary import glossary
 from moderation.review.queues import QueueFilter
 from moderation.review.service import REASON_CODES, Decision, ReviewService
 from moderation.review.workbench import Workbench
-from moderation.web.auth import require_role
+from moderation.web.auth import current_principal, require_role
 from moderation.web.context import request_id, service
 
 blp = Blueprint(
@@ -72,8 +72,14 @@ def queue(args: dict[str, Any]) -> Any:
 @blp.response(200, MeOut)
 @blp.doc(security=_SECURITY)
 def me() -> Any:
-    """Who the token belongs to, and their role (the review page's sign-in check)."""
-    return {"name": g.moderator, "role": g.role}
+    """Who the token belongs to, and their roles (the review page's sign-in check)."""
+    principal = current_principal()
+    return {
+        "name": principal.name,
+        "role": principal.role,
+        "account_id": principal.account_id,
+        "roles": [{"role": role, "site_id": site} for role, site in sorted(principal.grants)],
+    }
 
 
 @blp.route("/reason-codes", methods=["GET"])
@@ -120,6 +126,7 @@ def decide(body: dict[str, Any], comment_id: int) -> Any:
             action=body["action"],
             version=body["version"],
             moderator=g.moderator,
+            moderator_id=g.moderator_id,
             reason_code=body["reason_code"],
             note=body["note"],
             request_id=request_id(),
@@ -142,6 +149,7 @@ def undo(body: dict[str, Any], comment_id: int) -> Any:
         note=body["note"],
         request_id=request_id(),
         any_moderator=g.role == "admin",
+        moderator_id=g.moderator_id,
     )
 
 
@@ -177,6 +185,7 @@ def bulk(body: dict[str, Any]) -> Any:
     operation = service(Workbench).bulk.start(
         BulkRequest(
             moderator=g.moderator,
+            moderator_id=g.moderator_id,
             action=body["action"],
             reason_code=body["reason_code"],
             note=body["note"],

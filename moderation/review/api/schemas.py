@@ -94,6 +94,9 @@ class AuditOut(Schema):
     comment_id = fields.Integer()
     actor_type = fields.String()
     actor = fields.String()
+    actor_id = fields.Integer(
+        allow_none=True, metadata={"description": "The person's account id, if they have one"}
+    )
     from_status = fields.String(allow_none=True)
     to_status = fields.String()
     reason_code = fields.String(allow_none=True)
@@ -175,9 +178,18 @@ class ReviewDetail(Schema):
     audit = fields.List(fields.Nested(AuditOut))
 
 
+class GrantOut(Schema):
+    role = fields.String()
+    site_id = fields.String(metadata={"description": "A site id, or '*' for every site"})
+
+
 class MeOut(Schema):
     name = fields.String(metadata={"description": "The token holder's name"})
-    role = fields.String(metadata={"description": "moderator or admin"})
+    role = fields.String(metadata={"description": "Their highest role: moderator or admin"})
+    account_id = fields.Integer(
+        allow_none=True, metadata={"description": "None for the environment's tokens"}
+    )
+    roles = fields.List(fields.Nested(GrantOut), metadata={"description": "Role per site"})
 
 
 class ReasonCodesOut(Schema):
