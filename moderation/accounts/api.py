@@ -12,13 +12,13 @@ from flask_smorest import Blueprint
 
 from moderation.accounts.schemas import (
     CreatedOut,
-    EmptyIn,
     GrantIn,
     IssuedOut,
     PeopleArgs,
     PersonIn,
     PersonList,
     PersonOut,
+    RevokeIn,
     TokenIn,
     TokenOut,
 )
@@ -84,7 +84,7 @@ def get(account_id: int) -> Any:
 
 @blp.route("/<int:account_id>/revoke", methods=["POST"])
 @require_role("admin")
-@blp.arguments(EmptyIn)
+@blp.arguments(RevokeIn)
 @blp.response(200, PersonOut)
 @blp.doc(security=_SECURITY)
 def revoke(_body: dict[str, Any], account_id: int) -> Any:
@@ -127,7 +127,7 @@ def issue_token(body: dict[str, Any], account_id: int) -> Any:
 
 @blp.route("/<int:account_id>/tokens/<int:token_id>/revoke", methods=["POST"])
 @require_role("admin")
-@blp.arguments(EmptyIn)
+@blp.arguments(RevokeIn)
 @blp.response(200, TokenOut)
 @blp.doc(security=_SECURITY)
 def revoke_token(_body: dict[str, Any], account_id: int, token_id: int) -> Any:

@@ -63,7 +63,7 @@ class TokenIn(StrictSchema):
     label = _LABEL
 
 
-class EmptyIn(StrictSchema):
+class RevokeIn(StrictSchema):
     pass
 
 

@@ -95,6 +95,10 @@ def identify(token: str) -> Principal | None:
     return None
 
 
+def _a(role: str) -> str:
+    return "an" if role[:1] in {"a", "e", "i", "o", "u"} else "a"
+
+
 def _unauthorised(message: str) -> Any:
     response = error_response(401, message)
     response.headers["WWW-Authenticate"] = 'Bearer realm="moderation"'
@@ -133,9 +137,11 @@ def require_role(role: str, *, all_sites: bool = False) -> Callable[[F], F]:
                     return _too_many_wrong_tokens(wait)
                 return _unauthorised("the bearer token is not valid")
             if all_sites and not principal.can(role, ALL_SITES):
-                return error_response(403, f"this endpoint needs a {role} of every site ('*')")
+                return error_response(
+                    403, f"this endpoint needs {_a(role)} {role} of every site ('*')"
+                )
             if not principal.holds(role):
-                return error_response(403, f"this endpoint needs a {role} token")
+                return error_response(403, f"this endpoint needs {_a(role)} {role} token")
             g.principal = principal
             g.moderator = principal.name
             g.moderator_id = principal.account_id
@@ -159,6 +165,5 @@ def require_site(site_id: str, role: str = "moderator") -> Principal:
     """The caller, if they hold `role` on `site_id`; else a 403 naming the site."""
     principal = current_principal()
     if not principal.can(role, site_id):
-        article = "an" if role[0] in "aeiou" else "a"
-        raise ForbiddenError(f"you are not {article} {role} of site {site_id}")
+        raise ForbiddenError(f"you are not {_a(role)} {role} of site {site_id}")
     return principal
