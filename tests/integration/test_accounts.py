@@ -60,7 +60,11 @@ def call(
     live: LiveService, method: str, path: str, headers: dict[str, str], **body: Any
 ) -> requests.Response:
     return requests.request(
-        method, live.base_url + path, headers=headers, json=body if method in {"POST", "PUT", "PATCH"} else None, timeout=10
+        method,
+        live.base_url + path,
+        headers=headers,
+        json=body if method in {"POST", "PUT", "PATCH"} else None,
+        timeout=10,
     )
 
 
