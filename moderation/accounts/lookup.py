@@ -2,9 +2,10 @@
 
 No cache: every request runs one query, an equality lookup on the unique index of the token's
 hash joined to its person and their roles, so a revoked token, a revoked person or a removed
-role is refused by every web process from the next request on. Measured on the test machine's
-PostgreSQL: about 0.3 ms per lookup (docs/operations.md, "Moderator accounts"), against the
-several milliseconds of any review request; a cache would save little and delay revocation.
+role is refused by every web process from the next request on. Measured with
+bench/bench_accounts.py on PostgreSQL: about 1 ms per lookup on a busy 2-core machine
+(docs/operations.md, "Moderator accounts"), against the 20 ms of a queue page; a cache would
+save that millisecond and let a revoked token work on until it expired.
 
 `last_used_at` is written at most once a minute per token: the read tells whether the stored
 value is older than that, and only then is a conditional UPDATE sent, so a busy moderator costs
@@ -43,7 +44,9 @@ _HOLDER = (
 class AccountTokens:
     """People's tokens, looked up by hash; what `auth.use_accounts` is given."""
 
-    def __init__(self, sessions: sessionmaker[Session], touch_every: dt.timedelta = TOUCH_EVERY):
+    def __init__(
+        self, sessions: sessionmaker[Session], touch_every: dt.timedelta = TOUCH_EVERY
+    ) -> None:
         self.sessions = sessions
         self.touch_every = touch_every
 

@@ -97,7 +97,9 @@ def check_grant(role: str, site_id: str, field: str = "roles") -> tuple[str, str
 class AccountService:
     """People, roles and tokens, for the admin API and the `moderation users` commands."""
 
-    def __init__(self, sessions: sessionmaker[Session], reserved_logins: Collection[str] = ()):
+    def __init__(
+        self, sessions: sessionmaker[Session], reserved_logins: Collection[str] = ()
+    ) -> None:
         self.sessions = sessions
         # The names of the environment's tokens: an account by the same name would share their
         # audit trail and claims.
@@ -143,7 +145,7 @@ class AccountService:
         """The people with a role on `site_id` (or on any site `actor` manages), by login."""
         sites = managed_sites(actor)
         if site_id is not None:
-            check_grant("moderator", site_id, "site_id")
+            check_grant("moderator", site_id, "query")
             ensure_admin_of(actor, site_id)
         query = select(Account).options(selectinload(Account.roles), selectinload(Account.tokens))
         wanted = {site_id} if site_id is not None else None if sites == "all" else set(sites)
@@ -159,13 +161,14 @@ class AccountService:
             return [_view(row, sites) for row in session.scalars(query.order_by(Account.login))]
 
     def person(self, actor: Principal, account_id: int) -> PersonView:
-        """One person, if `actor` manages a site of theirs."""
+        """One person, if `actor` administers at least one of their sites."""
         with self.sessions() as session:
             account = _load(session, account_id)
-            sites = managed_sites(actor)
-            if sites != "all" and not {role.site_id for role in account.roles} & sites:
-                ensure_manages_person(actor, {role.site_id for role in account.roles})
-            return _view(account, sites)
+        sites = managed_sites(actor)
+        theirs = {role.site_id for role in account.roles}
+        if sites != "all" and not theirs & sites:
+            ensure_manages_person(actor, theirs)  # refuses, naming a site of theirs
+        return _view(account, sites)
 
     def find(self, actor: Principal, login: str) -> PersonView:
         """One person by login (the CLI's way of naming people)."""
@@ -191,7 +194,7 @@ class AccountService:
 
     def grant(self, actor: Principal, account_id: int, role: str, site_id: str) -> PersonView:
         """Give a role on a site (giving one they hold changes nothing)."""
-        check_grant(role, site_id, "path")
+        check_grant(role, site_id, "request")
         ensure_admin_of(actor, site_id)
         with self.sessions.begin() as session:
             account = _load(session, account_id, for_update=True)
