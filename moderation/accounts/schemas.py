@@ -11,7 +11,7 @@ from moderation.web.schemas import StrictSchema, shows_something
 _SITE = fields.String(
     required=True,
     validate=validate.Regexp(
-        SITE_ID, error="Must be '*' (every site) or 1-64 letters, digits, '.', '_' or '-'."
+        SITE_ID, error="Must be '*' (every site) or 1-64 lower-case letters, digits or '-'."
     ),
     metadata={"description": "A site id, or '*' for every site"},
 )

@@ -28,9 +28,10 @@ from moderation.errors import ConflictError, InvalidRequestError, NotFoundError
 from moderation.web.principal import ROLES, Principal
 
 # A login is a name or an e-mail address, kept in lower case so "Alice" and "alice" are one.
-LOGIN = re.compile(r"^[a-z0-9][a-z0-9._@+-]{0,199}$")
-# A site id as the sites feature spells it, or "*" for every site.
-SITE_ID = re.compile(r"^(\*|[A-Za-z0-9][A-Za-z0-9._-]{0,63})$")
+LOGIN = re.compile(r"^[a-z0-9][a-z0-9._@+-]{0,199}\Z")
+# A site id as the sites feature spells it (lower-case letters, digits, "-"), or "*" for every
+# site.
+SITE_ID = re.compile(r"^(\*|[a-z0-9][a-z0-9-]{0,63})\Z")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -88,7 +89,7 @@ def check_grant(role: str, site_id: str, field: str = "roles") -> tuple[str, str
         raise InvalidRequestError(f"role must be one of {', '.join(ROLES)}", f"{field}.role")
     if not SITE_ID.match(site_id):
         raise InvalidRequestError(
-            "site_id must be '*' (every site) or 1-64 letters, digits, '.', '_' or '-'",
+            "site_id must be '*' (every site) or 1-64 lower-case letters, digits or '-'",
             f"{field}.site_id",
         )
     return role, site_id

@@ -18,7 +18,7 @@ import secrets
 
 PREFIX = "mod_"
 _RANDOM_BYTES = 32
-_SHAPE = re.compile(r"^mod_[A-Za-z0-9_-]{43}$")
+_SHAPE = re.compile(r"^mod_[A-Za-z0-9_-]{43}\Z")
 
 
 def new_token() -> str:

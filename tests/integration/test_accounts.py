@@ -365,6 +365,24 @@ def test_webhook_changes_name_the_person_in_the_log(live: LiveService) -> None:
             422,
             "site_id",
         ),
+        (
+            {
+                "login": "ok",
+                "display_name": "X",
+                "roles": [{"role": "admin", "site_id": "Paper-A"}],
+            },
+            422,
+            "site_id",
+        ),
+        (
+            {
+                "login": "ok",
+                "display_name": "X",
+                "roles": [{"role": "admin", "site_id": "paper-a\n"}],
+            },
+            422,
+            "site_id",
+        ),
         ({"login": "ok", "display_name": "X", "extra": 1}, 422, "extra"),
         ({"login": "alice", "display_name": "Alice"}, 409, "environment"),
     ],
