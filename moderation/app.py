@@ -11,6 +11,9 @@ from flask_smorest import Api
 from redis import Redis
 
 from moderation import pages
+from moderation.accounts import api as accounts_api
+from moderation.accounts.lookup import AccountTokens
+from moderation.accounts.service import AccountService
 from moderation.articles import api as articles_api
 from moderation.articles.service import ArticleService
 from moderation.comments import api as comments_api
@@ -82,6 +85,7 @@ def create_app(settings: Settings, work_queue: WorkQueue | None = None) -> Flask
         ArticleService(sessions, settings.rules),
         SiteService(sessions, settings),
         build_perspective_services(settings.perspective, sessions, redis, workers),
+        AccountService(sessions, reserved_logins=_environment_names(settings)),
     )
     app.extensions["moderation_engine"] = engine
     app.before_request(_assign_request_id)
@@ -96,6 +100,8 @@ def create_app(settings: Settings, work_queue: WorkQueue | None = None) -> Flask
     ]
     prometheus.init_app(app, cluster_collector(sessions, redis, workers, queue_names))
     register_api(app)
+    # People's tokens, next to the environment's: web/auth.py knows only the lookup's shape.
+    auth.use_accounts(app, AccountTokens(sessions))
     cors.init_app(app, request_site_origins)
     pages.init_app(app)
     security.init_app(app)
@@ -123,7 +129,13 @@ def register_api(app: Flask) -> Api:
     api.register_blueprint(webhooks_api.blp)
     api.register_blueprint(articles_api.blp)
     api.register_blueprint(sites_api.blp)
+    api.register_blueprint(accounts_api.blp)
     return api
+
+
+def _environment_names(settings: Settings) -> frozenset[str]:
+    """Names of the environment's token holders, which no account may take."""
+    return auth.TokenTable(settings.auth.moderator_tokens, settings.auth.admin_tokens).names()
 
 
 def _assign_request_id() -> None:

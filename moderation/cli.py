@@ -1,5 +1,5 @@
-"""The `moderation` command: dev, serve, worker, db upgrade, webhook keys, reconcile, score,
-model info."""
+"""The `moderation` command: dev, serve, worker, db upgrade, users, webhook keys, reconcile,
+score, model info."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ from typing import Any, NoReturn
 
 import click
 
+from moderation.accounts.cli import users_group
 from moderation.config import PROJECT_ROOT, Settings, SettingsError, load_settings
 
 
@@ -75,6 +76,9 @@ def db_upgrade(revision: str) -> None:
 
     upgrade(settings.database.url, revision, settings.webhooks.secret_keys, settings.sites.default)
     click.echo(f"database at {revision}: {_redact(settings.database.url)}")
+
+
+main.add_command(users_group(_settings))
 
 
 @main.group()

@@ -15,6 +15,12 @@ class NotFoundError(ServiceError):
     code = "not_found"
 
 
+class ForbiddenError(ServiceError):
+    """The caller is who they say, but may not do this (a role on another site, say)."""
+
+    code = "forbidden"
+
+
 class ConflictError(ServiceError):
     """The request clashes with the current state (a stale version, a reused key)."""
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import MetaData
 
+from moderation.accounts import models as accounts
 from moderation.articles import models as articles
 from moderation.comments import models as comments
 from moderation.db.base import Base
@@ -14,7 +15,7 @@ from moderation.review import models as review
 from moderation.sites import models as sites
 from moderation.webhooks import models as webhooks
 
-FEATURE_MODELS = (articles, comments, events, perspective, review, sites, webhooks)
+FEATURE_MODELS = (accounts, articles, comments, events, perspective, review, sites, webhooks)
 
 
 def metadata() -> MetaData:

@@ -24,7 +24,7 @@ depends_on = None
 
 # Tables whose key gains the site: (table, the old key column).
 _REKEYED = (("authors", "author_id"), ("article_settings", "article_id"), ("readers", "reader_id"))
-_TAGGED = ("comments", "author_actions", "bulk_operations", "score_feedback")
+_TAGGED = ("comments", "author_actions", "score_feedback")
 
 
 def _default_site() -> str:

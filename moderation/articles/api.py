@@ -46,7 +46,7 @@ class ArticleSettingsOut(StrictSchema):
 
 
 @site_route(blp, "/articles/<article_id>/settings", methods=["GET"])
-@require_role("moderator")
+@require_role("moderator", on_site=True)
 @blp.response(200, ArticleSettingsOut)
 @blp.doc(security=_SECURITY)
 def get_settings(article_id: str) -> Any:
@@ -55,7 +55,7 @@ def get_settings(article_id: str) -> Any:
 
 
 @site_route(blp, "/articles/<article_id>/settings", methods=["PATCH"])
-@require_role("admin")
+@require_role("admin", on_site=True)
 @blp.arguments(ArticleSettingsIn)
 @blp.response(200, ArticleSettingsOut)
 @blp.doc(security=_SECURITY)

@@ -100,6 +100,10 @@ class AuditRecord(Base):
     comment_id: Mapped[int] = mapped_column(Id, ForeignKey("comments.id"), index=True)
     actor_type: Mapped[str] = mapped_column(String(20))  # "system" or "moderator"
     actor: Mapped[str] = mapped_column(String(200))
+    # The person's account id (accounts feature) when a person with an account acted: their
+    # history stays theirs whatever they are called. None for the system, authors and the
+    # environment's tokens. No foreign key: the core does not depend on the accounts tables.
+    actor_id: Mapped[int | None] = mapped_column(Id, nullable=True, index=True)
     from_status: Mapped[str | None] = mapped_column(String(20), nullable=True)
     to_status: Mapped[str] = mapped_column(String(20))
     reason_code: Mapped[str | None] = mapped_column(String(50), nullable=True)
@@ -137,6 +141,7 @@ class AuthorAction(Base):
     to_status: Mapped[str] = mapped_column(String(20))
     reason: Mapped[str] = mapped_column(Text)
     actor: Mapped[str] = mapped_column(String(200))
+    actor_id: Mapped[int | None] = mapped_column(Id, nullable=True)  # as AuditRecord.actor_id
     comments_rejected: Mapped[int] = mapped_column(Integer, default=0)
     request_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow)

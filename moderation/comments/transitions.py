@@ -102,6 +102,7 @@ def transition(
     note: str | None = None,
     request_id: str | None = None,
     verdict: dict[str, Any] | None = None,
+    actor_id: int | None = None,
 ) -> Comment:
     """Move `comment` to `to_status` if it is still at `expected_version`, else ConflictError.
 
@@ -131,6 +132,7 @@ def transition(
             comment_id=comment.id,
             actor_type=actor_type,
             actor=actor,
+            actor_id=actor_id,
             from_status=from_status,
             to_status=to_status,
             reason_code=reason_code,

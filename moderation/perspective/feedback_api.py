@@ -56,7 +56,7 @@ def _feedback() -> Any:
 
 
 @blp.route("", methods=["GET"])
-@require_role("admin")
+@require_role("admin", all_sites=True)
 @blp.arguments(FeedbackArgs, location="query")
 @blp.response(200, FeedbackPage)
 @blp.doc(security=_SECURITY)
@@ -67,7 +67,7 @@ def list_feedback(args: dict[str, Any]) -> Any:
 
 
 @blp.route("/export.csv", methods=["GET"])
-@require_role("admin")
+@require_role("admin", all_sites=True)
 @blp.doc(security=_SECURITY, responses={"200": _CSV})
 def export_feedback() -> Any:
     """Every feedback row, oldest first, as CSV."""

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from moderation.comments.models import AuditRecord
+from moderation.comments.models import AuditRecord, Comment
 from moderation.comments.service import Page, decode_cursor, encode_cursor
 
 EXPORT_COLUMNS = (
@@ -18,6 +18,7 @@ EXPORT_COLUMNS = (
     "created_at",
     "actor_type",
     "actor",
+    "actor_id",
     "from_status",
     "to_status",
     "reason_code",
@@ -30,8 +31,11 @@ EXPORT_COLUMNS = (
 
 @dataclasses.dataclass(frozen=True)
 class AuditFilter:
+    # The sites a moderator may see (None: every site): records of their comments only.
+    site_ids: tuple[str, ...] | None = None
     comment_id: int | None = None
     actor: str | None = None
+    actor_id: int | None = None
     actor_type: str | None = None
     from_status: str | None = None
     to_status: str | None = None
@@ -41,7 +45,7 @@ class AuditFilter:
 
     def clauses(self) -> list[ColumnElement[bool]]:
         found: list[ColumnElement[bool]] = []
-        for name in ("comment_id", "actor", "actor_type", "from_status", "to_status"):
+        for name in ("comment_id", "actor", "actor_id", "actor_type", "from_status", "to_status"):
             value = getattr(self, name)
             if value is not None:
                 found.append(getattr(AuditRecord, name) == value)
@@ -51,6 +55,12 @@ class AuditFilter:
             found.append(AuditRecord.created_at >= self.since)
         if self.until is not None:
             found.append(AuditRecord.created_at < self.until)
+        if self.site_ids is not None:
+            found.append(
+                AuditRecord.comment_id.in_(
+                    select(Comment.id).where(Comment.site_id.in_(list(self.site_ids)))
+                )
+            )
         return found
 
 

@@ -97,6 +97,7 @@ class AuthorService:
         reject_existing: bool = False,
         reason_code: str = "other",
         request_id: str | None = None,
+        moderator_id: int | None = None,
     ) -> AuthorChange:
         """Give the author `status`; a ban may also reject their pending and published comments."""
         rejected: list[int] = []
@@ -132,6 +133,7 @@ class AuthorService:
                                 "rejected",
                                 comment.version,
                                 moderator=moderator,
+                                moderator_id=moderator_id,
                                 reason_code=reason_code,
                                 reason=f"author banned: {reason}",
                                 request_id=request_id,
@@ -147,6 +149,7 @@ class AuthorService:
                     to_status=status,
                     reason=reason,
                     actor=moderator,
+                    actor_id=moderator_id,
                     comments_rejected=len(rejected),
                     request_id=request_id,
                 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections import Counter
-from typing import Any, Protocol
+from typing import Any, NamedTuple, Protocol
 
 from redis import Redis
 from sqlalchemy import select
@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.comments.models import Comment
 from moderation.db.base import utcnow
-from moderation.errors import ConflictError, InvalidRequestError, NotFoundError
+from moderation.errors import ConflictError, ForbiddenError, InvalidRequestError, NotFoundError
 from moderation.review.claims import drop_claims, live_claims
 from moderation.review.decisions import ACTIONS, HUMAN_FROM, Prefetched, human_decision
 from moderation.review.models import BulkOperation
@@ -70,16 +70,30 @@ class BulkRequest:
     where: QueueFilter | None = None
     dry_run: bool = False
     request_id: str | None = None
+    moderator_id: int | None = None  # their account id, when they have one
+    # The sites the moderator may decide on (None: every site); ids elsewhere are refused.
+    site_ids: tuple[str, ...] | None = None
 
     def selection(self) -> dict[str, Any]:
+        sites = {"sites": list(self.site_ids)} if self.site_ids is not None else {}
         if self.ids is not None:
-            return {"ids": self.ids}
+            return {"ids": self.ids, **sites}
         where = {
-            k: v.isoformat() if hasattr(v, "isoformat") else v
+            k: list(v) if isinstance(v, tuple) else v.isoformat() if hasattr(v, "isoformat") else v
             for k, v in dataclasses.asdict(self.where or QueueFilter()).items()
             if v is not None
         }
-        return {"queue": self.queue, "filter": where}
+        return {"queue": self.queue, "filter": where, **sites}
+
+
+class _Spec(NamedTuple):
+    """What the job decides with, read from the operation once."""
+
+    action: str
+    moderator: str
+    moderator_id: int | None
+    reason_code: str | None
+    note: str | None
 
 
 def _check(request: BulkRequest) -> None:
@@ -108,6 +122,8 @@ def _targets(session: Session, selection: dict[str, Any]) -> list[int]:
         where = QueueFilter(**selection["filter"])
         statuses = QUEUES[selection["queue"]] or ()
         query = select(Comment.id).where(*where.clauses(), Comment.status.in_(statuses))
+    if selection.get("sites") is not None:
+        query = query.where(Comment.site_id.in_(selection["sites"]))
     return list(session.scalars(query.order_by(Comment.id)))
 
 
@@ -122,8 +138,17 @@ class BulkService:
         """Store the operation; a dry run is counted at once, a real one goes to a worker."""
         _check(request)
         with self.sessions.begin() as session:
+            if request.ids is not None and request.site_ids is not None:
+                foreign = session.scalars(
+                    select(Comment.id).where(
+                        Comment.id.in_(request.ids), Comment.site_id.not_in(request.site_ids)
+                    )
+                ).first()
+                if foreign is not None:
+                    raise ForbiddenError(f"comment {foreign} is on a site you do not moderate")
             operation = BulkOperation(
                 moderator=request.moderator,
+                moderator_id=request.moderator_id,
                 action=request.action,
                 reason_code=request.reason_code,
                 note=request.note,
@@ -190,7 +215,13 @@ class BulkService:
             operation.state = "running"
             ids = _targets(session, operation.selection)
             operation.total = len(ids)
-            spec = (operation.action, operation.moderator, operation.reason_code, operation.note)
+            spec = _Spec(
+                operation.action,
+                operation.moderator,
+                operation.moderator_id,
+                operation.reason_code,
+                operation.note,
+            )
             selection = operation.selection
             request_id = operation.request_id
         changed: list[int] = []
@@ -214,12 +245,12 @@ class BulkService:
     def _decide_chunk(
         session: Session,
         chunk: list[int],
-        spec: tuple[str, str, str | None, str | None],
+        spec: _Spec,
         request_id: str | None,
         changed: list[int],
         skipped: Counter[str],
     ) -> None:
-        action, moderator, reason_code, note = spec
+        action, moderator, moderator_id, reason_code, note = spec
         to_status = ACTIONS[action]
         comments = session.scalars(
             select(Comment).where(Comment.id.in_(chunk)).order_by(Comment.id)
@@ -246,6 +277,7 @@ class BulkService:
                             to_status,
                             comment.version,
                             moderator=moderator,
+                            moderator_id=moderator_id,
                             reason_code=reason_code,
                             reason=f"bulk {action}",
                             note=note,

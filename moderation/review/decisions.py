@@ -83,6 +83,7 @@ def human_decision(
     note: str | None = None,
     request_id: str | None = None,
     prefetched: Prefetched | None = None,
+    moderator_id: int | None = None,
 ) -> Comment:
     """Move `comment` to approved/rejected for a person, in the caller's transaction."""
     if comment.status == to_status:
@@ -104,6 +105,7 @@ def human_decision(
         version,
         actor_type="moderator",
         actor=moderator,
+        actor_id=moderator_id,
         reason_code=reason_code,
         reason=reason,
         note=note,

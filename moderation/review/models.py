@@ -66,8 +66,9 @@ class BulkOperation(Base):
     __table_args__ = (Index("ix_bulk_operations_created", "created_at"),)
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
-    site_id: Mapped[str] = mapped_column(String(64), default=DEFAULT_SITE)
     moderator: Mapped[str] = mapped_column(String(200))
+    # Their account id (accounts feature), recorded on the audit records the job writes.
+    moderator_id: Mapped[int | None] = mapped_column(Id, nullable=True)
     action: Mapped[str] = mapped_column(String(20))
     reason_code: Mapped[str | None] = mapped_column(String(50), nullable=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)

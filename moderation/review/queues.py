@@ -38,6 +38,9 @@ FINISHED_COUNT_SECONDS = 30.0
 class QueueFilter:
     """What narrows a queue; every field is optional."""
 
+    site_id: str | None = None
+    # The sites a moderator may see (None: every site), from their roles, not from the request.
+    site_ids: tuple[str, ...] | list[str] | None = None
     article_id: str | None = None
     author_id: str | None = None
     rule_id: str | None = None
@@ -49,6 +52,10 @@ class QueueFilter:
 
     def clauses(self) -> list[ColumnElement[bool]]:
         found: list[ColumnElement[bool]] = []
+        if self.site_id:
+            found.append(Comment.site_id == self.site_id)
+        if self.site_ids is not None:
+            found.append(Comment.site_id.in_(list(self.site_ids)))
         if self.article_id:
             found.append(Comment.article_id == self.article_id)
         if self.author_id:

@@ -41,6 +41,7 @@ class Decision:
     reason_code: str | None = None
     note: str | None = None
     request_id: str | None = None
+    moderator_id: int | None = None  # their account id, when they have one
 
 
 class ReviewService:
@@ -52,6 +53,14 @@ class ReviewService:
         self.sessions = sessions
         self.undo_seconds = undo_seconds
         self.hide_at = hide_at
+
+    def site_of(self, comment_id: int) -> str:
+        """The site of a comment (to check a moderator's role there first); 404 when none."""
+        with self.sessions() as session:
+            site = session.scalar(select(Comment.site_id).where(Comment.id == comment_id))
+        if site is None:
+            raise NotFoundError(f"no comment with id {comment_id}")
+        return str(site)
 
     def detail(self, comment_id: int) -> Detail:
         with self.sessions() as session:
@@ -91,6 +100,7 @@ class ReviewService:
                 ACTIONS[decision.action],
                 decision.version,
                 moderator=decision.moderator,
+                moderator_id=decision.moderator_id,
                 reason_code=decision.reason_code,
                 reason=f"moderator {decision.action}",
                 note=decision.note,
@@ -105,6 +115,7 @@ class ReviewService:
         note: str | None = None,
         request_id: str | None = None,
         any_moderator: bool = False,
+        moderator_id: int | None = None,
     ) -> Comment:
         """Put back the state before the last decision, if it was this moderator's and recent."""
         with self.sessions.begin() as session:
@@ -130,6 +141,7 @@ class ReviewService:
                 version,
                 actor_type="moderator",
                 actor=moderator,
+                actor_id=moderator_id,
                 reason_code=before.reason_code if before is not None else None,
                 reason=undo_reason(last.version),
                 note=note,

@@ -11,7 +11,7 @@ from marshmallow import Schema, fields, validate
 
 from moderation.sites.overrides import ANONYMOUS
 from moderation.sites.service import SiteChange, SiteService
-from moderation.web.auth import require_role
+from moderation.web.auth import current_principal, require_role, require_site
 from moderation.web.context import service
 from moderation.web.schemas import StrictSchema
 
@@ -90,12 +90,14 @@ def _change(site_id: str, body: dict[str, Any]) -> SiteChange:
 @blp.response(200, SiteList)
 @blp.doc(security=_SECURITY)
 def list_sites() -> Any:
-    """Every site, the default one first if it has no row yet."""
-    return {"items": [site.as_dict() for site in service(SiteService).all()]}
+    """The sites you are an admin of (every site for an admin of all sites)."""
+    principal = current_principal()
+    sites = [site for site in service(SiteService).all() if principal.can("admin", site.id)]
+    return {"items": [site.as_dict() for site in sites]}
 
 
 @blp.route("", methods=["POST"])
-@require_role("admin")
+@require_role("admin", all_sites=True)
 @blp.arguments(NewSiteIn)
 @blp.response(201, SiteOut)
 @blp.doc(security=_SECURITY)
@@ -110,7 +112,9 @@ def create_site(body: dict[str, Any]) -> Any:
 @blp.doc(security=_SECURITY)
 def get_site(site_id: str) -> Any:
     """One site with its overrides."""
-    return service(SiteService).require(site_id).as_dict()
+    site = service(SiteService).require(site_id)
+    require_site(site.id, "admin")
+    return site.as_dict()
 
 
 @blp.route("/<site_id>", methods=["PATCH"])
@@ -120,4 +124,6 @@ def get_site(site_id: str) -> Any:
 @blp.doc(security=_SECURITY)
 def update_site(body: dict[str, Any], site_id: str) -> Any:
     """Change what the body names; `settings` and `words` replace the site's earlier ones."""
-    return service(SiteService).update(_change(site_id, body)).as_dict()
+    sites = service(SiteService)
+    require_site(sites.require(site_id).id, "admin")
+    return sites.update(_change(site_id, body)).as_dict()

@@ -22,6 +22,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError, default_exce
 from moderation.errors import (
     ClaimedError,
     ConflictError,
+    ForbiddenError,
     InvalidRequestError,
     NotFoundError,
     RateLimitedError,
@@ -32,6 +33,7 @@ from moderation.web.context import loggable_path
 log = logging.getLogger(__name__)
 
 _SERVICE_STATUS = {
+    ForbiddenError: 403,
     NotFoundError: 404,
     ConflictError: 409,
     InvalidRequestError: 422,

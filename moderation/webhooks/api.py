@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+from flask import g
 from flask_smorest import Blueprint
 
 from moderation.sites.service import SiteService
@@ -29,6 +31,12 @@ blp = Blueprint(
     "webhooks", __name__, url_prefix="/v1/webhooks", description="Signed event delivery (admin)"
 )
 _SECURITY: list[dict[str, list[str]]] = [{"moderatorToken": []}]
+log = logging.getLogger(__name__)
+
+
+def _changed(endpoint_id: int, what: str) -> None:
+    """Log who changed an endpoint (the admin's name, as the audit trail names people)."""
+    log.info("webhook endpoint %s: %s by %s", endpoint_id, what, g.moderator)
 
 
 def _fields(row: Any, schema: type[Any]) -> dict[str, Any]:
@@ -46,7 +54,7 @@ def _with_secret(created: Any) -> dict[str, Any]:
 
 
 @blp.route("", methods=["POST"])
-@require_role("admin")
+@require_role("admin", all_sites=True)
 @blp.arguments(EndpointIn)
 @blp.response(201, EndpointWithSecret)
 @blp.doc(security=_SECURITY)
@@ -55,11 +63,13 @@ def create(body: dict[str, Any]) -> Any:
     secret, once."""
     if body.get("site_id") is not None:
         service(SiteService).require(body["site_id"])
-    return _with_secret(service(WebhookService).create(NewEndpoint(**body)))
+    created = service(WebhookService).create(NewEndpoint(**body))
+    _changed(created.endpoint.id, "created")
+    return _with_secret(created)
 
 
 @blp.route("", methods=["GET"])
-@require_role("admin")
+@require_role("admin", all_sites=True)
 @blp.response(200, EndpointList)
 @blp.doc(security=_SECURITY)
 def list_endpoints() -> Any:
@@ -68,7 +78,7 @@ def list_endpoints() -> Any:
 
 
 @blp.route("/<int:endpoint_id>", methods=["GET"])
-@require_role("admin")
+@require_role("admin", all_sites=True)
 @blp.response(200, EndpointOut)
 @blp.doc(security=_SECURITY)
 def get(endpoint_id: int) -> Any:
@@ -77,37 +87,42 @@ def get(endpoint_id: int) -> Any:
 
 
 @blp.route("/<int:endpoint_id>", methods=["PATCH"])
-@require_role("admin")
+@require_role("admin", all_sites=True)
 @blp.arguments(EndpointPatch)
 @blp.response(200, EndpointOut)
 @blp.doc(security=_SECURITY)
 def update(body: dict[str, Any], endpoint_id: int) -> Any:
     """Change an endpoint; `enabled: true` re-enables one the service disabled."""
-    return service(WebhookService).update(endpoint_id, body)
+    updated = service(WebhookService).update(endpoint_id, body)
+    _changed(endpoint_id, "changed " + ", ".join(sorted(body)))
+    return updated
 
 
 @blp.route("/<int:endpoint_id>", methods=["DELETE"])
-@require_role("admin")
+@require_role("admin", all_sites=True)
 @blp.response(204)
 @blp.doc(security=_SECURITY)
 def delete(endpoint_id: int) -> Any:
     """Remove an endpoint and its delivery log."""
     service(WebhookService).delete(endpoint_id)
+    _changed(endpoint_id, "removed")
     return None
 
 
 @blp.route("/<int:endpoint_id>/rotate-secret", methods=["POST"])
-@require_role("admin")
+@require_role("admin", all_sites=True)
 @blp.arguments(RotateIn)
 @blp.response(200, EndpointWithSecret)
 @blp.doc(security=_SECURITY)
 def rotate_secret(body: dict[str, Any], endpoint_id: int) -> Any:
     """A new secret (shown once); the old one also signs until the grace period ends."""
-    return _with_secret(service(WebhookService).rotate_secret(endpoint_id, body["grace_seconds"]))
+    rotated = service(WebhookService).rotate_secret(endpoint_id, body["grace_seconds"])
+    _changed(endpoint_id, "secret rotated")
+    return _with_secret(rotated)
 
 
 @blp.route("/<int:endpoint_id>/deliveries", methods=["GET"])
-@require_role("admin")
+@require_role("admin", all_sites=True)
 @blp.arguments(DeliveryArgs, location="query")
 @blp.response(200, DeliveryList)
 @blp.doc(security=_SECURITY)
@@ -117,7 +132,7 @@ def deliveries(args: dict[str, Any], endpoint_id: int) -> Any:
 
 
 @blp.route("/<int:endpoint_id>/deliveries/<int:delivery_id>", methods=["GET"])
-@require_role("admin")
+@require_role("admin", all_sites=True)
 @blp.response(200, DeliveryDetailOut)
 @blp.doc(security=_SECURITY)
 def delivery(endpoint_id: int, delivery_id: int) -> Any:
@@ -127,21 +142,25 @@ def delivery(endpoint_id: int, delivery_id: int) -> Any:
 
 
 @blp.route("/<int:endpoint_id>/deliveries/<int:delivery_id>/redeliver", methods=["POST"])
-@require_role("admin")
+@require_role("admin", all_sites=True)
 @blp.arguments(EmptyIn)
 @blp.response(202, DeliveryOut)
 @blp.alt_response(409, description="Still pending, or the endpoint is disabled")
 @blp.doc(security=_SECURITY)
 def redeliver(_body: dict[str, Any], endpoint_id: int, delivery_id: int) -> Any:
     """Send a dead-lettered or delivered event again, with a fresh retry schedule."""
-    return service(WebhookService).redeliver(endpoint_id, delivery_id)
+    delivery = service(WebhookService).redeliver(endpoint_id, delivery_id)
+    _changed(endpoint_id, f"delivery {delivery_id} sent again")
+    return delivery
 
 
 @blp.route("/<int:endpoint_id>/redeliver-dead", methods=["POST"])
-@require_role("admin")
+@require_role("admin", all_sites=True)
 @blp.arguments(EmptyIn)
 @blp.response(202, RedeliveredOut)
 @blp.doc(security=_SECURITY)
 def redeliver_dead(_body: dict[str, Any], endpoint_id: int) -> Any:
     """Send every dead-lettered delivery of the endpoint again, in event order."""
-    return {"redelivered": service(WebhookService).redeliver_dead(endpoint_id)}
+    count = service(WebhookService).redeliver_dead(endpoint_id)
+    _changed(endpoint_id, f"{count} dead letters sent again")
+    return {"redelivered": count}

@@ -28,6 +28,7 @@ SUGGESTION = {
 PATH_VALUES = {
     "comment_id": "1",
     "operation_id": "1",
+    "account_id": "1",
     "endpoint_id": "1",
     "delivery_id": "1",
     "article_id": "a-1",

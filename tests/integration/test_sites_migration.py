@@ -77,7 +77,7 @@ def test_rows_before_sites_move_into_the_default_site(empty_database: str) -> No
             )
         )
         assert connection.execute(text("SELECT count(*) FROM authors")).scalar() == 2
-    with pytest.raises(Exception, match="(?i)unique|duplicate"), engine.begin() as connection:
+    with pytest.raises(Exception, match=r"(?i)unique|duplicate"), engine.begin() as connection:
         connection.execute(
             text(
                 "INSERT INTO authors (site_id, author_id, status, updated_at) VALUES"

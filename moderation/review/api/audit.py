@@ -14,7 +14,7 @@ from marshmallow import RAISE, Schema, fields, validate
 from moderation.review.api.schemas import AuditOut
 from moderation.review.audit import EXPORT_COLUMNS, AuditFilter
 from moderation.review.workbench import Workbench
-from moderation.web.auth import require_role
+from moderation.web.auth import current_principal, require_role
 from moderation.web.context import service
 from moderation.web.schemas import StrictSchema
 
@@ -26,6 +26,11 @@ _STATUS = validate.OneOf(["pending", "approved", "held", "rejected", "reported"]
 class AuditFilterArgs(StrictSchema):
     comment_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
     actor = fields.String(load_default=None, validate=validate.Length(min=1, max=200))
+    actor_id = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=1),
+        metadata={"description": "A person's account id: their records under any name"},
+    )
     actor_type = fields.String(
         load_default=None, validate=validate.OneOf(["system", "moderator", "author"])
     )
@@ -47,7 +52,12 @@ class AuditPage(Schema):
 
 
 def _filter(args: dict[str, Any]) -> AuditFilter:
-    return AuditFilter(**{k: v for k, v in args.items() if k not in {"cursor", "limit"}})
+    """The request's filter, narrowed to the records of the sites the caller moderates."""
+    mine = current_principal().sites_for("moderator")
+    return AuditFilter(
+        **{k: v for k, v in args.items() if k not in {"cursor", "limit"}},
+        site_ids=None if mine == "all" else tuple(sorted(mine)),
+    )
 
 
 @blp.route("/audit", methods=["GET"])

@@ -59,11 +59,12 @@ def _set(author_id: str, status: str, body: dict[str, Any]) -> Any:
         reject_existing=body.get("reject_existing", False),
         reason_code=body.get("reason_code", "other"),
         request_id=request_id(),
+        moderator_id=g.moderator_id,
     )
 
 
 @site_route(blp, "/authors/<author_id>", methods=["GET"])
-@require_role("moderator")
+@require_role("moderator", on_site=True)
 @blp.response(200, AuthorHistoryOut)
 @blp.doc(security=_SECURITY)
 def history(author_id: str) -> Any:
@@ -72,7 +73,7 @@ def history(author_id: str) -> Any:
 
 
 @site_route(blp, "/authors/<author_id>/ban", methods=["POST"])
-@require_role("moderator")
+@require_role("moderator", on_site=True)
 @blp.arguments(BanIn)
 @blp.response(200, StandingOut)
 @blp.doc(security=_SECURITY)
@@ -82,7 +83,7 @@ def ban(body: dict[str, Any], author_id: str) -> Any:
 
 
 @site_route(blp, "/authors/<author_id>/unban", methods=["POST"])
-@require_role("moderator")
+@require_role("moderator", on_site=True)
 @blp.arguments(StandingIn)
 @blp.response(200, StandingOut)
 @blp.doc(security=_SECURITY)
@@ -92,7 +93,7 @@ def unban(body: dict[str, Any], author_id: str) -> Any:
 
 
 @site_route(blp, "/authors/<author_id>/trust", methods=["POST"])
-@require_role("moderator")
+@require_role("moderator", on_site=True)
 @blp.arguments(StandingIn)
 @blp.response(200, StandingOut)
 @blp.doc(security=_SECURITY)
@@ -102,7 +103,7 @@ def trust(body: dict[str, Any], author_id: str) -> Any:
 
 
 @site_route(blp, "/authors/<author_id>/premoderate", methods=["POST"])
-@require_role("moderator")
+@require_role("moderator", on_site=True)
 @blp.arguments(StandingIn)
 @blp.response(200, StandingOut)
 @blp.doc(security=_SECURITY)

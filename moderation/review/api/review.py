@@ -8,6 +8,7 @@ from flask import g, url_for
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
+from moderation.errors import ForbiddenError
 from moderation.review.api.schemas import (
     BulkIn,
     BulkOut,
@@ -28,7 +29,7 @@ from moderation.review.glossary import glossary
 from moderation.review.queues import QueueFilter
 from moderation.review.service import REASON_CODES, Decision, ReviewService
 from moderation.review.workbench import Workbench
-from moderation.web.auth import require_role
+from moderation.web.auth import current_principal, require_role, require_site
 from moderation.web.context import request_id, service
 
 blp = Blueprint(
@@ -36,6 +37,7 @@ blp = Blueprint(
 )
 _SECURITY: list[dict[str, list[str]]] = [{"moderatorToken": []}]
 _FILTER_FIELDS = (
+    "site_id",
     "article_id",
     "author_id",
     "rule_id",
@@ -48,7 +50,23 @@ _FILTER_FIELDS = (
 
 
 def queue_filter(args: dict[str, Any]) -> QueueFilter:
-    return QueueFilter(**{name: args.get(name) for name in _FILTER_FIELDS})
+    """The request's filter, narrowed to the sites the caller moderates."""
+    if args.get("site_id") is not None:
+        require_site(args["site_id"])
+    return QueueFilter(**{name: args.get(name) for name in _FILTER_FIELDS}, site_ids=_my_sites())
+
+
+def _my_sites() -> tuple[str, ...] | None:
+    """The sites the caller moderates, None for every site."""
+    mine = current_principal().sites_for("moderator")
+    return None if mine == "all" else tuple(sorted(mine))
+
+
+def _own_site(comment_id: int, role: str = "moderator") -> str:
+    """The comment's site, if the caller holds `role` there; else 403 (404 if no comment)."""
+    site = service(ReviewService).site_of(comment_id)
+    require_site(site, role)
+    return site
 
 
 @blp.route("/queue", methods=["GET"])
@@ -72,8 +90,14 @@ def queue(args: dict[str, Any]) -> Any:
 @blp.response(200, MeOut)
 @blp.doc(security=_SECURITY)
 def me() -> Any:
-    """Who the token belongs to, and their role (the review page's sign-in check)."""
-    return {"name": g.moderator, "role": g.role}
+    """Who the token belongs to, and their roles (the review page's sign-in check)."""
+    principal = current_principal()
+    return {
+        "name": principal.name,
+        "role": principal.role,
+        "account_id": principal.account_id,
+        "roles": [{"role": role, "site_id": site} for role, site in sorted(principal.grants)],
+    }
 
 
 @blp.route("/reason-codes", methods=["GET"])
@@ -102,6 +126,7 @@ def glossary_terms() -> Any:
 def detail(comment_id: int) -> Any:
     """Everything about one comment: every reason, reports, claim, author history, audit, and
     the comment it replies to."""
+    _own_site(comment_id)
     return service(ReviewService).detail(comment_id)
 
 
@@ -114,12 +139,14 @@ def detail(comment_id: int) -> Any:
 @blp.doc(security=_SECURITY)
 def decide(body: dict[str, Any], comment_id: int) -> Any:
     """Approve or reject at the version you reviewed; 409 if someone or something moved first."""
+    _own_site(comment_id)
     return service(ReviewService).decide(
         Decision(
             comment_id=comment_id,
             action=body["action"],
             version=body["version"],
             moderator=g.moderator,
+            moderator_id=g.moderator_id,
             reason_code=body["reason_code"],
             note=body["note"],
             request_id=request_id(),
@@ -135,13 +162,15 @@ def decide(body: dict[str, Any], comment_id: int) -> Any:
 @blp.doc(security=_SECURITY)
 def undo(body: dict[str, Any], comment_id: int) -> Any:
     """Undo your last decision on a comment within the undo window (admins: anyone's)."""
+    site = _own_site(comment_id)
     return service(ReviewService).undo(
         comment_id,
         body["version"],
         g.moderator,
         note=body["note"],
         request_id=request_id(),
-        any_moderator=g.role == "admin",
+        any_moderator=current_principal().can("admin", site),
+        moderator_id=g.moderator_id,
     )
 
 
@@ -153,6 +182,7 @@ def undo(body: dict[str, Any], comment_id: int) -> Any:
 @blp.doc(security=_SECURITY)
 def claim(body: dict[str, Any], comment_id: int) -> Any:
     """Claim the comment for a few minutes (claim again to renew); others cannot decide it."""
+    _own_site(comment_id)
     return service(Workbench).claims.claim(comment_id, g.moderator, takeover=body["takeover"])
 
 
@@ -162,6 +192,7 @@ def claim(body: dict[str, Any], comment_id: int) -> Any:
 @blp.doc(security=_SECURITY)
 def release(comment_id: int) -> Any:
     """Give your claim back."""
+    _own_site(comment_id)
     service(Workbench).claims.release(comment_id, g.moderator)
 
 
@@ -177,10 +208,12 @@ def bulk(body: dict[str, Any]) -> Any:
     operation = service(Workbench).bulk.start(
         BulkRequest(
             moderator=g.moderator,
+            moderator_id=g.moderator_id,
             action=body["action"],
             reason_code=body["reason_code"],
             note=body["note"],
             ids=body["ids"],
+            site_ids=_my_sites(),
             queue=selection["queue"] if selection else None,
             where=queue_filter(selection) if selection else None,
             dry_run=body["dry_run"],
@@ -197,4 +230,13 @@ def bulk(body: dict[str, Any]) -> Any:
 @blp.doc(security=_SECURITY)
 def bulk_status(operation_id: int) -> Any:
     """A bulk operation's progress and, when done, what changed and what was skipped and why."""
-    return service(Workbench).bulk.get(operation_id)
+    operation = service(Workbench).bulk.get(operation_id)
+    mine = current_principal().sites_for("moderator")
+    sites = operation.selection.get("sites")
+    if (
+        mine != "all"
+        and operation.moderator != g.moderator
+        and (sites is None or set(sites) - mine)
+    ):
+        raise ForbiddenError(f"bulk operation {operation_id} covers sites you do not moderate")
+    return operation

@@ -18,6 +18,11 @@ _NOTE = validate.Length(max=2000)
 
 
 class FilterFields(StrictSchema):
+    site_id = fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=64),
+        metadata={"description": "Only this site's comments (you must moderate it)"},
+    )
     article_id = fields.String(load_default=None, validate=_ID)
     author_id = fields.String(load_default=None, validate=_ID)
     rule_id = fields.String(load_default=None, validate=validate.Length(min=1, max=100))
@@ -94,6 +99,9 @@ class AuditOut(Schema):
     comment_id = fields.Integer()
     actor_type = fields.String()
     actor = fields.String()
+    actor_id = fields.Integer(
+        allow_none=True, metadata={"description": "The person's account id, if they have one"}
+    )
     from_status = fields.String(allow_none=True)
     to_status = fields.String()
     reason_code = fields.String(allow_none=True)
@@ -176,9 +184,18 @@ class ReviewDetail(Schema):
     audit = fields.List(fields.Nested(AuditOut))
 
 
+class GrantOut(Schema):
+    role = fields.String()
+    site_id = fields.String(metadata={"description": "A site id, or '*' for every site"})
+
+
 class MeOut(Schema):
     name = fields.String(metadata={"description": "The token holder's name"})
-    role = fields.String(metadata={"description": "moderator or admin"})
+    role = fields.String(metadata={"description": "Their highest role: moderator or admin"})
+    account_id = fields.Integer(
+        allow_none=True, metadata={"description": "None for the environment's tokens"}
+    )
+    roles = fields.List(fields.Nested(GrantOut), metadata={"description": "Role per site"})
 
 
 class ReasonCodesOut(Schema):

@@ -54,7 +54,7 @@ class StatsOut(Schema):
 
 
 @blp.route("/stats", methods=["GET"])
-@require_role("moderator")
+@require_role("moderator", all_sites=True)
 @blp.arguments(StatsArgs, location="query", unknown=RAISE)
 @blp.response(200, StatsOut)
 @blp.doc(security=[{"moderatorToken": []}])
