@@ -14,7 +14,7 @@ from moderation.db.session import make_engine, make_session_factory
 from moderation.events.models import OutboxEvent
 from moderation.review.models import Reader
 from tests.support.reports import report_service, verified_report
-from tests.support.settings import MODERATOR_TOKEN, bearer
+from tests.support.settings import ADMIN_TOKEN, MODERATOR_TOKEN, bearer
 from tests.support.workbench import comment_row, comment_state, insert_comments
 
 ALICE = bearer(MODERATOR_TOKEN)
@@ -339,3 +339,21 @@ def test_a_reported_comment_still_shown_takes_replies_until_hidden(
     verified(client, comment_id, "r1", "r2", "r3")
     hidden = reply()
     assert hidden.status_code == 422 and "parent_id" in hidden.json["message"]
+
+
+def test_a_sites_own_thresholds_apply_to_its_comments(client: Any, database_url: str) -> None:
+    created = client.post(
+        "/v1/sites",
+        json={"id": "strict", "settings": {"review": {"report_threshold": 0.1}}},
+        headers=bearer(ADMIN_TOKEN),
+    )
+    assert created.status_code == 201, created.json
+    rows = [comment_row(status="approved", decision="approve") for _ in range(2)]
+    rows[0]["site_id"], rows[1]["site_id"] = "strict", "default"
+    strict, default = insert_comments(database_url, rows)
+    for comment_id in (strict, default):
+        assert report(client, comment_id).status_code == 201
+    # One anonymous report (0.1) queues the strict site's comment; the service's 3.0 does not.
+    assert comment_state(database_url, strict)["status"] == "reported"
+    assert comment_state(database_url, default)["status"] == "approved"
+    assert client.get(f"/v1/comments/{strict}").json["status"] == "approved"
