@@ -74,16 +74,18 @@ def create_app(settings: Settings, work_queue: WorkQueue | None = None) -> Flask
     webhook_queue = WebhookQueue(redis, settings.webhooks.queue)
     notify_outbox_commits(sessions, webhook_queue)
     workers = WorkerRegistry(redis, settings.worker.heartbeat_seconds)
+    sites = SiteService(sessions, settings)
+    workbench = build_workbench(sessions, redis, settings, sites)
     provide(
         app,
         settings,
         CommentService(sessions, queue),
-        ReviewService(sessions, settings.review.undo_seconds, settings.review.hide_threshold),
+        ReviewService(sessions, workbench.reports.rules, settings.review.undo_seconds),
         Readiness(sessions, redis, workers),
-        build_workbench(sessions, redis, settings),
+        workbench,
         WebhookService(sessions, settings.webhooks, webhook_queue),
         ArticleService(sessions, settings.rules),
-        SiteService(sessions, settings),
+        sites,
         build_perspective_services(settings.perspective, sessions, redis, workers),
         AccountService(sessions, reserved_logins=_environment_names(settings)),
     )

@@ -20,6 +20,10 @@ from typing import Any
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CONFIG = PROJECT_ROOT / "config" / "default.toml"
 
+# A verified reader's reports start at weight 1.0 (review/reports.py, `reader_weight`); one
+# anonymous report may weigh at most a tenth of that, since anyone can send one per address.
+ANONYMOUS_REPORT_WEIGHT_LIMIT = 0.1
+
 MODEL_NAMES = ("original", "unbiased", "multilingual", "original-small", "unbiased-small")
 
 # Settings that operators touch first get short environment names.
@@ -210,6 +214,8 @@ class ReviewSettings:
     report_threshold: float
     hide_threshold: float
     reports_per_minute: int
+    anonymous_report_weight: float
+    hide_min_verified_readers: int
 
 
 @dataclasses.dataclass(frozen=True)
@@ -357,13 +363,25 @@ def _validate(settings: Settings) -> None:
     if settings.logging.level.upper() not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
         fail("logging.level", f"must be DEBUG, INFO, WARNING or ERROR: {settings.logging.level!r}")
     _validate_webhooks(settings.webhooks, fail)
-    if not 0 < settings.review.report_threshold <= settings.review.hide_threshold:
-        fail("review.report_threshold", "must satisfy 0 < report_threshold <= hide_threshold")
+    _validate_review(settings.review, fail)
     if settings.comments.max_length < 1:
         fail("comments.max_length", "must be at least 1")
     _validate_access(settings, fail)
     _validate_perspective(settings.perspective, fail)
     _validate_sites(settings.sites, fail)
+
+
+def _validate_review(review: ReviewSettings, fail: Any) -> None:
+    if not 0 < review.report_threshold <= review.hide_threshold:
+        fail("review.report_threshold", "must satisfy 0 < report_threshold <= hide_threshold")
+    if not 0 <= review.anonymous_report_weight <= ANONYMOUS_REPORT_WEIGHT_LIMIT:
+        fail(
+            "review.anonymous_report_weight",
+            f"must be between 0 and {ANONYMOUS_REPORT_WEIGHT_LIMIT} (a tenth of the weight a "
+            "verified reader's reports start at)",
+        )
+    if review.hide_min_verified_readers < 1:
+        fail("review.hide_min_verified_readers", "must be at least 1")
 
 
 def _validate_sites(sites: SiteSettings, fail: Any) -> None:

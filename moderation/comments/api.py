@@ -10,6 +10,7 @@ from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from moderation.articles.ids import checked_article_id
+from moderation.comments.counts import is_visible, public_status
 from moderation.comments.schemas import CommentIn, CommentStatus, PublishedArgs, PublishedPage
 from moderation.comments.service import CommentService, NewComment
 from moderation.errors import InvalidRequestError
@@ -24,11 +25,13 @@ _IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 
 
 def status_view(comment: Any) -> dict[str, Any]:
+    """A comment as its author sees it: never `reported`, and `visible` in the public list."""
     return {
         "id": comment.id,
         "site_id": comment.site_id,
         "article_id": comment.article_id,
-        "status": comment.status,
+        "status": public_status(comment),
+        "visible": is_visible(comment),
         "public_reason": comment.public_reason,
         "parent_id": comment.parent_id,
         "created_at": comment.created_at,

@@ -29,6 +29,21 @@ def visible_to_readers(
     )
 
 
+def is_visible(comment: Comment) -> bool:
+    """`visible_to_readers` for one loaded comment: whether it shows in the public list."""
+    return comment.status == "approved" or (comment.status == "reported" and not comment.hidden)
+
+
+def public_status(comment: Comment) -> str:
+    """The status its author and the widget see: `reported` is the moderators' business.
+
+    Readers' reports decide nothing about a comment, so a reported comment still reads
+    `approved` (its `decided_at` stays too, comments/transitions.py); whether the reports hid it
+    from the list is `is_visible`.
+    """
+    return "approved" if comment.status == "reported" else comment.status
+
+
 def count_visible(session: Session, site_id: str, article_id: str) -> int:
     """What the public pages show: visible top-level comments, and visible replies in a thread
     whose top is visible (a reply whose own parent is not published still shows, under the top)."""

@@ -46,7 +46,16 @@ class CommentStatus(Schema):
     site_id = fields.String(metadata={"description": "The site the article belongs to"})
     article_id = fields.String()
     status = fields.String(
-        metadata={"description": "pending, approved, held, rejected or reported"}
+        metadata={
+            "description": "pending, approved, held or rejected. Readers' reports never change "
+            "it: a reported comment stays approved until a moderator decides otherwise"
+        }
+    )
+    visible = fields.Boolean(
+        metadata={
+            "description": "Whether readers see it in the article's list: false while it is "
+            "pending, held or rejected, and while enough verified readers' reports hide it"
+        }
     )
     reason_code = fields.String(
         attribute="public_reason",
@@ -55,7 +64,10 @@ class CommentStatus(Schema):
     )
     parent_id = fields.Integer(allow_none=True)
     created_at = fields.DateTime()
-    decided_at = fields.DateTime(allow_none=True)
+    decided_at = fields.DateTime(
+        allow_none=True,
+        metadata={"description": "When the machine or a moderator last decided it"},
+    )
     status_url = fields.String()
 
 

@@ -73,12 +73,16 @@ def _new_state(
     verdict: dict[str, Any] | None,
     now: dt.datetime,
 ) -> dict[str, Any]:
-    """The columns a change of state writes (the queue columns too when there is a verdict)."""
+    """The columns a change of state writes (the queue columns too when there is a verdict).
+
+    `decided_at` is when the machine or a person last decided the comment, as its author sees
+    it; readers' reports decide nothing, so moving to `reported` keeps it.
+    """
     values: dict[str, Any] = {
         "status": to_status,
         "version": expected_version + 1,
         "public_reason": reason_code if to_status in {"held", "rejected"} else None,
-        "decided_at": now,
+        "decided_at": comment.decided_at if to_status == "reported" else now,
         "updated_at": now,
         "claimed_by": None,
         "claimed_until": None,

@@ -8,7 +8,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, false
 from sqlalchemy import UniqueConstraint as Unique
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -29,7 +29,10 @@ class ReviewClaim(Base):
 
 
 class Reader(Base):
-    """A reader who reports comments, and how much their reports count."""
+    """A verified reader who reports comments, and how much their reports count.
+
+    Only verified readers have a row: an anonymous report weighs `review.anonymous_report_weight`
+    and earns nothing."""
 
     __tablename__ = "readers"
 
@@ -53,6 +56,9 @@ class ReaderReport(Base):
     reason: Mapped[str] = mapped_column(String(50))
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     weight: Mapped[float] = mapped_column(Float)
+    # The site vouched for the reader (a commenter token); else `reader_id` is "anon:" and a keyed
+    # hash of the client's address (review/reports.py), and the report can never hide a comment.
+    verified: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     # "upheld" or "dismissed", with the comment version of the decision (so undo can revert it).
     outcome: Mapped[str | None] = mapped_column(String(20), nullable=True)
     decided_version: Mapped[int | None] = mapped_column(Integer, nullable=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -16,6 +17,7 @@ from moderation.review.authors import AuthorHistory, author_history
 from moderation.review.claims import aware, ensure_free_for, live_claims
 from moderation.review.decisions import ACTIONS, UNDO_REASON_PREFIX, human_decision, undo_reason
 from moderation.review.models import ReaderReport, ReviewClaim
+from moderation.review.readers import ReportRules
 from moderation.review.reports import revert_reports
 
 # Why a moderator approved or rejected; the author sees the code of a rejection.
@@ -48,11 +50,15 @@ class ReviewService:
     """A comment's full detail, decisions on it, and undo."""
 
     def __init__(
-        self, sessions: sessionmaker[Session], undo_seconds: int = 300, hide_at: float = 6.0
+        self,
+        sessions: sessionmaker[Session],
+        report_rules: Callable[[str], ReportRules],
+        undo_seconds: int = 300,
     ) -> None:
         self.sessions = sessions
+        # A site's rules for reports (`ReportService.rules`): an undo may hide a comment again.
+        self.report_rules = report_rules
         self.undo_seconds = undo_seconds
-        self.hide_at = hide_at
 
     def site_of(self, comment_id: int) -> str:
         """The site of a comment (to check a moderator's role there first); 404 when none."""
@@ -147,7 +153,7 @@ class ReviewService:
                 note=note,
                 request_id=request_id,
             )
-            revert_reports(session, restored, last.version, self.hide_at)
+            revert_reports(session, restored, last.version, self.report_rules(restored.site_id))
             add_event(session, "comment.decision_reversed", restored)
             return restored
 

@@ -13,8 +13,10 @@ from moderation.review.authors import AuthorService
 from moderation.review.bulk import BulkService, RQBulkQueue
 from moderation.review.claims import ClaimService
 from moderation.review.queues import QueueService
+from moderation.review.readers import reader_key
 from moderation.review.reports import ReportLimiter, ReportService
 from moderation.review.stats import StatsService
+from moderation.sites.service import SiteService
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,14 +30,23 @@ class Workbench:
     stats: StatsService
 
 
-def build_workbench(sessions: sessionmaker[Session], redis: Redis, settings: Settings) -> Workbench:
+def build_workbench(
+    sessions: sessionmaker[Session], redis: Redis, settings: Settings, sites: SiteService
+) -> Workbench:
     review = settings.review
+    reports = ReportService(
+        sessions,
+        ReportLimiter(redis, review.reports_per_minute),
+        review,
+        sites,
+        reader_key(settings.webhooks.secret_keys),
+    )
     return Workbench(
         queues=QueueService(sessions),
         claims=ClaimService(sessions, review.claim_seconds),
         bulk=BulkService(sessions, RQBulkQueue(redis, review.bulk_queue)),
         authors=AuthorService(sessions),
-        reports=ReportService(sessions, ReportLimiter(redis, review.reports_per_minute), review),
+        reports=reports,
         audit=AuditService(sessions),
         stats=StatsService(sessions),
     )

@@ -1,4 +1,5 @@
-"""Reader reports (weights, thresholds, reputation, rate limit) and authors' standing."""
+"""Reader reports (anonymous and verified, weights, thresholds, reputation, rate limit) and
+authors' standing. The same rules through real processes: tests/e2e/test_reader_reports.py."""
 
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ from moderation.config import Settings
 from moderation.db.session import make_engine, make_session_factory
 from moderation.events.models import OutboxEvent
 from moderation.review.models import Reader
-from tests.support.settings import MODERATOR_TOKEN, bearer
+from tests.support.reports import report_service, verified_report
+from tests.support.settings import ADMIN_TOKEN, MODERATOR_TOKEN, bearer
 from tests.support.workbench import comment_row, comment_state, insert_comments
 
 ALICE = bearer(MODERATOR_TOKEN)
@@ -20,22 +22,33 @@ ALICE = bearer(MODERATOR_TOKEN)
 
 @pytest.fixture
 def reports_app(settings: Settings, clean_state: None) -> Any:
-    """Report at 2.0, hide at 3.0, plenty of reports a minute."""
+    """Report at 0.2 (two anonymous addresses), hide at 2.0 with 3 verified readers (defaults),
+    plenty of reports a minute."""
     from moderation.app import create_app
 
     app = create_app(
         settings.replace(
-            review={"report_threshold": 2.0, "hide_threshold": 3.0, "reports_per_minute": 100}
+            review={"report_threshold": 0.2, "hide_threshold": 2.0, "reports_per_minute": 100}
         )
     )
     app.config["TESTING"] = True
     return app.test_client()
 
 
-def report(client: Any, comment_id: int, reader: str, reason: str = "abusive") -> Any:
+def report(
+    client: Any, comment_id: int, address: str = "203.0.113.1", reader: str = "r", **body: Any
+) -> Any:
+    """An anonymous report from the client at `address`, claiming to be `reader`."""
     return client.post(
-        f"/v1/comments/{comment_id}/reports", json={"reader_id": reader, "reason": reason}
+        f"/v1/comments/{comment_id}/reports",
+        json={"reader_id": reader, "reason": "abusive", **body},
+        environ_base={"REMOTE_ADDR": address},
     )
+
+
+def verified(client: Any, comment_id: int, *readers: str) -> None:
+    for reader in readers:
+        verified_report(report_service(client.application), comment_id, reader)
 
 
 def listed(client: Any, article: str = "article-1") -> list[int]:
@@ -52,70 +65,90 @@ def outbox(database_url: str, event_type: str) -> list[Any]:
     return rows
 
 
-def weight_of(database_url: str, reader: str) -> float:
+def weight_of(database_url: str, reader: str) -> float | None:
     sessions = make_session_factory(make_engine(database_url))
     with sessions() as session:
         found = session.get(Reader, ("default", reader))
-        return found.weight if found else 1.0
+        return found.weight if found else None
 
 
-def test_reports_move_a_comment_to_reported_then_hide_it(
+def decide(client: Any, database_url: str, comment_id: int, action: str) -> Any:
+    version = comment_state(database_url, comment_id)["version"]
+    body = {"action": action, "version": version}
+    if action == "reject":
+        body["reason_code"] = "abusive"
+    answer = client.post(f"/v1/review/comments/{comment_id}/decision", json=body, headers=ALICE)
+    assert answer.status_code == 200, answer.json
+    return answer
+
+
+def test_anonymous_reports_queue_a_comment_and_only_verified_readers_hide_it(
     reports_app: Any, database_url: str
 ) -> None:
     client = reports_app
     (comment_id,) = insert_comments(
         database_url, [comment_row(status="approved", decision="approve")]
     )
-    assert report(client, comment_id, "r1").status_code == 201
+    public = client.get(f"/v1/comments/{comment_id}").json
+    assert report(client, comment_id, reader="r1").status_code == 201
     assert comment_state(database_url, comment_id)["status"] == "approved"
-    assert report(client, comment_id, "r1").status_code == 409  # one per reader per comment
+    again = report(client, comment_id, reader="r2")  # the same address, another invented id
+    assert again.status_code == 409 and "this address" in again.json["message"]
 
-    assert report(client, comment_id, "r2").status_code == 201  # weight 2.0: reported
+    assert report(client, comment_id, "198.51.100.2").status_code == 201  # 0.2: reported
     state = comment_state(database_url, comment_id)
     assert state["status"] == "reported" and state["hidden"] is False
-    assert listed(client) == [comment_id]  # still shown below the hide threshold
+    assert listed(client) == [comment_id]
     assert len(outbox(database_url, "comment.reported")) == 1
     queue = client.get("/v1/review/queue?queue=reported", headers=ALICE).json
     assert [c["id"] for c in queue["comments"]] == [comment_id]
+    assert client.get(f"/v1/comments/{comment_id}").json == public  # approved, visible
 
-    assert report(client, comment_id, "r3").status_code == 201  # weight 3.0: hidden
+    verified(client, comment_id, "v1", "v2")  # weight 2.2, but two verified readers
+    assert comment_state(database_url, comment_id)["hidden"] is False
+    verified(client, comment_id, "v3")
     assert comment_state(database_url, comment_id)["hidden"] is True
     assert listed(client) == []
+    assert client.get(f"/v1/comments/{comment_id}").json == {**public, "visible": False}
     detail = client.get(f"/v1/review/comments/{comment_id}", headers=ALICE).json
-    assert detail["report_weight"] == 3.0 and len(detail["reports"]) == 3
+    assert detail["report_weight"] == pytest.approx(3.2)
+    assert [(r["weight"], r["verified"]) for r in detail["reports"]] == [
+        (0.1, False),
+        (0.1, False),
+        (1.0, True),
+        (1.0, True),
+        (1.0, True),
+    ]
+    anonymous = [r["reader_id"] for r in detail["reports"] if not r["verified"]]
+    assert all(r.startswith("anon:") and "203.0.113" not in r for r in anonymous)
+    assert weight_of(database_url, anonymous[0]) is None  # no standing to earn
 
 
-def test_moderators_verdicts_move_reporters_weights(reports_app: Any, database_url: str) -> None:
+def test_moderators_verdicts_move_verified_reporters_weights(
+    reports_app: Any, database_url: str
+) -> None:
     client = reports_app
-    upheld, dismissed = insert_comments(
+    upheld, dismissed, later = insert_comments(
         database_url,
-        [comment_row(status="approved", decision="approve") for _ in range(2)],
+        [comment_row(status="approved", decision="approve") for _ in range(3)],
     )
-    for reader in ("good", "other"):
-        report(client, upheld, reader)
-    for reader in ("bad", "other2"):
-        report(client, dismissed, reader)
-    version = comment_state(database_url, upheld)["version"]
-    rejected = client.post(
-        f"/v1/review/comments/{upheld}/decision",
-        json={"action": "reject", "reason_code": "abusive", "version": version},
-        headers=ALICE,
-    )
-    assert rejected.status_code == 200
-    version = comment_state(database_url, dismissed)["version"]
-    approved = client.post(
-        f"/v1/review/comments/{dismissed}/decision",
-        json={"action": "approve", "version": version},
-        headers=ALICE,
-    )
-    assert approved.status_code == 200
+    verified(client, upheld, "good", "other")
+    verified(client, dismissed, "bad", "other2")
+    report(client, upheld)
+    report(client, dismissed)
+    assert weight_of(database_url, "good") == 1.0  # reporting alone earns nothing
+    decide(client, database_url, upheld, "reject")
+    decide(client, database_url, dismissed, "approve")
     assert weight_of(database_url, "good") == 1.25
     assert weight_of(database_url, "bad") == 0.5
     back = comment_state(database_url, dismissed)
     assert back["status"] == "approved" and back["report_weight"] == 0 and back["hidden"] is False
-    assert listed(client) == [dismissed]
+    assert listed(client) == [dismissed, later]
     # an approval over a machine's approval is no reversal; a rejection of it is
     assert [row.comment_id for row in outbox(database_url, "comment.decision_reversed")] == [upheld]
+    verified(client, later, "good")
+    detail = client.get(f"/v1/review/comments/{later}", headers=ALICE).json
+    assert [r["weight"] for r in detail["reports"]] == [1.25]
 
     version = comment_state(database_url, upheld)["version"]
     undo = client.post(
@@ -134,20 +167,21 @@ def test_reports_are_rate_limited_per_address(
     ids = insert_comments(
         database_url, [comment_row(status="approved", decision="approve") for _ in range(4)]
     )
-    codes = [report(client, comment_id, "reader-x").status_code for comment_id in ids]
+    codes = [report(client, comment_id, reader="reader-x").status_code for comment_id in ids]
     assert codes == [201, 201, 201, 429]
-    limited = report(client, ids[0], "reader-y")
+    limited = report(client, ids[0], reader="reader-y")
     assert limited.status_code == 429 and int(limited.headers["Retry-After"]) >= 1
 
 
 @pytest.mark.parametrize(
     ("body", "named"),
     [
-        ({"reason": "abusive"}, "reader_id"),
+        ({"reader_id": "r"}, "reason"),
         ({"reader_id": "r", "reason": "boring"}, "reason"),
         ({"reader_id": "", "reason": "spam"}, "reader_id"),
         ({"reader_id": "r", "reason": "spam", "note": "x" * 1001}, "note"),
         ({"reader_id": "r", "reason": "spam", "weight": 5}, "weight"),
+        ({"reason": "spam", "verified": True}, "verified"),  # only a reader token verifies
     ],
 )
 def test_bad_reports_name_the_field(client: Any, body: dict[str, Any], named: str) -> None:
@@ -157,8 +191,8 @@ def test_bad_reports_name_the_field(client: Any, body: dict[str, Any], named: st
 
 def test_only_published_comments_can_be_reported(client: Any, database_url: str) -> None:
     (held,) = insert_comments(database_url, [comment_row()])
-    assert report(client, held, "r1").status_code == 404
-    assert report(client, 99_999, "r1").status_code == 404
+    assert report(client, held).status_code == 404
+    assert report(client, 99_999).status_code == 404
 
 
 def test_ban_rejects_existing_comments_and_is_announced(client: Any, database_url: str) -> None:
@@ -263,18 +297,12 @@ def test_undoing_an_approval_over_reports_restores_their_weight(
     (comment_id,) = insert_comments(
         database_url, [comment_row(status="approved", decision="approve")]
     )
-    for reader in ("r1", "r2", "r3"):
-        report(client, comment_id, reader)
+    verified(client, comment_id, "r1", "r2", "r3")
     assert comment_state(database_url, comment_id)["hidden"] is True
-    version = comment_state(database_url, comment_id)["version"]
-    approved = client.post(
-        f"/v1/review/comments/{comment_id}/decision",
-        json={"action": "approve", "version": version},
-        headers=ALICE,
-    )
-    assert approved.status_code == 200
+    approved = decide(client, database_url, comment_id, "approve")
     assert comment_state(database_url, comment_id)["report_weight"] == 0
-    report(client, comment_id, "r4")  # a new report after the approval still counts
+    assert weight_of(database_url, "r1") == 0.5
+    report(client, comment_id)  # a new report after the approval still counts
     undo = client.post(
         f"/v1/review/comments/{comment_id}/undo",
         json={"version": approved.json["version"]},
@@ -282,7 +310,7 @@ def test_undoing_an_approval_over_reports_restores_their_weight(
     )
     assert undo.status_code == 200 and undo.json["status"] == "reported"
     state = comment_state(database_url, comment_id)
-    assert state["report_weight"] == 4.0 and state["hidden"] is True
+    assert state["report_weight"] == pytest.approx(3.1) and state["hidden"] is True
     assert weight_of(database_url, "r1") == 1.0
 
 
@@ -304,10 +332,28 @@ def test_a_reported_comment_still_shown_takes_replies_until_hidden(
             },
         )
 
-    for reader in ("r1", "r2"):
-        report(client, comment_id, reader)
+    report(client, comment_id, "203.0.113.1")
+    report(client, comment_id, "203.0.113.2")
     assert comment_state(database_url, comment_id)["status"] == "reported"
     assert reply().status_code == 202
-    report(client, comment_id, "r3")
+    verified(client, comment_id, "r1", "r2", "r3")
     hidden = reply()
     assert hidden.status_code == 422 and "parent_id" in hidden.json["message"]
+
+
+def test_a_sites_own_thresholds_apply_to_its_comments(client: Any, database_url: str) -> None:
+    created = client.post(
+        "/v1/sites",
+        json={"id": "strict", "settings": {"review": {"report_threshold": 0.1}}},
+        headers=bearer(ADMIN_TOKEN),
+    )
+    assert created.status_code == 201, created.json
+    rows = [comment_row(status="approved", decision="approve") for _ in range(2)]
+    rows[0]["site_id"], rows[1]["site_id"] = "strict", "default"
+    strict, default = insert_comments(database_url, rows)
+    for comment_id in (strict, default):
+        assert report(client, comment_id).status_code == 201
+    # One anonymous report (0.1) queues the strict site's comment; the service's 3.0 does not.
+    assert comment_state(database_url, strict)["status"] == "reported"
+    assert comment_state(database_url, default)["status"] == "approved"
+    assert client.get(f"/v1/comments/{strict}").json["status"] == "approved"

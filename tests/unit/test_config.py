@@ -47,6 +47,10 @@ def test_environment_overrides_with_short_and_generic_names() -> None:
         # `openssl rand -hex 32`: 64 characters, not a Fernet key.
         ({"MODERATION_WEBHOOKS_SECRET_KEYS": "ab" * 32}, "webhooks.secret_keys"),
         ({"MODERATION_WORKER_SHUTDOWN_GRACE_SECONDS": "1"}, "worker.shutdown_grace_seconds"),
+        # An anonymous report weighs at most a tenth of a verified reader's first weight.
+        ({"MODERATION_REVIEW_ANONYMOUS_REPORT_WEIGHT": "0.2"}, "review.anonymous_report_weight"),
+        ({"MODERATION_REVIEW_ANONYMOUS_REPORT_WEIGHT": "-0.1"}, "review.anonymous_report_weight"),
+        ({"MODERATION_REVIEW_HIDE_MIN_VERIFIED_READERS": "0"}, "review.hide_min_verified_readers"),
     ],
 )
 def test_bad_settings_stop_start_up_naming_the_setting(environ: dict[str, str], named: str) -> None:

@@ -389,9 +389,10 @@
       var item = el("li");
       item.appendChild(el("strong", term("report_reasons", r.reason).name));
       if (r.note) { item.appendChild(document.createTextNode(": " + r.note)); }
-      var by = el("span", " · " + ago(r.created_at) + " · weight " + r.weight.toFixed(2) +
+      var by = el("span", " · " + (r.verified ? "verified reader" : "anonymous") + " · " +
+        ago(r.created_at) + " · weight " + r.weight.toFixed(2) +
         (r.outcome ? " · " + r.outcome : ""), "muted");
-      by.title = "reader " + r.reader_id;
+      by.title = (r.verified ? "reader " : "anonymous reader (one per address) ") + r.reader_id;
       item.appendChild(by);
       reports.appendChild(item);
     });

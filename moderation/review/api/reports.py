@@ -1,4 +1,8 @@
-"""Public endpoint: a reader reports a published comment (one report per reader per comment)."""
+"""Public endpoint: a reader reports a published comment (one report per reader per comment).
+
+A report without a commenter token is anonymous: its reader is the client's address (after
+ProxyFix), whatever `reader_id` the body claims (review/readers.py).
+"""
 
 from __future__ import annotations
 
@@ -18,9 +22,12 @@ blp = Blueprint("reports", __name__, url_prefix="/v1", description="Reader repor
 
 class ReportIn(StrictSchema):
     reader_id = fields.String(
-        required=True,
+        load_default=None,
         validate=validate.Length(min=1, max=200),
-        metadata={"description": "The site's id of the reader who reports"},
+        metadata={
+            "description": "Ignored. An anonymous report's reader is the client's address, "
+            "whatever id it sends (accepted so that older widgets keep working)"
+        },
     )
     reason = fields.String(required=True, validate=validate.OneOf(REPORT_REASONS))
     note = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=1000))
@@ -34,14 +41,17 @@ class ReportReceipt(Schema):
 @blp.route("/comments/<int:comment_id>/reports", methods=["POST"])
 @blp.arguments(ReportIn)
 @blp.response(201, ReportReceipt)
-@blp.alt_response(409, description="This reader already reported this comment")
+@blp.alt_response(409, description="This reader (or address) already reported this comment")
 @blp.alt_response(429, description="Too many reports from this address; see Retry-After")
 def report(body: dict[str, Any], comment_id: int) -> Any:
-    """Report a published comment. Rate-limited per client address."""
+    """Report a published comment. Rate-limited per client address.
+
+    An anonymous report counts once per client address and comment, weighs little, and can send
+    the comment to the moderators but never hide it; its public status stays `approved`.
+    """
     service(Workbench).reports.report(
         NewReport(
             comment_id=comment_id,
-            reader_id=body["reader_id"],
             reason=body["reason"],
             note=body["note"],
             client=request.remote_addr or "unknown",

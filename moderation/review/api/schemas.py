@@ -113,7 +113,10 @@ class AuditOut(Schema):
 
 
 class ReportOut(Schema):
-    reader_id = fields.String()
+    reader_id = fields.String(
+        metadata={"description": "The site's reader id if verified, else anon: and a keyed hash"}
+    )
+    verified = fields.Boolean(metadata={"description": "The site vouched for the reader"})
     reason = fields.String()
     note = fields.String(allow_none=True)
     weight = fields.Float()
