@@ -33,7 +33,17 @@ from moderation.scoring.queue import RQWorkQueue
 from moderation.scoring.readiness import Readiness
 from moderation.scoring.registry import WorkerRegistry
 from moderation.scoring.telemetry import cluster_collector
-from moderation.web import auth, cors, errors, health, prometheus, proxy, request_checks, security
+from moderation.web import (
+    auth,
+    cors,
+    errors,
+    health,
+    limits,
+    prometheus,
+    proxy,
+    request_checks,
+    security,
+)
 from moderation.web.context import provide
 from moderation.webhooks import api as webhooks_api
 from moderation.webhooks.queue import WebhookQueue, notify_outbox_commits
@@ -95,6 +105,7 @@ def create_app(settings: Settings, work_queue: WorkQueue | None = None) -> Flask
     cors.init_app(app)
     pages.init_app(app)
     security.init_app(app)
+    limits.init_app(app, settings.limits, settings.redis.url)
     return app
 
 

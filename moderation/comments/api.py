@@ -13,6 +13,7 @@ from moderation.articles.ids import checked_article_id
 from moderation.comments.schemas import CommentIn, CommentStatus, PublishedArgs, PublishedPage
 from moderation.comments.service import CommentService, NewComment
 from moderation.errors import InvalidRequestError
+from moderation.web import limits
 from moderation.web.context import public_base, request_id, service
 
 blp = Blueprint(
@@ -40,15 +41,18 @@ def status_view(comment: Any) -> dict[str, Any]:
 @blp.arguments(CommentIn)
 @blp.response(202, CommentStatus, description="Stored; it will be scored in the background")
 @blp.alt_response(200, schema=CommentStatus, description="A retry with a known Idempotency-Key")
+@blp.alt_response(429, description="Too many comments from this address, author or site")
 def post_comment(body: dict[str, Any], article_id: str) -> Any:
     """Post a comment. It is stored as pending and scored in the background.
 
     Send an `Idempotency-Key` header to make retries safe: the same key returns the same
-    comment instead of posting it twice.
+    comment instead of posting it twice. Rate-limited per client address, per author and per
+    site (429 with Retry-After).
     """
     key = request.headers.get("Idempotency-Key")
     if key is not None and not _IDEMPOTENCY_KEY.match(key):
         raise InvalidRequestError("must be 1-255 visible ASCII characters", field="Idempotency-Key")
+    limits.hit("comments", body["author"]["id"])
     submitted = service(CommentService).submit(
         NewComment(
             article_id=checked_article_id(article_id),
@@ -67,8 +71,11 @@ def post_comment(body: dict[str, Any], article_id: str) -> Any:
 
 @blp.route("/comments/<int:comment_id>", methods=["GET"])
 @blp.response(200, CommentStatus)
+@blp.alt_response(429, description="Asked too often from this address or for this site")
 def get_comment(comment_id: int) -> Any:
-    """A comment's public status, for the widget to tell its author what happened."""
+    """A comment's public status, for the widget to tell its author what happened.
+    Rate-limited per client address and per site."""
+    limits.hit("status")
     return status_view(service(CommentService).get(comment_id))
 
 

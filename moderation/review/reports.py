@@ -9,10 +9,7 @@ weight moves with that outcome.
 from __future__ import annotations
 
 import dataclasses
-import logging
-import time
 
-from redis import Redis
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -21,10 +18,8 @@ from moderation.comments.models import Comment
 from moderation.comments.priority import queue_columns
 from moderation.comments.transitions import transition
 from moderation.config import ReviewSettings
-from moderation.errors import ConflictError, NotFoundError, RateLimitedError
+from moderation.errors import ConflictError, NotFoundError
 from moderation.review.models import Reader, ReaderReport
-
-log = logging.getLogger(__name__)
 
 REPORT_REASONS = ("abusive", "spam", "off_topic", "personal_data", "illegal", "other")
 # A new reader's report counts 1.0; each upheld report adds a quarter, each dismissed one takes
@@ -42,49 +37,19 @@ class NewReport:
     reader_id: str
     reason: str
     note: str | None = None
-    client: str = ""
     request_id: str | None = None
 
 
-class ReportLimiter:
-    """At most `per_minute` reports per client address, counted in Redis across processes."""
-
-    def __init__(self, connection: Redis, per_minute: int) -> None:
-        self.connection = connection
-        self.per_minute = per_minute
-
-    def check(self, client: str) -> None:
-        now = time.time()
-        minute = int(now // 60)
-        key = f"reports:rate:{client}:{minute}"
-        try:
-            pipe = self.connection.pipeline()
-            pipe.incr(key)
-            pipe.expire(key, 120)
-            count, _ = pipe.execute()
-        except Exception as error:  # Redis away: reports still count; the limit is a courtesy
-            log.warning("report rate limit not checked: %s", error)
-            return
-        if int(count) > self.per_minute:
-            raise RateLimitedError(
-                f"more than {self.per_minute} reports a minute from this address",
-                retry_after=max(1, int((minute + 1) * 60 - now)),
-            )
-
-
 class ReportService:
-    """Take reader reports and move comments to `reported` or hide them by weight."""
+    """Take reader reports and move comments to `reported` or hide them by weight. How often
+    an address or a reader may report is limited before this is called (web/limits.py)."""
 
-    def __init__(
-        self, sessions: sessionmaker[Session], limiter: ReportLimiter, settings: ReviewSettings
-    ) -> None:
+    def __init__(self, sessions: sessionmaker[Session], settings: ReviewSettings) -> None:
         self.sessions = sessions
-        self.limiter = limiter
         self.settings = settings
 
     def report(self, new: NewReport) -> Comment:
         """Record the report; the comment as it stands after it (maybe reported or hidden)."""
-        self.limiter.check(new.client)
         with self.sessions.begin() as session:
             comment = session.get(Comment, new.comment_id)
             if comment is None or comment.status not in {"approved", "reported"}:

@@ -13,7 +13,7 @@ from moderation.review.authors import AuthorService
 from moderation.review.bulk import BulkService, RQBulkQueue
 from moderation.review.claims import ClaimService
 from moderation.review.queues import QueueService
-from moderation.review.reports import ReportLimiter, ReportService
+from moderation.review.reports import ReportService
 from moderation.review.stats import StatsService
 
 
@@ -35,7 +35,7 @@ def build_workbench(sessions: sessionmaker[Session], redis: Redis, settings: Set
         claims=ClaimService(sessions, review.claim_seconds),
         bulk=BulkService(sessions, RQBulkQueue(redis, review.bulk_queue)),
         authors=AuthorService(sessions),
-        reports=ReportService(sessions, ReportLimiter(redis, review.reports_per_minute), review),
+        reports=ReportService(sessions, review),
         audit=AuditService(sessions),
         stats=StatsService(sessions),
     )

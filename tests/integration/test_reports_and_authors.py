@@ -20,14 +20,10 @@ ALICE = bearer(MODERATOR_TOKEN)
 
 @pytest.fixture
 def reports_app(settings: Settings, clean_state: None) -> Any:
-    """Report at 2.0, hide at 3.0, plenty of reports a minute."""
+    """Report at 2.0, hide at 3.0, no limit on reports (tests/support/settings.py)."""
     from moderation.app import create_app
 
-    app = create_app(
-        settings.replace(
-            review={"report_threshold": 2.0, "hide_threshold": 3.0, "reports_per_minute": 100}
-        )
-    )
+    app = create_app(settings.replace(review={"report_threshold": 2.0, "hide_threshold": 3.0}))
     app.config["TESTING"] = True
     return app.test_client()
 
@@ -130,14 +126,43 @@ def test_reports_are_rate_limited_per_address(
 ) -> None:
     from moderation.app import create_app
 
-    client = create_app(settings.replace(review={"reports_per_minute": 3})).test_client()
+    limits = {"enabled": True, "reports_per_address": "3/minute"}
+    client = create_app(settings.replace(limits=limits)).test_client()
     ids = insert_comments(
         database_url, [comment_row(status="approved", decision="approve") for _ in range(4)]
     )
-    codes = [report(client, comment_id, "reader-x").status_code for comment_id in ids]
+    codes = [
+        report(client, comment_id, f"reader-{n}").status_code for n, comment_id in enumerate(ids)
+    ]
     assert codes == [201, 201, 201, 429]
     limited = report(client, ids[0], "reader-y")
-    assert limited.status_code == 429 and int(limited.headers["Retry-After"]) >= 1
+    assert limited.status_code == 429 and 1 <= int(limited.headers["Retry-After"]) <= 60
+    assert limited.json["limit"] == {
+        "setting": "limits.reports_per_address",
+        "rate": "3 per 1 minute",
+    }
+
+
+def test_reports_are_rate_limited_per_reader_whatever_the_address(
+    settings: Settings, clean_state: None, database_url: str
+) -> None:
+    from moderation.app import create_app
+
+    limits = {"enabled": True, "reports_per_reader": "2/hour"}
+    client = create_app(settings.replace(limits=limits)).test_client()
+    ids = insert_comments(
+        database_url, [comment_row(status="approved", decision="approve") for _ in range(4)]
+    )
+    codes = [
+        client.post(
+            f"/v1/comments/{comment_id}/reports",
+            json={"reader_id": "busy-reader", "reason": "spam"},
+            environ_base={"REMOTE_ADDR": f"198.51.100.{n}"},
+        ).status_code
+        for n, comment_id in enumerate(ids[:3])
+    ]
+    assert codes == [201, 201, 429]
+    assert report(client, ids[3], "another-reader").status_code == 201
 
 
 @pytest.mark.parametrize(

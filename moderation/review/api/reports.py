@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from moderation.review.reports import REPORT_REASONS, NewReport
 from moderation.review.workbench import Workbench
+from moderation.web import limits
 from moderation.web.context import request_id, service
 from moderation.web.schemas import StrictSchema
 
@@ -35,16 +35,17 @@ class ReportReceipt(Schema):
 @blp.arguments(ReportIn)
 @blp.response(201, ReportReceipt)
 @blp.alt_response(409, description="This reader already reported this comment")
-@blp.alt_response(429, description="Too many reports from this address; see Retry-After")
+@blp.alt_response(429, description="Too many reports from this address, reader or site")
 def report(body: dict[str, Any], comment_id: int) -> Any:
-    """Report a published comment. Rate-limited per client address."""
+    """Report a published comment. Rate-limited per client address, per reader and per site
+    (429 with Retry-After)."""
+    limits.hit("reports", body["reader_id"])
     service(Workbench).reports.report(
         NewReport(
             comment_id=comment_id,
             reader_id=body["reader_id"],
             reason=body["reason"],
             note=body["note"],
-            client=request.remote_addr or "unknown",
             request_id=request_id(),
         )
     )

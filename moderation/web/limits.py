@@ -1,0 +1,270 @@
+"""Rate limits on the public endpoints, per client address, per writer and per site: flask-limiter
+on the service's Redis, every limit set in `[limits]` (config/default.toml).
+
+| kind | endpoints | counted per address, per writer, per site |
+|---|---|---|
+| comments | POST .../articles/<id>/comments | `comments_per_` address, author, site |
+| reports | POST .../comments/<id>/reports | `reports_per_` address, reader, site |
+| status | GET .../comments/<id> | `status_per_` address, site |
+| perspective | :analyze, :suggestscore | `perspective_per_` address, key, site |
+
+A view calls `hit(kind, who)` once it knows who writes (today the body's author or reader id, the
+API key's holder; later a verified token's subject), so the limit per writer needs no guess at
+the request before the view runs. The same call counts the client's address (`remote_addr`,
+which `server.proxy_hops` makes the forwarded client, web/proxy.py) and the site
+(`flask.g.site_id`, "default" for the paths without a site). The checks run in that order,
+address, writer, site, and stop at the first refusal: a request refused for its address is not
+counted against its writer or its site, so one address or one writer that floods does not use up
+the site's allowance for everyone else.
+
+Past a limit, `hit` raises `RateLimitedError` with the seconds until the refusing window ends
+(as the limiter holds it, not the window's full length) and the setting's name; web/errors.py
+answers 429 with Retry-After, and the Perspective API in Google's shape.
+
+Redis unreachable: flask-limiter's in-memory fallback. Each web process counts on its own until
+Redis answers again (asked after 1, 2, 4, ... s), so a limit is at most as many times looser as
+there are processes, no request fails for the outage, and the switch is logged once as a warning
+("Rate limit storage unreachable"). Writers' ids are hashed before they become keys, so neither
+Redis nor flask-limiter's log lines hold them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import hashlib
+import math
+import time
+from collections.abc import Callable
+
+from flask import Flask, current_app, g, request
+from flask_limiter import Limiter, RateLimitExceeded
+from limits import WindowStats, parse_many
+from limits.errors import StorageError
+
+from moderation.config import LimitSettings
+from moderation.errors import RateLimitedError
+
+_EXTENSION = "moderation_limits"
+_SUBJECT = "moderation_limit_subject"
+_KEY_PREFIX = "moderation"
+DEFAULT_SITE = "default"
+
+
+@dataclasses.dataclass(frozen=True)
+class Kind:
+    """A kind of request that is limited: what answers call it and who writes it."""
+
+    name: str
+    noun: str
+    writer: str | None
+
+
+KINDS = {
+    kind.name: kind
+    for kind in (
+        Kind("comments", "comments", "author"),
+        Kind("reports", "reports", "reader"),
+        Kind("status", "status requests", None),
+        Kind("perspective", "requests", "key"),
+    )
+}
+_WHOSE = {
+    "address": "from this address",
+    "author": "by this author",
+    "reader": "by this reader",
+    "key": "with this API key",
+    "site": "to this site",
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class Subject:
+    """Who one request counts against, for the key functions of its limits."""
+
+    address: str
+    writer: str | None
+    writer_quota: str | None
+    site: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Stage:
+    """One setting's limits ("comments_per_author"), checked by calling `check`."""
+
+    per: str
+    setting: str
+    check: Callable[[], None]
+
+
+def storage_uri(redis_url: str) -> str:
+    """`redis.url` as the `limits` library names it: a unix:// socket is redis+unix://."""
+    return "redis+" + redis_url if redis_url.startswith("unix://") else redis_url
+
+
+def writer_key(kind: str, who: str) -> str:
+    """The key a writer's limits are counted under: a digest, so no id reaches Redis or logs."""
+    return hashlib.sha256(f"{kind}\0{who}".encode()).hexdigest()[:32]
+
+
+def _subject() -> Subject:
+    """The current request's subject, as `hit` set it. flask-limiter also reads the limits of
+    an endpoint before its view runs (without counting them): then, a writer not yet known."""
+    found: Subject | None = g.get(_SUBJECT)
+    if found is None:
+        return Subject(_address(), None, None, str(g.get("site_id", DEFAULT_SITE)))
+    return found
+
+
+def _address() -> str:
+    return request.remote_addr or "unknown"
+
+
+class Limits:
+    """Every limit of `[limits]` on one flask-limiter `Limiter`, counted by `hit`."""
+
+    def __init__(self, settings: LimitSettings, redis_url: str) -> None:
+        self.settings = settings
+        self.limiter = Limiter(
+            key_func=_address,
+            storage_uri=storage_uri(redis_url),
+            # A request waits on Redis: short timeouts; then the in-memory fallback decides.
+            storage_options={
+                "key_prefix": "moderation:limits",
+                "socket_timeout": 1,
+                "socket_connect_timeout": 1,
+                "wrap_exceptions": True,
+            },
+            strategy=settings.strategy,
+            key_prefix=_KEY_PREFIX,
+            in_memory_fallback_enabled=True,
+            headers_enabled=False,
+        )
+        self.stages = {name: self._stages(kind) for name, kind in KINDS.items()}
+
+    def init_app(self, app: Flask) -> None:
+        self.limiter.init_app(app)
+        app.extensions[_EXTENSION] = self
+
+    def _stages(self, kind: Kind) -> list[Stage]:
+        stages = []
+        address = self.settings.rate(kind.name, "address")
+        if address:
+            stages.append(self._stage(kind, "address", address, lambda: _subject().address))
+        if kind.writer:
+            configured = self.settings.rate(kind.name, kind.writer)
+            stages.append(
+                self._stage(
+                    kind,
+                    kind.writer,
+                    # A writer may have a quota of its own (an API key's `rps`).
+                    lambda: _subject().writer_quota or configured,
+                    lambda: _subject().writer or "",
+                    exempt_when=lambda: _subject().writer is None,
+                )
+            )
+        site = self.settings.rate(kind.name, "site")
+        if site:
+            stages.append(self._stage(kind, "site", site, lambda: _subject().site))
+        return stages
+
+    def _stage(
+        self,
+        kind: Kind,
+        per: str,
+        rate: str | Callable[[], str],
+        key: Callable[[], str],
+        exempt_when: Callable[[], bool] | None = None,
+    ) -> Stage:
+        setting = f"{kind.name}_per_{per}"
+
+        def check() -> None:
+            """Nothing: flask-limiter's decorator around it counts the request."""
+
+        # flask-limiter files decorated limits under the function's qualified name.
+        check.__name__ = check.__qualname__ = setting
+        # Shared: one bucket per key whatever the route, so /v1/... and /v1/sites/<site>/...
+        # count together.
+        decorate = self.limiter.shared_limit(
+            rate, scope=setting, key_func=key, exempt_when=exempt_when
+        )
+        return Stage(per, setting, decorate(check))
+
+    def hit(self, kind: str, who: str | None, who_quota: str | None, site: str) -> None:
+        """Count one request of `kind`; RateLimitedError past any of its limits."""
+        setattr(
+            g,
+            _SUBJECT,
+            Subject(
+                address=_address(),
+                writer=None if who is None else writer_key(kind, who),
+                writer_quota=who_quota,
+                site=site,
+            ),
+        )
+        for stage in self.stages[kind]:
+            try:
+                stage.check()
+            except RateLimitExceeded as exceeded:
+                raise self._refusal(KINDS[kind], stage, exceeded, who_quota) from None
+
+    def _refusal(
+        self, kind: Kind, stage: Stage, exceeded: RateLimitExceeded, own_quota: str | None
+    ) -> RateLimitedError:
+        item = exceeded.limit.limit
+        retry_after = int(item.get_expiry())  # the whole window, if the storage cannot say
+        current = self.limiter.current_limit
+        if current is not None and current.breached:
+            # Redis may have gone away between the count and this read.
+            with contextlib.suppress(StorageError):
+                retry_after = max(1, math.ceil(current.window.reset_time - time.time()))
+        own = stage.per == kind.writer and own_quota is not None
+        setting = "perspective.api_keys" if own else f"limits.{stage.setting}"
+        rate = str(item)
+        return RateLimitedError(
+            f"too many {kind.noun} {_WHOSE[stage.per]}: {rate} ({setting}); "
+            f"retry in {retry_after} s",
+            retry_after=retry_after,
+            limit=setting,
+            rate=rate,
+        )
+
+    def windows(self, setting: str, key: str, quota: str | None = None) -> dict[str, WindowStats]:
+        """What the limiter holds for one key of `setting` ("comments_per_author"): each of its
+        rates ("5 per 1 minute") with the window's reset time and the requests left in it.
+        `key` is an address, a site, or a writer's id as given to `hit`."""
+        kind, per = setting.split("_per_")
+        if per == KINDS[kind].writer:
+            key = writer_key(kind, key)
+        rates = quota or self.settings.rate(kind, per)
+        strategy = self.limiter.limiter
+        return {
+            str(item): strategy.get_window_stats(item, _KEY_PREFIX, key, setting)
+            for item in parse_many(rates)
+        }
+
+
+def init_app(app: Flask, settings: LimitSettings, redis_url: str) -> None:
+    """Limit the public endpoints as `settings` say; nothing when `settings.enabled` is off."""
+    if settings.enabled:
+        Limits(settings, redis_url).init_app(app)
+
+
+def limits_of(app: Flask) -> Limits | None:
+    """The app's limits; None when they are off."""
+    found: Limits | None = app.extensions.get(_EXTENSION)
+    return found
+
+
+def hit(
+    kind: str, who: str | None = None, *, who_quota: str | None = None, site: str | None = None
+) -> None:
+    """Count one request of `kind` (comments, reports, status, perspective) from the current
+    client, written by `who` (an author id, a reader id, an API key's holder; None when not
+    known) to `site` (default: `g.site_id`, else "default"); `who_quota` is the writer's own
+    rate in place of the configured one. Raises RateLimitedError past any limit."""
+    limits = limits_of(current_app)
+    if limits is None:
+        return
+    where = site if site is not None else str(g.get("site_id", DEFAULT_SITE))
+    limits.hit(kind, who, who_quota, where)
