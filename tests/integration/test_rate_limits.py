@@ -1,0 +1,170 @@
+"""Rate limits through the Flask app on the real database and Redis (web/limits.py): per site,
+status polling, Perspective keys in Google's shape, Redis down, limits off. tests/e2e/
+test_rate_limits.py floods a real gunicorn.
+
+Every window here is an hour long, so counts follow from the configured limits alone.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import pytest
+from flask import g, request
+
+from moderation.app import create_app
+from moderation.config import Settings
+from moderation.web.limits import limits_of
+
+KEY = "newsroom-key-0123456789abcdef"
+SUGGEST = "/v1alpha1/comments:suggestscore"
+SUGGESTION = {
+    "comment": {"text": "A fair point."},
+    "attributeScores": {"TOXICITY": {"summaryScore": {"value": 0.1}}},
+}
+FALLBACK_LOG = "flask-limiter"
+
+
+def app_with(settings: Settings, **limits: Any) -> Any:
+    """The app with these limits on (and every limit not named off), sites taken from an
+    X-Test-Site header as the sites feature will set `g.site_id`."""
+    off = {name: "" for name in settings.limits.__dataclass_fields__ if "_per_" in name}
+    application = create_app(settings.replace(limits={**off, "enabled": True, **limits}))
+    application.config["TESTING"] = True
+
+    @application.before_request
+    def _site() -> None:
+        if "X-Test-Site" in request.headers:
+            g.site_id = request.headers["X-Test-Site"]
+
+    return application
+
+
+def post(client: Any, author: str, address: str = "203.0.113.1", site: str | None = None) -> Any:
+    return client.post(
+        "/v1/articles/limits/comments",
+        json={"author": {"id": author, "name": "Reader"}, "text": "A fair point."},
+        headers={"X-Test-Site": site} if site else {},
+        environ_base={"REMOTE_ADDR": address},
+    )
+
+
+def suggest(client: Any) -> Any:
+    return client.post(f"{SUGGEST}?key={KEY}", json=SUGGESTION)
+
+
+@pytest.mark.usefixtures("clean_state")
+def test_each_site_has_its_own_allowance(settings: Settings) -> None:
+    client = app_with(settings, comments_per_site="3/hour").test_client()
+    codes = [post(client, f"a{n}", f"198.51.100.{n}", site="daily").status_code for n in range(3)]
+    assert codes == [202, 202, 202]
+
+    refused = post(client, "a9", "198.51.100.9", site="daily")
+
+    assert refused.status_code == 429
+    assert refused.json["limit"] == {"setting": "limits.comments_per_site", "rate": "3 per 1 hour"}
+    assert post(client, "b1", "198.51.100.9", site="weekly").status_code == 202
+    # The paths without a site count as the site "default".
+    assert post(client, "c1", "198.51.100.9").status_code == 202
+    limits = limits_of(client.application)
+    assert limits is not None
+    assert limits.windows("comments_per_site", "daily")["3 per 1 hour"].remaining == 0
+    assert limits.windows("comments_per_site", "default")["3 per 1 hour"].remaining == 2
+
+
+@pytest.mark.usefixtures("clean_state")
+def test_requests_refused_for_their_address_do_not_use_up_the_site(settings: Settings) -> None:
+    client = app_with(
+        settings, comments_per_address="2/hour", comments_per_site="5/hour"
+    ).test_client()
+    flood = [post(client, f"f{n}", "203.0.113.66").status_code for n in range(30)]
+    assert flood == [202, 202] + [429] * 28
+    others = [post(client, f"o{n}", f"198.51.100.{n}").status_code for n in range(4)]
+    assert others == [202, 202, 202, 429]  # the site's 5: two from the flood, three others
+
+
+@pytest.mark.usefixtures("clean_state")
+def test_status_polling_is_limited_per_address(settings: Settings) -> None:
+    client = app_with(settings, status_per_address="4/hour").test_client()
+    comment_id = post(client, "poller").json["id"]
+
+    def poll(address: str) -> Any:
+        return client.get(f"/v1/comments/{comment_id}", environ_base={"REMOTE_ADDR": address})
+
+    assert [poll("203.0.113.5").status_code for _ in range(4)] == [200] * 4
+    refused = poll("203.0.113.5")
+    assert refused.status_code == 429
+    assert refused.json["code"] == 429 and refused.json["status"] == "Too Many Requests"
+    assert "limits.status_per_address" in refused.json["message"]
+    assert poll("203.0.113.6").status_code == 200
+
+
+@pytest.mark.usefixtures("clean_state")
+def test_a_key_over_its_quota_gets_429_in_googles_shape(settings: Settings) -> None:
+    app = app_with(
+        settings.replace(perspective={"api_keys": [f"newsroom:{KEY}"]}),
+        perspective_per_key="2/hour",
+    )
+    client = app.test_client()
+    assert [suggest(client).status_code for _ in range(2)] == [200, 200]
+
+    refused = suggest(client)
+
+    assert refused.status_code == 429
+    error = refused.json["error"]
+    assert (error["code"], error["status"]) == (429, "RESOURCE_EXHAUSTED")
+    assert "limits.perspective_per_key" in error["message"]
+    limits = limits_of(app)
+    assert limits is not None
+    window = limits.windows("perspective_per_key", "newsroom")["2 per 1 hour"]
+    assert abs(int(refused.headers["Retry-After"]) - (window.reset_time - time.time())) <= 1
+
+
+@pytest.mark.usefixtures("clean_state")
+def test_a_keys_own_quota_wins_over_the_configured_one(settings: Settings) -> None:
+    client = app_with(
+        settings.replace(perspective={"api_keys": [f"newsroom:{KEY}:100"]}),
+        perspective_per_key="1/hour",
+    ).test_client()
+    assert [suggest(client).status_code for _ in range(3)] == [200, 200, 200]
+
+
+def test_without_redis_posting_goes_on_and_the_fallback_is_logged_once(
+    settings: Settings, clean_state: None, database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A Redis that refuses connections: each process counts in memory instead, says so once,
+    and no comment is lost."""
+    caplog.set_level(logging.WARNING, logger=FALLBACK_LOG)
+    down = settings.replace(redis={"url": "redis://127.0.0.1:1/0"})
+    client = app_with(down, comments_per_author="3/hour").test_client()
+
+    codes = [post(client, "writer").status_code for _ in range(5)]
+
+    # Still limited, by this process alone, while Redis is away.
+    assert codes == [202, 202, 202, 429, 429]
+    warnings = [
+        r for r in caplog.records if r.name == FALLBACK_LOG and r.levelno >= logging.WARNING
+    ]
+    assert [r.getMessage() for r in warnings] == [
+        "Rate limit storage unreachable - falling back to in-memory storage"
+    ]
+    from sqlalchemy import func, select
+
+    from moderation.comments.models import Comment
+    from moderation.db.session import make_engine
+
+    engine = make_engine(database_url)
+    with engine.connect() as connection:
+        stored = connection.scalar(select(func.count()).select_from(Comment))
+    engine.dispose()
+    assert stored == 3
+
+
+@pytest.mark.usefixtures("clean_state")
+def test_limits_off_means_no_limit_and_no_limiter(settings: Settings) -> None:
+    app = create_app(settings.replace(limits={"enabled": False, "comments_per_author": "1/hour"}))
+    client = app.test_client()
+    assert limits_of(app) is None
+    assert [post(client, "prolific").status_code for _ in range(5)] == [202] * 5
