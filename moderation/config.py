@@ -207,7 +207,6 @@ class ReviewSettings:
 
 
 LIMIT_KINDS = ("comments", "reports", "status", "perspective")
-LIMIT_STRATEGIES = ("fixed-window", "moving-window", "sliding-window-counter")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -216,7 +215,6 @@ class LimitSettings:
     as "5/minute;60/hour"; "" is no limit on that key."""
 
     enabled: bool
-    strategy: str
     comments_per_address: str
     comments_per_author: str
     comments_per_site: str
@@ -480,8 +478,6 @@ def _validate_limits(limits: LimitSettings, fail: Any) -> None:
     """Each rate is "" or flask-limiter's notation: "5/minute", "5 per minute;60/hour"."""
     from limits import parse_many  # the notation's own parser, loaded only to validate
 
-    if limits.strategy not in LIMIT_STRATEGIES:
-        fail("limits.strategy", f"must be one of {', '.join(LIMIT_STRATEGIES)}")
     for field in dataclasses.fields(LimitSettings):
         if "_per_" not in field.name:
             continue

@@ -17,30 +17,40 @@ address, writer, site, and stop at the first refusal: a request refused for its 
 counted against its writer or its site, so one address or one writer that floods does not use up
 the site's allowance for everyone else.
 
-Past a limit, `hit` raises `RateLimitedError` with the seconds until the refusing window ends
-(as the limiter holds it, not the window's full length) and the setting's name; web/errors.py
-answers 429 with Retry-After, and the Perspective API in Google's shape.
+Each setting is declared once, as a flask-limiter shared limit (`Limits._stage`), with fixed
+windows in Redis. While Redis answers, `hit` counts all of a request's windows in one round trip
+(`COUNT_SCRIPT`: flask-limiter's fixed-window counting, on the same keys, stopping where it
+would): evaluated limit by limit, flask-limiter cost a quarter of intake's throughput on two
+cores (five Redis round trips and its per-route bookkeeping per comment); one round trip costs a
+few percent (docs/benchmarks.md). When Redis fails, the same declared limits are checked by
+flask-limiter itself, with its in-memory fallback: each web process counts on its own until Redis
+answers again (asked after 1, 2, 4, ... s), so a limit is at most as many times looser as there
+are processes, no request fails for the outage, and the switch is logged once as a warning
+("Rate limit storage unreachable").
 
-Redis unreachable: flask-limiter's in-memory fallback. Each web process counts on its own until
-Redis answers again (asked after 1, 2, 4, ... s), so a limit is at most as many times looser as
-there are processes, no request fails for the outage, and the switch is logged once as a warning
-("Rate limit storage unreachable"). Writers' ids are hashed before they become keys, so neither
-Redis nor flask-limiter's log lines hold them.
+Past a limit, `hit` raises `RateLimitedError` with the seconds until the refusing window ends
+(as Redis holds it, not the window's full length) and the setting's name; web/errors.py answers
+429 with Retry-After, the Perspective API in Google's shape. Writers' ids are hashed before they
+become keys, so neither Redis nor flask-limiter's log lines hold them.
 """
 
 from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import hashlib
 import math
 import time
 from collections.abc import Callable
+from typing import Any
 
 from flask import Flask, current_app, g, request
 from flask_limiter import Limiter, RateLimitExceeded
-from limits import WindowStats, parse_many
+from limits import RateLimitItem, WindowStats, parse_many
 from limits.errors import StorageError
+from limits.storage import RedisStorage
+from redis.exceptions import RedisError
 
 from moderation.config import LimitSettings
 from moderation.errors import RateLimitedError
@@ -49,6 +59,25 @@ _EXTENSION = "moderation_limits"
 _SUBJECT = "moderation_limit_subject"
 _KEY_PREFIX = "moderation"
 DEFAULT_SITE = "default"
+# Seconds the one-round-trip count is not tried again after Redis failed it (doubling to 30).
+_RETRY_SECONDS = (1.0, 30.0)
+
+# Fixed windows as flask-limiter's strategy counts them (limits' incr_expire.lua, window by
+# window), every window of a request in one call, stopping at the first one over its amount.
+# KEYS: each window's key, in the order of the checks; ARGV: each window's amount and length.
+# Returns the refusing window's position (1-based) and its seconds left, or {0, 0}.
+COUNT_SCRIPT = """
+for i, key in ipairs(KEYS) do
+    local count = redis.call("INCRBY", key, 1)
+    if count == 1 then
+        redis.call("EXPIRE", key, ARGV[2 * i])
+    end
+    if count > tonumber(ARGV[2 * i - 1]) then
+        return {i, redis.call("TTL", key)}
+    end
+end
+return {0, 0}
+"""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,7 +109,7 @@ _WHOSE = {
 
 @dataclasses.dataclass(frozen=True)
 class Subject:
-    """Who one request counts against, for the key functions of its limits."""
+    """Who one request counts against."""
 
     address: str
     writer: str | None
@@ -90,11 +119,20 @@ class Subject:
 
 @dataclasses.dataclass(frozen=True)
 class Stage:
-    """One setting's limits ("comments_per_author"), checked by calling `check`."""
+    """One setting ("comments_per_author"): its rates and key for a subject, and `check`, the
+    same limits as flask-limiter counts them (the decorated no-op it calls)."""
 
     per: str
     setting: str
+    rates: Callable[[Subject], str]
+    key: Callable[[Subject], str | None]
     check: Callable[[], None]
+
+
+@functools.lru_cache(maxsize=256)
+def windows_of(rates: str) -> tuple[RateLimitItem, ...]:
+    """The windows of a rate string, shortest first (the order flask-limiter checks them)."""
+    return tuple(sorted(parse_many(rates))) if rates else ()
 
 
 def storage_uri(redis_url: str) -> str:
@@ -121,7 +159,7 @@ def _address() -> str:
 
 
 class Limits:
-    """Every limit of `[limits]` on one flask-limiter `Limiter`, counted by `hit`."""
+    """Every limit of `[limits]`, declared on one flask-limiter `Limiter`, counted by `hit`."""
 
     def __init__(self, settings: LimitSettings, redis_url: str) -> None:
         self.settings = settings
@@ -135,22 +173,34 @@ class Limits:
                 "socket_connect_timeout": 1,
                 "wrap_exceptions": True,
             },
-            strategy=settings.strategy,
+            strategy="fixed-window",
             key_prefix=_KEY_PREFIX,
             in_memory_fallback_enabled=True,
             headers_enabled=False,
         )
         self.stages = {name: self._stages(kind) for name, kind in KINDS.items()}
+        self._count_script: Any = None
+        self._storage: RedisStorage | None = None
+        self._one_trip_from = 0.0
+        self._one_trip_wait = 0.0
 
     def init_app(self, app: Flask) -> None:
-        self.limiter.init_app(app)
+        # flask-limiter's per-request hooks serve default limits and X-RateLimit headers, which
+        # this service does not use, and cost every request, /healthz too (0.1 ms of CPU here):
+        # it is initialised on an app of its own, and only its checks run, inside this app's
+        # requests (they find the request and the app through Flask's context).
+        self.limiter.init_app(Flask(__name__))
+        storage = self.limiter.storage
+        if isinstance(storage, RedisStorage):  # registering connects to nothing yet
+            self._storage = storage
+            self._count_script = storage.get_connection().register_script(COUNT_SCRIPT.encode())
         app.extensions[_EXTENSION] = self
 
     def _stages(self, kind: Kind) -> list[Stage]:
         stages = []
         address = self.settings.rate(kind.name, "address")
         if address:
-            stages.append(self._stage(kind, "address", address, lambda: _subject().address))
+            stages.append(self._stage(kind, "address", lambda _: address, lambda s: s.address))
         if kind.writer:
             configured = self.settings.rate(kind.name, kind.writer)
             stages.append(
@@ -158,23 +208,21 @@ class Limits:
                     kind,
                     kind.writer,
                     # A writer may have a quota of its own (an API key's `rps`).
-                    lambda: _subject().writer_quota or configured,
-                    lambda: _subject().writer or "",
-                    exempt_when=lambda: _subject().writer is None,
+                    lambda s: s.writer_quota or configured,
+                    lambda s: s.writer,
                 )
             )
         site = self.settings.rate(kind.name, "site")
         if site:
-            stages.append(self._stage(kind, "site", site, lambda: _subject().site))
+            stages.append(self._stage(kind, "site", lambda _: site, lambda s: s.site))
         return stages
 
     def _stage(
         self,
         kind: Kind,
         per: str,
-        rate: str | Callable[[], str],
-        key: Callable[[], str],
-        exempt_when: Callable[[], bool] | None = None,
+        rates: Callable[[Subject], str],
+        key: Callable[[Subject], str | None],
     ) -> Stage:
         setting = f"{kind.name}_per_{per}"
 
@@ -186,30 +234,61 @@ class Limits:
         # Shared: one bucket per key whatever the route, so /v1/... and /v1/sites/<site>/...
         # count together.
         decorate = self.limiter.shared_limit(
-            rate, scope=setting, key_func=key, exempt_when=exempt_when
+            lambda: rates(_subject()),
+            scope=setting,
+            key_func=lambda: key(_subject()) or "",
+            exempt_when=lambda: key(_subject()) is None,
         )
-        return Stage(per, setting, decorate(check))
+        return Stage(per, setting, rates, key, decorate(check))
 
     def hit(self, kind: str, who: str | None, who_quota: str | None, site: str) -> None:
         """Count one request of `kind`; RateLimitedError past any of its limits."""
-        setattr(
-            g,
-            _SUBJECT,
-            Subject(
-                address=_address(),
-                writer=None if who is None else writer_key(kind, who),
-                writer_quota=who_quota,
-                site=site,
-            ),
+        subject = Subject(
+            address=_address(),
+            writer=None if who is None else writer_key(kind, who),
+            writer_quota=who_quota,
+            site=site,
         )
+        setattr(g, _SUBJECT, subject)
+        if self._count_script is not None and time.monotonic() >= self._one_trip_from:
+            try:
+                self._count_in_one_trip(KINDS[kind], subject)
+                self._one_trip_wait = 0.0
+                return
+            except RedisError:
+                # flask-limiter takes over below: it counts in memory and says so once.
+                low, high = _RETRY_SECONDS
+                self._one_trip_wait = min(high, max(low, self._one_trip_wait * 2))
+                self._one_trip_from = time.monotonic() + self._one_trip_wait
         for stage in self.stages[kind]:
             try:
                 stage.check()
             except RateLimitExceeded as exceeded:
-                raise self._refusal(KINDS[kind], stage, exceeded, who_quota) from None
+                raise self._refused_by_flask_limiter(KINDS[kind], stage, exceeded) from None
 
-    def _refusal(
-        self, kind: Kind, stage: Stage, exceeded: RateLimitExceeded, own_quota: str | None
+    def _count_in_one_trip(self, kind: Kind, subject: Subject) -> None:
+        assert self._storage is not None
+        keys: list[str] = []
+        amounts_and_lengths: list[int] = []
+        windows: list[tuple[Stage, RateLimitItem]] = []
+        for stage in self.stages[kind.name]:
+            key = stage.key(subject)
+            if key is None:
+                continue
+            for item in windows_of(stage.rates(subject)):
+                bucket = item.key_for(_KEY_PREFIX, key, stage.setting)
+                keys.append(self._storage.prefixed_key(bucket))
+                amounts_and_lengths += [item.amount, item.get_expiry()]
+                windows.append((stage, item))
+        if not keys:
+            return
+        refused, seconds_left = self._count_script(keys=keys, args=amounts_and_lengths)
+        if refused:
+            stage, item = windows[int(refused) - 1]
+            raise self._refusal(kind, stage, item, subject, max(1, int(seconds_left)))
+
+    def _refused_by_flask_limiter(
+        self, kind: Kind, stage: Stage, exceeded: RateLimitExceeded
     ) -> RateLimitedError:
         item = exceeded.limit.limit
         retry_after = int(item.get_expiry())  # the whole window, if the storage cannot say
@@ -218,7 +297,12 @@ class Limits:
             # Redis may have gone away between the count and this read.
             with contextlib.suppress(StorageError):
                 retry_after = max(1, math.ceil(current.window.reset_time - time.time()))
-        own = stage.per == kind.writer and own_quota is not None
+        return self._refusal(kind, stage, item, _subject(), retry_after)
+
+    def _refusal(
+        self, kind: Kind, stage: Stage, item: RateLimitItem, subject: Subject, retry_after: int
+    ) -> RateLimitedError:
+        own = stage.per == kind.writer and subject.writer_quota is not None
         setting = "perspective.api_keys" if own else f"limits.{stage.setting}"
         rate = str(item)
         return RateLimitedError(
@@ -230,17 +314,16 @@ class Limits:
         )
 
     def windows(self, setting: str, key: str, quota: str | None = None) -> dict[str, WindowStats]:
-        """What the limiter holds for one key of `setting` ("comments_per_author"): each of its
-        rates ("5 per 1 minute") with the window's reset time and the requests left in it.
+        """What flask-limiter holds for one key of `setting` ("comments_per_author"): each of
+        its rates ("5 per 1 minute") with the window's reset time and the requests left in it.
         `key` is an address, a site, or a writer's id as given to `hit`."""
         kind, per = setting.split("_per_")
         if per == KINDS[kind].writer:
             key = writer_key(kind, key)
-        rates = quota or self.settings.rate(kind, per)
         strategy = self.limiter.limiter
         return {
             str(item): strategy.get_window_stats(item, _KEY_PREFIX, key, setting)
-            for item in parse_many(rates)
+            for item in windows_of(quota or self.settings.rate(kind, per))
         }
 
 

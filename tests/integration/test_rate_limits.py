@@ -13,9 +13,11 @@ from typing import Any
 
 import pytest
 from flask import g, request
+from flask_limiter import RateLimitExceeded
 
 from moderation.app import create_app
 from moderation.config import Settings
+from moderation.errors import RateLimitedError
 from moderation.web.limits import limits_of
 
 KEY = "newsroom-key-0123456789abcdef"
@@ -140,10 +142,12 @@ def test_without_redis_posting_goes_on_and_the_fallback_is_logged_once(
     down = settings.replace(redis={"url": "redis://127.0.0.1:1/0"})
     client = app_with(down, comments_per_author="3/hour").test_client()
 
-    codes = [post(client, "writer").status_code for _ in range(5)]
+    answers = [post(client, "writer") for _ in range(5)]
 
     # Still limited, by this process alone, while Redis is away.
-    assert codes == [202, 202, 202, 429, 429]
+    assert [answer.status_code for answer in answers] == [202, 202, 202, 429, 429]
+    assert answers[3].json["limit"]["setting"] == "limits.comments_per_author"
+    assert 1 <= int(answers[3].headers["Retry-After"]) <= 3600
     warnings = [
         r for r in caplog.records if r.name == FALLBACK_LOG and r.levelno >= logging.WARNING
     ]
@@ -160,6 +164,29 @@ def test_without_redis_posting_goes_on_and_the_fallback_is_logged_once(
         stored = connection.scalar(select(func.count()).select_from(Comment))
     engine.dispose()
     assert stored == 3
+
+
+@pytest.mark.usefixtures("clean_state")
+def test_flask_limiters_own_check_counts_the_same_windows_as_the_one_trip_count(
+    settings: Settings,
+) -> None:
+    """While Redis answers, `hit` counts in one round trip; when it fails, flask-limiter checks
+    the same declared limits itself. Both count in the same windows."""
+    app = app_with(settings, comments_per_author="3/hour")
+    limits = limits_of(app)
+    assert limits is not None
+    (stage,) = limits.stages["comments"]
+    with app.test_request_context("/v1/articles/limits/comments", method="POST"):
+        limits.hit("comments", "writer", None, "default")  # one round trip: 1 of 3
+        stage.check()  # flask-limiter's own evaluation of the declared limit: 2 of 3
+        assert limits.windows("comments_per_author", "writer")["3 per 1 hour"].remaining == 1
+        limits.hit("comments", "writer", None, "default")
+        with pytest.raises(RateLimitExceeded):  # the fourth, refused by flask-limiter
+            stage.check()
+        with pytest.raises(RateLimitedError) as refused:
+            limits.hit("comments", "writer", None, "default")
+    window = limits.windows("comments_per_author", "writer")["3 per 1 hour"]
+    assert abs(refused.value.retry_after - (window.reset_time - time.time())) <= 1
 
 
 @pytest.mark.usefixtures("clean_state")

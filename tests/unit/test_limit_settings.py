@@ -12,7 +12,7 @@ from moderation.web.limits import KINDS, storage_uri, writer_key
 
 def test_defaults_are_on_and_each_rate_parses() -> None:
     limits = load_settings(environ={}).limits
-    assert limits.enabled and limits.strategy == "fixed-window"
+    assert limits.enabled
     for kind in KINDS.values():
         for per in ("address", kind.writer, "site"):
             if per is not None:
@@ -47,7 +47,6 @@ def test_environment_overrides_each_rate_and_can_turn_one_or_all_off() -> None:
     [
         ({"MODERATION_LIMITS_COMMENTS_PER_AUTHOR": "five a minute"}, "MODERATION_LIMITS_COMMENTS"),
         ({"MODERATION_LIMITS_REPORTS_PER_SITE": "5/fortnight"}, "MODERATION_LIMITS_REPORTS"),
-        ({"MODERATION_LIMITS_STRATEGY": "leaky-bucket"}, "MODERATION_LIMITS_STRATEGY"),
         ({"MODERATION_LIMITS_ENABLED": "sometimes"}, "MODERATION_LIMITS_ENABLED"),
     ],
 )
