@@ -72,13 +72,6 @@ class ServiceCpu:
         self.redis_pid = redis_pid
         self.database = database
 
-    def pids(self) -> list[int]:
-        root = psutil.Process(self.web_pid)
-        found = [root.pid, *(child.pid for child in root.children(recursive=True))]
-        if self.redis_pid:
-            found.append(self.redis_pid)
-        return found + self._backends()
-
     def _backends(self) -> list[int]:
         if not self.database.startswith("postgresql"):
             return []  # SQLite works inside gunicorn's processes
@@ -99,18 +92,29 @@ class ServiceCpu:
         finally:
             engine.dispose()
 
-    def measure(self, work: Any) -> float:
-        """CPU seconds these processes spent while `work()` ran (backends that started
-        meanwhile counted from zero)."""
-        before = cpu_seconds(self.pids())
+    def roles(self) -> dict[str, list[int]]:
+        root = psutil.Process(self.web_pid)
+        return {
+            "web": [root.pid, *(child.pid for child in root.children(recursive=True))],
+            "redis": [self.redis_pid] if self.redis_pid else [],
+            "postgres": self._backends(),
+        }
+
+    def measure(self, work: Any) -> dict[str, float]:
+        """CPU seconds each role spent while `work()` ran (backends that started meanwhile
+        counted from zero)."""
+        before = {role: cpu_seconds(pids) for role, pids in self.roles().items()}
         work()
-        after = cpu_seconds(self.pids())
-        return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+        after = {role: cpu_seconds(pids) for role, pids in self.roles().items()}
+        return {
+            role: sum(seconds - before[role].get(pid, 0.0) for pid, seconds in found.items())
+            for role, found in after.items()
+        }
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=12, help="rounds per setting, alternating")
+    parser.add_argument("--rounds", type=int, default=16, help="rounds per setting, alternating")
     parser.add_argument("--posts", type=int, default=300, help="comments posted per round")
     parser.add_argument("--concurrency", type=int, default=8, help="client threads")
     args = parser.parse_args()
@@ -140,6 +144,7 @@ def main() -> None:
     bodies = texts(args.posts)
     rates: dict[str, list[float]] = {name: [] for name in services}
     cpu_ms: dict[str, list[float]] = {name: [] for name in services}
+    role_ms: dict[str, dict[str, list[float]]] = {name: {} for name in services}
     try:
         for service in services.values():
             service.start_web()
@@ -160,7 +165,9 @@ def main() -> None:
                     )
                 )
                 rates[name].append(len(bodies) / (time.perf_counter() - started))
-                cpu_ms[name].append(1000 * spent / len(bodies))
+                cpu_ms[name].append(1000 * sum(spent.values()) / len(bodies))
+                for role, seconds in spent.items():
+                    role_ms[name].setdefault(role, []).append(1000 * seconds / len(bodies))
     finally:
         for service in services.values():
             service.stop()
@@ -187,6 +194,10 @@ def main() -> None:
                 "service_cpu_ms_per_comment_off": round(cpu_off, 2),
                 "service_cpu_ms_per_comment_on": round(cpu_on, 2),
                 "cpu_cost_percent": round(100 * (1 - cpu_off / cpu_on), 1),
+                "cpu_ms_per_comment_by_role": {
+                    name: {role: round(statistics.median(ms), 2) for role, ms in roles.items()}
+                    for name, roles in role_ms.items()
+                },
             },
             indent=2,
         )
