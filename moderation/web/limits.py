@@ -25,8 +25,9 @@ cores (five Redis round trips and its per-route bookkeeping per comment); one ro
 few percent (docs/benchmarks.md). When Redis fails, the same declared limits are checked by
 flask-limiter itself, with its in-memory fallback: each web process counts on its own until Redis
 answers again (asked after 1, 2, 4, ... s), so a limit is at most as many times looser as there
-are processes, no request fails for the outage, and the switch is logged once as a warning
-("Rate limit storage unreachable").
+are processes, and no request fails for the outage. Each outage is logged once as a warning
+("rate limits: Redis unavailable"), its end at INFO; flask-limiter adds its own line the first
+time its fallback starts ("Rate limit storage unreachable").
 
 Past a limit, `hit` raises `RateLimitedError` with the seconds until the refusing window ends
 (as Redis holds it, not the window's full length) and the setting's name; web/errors.py answers
@@ -40,6 +41,7 @@ import contextlib
 import dataclasses
 import functools
 import hashlib
+import logging
 import math
 import time
 from collections.abc import Callable
@@ -54,6 +56,8 @@ from redis.exceptions import RedisError
 
 from moderation.config import LimitSettings
 from moderation.errors import RateLimitedError
+
+log = logging.getLogger(__name__)
 
 _EXTENSION = "moderation_limits"
 _SUBJECT = "moderation_limit_subject"
@@ -252,21 +256,33 @@ class Limits:
         setattr(g, _SUBJECT, subject)
         if self._count_script is not None and time.monotonic() >= self._one_trip_from:
             try:
-                self._count_in_one_trip(KINDS[kind], subject)
-                self._one_trip_wait = 0.0
-                return
-            except RedisError:
-                # flask-limiter takes over below: it counts in memory and says so once.
+                refusal = self._count_in_one_trip(KINDS[kind], subject)
+            except RedisError as error:
+                # flask-limiter takes over below, counting in this process's memory.
+                if not self._one_trip_wait:
+                    log.warning(
+                        "rate limits: Redis unavailable (%s); each web process counts on its "
+                        "own until it answers again",
+                        error,
+                    )
                 low, high = _RETRY_SECONDS
                 self._one_trip_wait = min(high, max(low, self._one_trip_wait * 2))
                 self._one_trip_from = time.monotonic() + self._one_trip_wait
+            else:
+                if self._one_trip_wait:
+                    log.info("rate limits: Redis answers again; counting there")
+                    self._one_trip_wait = 0.0
+                if refusal is not None:
+                    raise refusal
+                return
         for stage in self.stages[kind]:
             try:
                 stage.check()
             except RateLimitExceeded as exceeded:
                 raise self._refused_by_flask_limiter(KINDS[kind], stage, exceeded) from None
 
-    def _count_in_one_trip(self, kind: Kind, subject: Subject) -> None:
+    def _count_in_one_trip(self, kind: Kind, subject: Subject) -> RateLimitedError | None:
+        """Count every window of the request in one call; the refusal, if one refused it."""
         assert self._storage is not None
         keys: list[str] = []
         amounts_and_lengths: list[int] = []
@@ -281,11 +297,12 @@ class Limits:
                 amounts_and_lengths += [item.amount, item.get_expiry()]
                 windows.append((stage, item))
         if not keys:
-            return
+            return None
         refused, seconds_left = self._count_script(keys=keys, args=amounts_and_lengths)
-        if refused:
-            stage, item = windows[int(refused) - 1]
-            raise self._refusal(kind, stage, item, subject, max(1, int(seconds_left)))
+        if not refused:
+            return None
+        stage, item = windows[int(refused) - 1]
+        return self._refusal(kind, stage, item, subject, max(1, int(seconds_left)))
 
     def _refused_by_flask_limiter(
         self, kind: Kind, stage: Stage, exceeded: RateLimitExceeded

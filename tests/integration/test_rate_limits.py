@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from flask_limiter import RateLimitExceeded
 
 from moderation.app import create_app
 from moderation.config import Settings
+from moderation.embedded_redis import EmbeddedRedis
 from moderation.errors import RateLimitedError
 from moderation.web.limits import limits_of
 
@@ -138,7 +140,7 @@ def test_without_redis_posting_goes_on_and_the_fallback_is_logged_once(
 ) -> None:
     """A Redis that refuses connections: each process counts in memory instead, says so once,
     and no comment is lost."""
-    caplog.set_level(logging.WARNING, logger=FALLBACK_LOG)
+    caplog.set_level(logging.WARNING)
     down = settings.replace(redis={"url": "redis://127.0.0.1:1/0"})
     client = app_with(down, comments_per_author="3/hour").test_client()
 
@@ -148,12 +150,11 @@ def test_without_redis_posting_goes_on_and_the_fallback_is_logged_once(
     assert [answer.status_code for answer in answers] == [202, 202, 202, 429, 429]
     assert answers[3].json["limit"]["setting"] == "limits.comments_per_author"
     assert 1 <= int(answers[3].headers["Retry-After"]) <= 3600
-    warnings = [
-        r for r in caplog.records if r.name == FALLBACK_LOG and r.levelno >= logging.WARNING
-    ]
-    assert [r.getMessage() for r in warnings] == [
-        "Rate limit storage unreachable - falling back to in-memory storage"
-    ]
+    warnings = [record for record in caplog.records if record.levelno >= logging.WARNING]
+    ours = [record.getMessage() for record in warnings if record.name == "moderation.web.limits"]
+    assert len(ours) == 1 and ours[0].startswith("rate limits: Redis unavailable")
+    theirs = [record.getMessage() for record in warnings if record.name == FALLBACK_LOG]
+    assert theirs == ["Rate limit storage unreachable - falling back to in-memory storage"]
     from sqlalchemy import func, select
 
     from moderation.comments.models import Comment
@@ -164,6 +165,43 @@ def test_without_redis_posting_goes_on_and_the_fallback_is_logged_once(
         stored = connection.scalar(select(func.count()).select_from(Comment))
     engine.dispose()
     assert stored == 3
+
+
+def test_each_redis_outage_is_logged_once_and_counting_goes_back_to_redis(
+    settings: Settings, clean_state: None, tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A redis-server of this test's own, stopped and started twice under a running app."""
+    caplog.set_level(logging.INFO, logger="moderation.web.limits")
+    server = EmbeddedRedis(tmp_path / "redis")
+    url = server.start()
+    try:
+        app = app_with(settings.replace(redis={"url": url}), comments_per_author="100/hour")
+        client = app.test_client()
+        limits = limits_of(app)
+        assert limits is not None
+
+        def lines() -> list[str]:
+            return [r.getMessage() for r in caplog.records if r.name == "moderation.web.limits"]
+
+        for outage in (1, 2):
+            server.stop()
+            assert [post(client, f"w{outage}-{n}").status_code for n in range(3)] == [202] * 3
+            server.start()  # empty: it keeps nothing on disk
+            # The one-trip count is tried again after its backoff (1 s after the first failure).
+            deadline = time.monotonic() + 30
+            while not lines()[-1].startswith("rate limits: Redis answers again"):
+                assert time.monotonic() < deadline, lines()
+                assert post(client, f"w{outage}-later").status_code == 202
+                time.sleep(0.2)
+            assert post(client, f"counted-{outage}").status_code == 202
+            window = limits.windows("comments_per_author", f"counted-{outage}")
+            assert window["100 per 1 hour"].remaining == 99  # counted in Redis again
+        assert [line.split(";")[0].split(" (")[0] for line in lines()] == [
+            "rate limits: Redis unavailable",
+            "rate limits: Redis answers again",
+        ] * 2
+    finally:
+        server.stop()
 
 
 @pytest.mark.usefixtures("clean_state")
