@@ -70,6 +70,8 @@ class Service:
             "MODERATION_DATABASE_URL": database,
             "MODERATION_REDIS_URL": redis_url,
             "MODERATION_API_KEYS": f"bench:{KEY}:100000",
+            # Capacity from one address: no limit per address or site.
+            "MODERATION_LIMITS_ENABLED": "false",
             "MODERATION_WEBHOOKS_SECRET_KEYS": generate_key(),
             "MODERATION_MODEL_THREADS": str(args.threads),
             "MODERATION_PERSPECTIVE_BATCH_SIZE": str(args.batch_size),

@@ -182,6 +182,8 @@ class Service:
                 "MODERATION_REDIS_URL": redis_url,
                 "MODERATION_WORKER_BATCH_SIZE": str(batch_size),
                 "MODERATION_WEBHOOKS_SECRET_KEYS": generate_key(),
+                # One address posts for 500 readers as fast as it can: no rate limits.
+                "MODERATION_LIMITS_ENABLED": "false",
                 **model_env(threads),
             },
             self.folder / "logs",

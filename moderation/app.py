@@ -39,7 +39,17 @@ from moderation.scoring.telemetry import cluster_collector
 from moderation.sites import api as sites_api
 from moderation.sites.routing import request_site_origins
 from moderation.sites.service import SiteService
-from moderation.web import auth, cors, errors, health, prometheus, proxy, request_checks, security
+from moderation.web import (
+    auth,
+    cors,
+    errors,
+    health,
+    limits,
+    prometheus,
+    proxy,
+    request_checks,
+    security,
+)
 from moderation.web.context import provide
 from moderation.webhooks import api as webhooks_api
 from moderation.webhooks.queue import WebhookQueue, notify_outbox_commits
@@ -107,6 +117,7 @@ def create_app(settings: Settings, work_queue: WorkQueue | None = None) -> Flask
     cors.init_app(app, request_site_origins)
     pages.init_app(app)
     security.init_app(app)
+    limits.init_app(app, settings.limits, settings.redis.url)
     return app
 
 

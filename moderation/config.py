@@ -194,7 +194,6 @@ def parse_duration(text: str) -> float:
 @dataclasses.dataclass(frozen=True)
 class PerspectiveSettings:
     api_keys: list[str]
-    requests_per_second: int
     languages: list[str]
     deadline_ms: int
     max_pending: int
@@ -213,7 +212,6 @@ class ReviewSettings:
     bulk_queue: str
     report_threshold: float
     hide_threshold: float
-    reports_per_minute: int
     anonymous_report_weight: float
     hide_min_verified_readers: int
 
@@ -225,6 +223,39 @@ class SiteSettings:
     # A web process reads a site's row again after this many seconds, so a change made through
     # the admin API (or by another process) is in force everywhere within it.
     cache_seconds: float
+
+
+LIMIT_KINDS = ("comments", "reports", "status", "perspective")
+
+
+@dataclasses.dataclass(frozen=True)
+class LimitSettings:
+    """Rate limits on the public endpoints (web/limits.py), as flask-limiter rate strings such
+    as "5/minute;60/hour"; "" is no limit on that key."""
+
+    enabled: bool
+    comments_per_address: str
+    comments_per_author: str
+    comments_per_site: str
+    reports_per_address: str
+    reports_per_reader: str
+    reports_per_site: str
+    status_per_address: str
+    status_per_site: str
+    perspective_per_address: str
+    perspective_per_key: str
+    perspective_per_site: str
+
+    def rate(self, kind: str, per: str) -> str:
+        """The configured rate of `kind` per `per` ("comments", "author"); "" when none."""
+        return str(getattr(self, f"{kind}_per_{per}", ""))
+
+
+# Settings that moved, with where to: giving one stops start-up with the new name.
+MOVED_SETTINGS = {
+    "review.reports_per_minute": ("limits.reports_per_address", "{}/minute"),
+    "perspective.requests_per_second": ("limits.perspective_per_key", "{}/second"),
+}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -241,6 +272,7 @@ class Settings:
     webhooks: WebhookSettings
     perspective: PerspectiveSettings
     review: ReviewSettings
+    limits: LimitSettings
     logging: LoggingSettings
     sites: SiteSettings
 
@@ -270,6 +302,7 @@ def load_settings(
         raise SettingsError(f"cannot read configuration file {config_file}: {error}") from error
     for section, values in (overrides or {}).items():
         raw.setdefault(section, {}).update(values)
+    _refuse_moved_settings(raw, environ)
     sections = {}
     for field in dataclasses.fields(Settings):
         section_type = typing.get_type_hints(Settings)[field.name]
@@ -277,6 +310,20 @@ def load_settings(
     settings = Settings(**sections)
     _validate(settings)
     return settings
+
+
+def _refuse_moved_settings(raw: Mapping[str, Any], environ: Mapping[str, str]) -> None:
+    """A setting that moved to [limits] is not silently ignored: start-up stops, naming the new
+    setting and the value that keeps the old meaning."""
+    for path, (new_path, rate) in MOVED_SETTINGS.items():
+        section, name = path.split(".")
+        variable = env_name(path)
+        value = environ.get(variable, raw.get(section, {}).get(name))
+        if value is not None:
+            raise SettingsError(
+                f"setting {path} ({variable}) was replaced by {new_path}: set "
+                f"{env_name(new_path)}={rate.format(value)} (or {new_path} in the config file)"
+            )
 
 
 def _build(cls: type[Any], raw: Mapping[str, Any], prefix: str, environ: Mapping[str, str]) -> Any:
@@ -369,6 +416,7 @@ def _validate(settings: Settings) -> None:
     _validate_access(settings, fail)
     _validate_perspective(settings.perspective, fail)
     _validate_sites(settings.sites, fail)
+    _validate_limits(settings.limits, fail)
 
 
 def _validate_review(review: ReviewSettings, fail: Any) -> None:
@@ -453,7 +501,6 @@ def _validate_perspective(perspective: PerspectiveSettings, fail: Any) -> None:
                 f"gives key {parts[0]!r} a quota that is not a positive whole number",
             )
     for path, value in (
-        ("perspective.requests_per_second", perspective.requests_per_second),
         ("perspective.deadline_ms", perspective.deadline_ms),
         ("perspective.max_pending", perspective.max_pending),
         ("perspective.batch_size", perspective.batch_size),
@@ -463,6 +510,25 @@ def _validate_perspective(perspective: PerspectiveSettings, fail: Any) -> None:
             fail(path, "must be at least 1")
     if not perspective.languages:
         fail("perspective.languages", "must name at least one language")
+
+
+def _validate_limits(limits: LimitSettings, fail: Any) -> None:
+    """Each rate is "" or flask-limiter's notation: "5/minute", "5 per minute;60/hour"."""
+    from limits import parse_many  # the notation's own parser, loaded only to validate
+
+    for field in dataclasses.fields(LimitSettings):
+        if "_per_" not in field.name:
+            continue
+        value = getattr(limits, field.name)
+        if not value.strip():
+            continue
+        try:
+            parse_many(value)
+        except ValueError:
+            fail(
+                f"limits.{field.name}",
+                f'holds {value!r}: give rates like 5/minute or 5/minute;60/hour, or "" for none',
+            )
 
 
 def _validate_webhooks(hooks: WebhookSettings, fail: typing.Callable[[str, str], Any]) -> None:

@@ -53,10 +53,16 @@ class ClaimedError(ServiceError):
 
 
 class RateLimitedError(ServiceError):
-    """The caller sent more requests than its quota allows; try again after `retry_after`."""
+    """The caller sent more requests than its quota allows; try again after `retry_after`
+    seconds. `limit` names the setting that refused it ("limits.comments_per_author") and
+    `rate` the rate that was exceeded ("5 per 1 minute"), when a configured limit did."""
 
     code = "rate_limited"
 
-    def __init__(self, message: str, retry_after: int) -> None:
+    def __init__(
+        self, message: str, retry_after: int, limit: str | None = None, rate: str | None = None
+    ) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+        self.limit = limit
+        self.rate = rate

@@ -15,6 +15,7 @@ from moderation.comments.schemas import CommentIn, CommentStatus, PublishedArgs,
 from moderation.comments.service import CommentService, NewComment
 from moderation.errors import InvalidRequestError
 from moderation.sites.routing import current_site, site_path, site_route
+from moderation.web import limits
 from moderation.web.context import public_base, request_id, service
 
 blp = Blueprint(
@@ -45,15 +46,18 @@ def status_view(comment: Any) -> dict[str, Any]:
 @blp.arguments(CommentIn)
 @blp.response(202, CommentStatus, description="Stored; it will be scored in the background")
 @blp.alt_response(200, schema=CommentStatus, description="A retry with a known Idempotency-Key")
+@blp.alt_response(429, description="Too many comments from this address, author or site")
 def post_comment(body: dict[str, Any], article_id: str) -> Any:
     """Post a comment. It is stored as pending and scored in the background.
 
     Send an `Idempotency-Key` header to make retries safe: the same key returns the same
-    comment instead of posting it twice.
+    comment instead of posting it twice. Rate-limited per client address, per author and per
+    site (429 with Retry-After).
     """
     key = request.headers.get("Idempotency-Key")
     if key is not None and not _IDEMPOTENCY_KEY.match(key):
         raise InvalidRequestError("must be 1-255 visible ASCII characters", field="Idempotency-Key")
+    limits.hit("comments", body["author"]["id"])
     submitted = service(CommentService).submit(
         NewComment(
             site_id=current_site().id,
@@ -73,15 +77,18 @@ def post_comment(body: dict[str, Any], article_id: str) -> Any:
 
 @site_route(blp, "/comments/<int:comment_id>", methods=["GET"])
 @blp.response(200, CommentStatus)
+@blp.alt_response(429, description="Asked too often from this address or for this site")
 def get_comment(comment_id: int) -> Any:
     """A comment's public status, for the widget to tell its author what happened.
 
     Comment ids are unique across sites, so the path without a site finds any site's comment;
-    the path with one finds only that site's.
+    the path with one finds only that site's. Rate-limited per client address and per site (the
+    path's: the default site's where it names none).
     """
+    limits.hit("status")
     named = current_site().id if g.get("site_named") else None
     comment = service(CommentService).get(comment_id, named)
-    g.site_id = comment.site_id  # CORS and limits go by the comment's own site
+    g.site_id = comment.site_id  # CORS goes by the comment's own site
     return status_view(comment)
 
 

@@ -17,6 +17,7 @@ from marshmallow import Schema, ValidationError
 from redis.exceptions import RedisError
 from werkzeug.exceptions import BadRequest, HTTPException, RequestEntityTooLarge
 
+from moderation.errors import RateLimitedError
 from moderation.perspective.analysis import AnalysisFailedError, AnalysisUnavailableError
 from moderation.perspective.analyze import (
     ATTRIBUTE_LABELS,
@@ -34,6 +35,7 @@ from moderation.perspective.schemas import (
 )
 from moderation.perspective.services import PerspectiveServices
 from moderation.pipeline.language import detect_language
+from moderation.web import limits
 from moderation.web.context import public_base, service
 from moderation.web.errors import answer_errors_under, error_headers, flatten_messages
 from moderation.web.throttle import wrong_credential
@@ -85,7 +87,8 @@ def _perspective() -> PerspectiveServices:
 
 
 def _authorise() -> KeyHolder:
-    """The caller's key holder, within its quota; else a GoogleError."""
+    """The caller's key holder, within its quota and the limits per address and site (kind
+    "perspective" in web/limits.py); else a GoogleError."""
     services = _perspective()
     key = request.args.get("key") or request.headers.get("X-Goog-Api-Key") or ""
     if not key:
@@ -104,14 +107,10 @@ def _authorise() -> KeyHolder:
                 retry_after=refused_for,
             )
         raise GoogleError(400, "API key not valid. Please pass a valid API key.")
-    wait = services.limiter.retry_after(holder)
-    if wait is not None:
-        raise GoogleError(
-            429,
-            f"Quota exceeded for key {holder.name}: {holder.requests_per_second} requests "
-            "per second.",
-            retry_after=wait,
-        )
+    try:
+        limits.hit("perspective", holder.name, who_quota=holder.quota)
+    except RateLimitedError as error:
+        raise GoogleError(429, f"Quota exceeded: {error}.", retry_after=error.retry_after) from None
     return holder
 
 

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.config import PerspectiveSettings
 from moderation.perspective.analysis import AnalysisQueue
-from moderation.perspective.apikeys import ApiKeyTable, RateLimiter
+from moderation.perspective.apikeys import ApiKeyTable
 from moderation.perspective.feedback import FeedbackService
 from moderation.scoring.registry import WorkerRegistry
 
@@ -42,11 +42,10 @@ class ServedLabels:
 
 @dataclasses.dataclass(frozen=True)
 class PerspectiveServices:
-    """Keys and quotas, the analysis queue, feedback storage, and the settings they came from."""
+    """Keys, the analysis queue, feedback storage, and the settings they came from."""
 
     settings: PerspectiveSettings
     keys: ApiKeyTable
-    limiter: RateLimiter
     analysis: AnalysisQueue
     feedback: FeedbackService
     served: ServedLabels
@@ -61,8 +60,7 @@ def build_perspective_services(
     """Wire the services; nothing connects until first used."""
     return PerspectiveServices(
         settings=settings,
-        keys=ApiKeyTable(settings.api_keys, settings.requests_per_second),
-        limiter=RateLimiter(redis),
+        keys=ApiKeyTable(settings.api_keys),
         analysis=AnalysisQueue(
             redis, settings.queue, settings.deadline_ms / 1000.0, settings.max_pending
         ),

@@ -18,10 +18,7 @@ addresses send them. When a moderator decides the comment, its open reports are 
 from __future__ import annotations
 
 import dataclasses
-import logging
-import time
 
-from redis import Redis
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
@@ -30,12 +27,10 @@ from moderation.comments.models import Comment
 from moderation.comments.priority import queue_columns
 from moderation.comments.transitions import transition
 from moderation.config import ReviewSettings
-from moderation.errors import ConflictError, InvalidRequestError, NotFoundError, RateLimitedError
+from moderation.errors import ConflictError, InvalidRequestError, NotFoundError
 from moderation.review.models import Reader, ReaderReport
 from moderation.review.readers import ReportRules, anonymous_reader_id, reader_weight
 from moderation.sites.service import SiteService
-
-log = logging.getLogger(__name__)
 
 REPORT_REASONS = ("abusive", "spam", "off_topic", "personal_data", "illegal", "other")
 
@@ -58,45 +53,19 @@ class NewReport:
     verified: bool = False
 
 
-class ReportLimiter:
-    """At most `per_minute` reports per client address, counted in Redis across processes."""
-
-    def __init__(self, connection: Redis, per_minute: int) -> None:
-        self.connection = connection
-        self.per_minute = per_minute
-
-    def check(self, client: str) -> None:
-        now = time.time()
-        minute = int(now // 60)
-        key = f"reports:rate:{client}:{minute}"
-        try:
-            pipe = self.connection.pipeline()
-            pipe.incr(key)
-            pipe.expire(key, 120)
-            count, _ = pipe.execute()
-        except Exception as error:  # Redis away: reports still count; the limit is a courtesy
-            log.warning("report rate limit not checked: %s", error)
-            return
-        if int(count) > self.per_minute:
-            raise RateLimitedError(
-                f"more than {self.per_minute} reports a minute from this address",
-                retry_after=max(1, int((minute + 1) * 60 - now)),
-            )
-
-
 class ReportService:
-    """Take reader reports and move comments to `reported` or hide them, by the site's rules."""
+    """Take reader reports and move comments to `reported` or hide them, by the site's rules.
+    How often an address or a reader may report is limited before this is called
+    (web/limits.py)."""
 
     def __init__(
         self,
         sessions: sessionmaker[Session],
-        limiter: ReportLimiter,
         settings: ReviewSettings,
         sites: SiteService,
         reader_key: bytes,
     ) -> None:
         self.sessions = sessions
-        self.limiter = limiter
         self.settings = settings
         self.sites = sites
         self.reader_key = reader_key
@@ -109,7 +78,6 @@ class ReportService:
         """Record the report; the comment as it stands after it (maybe reported or hidden)."""
         if new.verified and not new.reader_id:
             raise InvalidRequestError("a verified report needs the reader's id", "reader_id")
-        self.limiter.check(new.client)
         with self.sessions.begin() as session:
             comment = session.get(Comment, new.comment_id)
             if comment is None or comment.status not in {"approved", "reported"}:

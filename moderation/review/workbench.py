@@ -14,7 +14,7 @@ from moderation.review.bulk import BulkService, RQBulkQueue
 from moderation.review.claims import ClaimService
 from moderation.review.queues import QueueService
 from moderation.review.readers import reader_key
-from moderation.review.reports import ReportLimiter, ReportService
+from moderation.review.reports import ReportService
 from moderation.review.stats import StatsService
 from moderation.sites.service import SiteService
 
@@ -36,7 +36,6 @@ def build_workbench(
     review = settings.review
     reports = ReportService(
         sessions,
-        ReportLimiter(redis, review.reports_per_minute),
         review,
         sites,
         reader_key(settings.webhooks.secret_keys),

@@ -50,7 +50,7 @@ class ErrorSchema(Schema):
     """The error shape, for the OpenAPI document (every operation's `default` answer)."""
 
     class Meta:
-        # 409 adds current_version, 423 claimed_by and expires_at.
+        # 409 adds current_version, 423 claimed_by and expires_at, 429 the limit (setting, rate).
         unknown = INCLUDE
 
     code = fields.Integer(metadata={"description": "The HTTP status code"})
@@ -58,6 +58,12 @@ class ErrorSchema(Schema):
     message = fields.String(metadata={"description": "What is wrong, naming the field"})
     errors = fields.Dict(
         metadata={"description": "By location (json, query, path, headers): field: messages"}
+    )
+    limit = fields.Dict(
+        metadata={
+            "description": "On a 429 past a configured limit: the setting that refused the "
+            "request and its rate, e.g. {setting: limits.comments_per_author, rate: 5 per 1 minute}"
+        }
     )
 
 
@@ -140,6 +146,8 @@ def _service_error(error: ServiceError) -> Response:
         extra["current_version"] = error.current_version
     if isinstance(error, ClaimedError):
         extra.update(claimed_by=error.claimed_by, expires_at=error.expires_at)
+    if isinstance(error, RateLimitedError) and error.limit:
+        extra["limit"] = {"setting": error.limit, "rate": error.rate}
     response = error_response(code, message, **extra)
     if isinstance(error, RateLimitedError):
         response.headers["Retry-After"] = str(error.retry_after)

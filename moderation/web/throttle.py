@@ -57,10 +57,14 @@ class BadCredentialThrottle:
         try:
             if self.limiter.hit(self.limit, client):
                 return None
-            reset_at, _ = self.limiter.get_window_stats(self.limit, client)
+            return self.seconds_left(client)
         except StorageError as error:
             log.warning("wrong credential not counted, Redis unavailable: %s", error)
             return None
+
+    def seconds_left(self, client: str) -> int:
+        """Seconds until `client`'s oldest counted failure leaves the window (at least 1)."""
+        reset_at, _ = self.limiter.get_window_stats(self.limit, client)
         return max(1, math.ceil(reset_at - time.time()))
 
 
@@ -68,10 +72,16 @@ def init_app(app: Flask, redis_url: str, per_minute: int) -> None:
     app.extensions[_EXTENSION] = BadCredentialThrottle(redis_url, per_minute)
 
 
+def throttle_of(app: Flask) -> BadCredentialThrottle | None:
+    """The app's throttle (None before `init_app`)."""
+    found: BadCredentialThrottle | None = app.extensions.get(_EXTENSION)
+    return found
+
+
 def wrong_credential() -> int | None:
     """Count a wrong credential from the current request's client (its address, see
     web/security.py): None to answer as usual, else seconds for a 429's Retry-After."""
-    throttle: BadCredentialThrottle | None = current_app.extensions.get(_EXTENSION)
+    throttle = throttle_of(current_app)
     if throttle is None:
         return None
     return throttle.failed(request.remote_addr or "unknown")

@@ -42,6 +42,10 @@ def perspective_service(
         tiny_model,
         tmp_path_factory.mktemp("perspective-logs"),
         MODERATION_API_KEYS=f"newsroom:{KEY}:1000,other:{OTHER_KEY}:1000,slow:{SLOW_KEY}:3",
+        # The keys' own quotas; no limit per address or site, so schemathesis runs free.
+        MODERATION_LIMITS_ENABLED="true",
+        MODERATION_LIMITS_PERSPECTIVE_PER_ADDRESS="",
+        MODERATION_LIMITS_PERSPECTIVE_PER_SITE="",
         # A loaded test machine: give a long comment's windows time to score.
         MODERATION_PERSPECTIVE_DEADLINE_MS="20000",
     )

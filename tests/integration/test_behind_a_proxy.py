@@ -15,7 +15,9 @@ def reports_from(settings: Settings, database_url: str, hops: int) -> list[int]:
     from moderation.app import create_app
 
     client = create_app(
-        settings.replace(server={"proxy_hops": hops}, review={"reports_per_minute": 3})
+        settings.replace(
+            server={"proxy_hops": hops}, limits={"enabled": True, "reports_per_address": "3/minute"}
+        )
     ).test_client()
     ids = insert_comments(
         database_url, [comment_row(status="approved", decision="approve") for _ in range(4)]

@@ -44,6 +44,8 @@ def settings(database_url: str, redis_url: str, tiny_model: tuple[Path, Path]) -
             "api_keys": [f"newsroom:{KEY}:100", f"slow:{SLOW_KEY}:2"],
             "deadline_ms": 5000,
         },
+        # The keys' own quotas, and the other limits at their defaults.
+        limits={"enabled": True},
     )
 
 

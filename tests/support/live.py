@@ -62,10 +62,18 @@ class LiveService:
         self.wait_ready(timeout)
         return self
 
+    def start_web(self, timeout: float = 60.0) -> LiveService:
+        """gunicorn alone, no scoring worker: ready when /healthz answers (comments stay
+        pending), for tests of the web tier."""
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        self._spawn("web", "serve", "--workers", "2")
+        self.wait_ready(timeout, "/healthz")
+        return self
+
     def start_worker(self, name: str = "worker-extra") -> subprocess.Popen[bytes]:
         return self._spawn(name, "worker")
 
-    def wait_ready(self, timeout: float) -> None:
+    def wait_ready(self, timeout: float, path: str = "/readyz") -> None:
         deadline = time.monotonic() + timeout
         last: Any = None
         while time.monotonic() < deadline:
@@ -73,7 +81,7 @@ class LiveService:
                 if process.poll() is not None:
                     raise RuntimeError(f"{name} exited: {self.log_tail(name)}")
             try:
-                last = requests.get(self.base_url + "/readyz", timeout=2)
+                last = requests.get(self.base_url + path, timeout=2)
                 if last.status_code == 200:
                     return
             except (requests.ConnectionError, requests.Timeout) as error:  # busy machine

@@ -38,6 +38,8 @@ def make_settings(
         },
         "worker": {"heartbeat_seconds": 1},
         "webhooks": {"secret_keys": [WEBHOOK_KEY]},
+        # Tests post and poll in bulk from one address; the tests of the limits turn them on.
+        "limits": {"enabled": False},
     }
     for section, values in overrides.items():
         sections.setdefault(section, {}).update(values)
@@ -65,5 +67,7 @@ def service_env(
         "MODERATION_WORKER_HEARTBEAT_SECONDS": "1",
         "MODERATION_MODEL_THREADS": "1",
         "MODERATION_WEBHOOKS_SECRET_KEYS": WEBHOOK_KEY,
+        # Tests post and poll in bulk from one address; the tests of the limits turn them on.
+        "MODERATION_LIMITS_ENABLED": "false",
         **extra,
     }

@@ -25,10 +25,11 @@ def test_bad_api_keys_stop_start_up_naming_the_variable(entry: str) -> None:
 
 
 def test_key_table_knows_holders_and_their_quotas_and_keeps_only_hashes() -> None:
-    table = ApiKeyTable(["coral:0123456789abcdef0123:25", "0123456789abcdef-bare"], 10)
+    table = ApiKeyTable(["coral:0123456789abcdef0123:25", "0123456789abcdef-bare"])
     coral = table.identify("0123456789abcdef0123")
-    assert coral is not None and (coral.name, coral.requests_per_second) == ("coral", 25)
+    assert coral is not None and (coral.name, coral.quota) == ("coral", "25/second")
     bare = table.identify("0123456789abcdef-bare")
-    assert bare is not None and bare.name.startswith("key-") and bare.requests_per_second == 10
+    # No quota of its own: limits.perspective_per_key counts it.
+    assert bare is not None and bare.name.startswith("key-") and bare.quota is None
     assert table.identify("0123456789abcdef012") is None
     assert all("0123456789abcdef" not in repr(entry) for entry in table.entries)

@@ -14,6 +14,7 @@ from marshmallow import Schema, fields, validate
 
 from moderation.review.reports import REPORT_REASONS, NewReport
 from moderation.review.workbench import Workbench
+from moderation.web import limits
 from moderation.web.context import request_id, service
 from moderation.web.schemas import StrictSchema
 
@@ -42,13 +43,16 @@ class ReportReceipt(Schema):
 @blp.arguments(ReportIn)
 @blp.response(201, ReportReceipt)
 @blp.alt_response(409, description="This reader (or address) already reported this comment")
-@blp.alt_response(429, description="Too many reports from this address; see Retry-After")
+@blp.alt_response(429, description="Too many reports from this address, reader or site")
 def report(body: dict[str, Any], comment_id: int) -> Any:
-    """Report a published comment. Rate-limited per client address.
+    """Report a published comment. Rate-limited per client address, per reader and per site
+    (429 with Retry-After).
 
     An anonymous report counts once per client address and comment, weighs little, and can send
     the comment to the moderators but never hide it; its public status stays `approved`.
     """
+    # An anonymous reader is its address, limited as such; the body's reader_id is not a reader.
+    limits.hit("reports")
     service(Workbench).reports.report(
         NewReport(
             comment_id=comment_id,
