@@ -26,6 +26,8 @@ from moderation.errors import (
     NotFoundError,
     RateLimitedError,
     ServiceError,
+    UnauthorizedError,
+    UnavailableError,
 )
 from moderation.web.context import loggable_path
 
@@ -37,6 +39,8 @@ _SERVICE_STATUS = {
     InvalidRequestError: 422,
     ClaimedError: 423,
     RateLimitedError: 429,
+    UnauthorizedError: 401,
+    UnavailableError: 503,
 }
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
 _SHAPES = "moderation.error_shapes"
@@ -138,9 +142,18 @@ def _service_error(error: ServiceError) -> Response:
         extra["current_version"] = error.current_version
     if isinstance(error, ClaimedError):
         extra.update(claimed_by=error.claimed_by, expires_at=error.expires_at)
+    if isinstance(error, UnauthorizedError):
+        extra["reason"] = error.reason
     response = error_response(code, message, **extra)
     if isinstance(error, RateLimitedError):
         response.headers["Retry-After"] = str(error.retry_after)
+    if isinstance(error, UnauthorizedError):
+        # RFC 6750: the scheme, and why the token was refused, for clients that read headers.
+        response.headers["WWW-Authenticate"] = (
+            f'Bearer realm="commenters", error="invalid_token", error_description="{error.reason}"'
+        )
+    if isinstance(error, UnavailableError):
+        response.headers["Retry-After"] = "5"
     return response
 
 
