@@ -1,5 +1,5 @@
-"""The `moderation` command: dev, serve, worker, db upgrade, webhook keys, reconcile, score,
-model info."""
+"""The `moderation` command: dev, serve, worker, db upgrade, webhook keys, sites, reconcile,
+score, model info."""
 
 from __future__ import annotations
 
@@ -274,6 +274,15 @@ def score(text: str) -> None:
             indent=2,
         )
     )
+
+
+def _sites_group() -> click.Group:
+    from moderation.sites.commands import sites_group
+
+    return sites_group(_settings)
+
+
+main.add_command(_sites_group())
 
 
 @main.group()

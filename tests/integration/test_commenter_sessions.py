@@ -5,6 +5,10 @@ when Redis is away. The hostile token suite runs over HTTP in tests/e2e/test_com
 from __future__ import annotations
 
 import datetime as dt
+import json
+import os
+import subprocess
+import sys
 import time
 from typing import Any
 
@@ -100,3 +104,52 @@ def test_with_redis_away_the_exchange_is_refused_not_let_through(
     # Nothing was remembered: once Redis is back, the same token is exchanged once.
     assert exchange(client, "/v1/sites/news/commenter-sessions", token).status_code == 201
     assert exchange(client, "/v1/sites/news/commenter-sessions", token).status_code == 401
+
+
+def sites_command(settings: Settings, *args: str, stdin: str = "") -> Any:
+    """`moderation sites ARGS` as its own process, configured by its environment."""
+    environment = {
+        **os.environ,
+        "MODERATION_DATABASE_URL": settings.database.url,
+        "MODERATION_REDIS_URL": settings.redis.url,
+        "MODERATION_WEBHOOKS_SECRET_KEYS": WEBHOOK_KEY,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "moderation.cli", "sites", *args],
+        env=environment,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_sites_command_adds_lists_and_sets_with_the_apis_checks(
+    client: Any, settings: Settings
+) -> None:
+    from moderation.sites.commands import ANONYMOUS
+    from moderation.sites.overrides import ANONYMOUS as CHECKED
+
+    assert ANONYMOUS == CHECKED
+    added = sites_command(
+        settings, "add", "gazette", "--anonymous", "off", "--origin", "https://gazette.example"
+    )
+    assert added.returncode == 0, added.stderr
+    assert json.loads(added.stdout)["anonymous"] == "off"
+    hs256 = json.dumps({"algorithms": ["HS256"]})
+    done = sites_command(
+        settings, "set", "gazette", "--commenters", hs256, "--secret-stdin", stdin=HS_SECRET + "\n"
+    )
+    assert done.returncode == 0, done.stderr
+    assert HS_SECRET not in done.stdout and json.loads(done.stdout)["commenters"]["secret"] == (
+        "(set)"
+    )
+    token = sign(claims(), HS_SECRET, "HS256")
+    assert exchange(client, "/v1/sites/gazette/commenter-sessions", token).status_code == 201
+
+    refused = sites_command(settings, "set", "gazette", "--commenters", '{"algorithms": ["XX1"]}')
+    assert refused.returncode != 0 and "commenters.algorithms" in refused.stderr
+    listed = json.loads(sites_command(settings, "list").stdout)
+    assert [site["id"] for site in listed] == ["default", "gazette"]
+    off = sites_command(settings, "set", "gazette", "--commenters-off")
+    assert json.loads(off.stdout)["commenters"] == {}
