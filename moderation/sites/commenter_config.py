@@ -45,6 +45,7 @@ FIELDS = (
 )
 MIN_SECRET_LENGTH = 32  # HS256 wants a key of at least 256 bits (RFC 7518 3.2)
 MIN_RSA_BITS = 2048  # RFC 7518 3.3
+MAX_JWKS_BYTES = 1024 * 1024
 SHOWN_SECRET = "(set)"
 
 PublicKey = rsa.RSAPublicKey | ec.EllipticCurvePublicKey
@@ -219,11 +220,20 @@ def load_jwks(path: Any, field: str | None = None) -> list[tuple[str | None, Pub
     if not isinstance(path, str) or not path.startswith("/") or len(path) > 1000:
         raise fail("must be the absolute path of a JWKS file on the service's machines")
     try:
-        text = Path(path).read_text(encoding="utf-8")
-        keys = jwt.PyJWKSet.from_json(text).keys
+        if not Path(path).is_file():  # not a directory, and never a device like /dev/zero
+            raise fail("must be a regular file that exists on the service's machines")
+        with open(path, "rb") as file:
+            data = file.read(MAX_JWKS_BYTES + 1)
     except OSError as error:
         raise fail(f"cannot be read: {error.strerror}") from error
-    except (jwt.PyJWKSetError, jwt.PyJWKError, json.JSONDecodeError, UnicodeError) as error:
+    if len(data) > MAX_JWKS_BYTES:
+        raise fail(f"is larger than {MAX_JWKS_BYTES // 1024} KiB")
+    try:
+        document = json.loads(data.decode("utf-8"))
+        if not isinstance(document, dict):
+            raise ValueError("not an object")
+        keys = jwt.PyJWKSet.from_dict(document).keys
+    except (jwt.PyJWKSetError, jwt.PyJWKError, ValueError, UnicodeError) as error:
         raise fail('is not a JWKS document with a usable key ({"keys": [...]})') from error
     found = [
         (jwk.key_id, jwk.key)

@@ -23,6 +23,8 @@ Checked, in order, each refusal a `UnauthorizedError` whose `reason` names it:
 from __future__ import annotations
 
 import dataclasses
+import time
+import unicodedata
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -40,11 +42,13 @@ from moderation.sites.commenter_config import (
     key_fits,
     load_jwks,
 )
+from moderation.web.schemas import shows_something
 
 # Verified ids may not start with it: it marks anonymous authors on sites with tokens.
 ANONYMOUS_PREFIX = "anon:"
 MAX_ID = 200
 MAX_TOKEN = 16_384
+MAX_LIFETIME = 366 * 86400
 
 
 @dataclasses.dataclass(frozen=True)
@@ -103,7 +107,11 @@ class TokenVerifier:
                 "token_claim_missing",
                 "the token needs a jti of 1-200 characters: each token is used once",
             )
-        return VerifiedToken(self._commenter(claims), jti, int(claims["exp"]))
+        expires = int(claims["exp"])
+        if expires > time.time() + MAX_LIFETIME:
+            # Its jti would have to be remembered for longer than any key is kept.
+            raise refused("token_claims_invalid", "the token's exp is more than a year ahead")
+        return VerifiedToken(self._commenter(claims), jti, expires)
 
     def _keys(self, algorithm: str, kid: Any) -> list[str | PublicKey]:
         if algorithm in HMAC_ALGORITHMS:
@@ -177,9 +185,19 @@ class TokenVerifier:
                 "token_claims_invalid",
                 f"user.id may not start with {ANONYMOUS_PREFIX!r}: it marks anonymous authors",
             )
-        if not isinstance(name, str) or not name.strip():
+        if not isinstance(name, str) or not shows_something(name):
             raise refused("token_claim_missing", "the token needs user.username, the shown name")
+        for field, value in (("user.id", user_id), ("user.username", name)):
+            if _unstorable(value):
+                raise refused(
+                    "token_claims_invalid", f"{field} holds a control character or a lone surrogate"
+                )
         return Commenter(user_id, name.strip()[: self.max_name])
+
+
+def _unstorable(text: str) -> bool:
+    """NUL and the other control characters, and lone surrogates: no column can hold them."""
+    return any(unicodedata.category(character) in {"Cc", "Cs"} for character in text)
 
 
 def _refusal(error: jwt.PyJWTError) -> UnauthorizedError:

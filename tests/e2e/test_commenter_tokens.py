@@ -246,8 +246,15 @@ def test_tokens_missing_what_the_service_needs_are_refused(newsroom: Newsroom) -
             claims(exp=None),
             {**claims(), "user": {"email": "a@example.org", "username": "A"}},
             {**claims(), "user": {"id": "reader-9"}},
+            claims(username="\u200b\u200b"),
+            {**claims(), "user": "reader-9"},
         ],
-        "token_claims_invalid": [claims(user_id="anon:reader-1")],
+        "token_claims_invalid": [
+            claims(user_id="anon:reader-1"),
+            claims(user_id="reader\u0000nul"),
+            claims(username="Ada\ud800"),
+            claims(lifetime=400 * 86400),
+        ],
     }
     for reason, bodies in cases.items():
         for body in bodies:
@@ -434,6 +441,11 @@ def test_the_secret_is_never_shown_nor_stored_in_clear(
         ({"algorithms": ["RS256"]}, "commenters.public_key"),
         ({"algorithms": ["RS256"], "jwks_file": "/nonexistent/jwks.json"}, "commenters.jwks_file"),
         ({"algorithms": ["RS256"], "jwks_file": "relative.json"}, "commenters.jwks_file"),
+        ({"algorithms": ["RS256"], "jwks_file": "/dev/zero"}, "commenters.jwks_file"),
+        ({"algorithms": ["RS256"], "jwks_file": "/etc/hostname"}, "commenters.jwks_file"),
+        ({"algorithms": "HS256", "secret": HS_SECRET}, "commenters.algorithms"),
+        ({"algorithms": ["HS256"], "secret": 42}, "commenters.secret"),
+        ({"algorithms": ["RS256"], "public_key": ["pem"]}, "commenters.public_key"),
         (
             {"algorithms": ["HS256"], "secret": HS_SECRET, "session_seconds": 5},
             "commenters.session_seconds",
@@ -462,3 +474,9 @@ def test_keys_of_the_wrong_kind_are_refused(newsroom: Newsroom) -> None:
 def _payload(token: str) -> str:
     part = token.split(".")[1]
     return base64.urlsafe_b64decode(part + "=" * (-len(part) % 4)).decode()
+
+
+def test_no_refusal_above_was_an_unhandled_error(live_service: Any, newsroom: Newsroom) -> None:
+    """Every hostile request of this module was a 4xx naming its problem, never a 500."""
+    log = live_service.log_tail("web", lines=100_000)
+    assert "unhandled error" not in log and "Traceback" not in log
