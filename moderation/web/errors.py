@@ -52,7 +52,7 @@ class ErrorSchema(Schema):
     """The error shape, for the OpenAPI document (every operation's `default` answer)."""
 
     class Meta:
-        # 409 adds current_version, 423 claimed_by and expires_at.
+        # 409 adds current_version, 423 claimed_by and expires_at, a commenter 401 reason.
         unknown = INCLUDE
 
     code = fields.Integer(metadata={"description": "The HTTP status code"})
@@ -60,6 +60,12 @@ class ErrorSchema(Schema):
     message = fields.String(metadata={"description": "What is wrong, naming the field"})
     errors = fields.Dict(
         metadata={"description": "By location (json, query, path, headers): field: messages"}
+    )
+    reason = fields.String(
+        metadata={
+            "description": "On a 401 for a commenter token or session: why, as a code "
+            "(token_expired, token_replayed, session_expired, token_required, ...)"
+        }
     )
 
 
