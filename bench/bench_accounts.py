@@ -29,7 +29,7 @@ from moderation.db.migrate import upgrade
 from moderation.db.session import make_engine, make_session_factory
 from moderation.embedded_redis import EmbeddedRedis
 from moderation.web.principal import ALL_SITES, Principal
-from moderation.webhooks.encryption import generate_key
+from moderation.secrets import generate_key
 
 ENV_TOKEN = "bench:bench-moderator-token-0123"
 

@@ -31,7 +31,7 @@ from typing import Any
 
 import psutil
 
-from moderation.webhooks.encryption import generate_key
+from moderation.secrets import generate_key
 
 # Rates as many as the defaults have (config/default.toml), far above what a run posts.
 UNREACHED = {

@@ -30,7 +30,7 @@ from typing import Any
 import requests
 
 from moderation.config import PROJECT_ROOT
-from moderation.webhooks.encryption import generate_key
+from moderation.secrets import generate_key
 
 SHARED = PROJECT_ROOT.parent / "shared"
 DATA = SHARED / "data" / "jigsaw_wiki_dev.csv"

@@ -32,7 +32,7 @@ from moderation.db.session import make_engine, make_session_factory
 from moderation.embedded_redis import EmbeddedRedis
 from moderation.review.bulk import BulkRequest, BulkService
 from moderation.review.queues import QueueFilter
-from moderation.webhooks.encryption import generate_key
+from moderation.secrets import generate_key
 
 TOKEN = "bench:bench-moderator-token-0123"
 PAGES = (

@@ -27,8 +27,8 @@ from moderation.comments.transitions import add_event
 from moderation.config import load_settings
 from moderation.db.session import make_engine, make_session_factory
 from moderation.embedded_redis import EmbeddedRedis
+from moderation.secrets import generate_key
 from moderation.webhooks import jobs as webhook_jobs
-from moderation.webhooks.encryption import generate_key
 from moderation.webhooks.queue import WebhookQueue, notify_outbox_commits
 from moderation.webhooks.subscriptions import NewEndpoint, WebhookService
 from tests.support.database import fresh_schema

@@ -43,7 +43,7 @@ from moderation.comments.models import Comment
 from moderation.db.session import make_engine
 from moderation.events.models import OutboxEvent
 from moderation.review.models import BulkOperation
-from moderation.webhooks.encryption import generate_key
+from moderation.secrets import generate_key
 from moderation.webhooks.models import WebhookDelivery
 from tests.support.database import fresh_schema
 from tests.support.live import free_port

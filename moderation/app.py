@@ -37,6 +37,8 @@ from moderation.scoring.readiness import Readiness
 from moderation.scoring.registry import WorkerRegistry
 from moderation.scoring.telemetry import cluster_collector
 from moderation.sites import api as sites_api
+from moderation.sites import commenters_api
+from moderation.sites.commenters import CommenterService
 from moderation.sites.routing import request_site_origins
 from moderation.sites.service import SiteService
 from moderation.web import (
@@ -96,6 +98,7 @@ def create_app(settings: Settings, work_queue: WorkQueue | None = None) -> Flask
         WebhookService(sessions, settings.webhooks, webhook_queue),
         ArticleService(sessions, settings.rules),
         sites,
+        CommenterService(redis, settings),
         build_perspective_services(settings.perspective, sessions, redis, workers),
         AccountService(sessions, reserved_logins=_environment_names(settings)),
     )
@@ -143,6 +146,7 @@ def register_api(app: Flask) -> Api:
     api.register_blueprint(articles_api.blp)
     api.register_blueprint(sites_api.blp)
     api.register_blueprint(accounts_api.blp)
+    api.register_blueprint(commenters_api.blp)
     return api
 
 

@@ -1,4 +1,4 @@
-"""The `moderation` command: dev, serve, worker, db upgrade, users, webhook keys, reconcile,
+"""The `moderation` command: dev, serve, worker, db upgrade, users, sites, webhook keys, reconcile,
 score, model info."""
 
 from __future__ import annotations
@@ -43,8 +43,8 @@ def _needs_real_redis(settings: Settings) -> None:
 
 def _needs_webhook_keys(settings: Settings) -> None:
     """The API and every process that delivers webhooks refuse to start without a key for the
-    signing secrets (webhooks/encryption.py); say so before starting anything."""
-    from moderation.webhooks.encryption import SecretBox
+    signing secrets (secrets.py); say so before starting anything."""
+    from moderation.secrets import SecretBox
 
     try:
         SecretBox(settings.webhooks.secret_keys)
@@ -89,24 +89,26 @@ def webhooks() -> None:
 @webhooks.command("generate-key")
 def webhooks_generate_key() -> None:
     """Print a new key for MODERATION_WEBHOOKS_SECRET_KEYS."""
-    from moderation.webhooks.encryption import generate_key
+    from moderation.secrets import generate_key
 
     click.echo(generate_key())
 
 
 @webhooks.command("reencrypt")
 def webhooks_reencrypt() -> None:
-    """Encrypt every stored signing secret again under the first of webhooks.secret_keys."""
+    """Encrypt every stored secret again under the first of webhooks.secret_keys: webhook
+    signing secrets and sites' commenter-token secrets."""
     from moderation.db.session import make_engine, make_session_factory
-    from moderation.webhooks.encryption import SecretKeyError
+    from moderation.secrets import SecretBox, SecretKeyError
+    from moderation.sites.service import SiteService
     from moderation.webhooks.subscriptions import WebhookService
 
     settings = _settings()
     try:
-        service = WebhookService(
-            make_session_factory(make_engine(settings.database.url)), settings.webhooks
-        )
-        resealed = service.reencrypt_secrets()
+        sessions = make_session_factory(make_engine(settings.database.url))
+        box = SecretBox(settings.webhooks.secret_keys)
+        resealed = SiteService(sessions, settings).reencrypt_secrets(box)
+        resealed += WebhookService(sessions, settings.webhooks).reencrypt_secrets()
     except (SettingsError, SecretKeyError) as error:
         raise click.ClickException(str(error)) from error
     click.echo(json.dumps({"reencrypted": resealed}))
@@ -278,6 +280,15 @@ def score(text: str) -> None:
     )
 
 
+def _sites_group() -> click.Group:
+    from moderation.sites.commands import sites_group
+
+    return sites_group(_settings)
+
+
+main.add_command(_sites_group())
+
+
 @main.group()
 def model() -> None:
     """The toxicity model."""
@@ -447,7 +458,7 @@ def _dev_webhook_key(folder: Path) -> str:
     """The key `moderation dev` encrypts webhook secrets with when none is configured: made
     once and kept in `folder`, beside the SQLite database and the embedded Redis, so secrets
     stored by one `make run` still open in the next. Never used by serve or the workers."""
-    from moderation.webhooks.encryption import generate_key
+    from moderation.secrets import generate_key
 
     path = folder / "webhook-secret.key"
     if not path.exists():

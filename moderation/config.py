@@ -172,7 +172,7 @@ class WebhookSettings:
     secret_grace_seconds: int
     disable_after_dead_letters: int
     job_seconds: float
-    # Fernet keys, newest first: the first seals, every one opens (webhooks/encryption.py).
+    # Fernet keys, newest first: the first seals, every one opens (secrets.py).
     secret_keys: list[str] = dataclasses.field(default_factory=list)
 
     @property
@@ -223,6 +223,12 @@ class SiteSettings:
     # A web process reads a site's row again after this many seconds, so a change made through
     # the admin API (or by another process) is in force everywhere within it.
     cache_seconds: float
+    # Commenter sessions (sites/commenters.py): how long one lasts unless the site sets its own
+    # `session_seconds`, and how far past the SSO token it came from it may last at most.
+    commenter_session_seconds: int
+    commenter_session_past_sso_seconds: int
+    # Clocks of the newsroom's token issuer and this service may differ this much (exp, nbf, iat).
+    commenter_token_leeway_seconds: int
 
 
 LIMIT_KINDS = ("comments", "reports", "status", "perspective")
@@ -437,6 +443,12 @@ def _validate_sites(sites: SiteSettings, fail: Any) -> None:
         fail("sites.default", "must be 1-64 lower-case letters, digits or -, starting with one")
     if sites.cache_seconds < 0:
         fail("sites.cache_seconds", "must be 0 or more")
+    if not 60 <= sites.commenter_session_seconds <= 86400:
+        fail("sites.commenter_session_seconds", "must be between 60 and 86400 (a day)")
+    if not 0 <= sites.commenter_session_past_sso_seconds <= 86400:
+        fail("sites.commenter_session_past_sso_seconds", "must be between 0 and 86400 (a day)")
+    if not 0 <= sites.commenter_token_leeway_seconds <= 300:
+        fail("sites.commenter_token_leeway_seconds", "must be between 0 and 300")
 
 
 def _validate_server(server: ServerSettings, fail: Any) -> None:

@@ -66,3 +66,23 @@ class RateLimitedError(ServiceError):
         self.retry_after = retry_after
         self.limit = limit
         self.rate = rate
+
+
+class UnauthorizedError(ServiceError):
+    """A commenter credential is needed and missing, or the one sent is refused.
+
+    `reason` says which, as a code a client can act on (`token_expired`, `token_replayed`,
+    `session_expired`, `token_required`, ...; docs/sites.md lists them).
+    """
+
+    code = "unauthorized"
+
+    def __init__(self, message: str, reason: str) -> None:
+        super().__init__(message)
+        self.reason = reason
+
+
+class UnavailableError(ServiceError):
+    """A part the request needs is away for now (Redis, for a replay check); try again."""
+
+    code = "unavailable"

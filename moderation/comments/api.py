@@ -14,6 +14,7 @@ from moderation.comments.counts import is_visible, public_status
 from moderation.comments.schemas import CommentIn, CommentStatus, PublishedArgs, PublishedPage
 from moderation.comments.service import CommentService, NewComment
 from moderation.errors import InvalidRequestError
+from moderation.sites.commenters import CommenterService
 from moderation.sites.routing import current_site, site_path, site_route
 from moderation.web import limits
 from moderation.web.context import public_base, request_id, service
@@ -46,9 +47,20 @@ def status_view(comment: Any) -> dict[str, Any]:
 @blp.arguments(CommentIn)
 @blp.response(202, CommentStatus, description="Stored; it will be scored in the background")
 @blp.alt_response(200, schema=CommentStatus, description="A retry with a known Idempotency-Key")
+@blp.alt_response(
+    401,
+    description="A commenter session is needed (the site's `anonymous` is off: reason "
+    "token_required) or the one sent is refused (session_expired, session_invalid, "
+    "session_wrong_site)",
+)
 @blp.alt_response(429, description="Too many comments from this address, author or site")
 def post_comment(body: dict[str, Any], article_id: str) -> Any:
     """Post a comment. It is stored as pending and scored in the background.
+
+    A signed-in reader's widget sends `Authorization: Bearer <session token>` (from
+    commenter-sessions): the author's id and name are then the session's, and `author` in the
+    body is ignored. Without one, `author` is required, and the site's `anonymous` setting
+    decides whether the comment is taken.
 
     Send an `Idempotency-Key` header to make retries safe: the same key returns the same
     comment instead of posting it twice. Rate-limited per client address, per author and per
@@ -57,13 +69,18 @@ def post_comment(body: dict[str, Any], article_id: str) -> Any:
     key = request.headers.get("Idempotency-Key")
     if key is not None and not _IDEMPOTENCY_KEY.match(key):
         raise InvalidRequestError("must be 1-255 visible ASCII characters", field="Idempotency-Key")
-    limits.hit("comments", body["author"]["id"])
+    site = current_site()
+    author = service(CommenterService).author(
+        site, request.headers.get("Authorization"), body["author"]
+    )
+    limits.hit("comments", author.id)  # the stored id: a verified one, or anon:<id>
     submitted = service(CommentService).submit(
         NewComment(
-            site_id=current_site().id,
+            site_id=site.id,
             article_id=checked_article_id(article_id),
-            author_id=body["author"]["id"],
-            author_name=body["author"]["name"].strip(),
+            author_id=author.id,
+            author_name=(author.name or "").strip(),
+            author_verified=author.verified,
             text=body["text"],
             parent_id=body.get("parent_id"),
             idempotency_key=key,

@@ -63,6 +63,9 @@ class Comment(Base):
     article_id: Mapped[str] = mapped_column(String(200))
     author_id: Mapped[str] = mapped_column(String(200), index=True)
     author_name: Mapped[str] = mapped_column(String(200))
+    # The author came with a session from a commenter token the site signed (sites/commenters.py),
+    # so the id is the site's own; false: the id is whatever the request said.
+    author_verified: Mapped[bool] = mapped_column(Boolean, default=False)
     text: Mapped[str] = mapped_column(Text)
     parent_id: Mapped[int | None] = mapped_column(Id, ForeignKey("comments.id"), nullable=True)
     # The top of the thread this comment belongs to (itself for a top-level comment), so a page

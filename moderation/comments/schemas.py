@@ -26,7 +26,14 @@ class AuthorIn(StrictSchema):
 
 
 class CommentIn(StrictSchema):
-    author = fields.Nested(AuthorIn, required=True)
+    author = fields.Nested(
+        AuthorIn,
+        load_default=None,
+        metadata={
+            "description": "Required without a commenter session token; with one, ignored: "
+            "the session's reader is the author"
+        },
+    )
     text = fields.String(required=True, metadata={"description": "The comment, plain text"})
     parent_id = fields.Integer(
         strict=True, allow_none=True, load_default=None, validate=validate.Range(min=1)

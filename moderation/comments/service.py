@@ -36,6 +36,8 @@ class NewComment:
     idempotency_key: str | None = None
     request_id: str | None = None
     site_id: str = DEFAULT_SITE
+    # The author id and name came from a commenter session, not from the request body.
+    author_verified: bool = False
 
     def fingerprint(self) -> str:
         body = [self.article_id, self.author_id, self.author_name, self.text, self.parent_id]
@@ -119,6 +121,7 @@ class CommentService:
                         "article_id": new.article_id,
                         "author_id": new.author_id,
                         "author_name": new.author_name,
+                        "author_verified": new.author_verified,
                         "text": new.text,
                         "parent_id": new.parent_id,
                         "root_id": root_id,

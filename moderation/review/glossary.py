@@ -52,6 +52,10 @@ RULES: dict[str, Entry] = {
         "Pre-moderated author",
         "A moderator asked to read every comment of this author before it appears.",
     ),
+    "anonymous_premoderated": (
+        "Not signed in",
+        "Posted without a commenter token on a site that has a person read such comments first.",
+    ),
     "article_closed": ("Article closed", "The article no longer takes comments."),
     "article_premoderated": (
         "Pre-moderated article",

@@ -50,6 +50,7 @@ class NewReport:
     note: str | None = None
     client: str = ""
     request_id: str | None = None
+    # The reader came with a commenter session (sites/commenters.py): the site vouches for them.
     verified: bool = False
 
 

@@ -148,6 +148,8 @@ class ScoringService:
                 "site_id": comment.site_id,
                 "site_thresholds": dict(site.settings.get("thresholds", {})) if site else {},
                 "site_words": _site_words(site),
+                "author_verified": bool(comment.author_verified),
+                "site_anonymous": site.anonymous if site else "allow",
             }
         return inputs
 

@@ -48,6 +48,17 @@ class SiteIn(StrictSchema):
         values=fields.List(fields.String()),
         metadata={"description": 'Terms added to the word lists: {"banned": [], "suspect": []}'},
     )
+    commenters = fields.Dict(
+        keys=fields.String(),
+        allow_none=True,
+        metadata={
+            "description": "Signed commenter tokens (docs/sites.md): algorithms (HS256, RS256, "
+            "ES256, ...), secret (HS*; write-only, stored encrypted, never shown again), "
+            "public_key (PEM) or jwks_file (RS*/ES*), issuer, audience (default: the site id), "
+            "session_seconds. Only the keys sent change; a key set to null is removed; "
+            "null turns commenter tokens off"
+        },
+    )
 
 
 class NewSiteIn(SiteIn):
@@ -82,6 +93,8 @@ def _change(site_id: str, body: dict[str, Any]) -> SiteChange:
         anonymous=body.get("anonymous"),
         settings=body.get("settings"),
         words=body.get("words"),
+        commenters=body.get("commenters"),
+        commenters_off="commenters" in body and body["commenters"] is None,
     )
 
 

@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.config import SITE_ID, Settings
 from moderation.errors import ConflictError, InvalidRequestError, NotFoundError
+from moderation.secrets import SecretBox, SecretKeyError
+from moderation.sites.commenter_config import merged_commenters, shown
 from moderation.sites.models import Site
 from moderation.sites.overrides import (
     ANONYMOUS,
@@ -49,10 +51,7 @@ class SiteView:
     def as_dict(self) -> dict[str, Any]:
         view = dataclasses.asdict(self)
         view["origins"] = list(self.origins)
-        commenters = dict(self.commenters)
-        if commenters.get("secret"):
-            commenters["secret"] = "(set)"  # shown never, once stored
-        view["commenters"] = commenters
+        view["commenters"] = shown(self.commenters)  # the secret never, once stored
         return view
 
 
@@ -81,7 +80,9 @@ class SiteChange:
     anonymous: str | None = None
     settings: Mapping[str, Any] | None = None
     words: Mapping[str, Any] | None = None
+    # Commenter-token settings to set (sites/commenter_config.py); `commenters_off` removes them.
     commenters: Mapping[str, Any] | None = None
+    commenters_off: bool = False
 
 
 class SiteService:
@@ -172,6 +173,30 @@ class SiteService:
         self._forget(change.site_id)
         return view
 
+    def reencrypt_secrets(self, box: SecretBox) -> int:
+        """Seal every site's commenter-token secret again under the first key; how many.
+
+        Called by `moderation webhooks reencrypt` in the same run as the webhook secrets; a
+        secret no configured key opens stops it, naming the site, before anything is written.
+        """
+        resealed = 0
+        with self.sessions.begin() as session:
+            for row in session.scalars(select(Site).order_by(Site.id).with_for_update()):
+                commenters = dict(row.commenters or {})
+                if not commenters.get("secret"):
+                    continue
+                try:
+                    commenters["secret"] = box.reseal(commenters["secret"])
+                except SecretKeyError as error:
+                    raise SecretKeyError(
+                        f"site {row.id}'s commenter-token secret: {error}; nothing was "
+                        "re-encrypted. Add back the key it was sealed with, then run this again"
+                    ) from error
+                row.commenters = commenters
+                resealed += 1
+        self._cache.clear()
+        return resealed
+
     def update(self, change: SiteChange) -> SiteView:
         """Change what `change` names; the default site gets its row on its first change."""
         self._check(change)
@@ -215,8 +240,10 @@ class SiteService:
         if change.words is not None:
             check_words(change.words)
 
-    @staticmethod
-    def _apply(row: Site, change: SiteChange) -> None:
+    def _box(self) -> SecretBox:
+        return SecretBox(self.settings.webhooks.secret_keys)
+
+    def _apply(self, row: Site, change: SiteChange) -> None:
         if change.name is not None:
             row.name = change.name.strip()
         if change.origins is not None:
@@ -231,8 +258,12 @@ class SiteService:
                 for key, terms in change.words.items()
                 if terms
             }
-        if change.commenters is not None:
-            row.commenters = dict(change.commenters)
+        if change.commenters is not None or change.commenters_off:
+            row.commenters = merged_commenters(
+                row.commenters or {},
+                None if change.commenters_off else change.commenters,
+                self._box,
+            )
         row.updated_by = change.actor
 
     def _forget(self, site_id: str) -> None:

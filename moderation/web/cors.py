@@ -2,7 +2,9 @@
 
 Only origins listed in `web.allowed_origins` or in the request's site's own origins (sites/)
 get CORS headers, and only on the public paths (post a comment, read its status, list an
-article's comments). The review API never answers
+article's comments, report one, exchange a commenter token). The widget sends a commenter
+session in the `Authorization` header, so preflights allow it; no cookie is ever sent
+(no `Access-Control-Allow-Credentials`). The review API never answers
 cross-origin: a moderator's token must not be usable from another site's page.
 """
 
@@ -12,11 +14,11 @@ from collections.abc import Callable, Collection
 
 from flask import Flask, Response, request
 
-PUBLIC_PREFIXES = ("/v1/articles/", "/v1/comments/", "/v1/sites/")
+PUBLIC_PREFIXES = ("/v1/articles/", "/v1/comments/", "/v1/commenter-sessions", "/v1/sites/")
 # Admin paths under /v1/sites/ that are not public: /v1/sites and /v1/sites/<site> themselves.
-_PUBLIC_UNDER_SITES = ("/articles/", "/comments/")
+_PUBLIC_UNDER_SITES = ("/articles/", "/comments/", "/commenter-sessions")
 ALLOWED_METHODS = "GET, POST, OPTIONS"
-ALLOWED_HEADERS = ("content-type", "idempotency-key", "x-request-id")
+ALLOWED_HEADERS = ("authorization", "content-type", "idempotency-key", "x-request-id")
 EXPOSED_HEADERS = "Location, X-Request-ID"
 PREFLIGHT_MAX_AGE = "600"
 

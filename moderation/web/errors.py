@@ -27,6 +27,8 @@ from moderation.errors import (
     NotFoundError,
     RateLimitedError,
     ServiceError,
+    UnauthorizedError,
+    UnavailableError,
 )
 from moderation.web.context import loggable_path
 
@@ -39,6 +41,8 @@ _SERVICE_STATUS = {
     InvalidRequestError: 422,
     ClaimedError: 423,
     RateLimitedError: 429,
+    UnauthorizedError: 401,
+    UnavailableError: 503,
 }
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
 _SHAPES = "moderation.error_shapes"
@@ -50,7 +54,8 @@ class ErrorSchema(Schema):
     """The error shape, for the OpenAPI document (every operation's `default` answer)."""
 
     class Meta:
-        # 409 adds current_version, 423 claimed_by and expires_at, 429 the limit (setting, rate).
+        # 409 adds current_version, 423 claimed_by and expires_at, 429 the limit (setting, rate),
+        # a commenter 401 its reason.
         unknown = INCLUDE
 
     code = fields.Integer(metadata={"description": "The HTTP status code"})
@@ -63,6 +68,12 @@ class ErrorSchema(Schema):
         metadata={
             "description": "On a 429 past a configured limit: the setting that refused the "
             "request and its rate, e.g. {setting: limits.comments_per_author, rate: 5 per 1 minute}"
+        }
+    )
+    reason = fields.String(
+        metadata={
+            "description": "On a 401 for a commenter token or session: why, as a code "
+            "(token_expired, token_replayed, session_expired, token_required, ...)"
         }
     )
 
@@ -148,9 +159,18 @@ def _service_error(error: ServiceError) -> Response:
         extra.update(claimed_by=error.claimed_by, expires_at=error.expires_at)
     if isinstance(error, RateLimitedError) and error.limit:
         extra["limit"] = {"setting": error.limit, "rate": error.rate}
+    if isinstance(error, UnauthorizedError):
+        extra["reason"] = error.reason
     response = error_response(code, message, **extra)
     if isinstance(error, RateLimitedError):
         response.headers["Retry-After"] = str(error.retry_after)
+    if isinstance(error, UnauthorizedError):
+        # RFC 6750: the scheme, and why the token was refused, for clients that read headers.
+        response.headers["WWW-Authenticate"] = (
+            f'Bearer realm="commenters", error="invalid_token", error_description="{error.reason}"'
+        )
+    if isinstance(error, UnavailableError):
+        response.headers["Retry-After"] = "5"
     return response
 
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from moderation.config import WebhookSettings
 from moderation.db.base import utcnow
 from moderation.events.models import OutboxEvent
-from moderation.webhooks.encryption import SecretBox, SecretKeyError
+from moderation.secrets import SecretBox, SecretKeyError
 from moderation.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from moderation.webhooks.retry import RetrySchedule
 from moderation.webhooks.sender import AttemptResult

@@ -34,7 +34,7 @@ class WebhookEndpoint(Base):
     # None: every article; else only events about comments under these articles.
     article_ids: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
-    # Fernet tokens (encryption.py), never the secret itself: HMAC signing needs the secret,
+    # Fernet tokens (moderation/secrets.py), never the secret itself: HMAC signing needs the secret,
     # so it cannot be hashed; it is encrypted with a key that is not in the database.
     secret: Mapped[str] = mapped_column(String(500))
     previous_secret: Mapped[str | None] = mapped_column(String(500), nullable=True)

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from moderation.config import WebhookSettings
 from moderation.db.base import utcnow
 from moderation.errors import ConflictError, InvalidRequestError, NotFoundError
-from moderation.webhooks.encryption import SecretBox, SecretKeyError
+from moderation.secrets import SecretBox, SecretKeyError
 from moderation.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from moderation.webhooks.queue import WebhookQueue
 from moderation.webhooks.safety import UnsafeURLError, check_url
@@ -64,7 +64,7 @@ class DeliveryDetail:
 class WebhookService:
     """Endpoint CRUD, secret rotation, delivery history and redelivery, for admins.
 
-    Secrets are stored sealed (encryption.py); a new one is returned in clear, once.
+    Secrets are stored sealed (moderation/secrets.py); a new one is returned in clear, once.
     SettingsError when `settings.secret_keys` is empty: the API does not start without a key.
     """
 

@@ -31,7 +31,7 @@ pytestmark = pytest.mark.e2e
 
 ALICE = bearer(MODERATOR_TOKEN)
 # Anonymous weight 0.1 (the default): six addresses weigh 0.6, past the report threshold.
-REVIEW = {"report_threshold": 0.5, "hide_threshold": 2.0, "reports_per_minute": 100}
+REVIEW = {"report_threshold": 0.5, "hide_threshold": 2.0}
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +50,6 @@ def live(
         MODERATION_SERVER_PROXY_HOPS="1",
         MODERATION_REVIEW_REPORT_THRESHOLD=str(REVIEW["report_threshold"]),
         MODERATION_REVIEW_HIDE_THRESHOLD=str(REVIEW["hide_threshold"]),
-        MODERATION_REVIEW_REPORTS_PER_MINUTE=str(REVIEW["reports_per_minute"]),
     )
 
 

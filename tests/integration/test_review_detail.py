@@ -43,7 +43,7 @@ def test_queue_rows_carry_the_reasons_that_set_the_outcome(client: Any, database
         ],
     )
     (row,) = client.get("/v1/review/queue", headers=ALICE).json["comments"]
-    assert row["author"] == {"id": "reader-e0aa6a26", "name": "Reader-E0Aa6A26"}
+    assert row["author"] == {"id": "reader-e0aa6a26", "name": "Reader-E0Aa6A26", "verified": False}
     assert row["article_id"] == "article-1" and row["created_at"] and row["parent_id"] is None
     # Labels in their publish band set nothing; spans stay in the detail.
     assert row["acting_reasons"] == [

@@ -35,6 +35,8 @@ PATH_VALUES = {
     "author_id": "r1",
     "filename": "review.js",
     "name": "swagger-ui.css",
+    "site": "default",
+    "site_id": "default",
 }
 
 

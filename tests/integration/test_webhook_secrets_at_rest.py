@@ -237,3 +237,4 @@ def test_migration_0006_needs_no_key_where_nothing_is_stored(tmp_path: Path) -> 
             head
         )
     engine.dispose()
+    assert head is not None and head >= "0006"

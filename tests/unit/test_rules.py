@@ -18,6 +18,7 @@ from moderation.pipeline.rules import (
 )
 from moderation.pipeline.rules.article import ArticleClosedRule, ArticlePremoderatedRule
 from moderation.pipeline.rules.author import (
+    AnonymousPremoderatedRule,
     BannedAuthorRule,
     DuplicateRule,
     NewAuthorRule,
@@ -425,6 +426,17 @@ class TestAuthorAndArticle:
         [held] = check(ArticlePremoderatedRule(), "hi", article_premoderate=True)
         assert held.holds_trusted
         assert check(ArticleClosedRule(), "hi") == check(ArticlePremoderatedRule(), "hi") == []
+
+    def test_anonymous_authors_held_only_where_the_site_premoderates_them(self) -> None:
+        rule = AnonymousPremoderatedRule()
+        [held] = check(rule, "hi", site_anonymous="premoderate")
+        assert (held.action, held.public_code, held.holds_trusted) == (
+            "hold",
+            "premoderation",
+            True,
+        )
+        assert check(rule, "hi", site_anonymous="premoderate", author_verified=True) == []
+        assert check(rule, "hi", site_anonymous="allow") == check(rule, "hi") == []
 
 
 class TestSettings:

@@ -5,7 +5,18 @@
  *
  * Optional attributes: data-target (id of the element to render into; default: right after
  * the script), data-api-base (default: where the script came from), data-page-size (1-100),
- * data-locale (en, fr, de or es; default: the page's lang, else English).
+ * data-locale (en, fr, de or es; default: the page's lang, else English), data-site (the site's
+ * id, for a service with several sites; default: the service's default site), data-token (the
+ * signed-in reader's SSO token, when the site takes commenter tokens: docs/sites.md).
+ *
+ * Signed-in readers: the widget exchanges the page's SSO token once for a session of the
+ * service (POST .../commenter-sessions) and sends the session with each comment and report, so
+ * the reader's id and name are the site's own. A token is used once; give the widget a way to
+ * get a new one when the session ends, or sign a reader in after the page loaded:
+ *
+ *   ModerationComments.mount(element, { articleId: "...", site: "daily", token: sso,
+ *     getToken: function () { return fetch("/sso-token").then(function (r) { return r.text(); }); } });
+ *   ModerationComments.setToken(newSsoToken);   // every widget on the page (or pass an element)
  *
  * Single-page sites load the script once, without data-article-id, and mount and destroy the
  * widget themselves as their pages come and go:
@@ -77,6 +88,8 @@
       "replyTo": "Reply to {name}",
       "join": "Join the conversation",
       "yourName": "Your name",
+      "postingAs": "Posting as {name}",
+      "signInNeeded": "Please sign in to take part.",
       "yourComment": "Your comment",
       "yourReply": "Your reply",
       "hint": "Comments are checked before they appear.",
@@ -181,6 +194,8 @@
       "replyTo": "Répondre à {name}",
       "join": "Participer à la conversation",
       "yourName": "Votre nom",
+      "postingAs": "Vous publiez en tant que {name}",
+      "signInNeeded": "Veuillez vous connecter pour participer.",
       "yourComment": "Votre commentaire",
       "yourReply": "Votre réponse",
       "hint": "Les commentaires sont vérifiés avant d'être publiés.",
@@ -285,6 +300,8 @@
       "replyTo": "{name} antworten",
       "join": "Diskutieren Sie mit",
       "yourName": "Ihr Name",
+      "postingAs": "Sie schreiben als {name}",
+      "signInNeeded": "Bitte melden Sie sich an, um mitzudiskutieren.",
       "yourComment": "Ihr Kommentar",
       "yourReply": "Ihre Antwort",
       "hint": "Kommentare werden vor der Veröffentlichung geprüft.",
@@ -389,6 +406,8 @@
       "replyTo": "Responder a {name}",
       "join": "Únete a la conversación",
       "yourName": "Tu nombre",
+      "postingAs": "Publicas como {name}",
+      "signInNeeded": "Inicia sesión para participar.",
       "yourComment": "Tu comentario",
       "yourReply": "Tu respuesta",
       "hint": "Los comentarios se revisan antes de publicarse.",
@@ -488,6 +507,7 @@
     "form { margin: 0 0 24px; padding: 16px; background: #f6f7f9; border: 1px solid #e1e4e8; border-radius: 8px; }",
     ".reply-form, .report-form { margin: 12px 0 8px; }",
     ".field { margin: 0 0 12px; }",
+    ".signed-in { margin: 0 0 12px; color: var(--mw-muted, #4b5563); }",
     "label { display: block; margin: 0 0 4px; font-weight: 600; font-size: 0.95em; }",
     "input, textarea { display: block; width: 100%; font: inherit; color: inherit; background: #fff;",
     "  border: 1px solid #b8bec6; border-radius: 6px; padding: 8px 10px; }",
@@ -593,9 +613,9 @@
     return known;
   }
 
-  /** Who sends a report. Today the API takes the site's reader id as it is, and the widget
-   * sends the random id its reader's comments carry; when the site can vouch for its readers
-   * (a verified-reader token), this is the one place that changes. */
+  /** Who sends a report, for an anonymous reader: the random id its reader's comments carry.
+   * A signed-in reader's report also carries their session, and the service then takes the
+   * reader from it and ignores this id. */
   function reporter() {
     return { reader_id: author().id };
   }
@@ -636,9 +656,11 @@
 
   // ---- the API, over HTTP --------------------------------------------------------------
 
-  function Api(base, signal) {
+  function Api(base, signal, site) {
     this.base = base.replace(/\/+$/, "") + "/";
     this.signal = signal;
+    // The paths of the site's articles: /v1/sites/<site>/..., or the default site's /v1/...
+    this.prefix = site ? "v1/sites/" + encodeURIComponent(site) + "/" : "v1/";
   }
   Api.prototype.request = function (method, path, body, headers) {
     var signal = this.signal;
@@ -670,17 +692,101 @@
   Api.prototype.page = function (articleId, cursor, limit, order) {
     var query = "?limit=" + limit + (order === "newest" ? "&order=newest" : "") +
       (cursor ? "&cursor=" + encodeURIComponent(cursor) : "");
-    return this.request("GET", "v1/articles/" + encodeURIComponent(articleId) + "/comments" + query);
+    return this.request("GET", this.prefix + "articles/" + encodeURIComponent(articleId) + "/comments" + query);
   };
-  Api.prototype.post = function (articleId, body, key) {
-    return this.request("POST", "v1/articles/" + encodeURIComponent(articleId) + "/comments",
-      body, { "Idempotency-Key": key });
+  Api.prototype.post = function (articleId, body, key, headers) {
+    return this.request("POST", this.prefix + "articles/" + encodeURIComponent(articleId) + "/comments",
+      body, Object.assign({ "Idempotency-Key": key }, headers));
+  };
+  /** The SSO token, once, for a session: { token, expires_at, user: { id, name } }. */
+  Api.prototype.exchange = function (ssoToken) {
+    return this.request("POST", this.prefix + "commenter-sessions", {},
+      { "Authorization": "Bearer " + ssoToken });
   };
   Api.prototype.status = function (id) {
     return this.request("GET", "v1/comments/" + encodeURIComponent(id));
   };
-  Api.prototype.report = function (id, body) {
-    return this.request("POST", "v1/comments/" + encodeURIComponent(id) + "/reports", body);
+  Api.prototype.report = function (id, body, headers) {
+    return this.request("POST", "v1/comments/" + encodeURIComponent(id) + "/reports", body, headers);
+  };
+
+  // ---- the signed-in reader: an SSO token from the page, a session from the service -----
+
+  // One per service and site, shared by the widgets of a page: an SSO token is used once, so
+  // two widgets of one site must not both exchange it.
+  var identities = {};
+
+  function identityFor(apiBase, site) {
+    var key = apiBase + "|" + (site || "");
+    if (!identities[key]) identities[key] = new Identity(new Api(apiBase, null, site));
+    return identities[key];
+  }
+
+  function Identity(api) {
+    this.api = api;
+    this.sso = null;          // an SSO token the page gave and nobody exchanged yet
+    this.getToken = null;     // the page's function for a new SSO token, if it gave one
+    this.session = null;      // { token, expiresAt (ms), user: { id, name } }
+    this.pending = null;      // the exchange under way
+    this.listeners = [];      // widgets that show who posts
+  }
+
+  /** A new SSO token from the page (a reader signed in, or another one did): exchange it. */
+  Identity.prototype.give = function (ssoToken) {
+    this.sso = ssoToken || null;
+    this.session = null;
+    this.pending = null;
+    this.changed();
+    return this.current();
+  };
+
+  /** The live session, exchanging or renewing as needed; null for an anonymous reader. */
+  Identity.prototype.current = function () {
+    var self = this;
+    if (this.session && this.session.expiresAt - 30000 > Date.now()) return Promise.resolve(this.session);
+    if (this.pending) return this.pending;
+    if (!this.sso && !this.getToken) return Promise.resolve(null);
+    var ssoToken = this.sso;
+    this.sso = null;
+    var source = ssoToken ? Promise.resolve(ssoToken) : Promise.resolve().then(function () { return self.getToken(); });
+    var pending = source.then(function (token) {
+      if (!token) return null;
+      return self.api.exchange(String(token)).then(function (answer) {
+        return { token: answer.token, expiresAt: Date.parse(answer.expires_at), user: answer.user };
+      }, function (problem) {
+        if (!problem.status) throw problem;  // unreachable: the write fails and says so
+        return null;  // refused: the reader goes on as an anonymous one, where the site allows
+      });
+    }).then(function (session) {
+      if (self.pending === pending) {
+        self.session = session;
+        self.pending = null;
+        self.changed();
+      }
+      return session;
+    }, function (error) {
+      if (self.pending === pending) self.pending = null;
+      throw error;
+    });
+    this.pending = pending;
+    return pending;
+  };
+
+  /** The session was refused or ran out: drop it and try a new SSO token from the page. */
+  Identity.prototype.renew = function () {
+    this.session = null;
+    this.pending = null;
+    this.changed();
+    return this.current();
+  };
+
+  Identity.prototype.headers = function (session) {
+    return session ? { "Authorization": "Bearer " + session.token } : {};
+  };
+
+  Identity.prototype.changed = function () {
+    var self = this;
+    this.listeners.forEach(function (widget) { widget.showIdentity(self.session); });
   };
 
   // ---- the widget ----------------------------------------------------------------------
@@ -693,7 +799,10 @@
     this.locale = chosen.locale;
     this.strings = STRINGS[chosen.language];
     this.aborter = window.AbortController ? new AbortController() : null;
-    this.api = new Api(options.apiBase, this.aborter ? this.aborter.signal : null);
+    this.api = new Api(options.apiBase, this.aborter ? this.aborter.signal : null, options.site);
+    this.identity = identityFor(options.apiBase, options.site);
+    this.identity.listeners.push(this);
+    if (options.getToken) this.identity.getToken = options.getToken;
     this.articleId = options.articleId;
     this.pageSize = options.pageSize;
     this.order = load("order", "oldest") === "newest" ? "newest" : "oldest";
@@ -712,7 +821,38 @@
     this.build();
     this.restoreOwn();
     this.reload();
+    if (options.token) this.identity.give(options.token).catch(function () { /* said on writing */ });
+    else if (this.identity.session || options.getToken) this.identity.current().catch(function () {});
+    this.showIdentity(this.identity.session);
   }
+
+  /** Show who posts: a signed-in reader's name instead of the name field. */
+  Widget.prototype.showIdentity = function (session) {
+    var self = this;
+    Array.prototype.forEach.call(this.root.querySelectorAll("form.compose, form.reply-form"), function (form) {
+      form.querySelector(".name-field").hidden = !!session;
+      var line = form.querySelector(".signed-in");
+      line.hidden = !session;
+      line.textContent = session ? self.t("postingAs", { name: session.user.name }) : "";
+    });
+  };
+
+  /** Send a write with the reader's session, if any; when the service refuses the session
+   * (expired, or from before a key rotation), or asks for one, renew it once and send again. */
+  Widget.prototype.authorized = function (send) {
+    var identity = this.identity;
+    return identity.current().then(function (session) {
+      return send(identity.headers(session), session).catch(function (problem) {
+        var reason = (problem.data && problem.data.reason) || "";
+        var renewable = /^session_/.test(reason) || reason === "token_required";
+        if (problem.status !== 401 || !renewable) throw problem;
+        return identity.renew().then(function (fresh) {
+          if (!fresh) throw problem;
+          return send(identity.headers(fresh), fresh);
+        });
+      });
+    });
+  };
 
   /** This widget's string for `key` ("status.held" reaches into a table), filled in. */
   Widget.prototype.t = function (key, values) {
@@ -778,6 +918,8 @@
   Widget.prototype.destroy = function () {
     if (this.destroyed) return;
     this.destroyed = true;
+    var self = this;
+    this.identity.listeners = this.identity.listeners.filter(function (widget) { return widget !== self; });
     if (this.aborter) this.aborter.abort();
     Object.keys(this.timers).forEach(function (id) { window.clearTimeout(Number(id)); });
     this.timers = {};
@@ -1048,7 +1190,10 @@
     var form = el("form", { className: parentId ? "reply-form" : "compose", novalidate: true,
       "aria-labelledby": "mw-form-title-" + n }, [
       el("h3", { id: "mw-form-title-" + n, text: title }),
-      el("div", { className: "field" }, [el("label", { "for": nameInput.id, text: this.t("yourName") }), nameInput]),
+      el("div", { className: "field name-field", hidden: !!this.identity.session },
+        [el("label", { "for": nameInput.id, text: this.t("yourName") }), nameInput]),
+      el("p", { className: "signed-in", hidden: !this.identity.session,
+        text: this.identity.session ? this.t("postingAs", { name: this.identity.session.user.name }) : "" }),
       el("div", { className: "field" }, [
         el("label", { "for": text.id, text: this.t(parentId ? "yourReply" : "yourComment") }),
         text,
@@ -1100,7 +1245,8 @@
       event.preventDefault();
       if (state.busy) return;
       error.hidden = true;
-      var name = nameInput.value.trim();
+      var signedIn = self.identity.session;
+      var name = signedIn ? signedIn.user.name : nameInput.value.trim();
       var body = text.value.replace(/\s+$/, "");
       if (!name) return fail(self.t("needName"), nameInput);
       if (length(name) > LIMITS.maxNameLength) return fail(self.t("nameTooLong", { max: LIMITS.maxNameLength }), nameInput);
@@ -1109,21 +1255,30 @@
         return fail(self.t("textTooLong", { n: length(body), max: LIMITS.maxLength }), text);
       }
       var me = author();
-      me.name = name;
-      save("author", me);
+      if (!signedIn) {
+        me.name = name;
+        save("author", me);
+      }
       // One key per submission: a double click or a retry after a lost answer posts once.
       state.key = state.key || randomId();
       state.busy = true;
       submit.disabled = true;
       submit.textContent = self.t("posting");
-      self.api.post(self.articleId, { author: { id: me.id, name: name }, text: body, parent_id: parentId }, state.key)
+      var shownName = name;
+      self.authorized(function (headers, session) {
+        // With a session the service takes the reader from it; the body names nobody.
+        shownName = session ? session.user.name : name;
+        var sent = { text: body, parent_id: parentId };
+        if (!session) sent.author = { id: me.id, name: name };
+        return self.api.post(self.articleId, sent, state.key, headers);
+      })
         .then(function (answer) {
           state.key = null;
           text.value = "";
           count();
           self.posted({ id: answer.id, status: answer.status, reason_code: answer.reason_code,
             parent_id: answer.parent_id || parentId || null, created_at: answer.created_at,
-            status_url: answer.status_url, author: { name: name }, text: body });
+            status_url: answer.status_url, author: { name: shownName }, text: body });
         }, function (problem) {
           fail(self.postError(problem), null);
           text.focus();
@@ -1141,6 +1296,7 @@
 
   Widget.prototype.postError = function (problem) {
     if (!problem.status) return this.t("unreachable");
+    if (problem.status === 401) return this.t("signInNeeded");
     if (problem.status === 413) return this.t("tooLarge");
     if (problem.status === 429) return this.t("tooFast");
     if (problem.status >= 500) return this.t("serverError");
@@ -1242,7 +1398,9 @@
       var body = reporter();
       body.reason = picked.value;
       body.note = note.value.trim() || null;
-      self.api.report(commentId, body).then(function () {
+      self.authorized(function (headers) {
+        return self.api.report(commentId, body, headers);
+      }).then(function () {
         finished(self.t("reportThanks"));
       }, function (problem) {
         send.disabled = false;
@@ -1251,6 +1409,7 @@
         if (problem.status === 404) return fail(self.t("reportGone"));
         if (problem.status === 429) return fail(self.t("reportTooFast"));
         if (!problem.status) return fail(self.t("reportUnreachable"));
+        if (problem.status === 401) return fail(self.t("signInNeeded"));
         fail(self.t("reportFailed", { message: problem.message }));
       });
     });
@@ -1402,6 +1561,8 @@
 
   // host element -> its Widget. A WeakMap, so a host the page throws away is not kept alive.
   var mounted = new WeakMap();
+  // The widgets mounted now, for setToken (a WeakMap cannot be walked).
+  var live = [];
 
   function hostOf(target) {
     var host = typeof target === "string" ? document.getElementById(target) : target;
@@ -1424,10 +1585,30 @@
       articleId: String(options.articleId),
       apiBase: apiBase,
       pageSize: size >= 1 && size <= 100 ? size : DEFAULT_PAGE_SIZE,
-      locale: options.locale
+      locale: options.locale,
+      site: options.site || host.getAttribute("data-site") || null,
+      token: options.token || host.getAttribute("data-token") || null,
+      getToken: typeof options.getToken === "function" ? options.getToken : null
     });
     mounted.set(host, widget);
-    return { element: host, destroy: function () { destroy(host); } };
+    live.push(widget);
+    return {
+      element: host,
+      destroy: function () { destroy(host); },
+      setToken: function (token) { return setToken(token, host); }
+    };
+  }
+
+  /** Give the widgets a new SSO token (a reader signed in, or their token was renewed): every
+   * widget of the page, or only the one in `target`. A falsy token signs the reader out. */
+  function setToken(token, target) {
+    var widgets = target ? [mounted.get(hostOf(target))] : live;
+    var seen = [];
+    widgets.forEach(function (widget) {
+      if (!widget || seen.indexOf(widget.identity) !== -1) return;
+      seen.push(widget.identity);
+      widget.identity.give(token).catch(function () { /* said when the reader writes */ });
+    });
   }
 
   /** Stop the widget in `target` (requests, polling, timers) and empty it. */
@@ -1436,6 +1617,7 @@
     var widget = mounted.get(host);
     if (!widget) return false;
     mounted.delete(host);
+    live = live.filter(function (other) { return other !== widget; });
     widget.destroy();
     return true;
   }
@@ -1456,7 +1638,9 @@
       articleId: articleId,
       apiBase: script.getAttribute("data-api-base") || new URL(".", script.src).href,
       pageSize: script.getAttribute("data-page-size"),
-      locale: script.getAttribute("data-locale")
+      locale: script.getAttribute("data-locale"),
+      site: script.getAttribute("data-site"),
+      token: script.getAttribute("data-token")
     });
   }
 
@@ -1467,7 +1651,8 @@
     });
   }
 
-  window.ModerationComments = { mount: mount, destroy: destroy, scan: scan, languages: LANGUAGES.slice() };
+  window.ModerationComments = { mount: mount, destroy: destroy, scan: scan, setToken: setToken,
+    languages: LANGUAGES.slice() };
   if (current && current.src) mountScript(current);
   else scan();
   window.dispatchEvent(new CustomEvent("moderation-comments:ready"));

@@ -12,6 +12,7 @@ from __future__ import annotations
 from moderation.config import RulesSettings, resolve_path
 from moderation.pipeline.rules.article import ArticleClosedRule, ArticlePremoderatedRule
 from moderation.pipeline.rules.author import (
+    AnonymousPremoderatedRule,
     BannedAuthorRule,
     DuplicateRule,
     NewAuthorRule,
@@ -53,7 +54,8 @@ PUBLIC_CODES = {
     "too_fast": "too many comments in a minute",
     "author_banned": "the author is banned",
     "comments_closed": "the article is closed to comments",
-    "premoderation": "the article or the author is pre-moderated: a moderator reads it first",
+    "premoderation": "the article or the author is pre-moderated, or the site pre-moderates "
+    "comments posted without signing in: a moderator reads it first",
 }
 
 
@@ -94,6 +96,7 @@ def build_rules(
         LengthRule(settings.min_length, settings.max_length),
         BannedAuthorRule(),
         PremoderatedAuthorRule(),
+        AnonymousPremoderatedRule(),
         ArticleClosedRule(),
         ArticlePremoderatedRule(),
         RateRule(settings.max_comments_per_minute),

@@ -45,6 +45,25 @@ class PremoderatedAuthorRule(SimpleRule):
         return [self.hit()] if context.author_premoderated else []
 
 
+class AnonymousPremoderatedRule(SimpleRule):
+    """Holds a comment posted without a commenter session on a site whose `anonymous` is
+    "premoderate": anyone may write, and a person reads what nobody vouched for first.
+
+    It holds trusted authors too: an anonymous author's id is whatever the request said, so
+    trust given to it could be borrowed by anyone who sends the same id.
+    """
+
+    id = "anonymous_premoderated"
+    action = "hold"
+    message = "posted without signing in, on a site that pre-moderates anonymous comments"
+    public_code = "premoderation"
+    holds_trusted = True
+
+    def check(self, context: RuleContext) -> list[RuleHit]:
+        held = context.site_anonymous == "premoderate" and not context.author_verified
+        return [self.hit()] if held else []
+
+
 class NewAuthorRule(SimpleRule):
     """When `enabled`, holds an author with fewer than `min_approved` approved comments.
 

@@ -40,6 +40,10 @@ class RuleContext:
     site_id: str = ""
     site_thresholds: Mapping[str, Mapping[str, float]] = dataclasses.field(default_factory=dict)
     site_words: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
+    # Whether the author came with a commenter session the site signed (sites/commenters.py),
+    # and what the site does with authors who did not: "allow", "premoderate" (held) or "off".
+    author_verified: bool = False
+    site_anonymous: str = "allow"
 
     @cached_property
     def normalised(self) -> Normalised:

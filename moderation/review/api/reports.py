@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import request
+from flask import g, request
 from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
+from moderation.comments.service import CommentService
 from moderation.review.reports import REPORT_REASONS, NewReport
 from moderation.review.workbench import Workbench
+from moderation.sites.commenters import CommenterService
+from moderation.sites.service import SiteService
 from moderation.web import limits
 from moderation.web.context import request_id, service
 from moderation.web.schemas import StrictSchema
@@ -26,8 +29,9 @@ class ReportIn(StrictSchema):
         load_default=None,
         validate=validate.Length(min=1, max=200),
         metadata={
-            "description": "Ignored. An anonymous report's reader is the client's address, "
-            "whatever id it sends (accepted so that older widgets keep working)"
+            "description": "Ignored: a report with a commenter session token is the session's "
+            "reader's; without one its reader is the client's address, whatever id it sends "
+            "(accepted so that older widgets keep working)"
         },
     )
     reason = fields.String(required=True, validate=validate.OneOf(REPORT_REASONS))
@@ -44,18 +48,26 @@ class ReportReceipt(Schema):
 @blp.response(201, ReportReceipt)
 @blp.alt_response(409, description="This reader (or address) already reported this comment")
 @blp.alt_response(429, description="Too many reports from this address, reader or site")
+@blp.alt_response(401, description="The commenter session sent is refused; `reason` says why")
 def report(body: dict[str, Any], comment_id: int) -> Any:
     """Report a published comment. Rate-limited per client address, per reader and per site
     (429 with Retry-After).
 
-    An anonymous report counts once per client address and comment, weighs little, and can send
-    the comment to the moderators but never hide it; its public status stays `approved`.
+    With `Authorization: Bearer <session token>` (from commenter-sessions) the report is the
+    signed-in reader's, a verified one. Without, it is anonymous: it counts once per client
+    address and comment, weighs little, and can send the comment to the moderators but never
+    hide it; its public status stays `approved`.
     """
+    site = service(SiteService).require(service(CommentService).get(comment_id).site_id)
+    g.site_id = site.id  # the per-site limit is the comment's site's
+    reader = service(CommenterService).session(site, request.headers.get("Authorization"))
     # An anonymous reader is its address, limited as such; the body's reader_id is not a reader.
-    limits.hit("reports")
+    limits.hit("reports", reader.id if reader is not None else None)
     service(Workbench).reports.report(
         NewReport(
             comment_id=comment_id,
+            reader_id=reader.id if reader is not None else None,
+            verified=reader is not None,
             reason=body["reason"],
             note=body["note"],
             client=request.remote_addr or "unknown",

@@ -53,6 +53,15 @@ def _acting(comment: Any) -> list[dict[str, Any]]:
     return [reason for reason in reasons if reason.get("action")]
 
 
+def _author(comment: Any) -> dict[str, Any]:
+    """Who wrote it; `verified`: the id came from a commenter session the site signed."""
+    return {
+        "id": comment.author_id,
+        "name": comment.author_name,
+        "verified": bool(comment.author_verified),
+    }
+
+
 def _claim(claim: Any) -> dict[str, Any] | None:
     if claim is None:
         return None
@@ -68,7 +77,7 @@ class QueueItem(Schema):
     id = fields.Integer(attribute="comment.id")
     article_id = fields.String(attribute="comment.article_id")
     parent_id = fields.Integer(attribute="comment.parent_id", allow_none=True)
-    author = fields.Function(lambda e: {"id": e.comment.author_id, "name": e.comment.author_name})
+    author = fields.Function(lambda e: _author(e.comment))
     text = fields.String(attribute="comment.text")
     status = fields.String(attribute="comment.status")
     version = fields.Integer(attribute="comment.version")
@@ -162,7 +171,7 @@ class ParentOut(Schema):
 class ReviewDetail(Schema):
     id = fields.Integer(attribute="comment.id")
     article_id = fields.String(attribute="comment.article_id")
-    author = fields.Function(lambda d: {"id": d.comment.author_id, "name": d.comment.author_name})
+    author = fields.Function(lambda d: _author(d.comment))
     text = fields.String(attribute="comment.text")
     parent_id = fields.Integer(attribute="comment.parent_id", allow_none=True)
     parent = fields.Nested(
