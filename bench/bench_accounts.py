@@ -28,8 +28,8 @@ from moderation.config import load_settings
 from moderation.db.migrate import upgrade
 from moderation.db.session import make_engine, make_session_factory
 from moderation.embedded_redis import EmbeddedRedis
-from moderation.web.principal import ALL_SITES, Principal
 from moderation.secrets import generate_key
+from moderation.web.principal import ALL_SITES, Principal
 
 ENV_TOKEN = "bench:bench-moderator-token-0123"
 

@@ -103,8 +103,11 @@ def test_a_person_reviews_with_their_token_and_the_trail_names_them(
         "roles": [{"role": "moderator", "site_id": "paper-a"}],
     }
 
+    made = call(live, "POST", "/v1/sites", ROOT, id="paper-a")
+    assert made.status_code in (201, 409), made.text
     first, second, third = insert_comments(
-        database_url, [comment_row(author_id="troll-1") for _ in range(3)]
+        database_url,
+        [{**comment_row(author_id="troll-1"), "site_id": "paper-a"} for _ in range(3)],
     )
     claim = call(live, "POST", f"/v1/review/comments/{first}/claim", token)
     assert claim.status_code == 200 and claim.json()["moderator"] == "carol@example.org"
@@ -130,10 +133,15 @@ def test_a_person_reviews_with_their_token_and_the_trail_names_them(
         time.sleep(0.2)
     # Banning the author rejects the rest; the ban and the rejection name her too.
     banned = call(
-        live, "POST", "/v1/authors/troll-1/ban", token, reason="spam run", reject_existing=True
+        live,
+        "POST",
+        "/v1/sites/paper-a/authors/troll-1/ban",
+        token,
+        reason="spam run",
+        reject_existing=True,
     )
     assert banned.status_code == 200 and banned.json()["rejected_ids"] == [first, third]
-    history = call(live, "GET", "/v1/authors/troll-1", token).json()
+    history = call(live, "GET", "/v1/sites/paper-a/authors/troll-1", token).json()
     assert history["actions"][0]["actor"] == "carol@example.org"
 
     engine = make_engine(database_url)
