@@ -498,16 +498,19 @@ def _validate_access(settings: Settings, fail: Any) -> None:
 
 
 def _validate_perspective(perspective: PerspectiveSettings, fail: Any) -> None:
-    """API keys are `key`, `name:key` or `name:key:requests_per_second`."""
+    """API keys are `key`, `name:key`, `name:key:requests_per_second` or `name:key:rps:site`."""
     for entry in perspective.api_keys:
         parts = entry.split(":")
         secret = parts[1] if len(parts) > 1 else parts[0]
-        if len(parts) > 3 or len(secret) < 16:
+        if len(parts) > 4 or len(secret) < 16:
             fail(
                 "perspective.api_keys",
-                "entries must be key, name:key or name:key:rps, keys at least 16 characters long",
+                "entries must be key, name:key, name:key:rps or name:key:rps:site (rps may be "
+                "empty), keys at least 16 characters long",
             )
-        if len(parts) == 3 and not (parts[2].isdigit() and int(parts[2]) > 0):
+        if len(parts) == 4 and not SITE_ID.fullmatch(parts[3]):
+            fail("perspective.api_keys", f"gives key {parts[0]!r} a site id that cannot be one")
+        if len(parts) >= 3 and parts[2] and not (parts[2].isdigit() and int(parts[2]) > 0):
             fail(
                 "perspective.api_keys",
                 f"gives key {parts[0]!r} a quota that is not a positive whole number",

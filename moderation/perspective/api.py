@@ -11,7 +11,7 @@ import logging
 import math
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, g, jsonify, request
 from flask.blueprints import BlueprintSetupState
 from marshmallow import Schema, ValidationError
 from redis.exceptions import RedisError
@@ -36,7 +36,7 @@ from moderation.perspective.schemas import (
 from moderation.perspective.services import PerspectiveServices
 from moderation.pipeline.language import detect_language
 from moderation.web import limits
-from moderation.web.context import public_base, service
+from moderation.web.context import public_base, service, settings
 from moderation.web.errors import answer_errors_under, error_headers, flatten_messages
 from moderation.web.throttle import wrong_credential
 
@@ -107,6 +107,7 @@ def _authorise() -> KeyHolder:
                 retry_after=refused_for,
             )
         raise GoogleError(400, "API key not valid. Please pass a valid API key.")
+    g.site_id = holder.site or settings().sites.default  # the key's site's limits
     try:
         limits.hit("perspective", holder.name, who_quota=holder.quota)
     except RateLimitedError as error:
@@ -161,6 +162,7 @@ def analyze() -> Any:
                 FeedbackEntry(
                     source="analyze",
                     api_key_name=holder.name,
+                    site_id=g.site_id,
                     text=plan.texts[0],
                     attribute=attribute.name,
                     score=float(scores[0].get(attribute.label, 0.0)),
@@ -205,6 +207,7 @@ def suggestscore() -> Any:
             FeedbackEntry(
                 source="suggestscore",
                 api_key_name=holder.name,
+                site_id=g.site_id,
                 text=text,
                 attribute=name,
                 score=float(value),

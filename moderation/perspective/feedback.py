@@ -9,10 +9,11 @@ import io
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, true
 from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.perspective.models import ScoreFeedback
+from moderation.sites.models import DEFAULT_SITE
 
 CSV_COLUMNS = (
     "id",
@@ -43,6 +44,7 @@ class FeedbackEntry:
     session_id: str | None = None
     client_token: str | None = None
     spans: Mapping[str, Any] | None = None
+    site_id: str = DEFAULT_SITE
 
 
 class FeedbackService:
@@ -57,6 +59,7 @@ class FeedbackService:
             session.add_all(
                 ScoreFeedback(
                     source=entry.source,
+                    site_id=entry.site_id,
                     api_key_name=entry.api_key_name,
                     text=entry.text,
                     attribute=entry.attribute,
@@ -71,9 +74,14 @@ class FeedbackService:
             )
         return len(entries)
 
-    def page(self, before: int | None, limit: int) -> tuple[list[dict[str, Any]], int | None]:
-        """Up to `limit` rows, newest first, older than id `before`; and the next `before`."""
+    def page(
+        self, before: int | None, limit: int, sites: Sequence[str] | None = None
+    ) -> tuple[list[dict[str, Any]], int | None]:
+        """Up to `limit` rows, newest first, older than id `before`; and the next `before`.
+        With `sites`, only those sites' rows."""
         query = select(ScoreFeedback).order_by(ScoreFeedback.id.desc()).limit(limit + 1)
+        if sites is not None:
+            query = query.where(ScoreFeedback.site_id.in_(list(sites)))
         if before is not None:
             query = query.where(ScoreFeedback.id < before)
         with self.sessions() as session:
@@ -82,8 +90,9 @@ class FeedbackService:
         rows = rows[:limit]
         return [_as_dict(row) for row in rows], (rows[-1].id if more and rows else None)
 
-    def export_csv(self, chunk: int = 500) -> Iterator[str]:
-        """Every row, oldest first, as CSV text in pieces (a header line first)."""
+    def export_csv(self, chunk: int = 500, sites: Sequence[str] | None = None) -> Iterator[str]:
+        """Every row (of `sites`, when given), oldest first, as CSV text in pieces (a header line
+        first)."""
         buffer = io.StringIO()
         writer = csv.writer(buffer)
         writer.writerow(CSV_COLUMNS)
@@ -94,6 +103,9 @@ class FeedbackService:
                     session.scalars(
                         select(ScoreFeedback)
                         .where(ScoreFeedback.id > after)
+                        .where(
+                            ScoreFeedback.site_id.in_(list(sites)) if sites is not None else true()
+                        )
                         .order_by(ScoreFeedback.id)
                         .limit(chunk)
                     )
@@ -115,6 +127,7 @@ def _as_dict(row: ScoreFeedback) -> dict[str, Any]:
         "id": row.id,
         "created_at": row.created_at.isoformat(),
         "source": row.source,
+        "site_id": row.site_id,
         "api_key_name": row.api_key_name,
         "attribute": row.attribute,
         "score": row.score,

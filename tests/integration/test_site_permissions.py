@@ -108,3 +108,50 @@ def test_a_moderator_of_site_a_cannot_touch_site_b(client: Any, settings: Settin
     assert client.get(f"/v1/review/comments/{theirs}", headers=ADMIN).status_code == 200
     # Nothing of site B moved.
     assert client.get(f"/v1/review/comments/{theirs}", headers=ADMIN).json["status"] == "held"
+
+
+KEY_A = "paper-a-key-0123456789abcdef"
+KEY_B = "paper-b-key-0123456789abcdef"
+
+
+def test_a_perspective_key_reads_its_own_sites_feedback_only(
+    database_url: str, redis_url: str, tiny_model: Any, clean_state: None
+) -> None:
+    from moderation.app import create_app
+    from tests.support.settings import make_settings
+
+    settings = make_settings(
+        database_url,
+        redis_url,
+        tiny_model,
+        perspective={"api_keys": [f"a:{KEY_A}::paper-a", f"b:{KEY_B}:5:paper-b"]},
+    )
+    client = create_app(settings).test_client()
+    for site in ("paper-a", "paper-b"):
+        assert client.post("/v1/sites", json={"id": site}, headers=ADMIN).status_code == 201
+    for key, text in ((KEY_A, "From paper A"), (KEY_B, "From paper B")):
+        body = {
+            "comment": {"text": text},
+            "attributeScores": {"TOXICITY": {"summaryScore": {"value": 0.8}}},
+        }
+        answer = client.post(f"/v1alpha1/comments:suggestscore?key={key}", json=body)
+        assert answer.status_code == 200, answer.json
+
+    own = client.get(f"/v1/admin/feedback?key={KEY_A}")
+    assert own.status_code == 200, own.json
+    assert [(i["text"], i["site_id"]) for i in own.json["items"]] == [("From paper A", "paper-a")]
+    by_header = client.get("/v1/admin/feedback/export.csv", headers={"X-Goog-Api-Key": KEY_B})
+    assert by_header.status_code == 200
+    assert "From paper B" in by_header.get_data(as_text=True)
+    assert "From paper A" not in by_header.get_data(as_text=True)
+    other = client.get(f"/v1/admin/feedback?key={KEY_A}&site_id=paper-b")
+    assert other.status_code == 403 and "paper-a" in other.json["message"]
+    wrong = client.get("/v1/admin/feedback?key=not-a-key-0123456789")
+    assert wrong.status_code == 401
+
+    ada = person(client, "ada", [{"role": "admin", "site_id": "paper-a"}])
+    mine = client.get("/v1/admin/feedback", headers=ada).json["items"]
+    assert [item["site_id"] for item in mine] == ["paper-a"]
+    assert client.get("/v1/admin/feedback?site_id=paper-b", headers=ada).status_code == 403
+    everything = client.get("/v1/admin/feedback", headers=ADMIN).json["items"]
+    assert sorted(item["site_id"] for item in everything) == ["paper-a", "paper-b"]
