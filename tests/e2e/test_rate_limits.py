@@ -28,6 +28,7 @@ from sqlalchemy import select
 from moderation.comments.models import Comment
 from moderation.db.session import make_engine
 from moderation.web.limits import Limits
+from moderation.worker.runner import run_worker
 from tests.support.database import empty_state
 from tests.support.live import LiveService
 from tests.support.settings import make_settings, model_files, service_env
@@ -116,7 +117,7 @@ def stored_ids(database_url: str, article: str) -> set[int]:
 
 
 def test_a_flood_from_one_address_is_refused_past_its_limit_while_others_post(
-    service: LiveService, database_url: str
+    service: LiveService, database_url: str, redis_url: str, tiny_model: tuple[Path, Path]
 ) -> None:
     refused_once = threading.Event()
     flood: list[Answer] = []
@@ -151,6 +152,20 @@ def test_a_flood_from_one_address_is_refused_past_its_limit_while_others_post(
     accepted = {answer.body["id"] for answer in flood + bystander if answer.status == 202}
     assert len(accepted) == PER_ADDRESS + BYSTANDER_POSTS
     assert stored_ids(database_url, "flood") == accepted
+    # Every accepted comment is decided by a real worker (from the jobs the web enqueued).
+    run_worker(make_settings(database_url, redis_url, tiny_model), burst=True)
+    engine = make_engine(database_url)
+    try:
+        with engine.connect() as connection:
+            statuses = dict(
+                connection.execute(
+                    select(Comment.id, Comment.status).where(Comment.article_id == "flood")
+                ).all()
+            )
+    finally:
+        engine.dispose()
+    assert set(statuses) == accepted
+    assert "pending" not in statuses.values(), statuses
 
 
 def test_an_author_is_limited_whatever_the_address_and_retry_after_is_the_window_left(
