@@ -32,7 +32,11 @@ def held_comment(client: Any, site: str, text: str = "Read my blog at cheap-pill
     return int(answer.json["id"])
 
 
-def test_a_moderator_of_site_a_cannot_touch_site_b(client: Any, settings: Settings) -> None:
+def test_a_moderator_of_site_a_cannot_touch_site_b(settings: Settings, clean_state: None) -> None:
+    from moderation.app import create_app
+
+    # Webhook endpoints on this machine, as `make run` allows them.
+    client = create_app(settings.replace(webhooks={"allow_private": True})).test_client()
     for site in ("paper-a", "paper-b"):
         assert client.post("/v1/sites", json={"id": site}, headers=ADMIN).status_code == 201
     alex = person(client, "alex", [{"role": "moderator", "site_id": "paper-a"}])
@@ -77,11 +81,15 @@ def test_a_moderator_of_site_a_cannot_touch_site_b(client: Any, settings: Settin
             "/v1/sites/paper-b/articles/a-1/settings", json={"closed": True}, headers=ada
         ),
         "make a site": client.post("/v1/sites", json={"id": "paper-c"}, headers=ada),
-        "webhooks": client.get("/v1/webhooks", headers=ada),
         "add a webhook": client.post(
             "/v1/webhooks", json={"url": "http://127.0.0.1:9/x", "site_id": "paper-b"}, headers=ada
         ),
         "stats": client.get("/v1/stats", headers=alex),
+        "audit of b": client.get("/v1/audit?site_id=paper-b", headers=alex),
+        "audit export of b": client.get("/v1/audit.csv?site_id=paper-b", headers=alex),
+        "a webhook of every site": client.post(
+            "/v1/webhooks", json={"url": "http://127.0.0.1:9/x"}, headers=ada
+        ),
     }
     for what, answer in refused.items():
         assert answer.status_code == 403, (what, answer.status_code, answer.json)
@@ -105,6 +113,28 @@ def test_a_moderator_of_site_a_cannot_touch_site_b(client: Any, settings: Settin
         "paper-a"
     ]
     assert client.get("/v1/sites/paper-b/articles/a-1/settings", headers=ADMIN).status_code == 200
+    # A site's admin manages that site's webhook endpoints, and sees no other.
+    theirs_hook = client.post(
+        "/v1/webhooks", json={"url": "http://127.0.0.1:9/b", "site_id": "paper-b"}, headers=ADMIN
+    ).json
+    everyone_hook = client.post(
+        "/v1/webhooks", json={"url": "http://127.0.0.1:9/all"}, headers=ADMIN
+    ).json
+    own_hook = client.post(
+        "/v1/webhooks", json={"url": "http://127.0.0.1:9/a", "site_id": "paper-a"}, headers=ada
+    )
+    assert own_hook.status_code == 201, own_hook.json
+    listed = client.get("/v1/webhooks", headers=ada).json["items"]
+    assert [hook["id"] for hook in listed] == [own_hook.json["id"]]
+    for hook in (theirs_hook, everyone_hook):
+        for method, suffix in (("get", ""), ("patch", ""), ("delete", ""), ("get", "/deliveries")):
+            answer = getattr(client, method)(
+                f"/v1/webhooks/{hook['id']}{suffix}",
+                headers=ada,
+                **({"json": {"enabled": False}} if method == "patch" else {}),
+            )
+            assert answer.status_code == 403, (hook["url"], method, suffix, answer.json)
+    assert client.delete(f"/v1/webhooks/{own_hook.json['id']}", headers=ada).status_code == 204
     assert client.get(f"/v1/review/comments/{theirs}", headers=ADMIN).status_code == 200
     # Nothing of site B moved.
     assert client.get(f"/v1/review/comments/{theirs}", headers=ADMIN).json["status"] == "held"

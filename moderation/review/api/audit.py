@@ -14,7 +14,7 @@ from marshmallow import RAISE, Schema, fields, validate
 from moderation.review.api.schemas import AuditOut
 from moderation.review.audit import EXPORT_COLUMNS, AuditFilter
 from moderation.review.workbench import Workbench
-from moderation.web.auth import current_principal, require_role
+from moderation.web.auth import current_principal, require_role, require_site
 from moderation.web.context import service
 from moderation.web.schemas import StrictSchema
 
@@ -24,6 +24,11 @@ _STATUS = validate.OneOf(["pending", "approved", "held", "rejected", "reported"]
 
 
 class AuditFilterArgs(StrictSchema):
+    site_id = fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=64),
+        metadata={"description": "Only this site's comments (you must moderate it)"},
+    )
     comment_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
     actor = fields.String(load_default=None, validate=validate.Length(min=1, max=200))
     actor_id = fields.Integer(
@@ -53,10 +58,16 @@ class AuditPage(Schema):
 
 def _filter(args: dict[str, Any]) -> AuditFilter:
     """The request's filter, narrowed to the records of the sites the caller moderates."""
-    mine = current_principal().sites_for("moderator")
+    site = args.get("site_id")
+    if site is not None:
+        require_site(site)
+        sites: tuple[str, ...] | None = (site,)
+    else:
+        mine = current_principal().sites_for("moderator")
+        sites = None if mine == "all" else tuple(sorted(mine))
     return AuditFilter(
-        **{k: v for k, v in args.items() if k not in {"cursor", "limit"}},
-        site_ids=None if mine == "all" else tuple(sorted(mine)),
+        **{k: v for k, v in args.items() if k not in {"cursor", "limit", "site_id"}},
+        site_ids=sites,
     )
 
 
