@@ -5,8 +5,8 @@ is kept in Redis with the article's version at the time it was rendered. Every c
 alter what readers see under an article (a comment published, held, rejected, reported, hidden
 or shown again) marks the article in its transaction (`mark_thread_changed`, called by
 comments/transitions.py and review/reports.py); after the outermost commit (`watch`), the
-article's version goes up in Redis, before the decision's caller gets its answer. A page whose version is
-not the current one is never served.
+article's version goes up in Redis, before the decision's caller gets its answer. A page whose
+version is not the current one is never served.
 
 Why a reader is never shown a comment a moderator has removed: the version is read *before*
 the page is rendered from the database, and raised only *after* the change commits. A page
