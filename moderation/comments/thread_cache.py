@@ -137,22 +137,22 @@ class ThreadCache:
             body = render(None)
             return RenderedPage(body, etag_of(body))
         version = _text(raw_version) or "0"
-        if stored is not None:
-            found_version, _, rest = bytes(stored).partition(b"\n")
-            etag, _, body = rest.partition(b"\n")
+        if isinstance(stored, bytes):
+            found_version, _, rest = stored.partition(b"\n")
+            found_etag, _, found_body = rest.partition(b"\n")
             if found_version.decode() == version:
-                return RenderedPage(body, etag.decode())
+                return RenderedPage(found_body, found_etag.decode())
         body = render(version)
-        etag = etag_of(body)
+        page = RenderedPage(body, etag_of(body))
         try:
             self.redis.set(
                 page_key,
-                version.encode() + b"\n" + etag.encode() + b"\n" + body,
+                version.encode() + b"\n" + page.etag.encode() + b"\n" + body,
                 px=int(self.seconds * 1000),
             )
         except RedisError as error:
             log.warning("could not keep a thread page in Redis: %s", error)
-        return RenderedPage(body, etag)
+        return page
 
     def version(self, site_id: str, article_id: str) -> str:
         """The article's current version ("0" before its first change)."""
