@@ -7,8 +7,8 @@ Seeds two articles with 300 and 5,000 published top-level comments, starts the s
 (the Redis page cache off, then on: `reads.cache_seconds`) and drives it from `--clients`
 processes for `--seconds` each: `GET /v1/articles/<id>/comments?limit=50` (a 200 each time, or
 with the page's ETag in If-None-Match: a 304) and `GET /v1/comments/<id>`. Prints one JSON line
-per measurement,
-then `thread reads/s: X cached, Y uncached; status reads/s: Z` (the 300-comment article).
+per measurement, then `thread reads/s: X cached, Y uncached; status reads/s: Z` (for the
+300-comment article).
 Without --database-url it uses a fresh SQLite file; the database is emptied and migrated first:
 never point it at data you keep. Redis is a private embedded redis-server.
 """
