@@ -15,12 +15,20 @@ from moderation.app import create_app
 from moderation.comments.models import Comment
 from moderation.comments.service import CommentService
 from moderation.comments.thread_cache import ThreadCache, surrogate_keys
+from moderation.config import Settings
 from moderation.review.service import Decision, ReviewService
 from moderation.web.context import service_of
 from tests.support.reports import report_service, verified_report
-from tests.support.settings import ADMIN_TOKEN, WIDGET_HOST_ORIGIN, bearer, make_settings
+from tests.support.settings import (
+    ADMIN_TOKEN,
+    MODERATOR_TOKEN,
+    WIDGET_HOST_ORIGIN,
+    bearer,
+    make_settings,
+)
 
 THREAD = "/v1/articles/a-1/comments"
+MODERATOR = bearer(MODERATOR_TOKEN)
 
 
 def post(client: Any, text: str, article: str = "a-1", site: str | None = None) -> int:
@@ -217,3 +225,27 @@ def test_a_page_is_served_when_redis_is_away(
     answer = client.get(THREAD)
     assert answer.status_code == 200 and texts(answer) == ["Still readable."]
     assert "ETag" in answer.headers
+
+
+def test_a_decided_comment_is_visible_within_the_default_staleness(
+    client: Any, settings: Settings
+) -> None:
+    """Defaults: post, a moderator approves through the API, a reader reads. The page was cached
+    before; the decision makes it stale at once, and shared caches may keep it 5 s at most."""
+    assert settings.reads.cache_seconds > 0 and settings.reads.staleness_seconds <= 5
+    before = client.get(THREAD)
+    assert texts(before) == []
+    comment_id = post(client, "Worth reading.")
+    version = client.get(f"/v1/review/comments/{comment_id}", headers=MODERATOR).json["version"]
+    decided = client.post(
+        f"/v1/review/comments/{comment_id}/decision",
+        json={"action": "approve", "version": version},
+        headers=MODERATOR,
+    )
+    assert decided.status_code == 200, decided.json
+    after = client.get(THREAD, headers={"If-None-Match": before.headers["ETag"]})
+    assert after.status_code == 200 and texts(after) == ["Worth reading."]
+    max_age = dict(
+        part.strip().split("=") for part in after.headers["Cache-Control"].split(",")[1:]
+    )
+    assert int(max_age["s-maxage"]) + int(max_age["stale-while-revalidate"]) <= 5
