@@ -18,6 +18,7 @@ from moderation.articles import api as articles_api
 from moderation.articles.service import ArticleService
 from moderation.comments import api as comments_api
 from moderation.comments.service import CommentService
+from moderation.comments.thread_cache import ThreadCache
 from moderation.comments.work_queue import WorkQueue
 from moderation.config import Settings, load_settings
 from moderation.db.session import make_engine, make_session_factory
@@ -92,6 +93,7 @@ def create_app(settings: Settings, work_queue: WorkQueue | None = None) -> Flask
         app,
         settings,
         CommentService(sessions, queue),
+        ThreadCache(redis, settings.reads.cache_seconds).watch(sessions),
         ReviewService(sessions, workbench.reports.rules, settings.review.undo_seconds),
         Readiness(sessions, redis, workers),
         workbench,

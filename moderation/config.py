@@ -257,6 +257,39 @@ class LimitSettings:
         return str(getattr(self, f"{kind}_per_{per}", ""))
 
 
+@dataclasses.dataclass(frozen=True)
+class ReadSettings:
+    """How the published thread is cached: in Redis, by browsers and by a CDN (docs/operations.md,
+    "CDN")."""
+
+    # Rendered thread pages are kept in Redis at most this long (0: not kept); a change to the
+    # article's comments makes them stale at once, this bounds a change whose notice was lost.
+    cache_seconds: float
+    # Cache-Control of the published thread: browsers, then shared caches (a CDN), then how long
+    # a shared cache may serve a stale page while it fetches a fresh one.
+    max_age: int
+    s_maxage: int
+    stale_while_revalidate: int
+    # Purge a CDN by surrogate key after a change, from the outbox: a URL template with {key},
+    # the method, and "Name: value" headers ({key} substituted there too). "" is no purge.
+    purge_url: str
+    purge_method: str
+    purge_headers: list[str] = dataclasses.field(default_factory=list)
+    purge_timeout_seconds: float = 5.0
+    purge_retry_schedule: list[str] = dataclasses.field(
+        default_factory=lambda: ["5s", "30s", "2m", "10m"]
+    )
+
+    @property
+    def purge_retry_intervals(self) -> tuple[float, ...]:
+        return tuple(parse_duration(item) for item in self.purge_retry_schedule)
+
+    @property
+    def staleness_seconds(self) -> int:
+        """How old a page a reader may be shown by a shared cache, at most (without purges)."""
+        return self.s_maxage + self.stale_while_revalidate
+
+
 # Settings that moved, with where to: giving one stops start-up with the new name.
 MOVED_SETTINGS = {
     "review.reports_per_minute": ("limits.reports_per_address", "{}/minute"),
@@ -281,6 +314,7 @@ class Settings:
     limits: LimitSettings
     logging: LoggingSettings
     sites: SiteSettings
+    reads: ReadSettings
 
     def replace(self, **sections: Mapping[str, Any]) -> Settings:
         """A copy with some settings changed: `settings.replace(worker={"batch_size": 4})`."""
@@ -423,6 +457,36 @@ def _validate(settings: Settings) -> None:
     _validate_perspective(settings.perspective, fail)
     _validate_sites(settings.sites, fail)
     _validate_limits(settings.limits, fail)
+    _validate_reads(settings.reads, fail)
+
+
+def _validate_reads(reads: ReadSettings, fail: Any) -> None:
+    if reads.cache_seconds < 0:
+        fail("reads.cache_seconds", "must be 0 (no server-side cache) or more")
+    for name in ("max_age", "s_maxage", "stale_while_revalidate"):
+        if getattr(reads, name) < 0:
+            fail(f"reads.{name}", "must be 0 or more seconds")
+    if reads.purge_url and (
+        "{key}" not in reads.purge_url and not any("{key}" in h for h in reads.purge_headers)
+    ):
+        fail("reads.purge_url", "must name {key} (the surrogate key), or a purge header must")
+    if reads.purge_url and not reads.purge_url.startswith(("http://", "https://")):
+        fail("reads.purge_url", "must be an http:// or https:// URL template")
+    if not re.fullmatch(r"[A-Z]{1,20}", reads.purge_method):
+        fail(
+            "reads.purge_method", f"must be an HTTP method in capitals, not {reads.purge_method!r}"
+        )
+    for header in reads.purge_headers:
+        name, colon, _ = header.partition(":")
+        if not colon or not re.fullmatch(r"[A-Za-z0-9-]+", name.strip()):
+            fail("reads.purge_headers", f'holds {header!r}: give "Name: value"')
+    if reads.purge_timeout_seconds <= 0:
+        fail("reads.purge_timeout_seconds", "must be more than 0")
+    for item in reads.purge_retry_schedule:
+        try:
+            parse_duration(item)
+        except ValueError:
+            fail("reads.purge_retry_schedule", f"holds {item!r}: give durations such as 5s, 2m")
 
 
 def _validate_review(review: ReviewSettings, fail: Any) -> None:

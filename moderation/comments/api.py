@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import g, request, url_for
+from flask import current_app, g, request, url_for
 from flask_smorest import Blueprint
 from marshmallow import RAISE
 
@@ -13,11 +13,13 @@ from moderation.articles.ids import checked_article_id
 from moderation.comments.counts import is_visible, public_status
 from moderation.comments.schemas import CommentIn, CommentStatus, PublishedArgs, PublishedPage
 from moderation.comments.service import CommentService, NewComment
+from moderation.comments.thread_cache import ThreadCache, etag_of, surrogate_keys
 from moderation.errors import InvalidRequestError
 from moderation.sites.commenters import CommenterService
 from moderation.sites.routing import current_site, site_path, site_route
 from moderation.web import limits
-from moderation.web.context import public_base, request_id, service
+from moderation.web.context import public_base, request_id, service, settings
+from moderation.web.http_cache import PRIVATE, conditional, public_cache_control
 
 blp = Blueprint(
     "comments", __name__, url_prefix="/v1", description="Post comments and read what is published"
@@ -92,33 +94,58 @@ def post_comment(body: dict[str, Any], article_id: str) -> Any:
     return view, (202 if submitted.created else 200), headers
 
 
+def _json(data: Any) -> bytes:
+    return current_app.json.dumps(data).encode() + b"\n"
+
+
 @site_route(blp, "/comments/<int:comment_id>", methods=["GET"])
-@blp.response(200, CommentStatus)
+@blp.response(200, CommentStatus, headers={"ETag": {"schema": {"type": "string"}}})
+@blp.alt_response(304, description="Unchanged since the ETag sent in If-None-Match")
 @blp.alt_response(429, description="Asked too often from this address or for this site")
 def get_comment(comment_id: int) -> Any:
     """A comment's public status, for the widget to tell its author what happened.
 
     Comment ids are unique across sites, so the path without a site finds any site's comment;
     the path with one finds only that site's. Rate-limited per client address and per site (the
-    path's: the default site's where it names none).
+    path's: the default site's where it names none). `Cache-Control: private, no-cache`: only
+    its author's browser keeps it, and asks again with `If-None-Match` (304 while unchanged).
     """
     limits.hit("status")
     named = current_site().id if g.get("site_named") else None
     comment = service(CommentService).get(comment_id, named)
     g.site_id = comment.site_id  # CORS goes by the comment's own site
-    return status_view(comment)
+    body = _json(CommentStatus().dump(status_view(comment)))
+    return conditional(body, etag_of(body), PRIVATE)
 
 
 @site_route(blp, "/articles/<article_id>/comments", methods=["GET"])
 @blp.arguments(PublishedArgs, location="query", unknown=RAISE)
-@blp.response(200, PublishedPage)
+@blp.response(200, PublishedPage, headers={"ETag": {"schema": {"type": "string"}}})
+@blp.alt_response(304, description="Unchanged since the ETag sent in If-None-Match")
 def list_comments(args: dict[str, Any], article_id: str) -> Any:
-    """Published comments, oldest or newest first, replies under their parents, by cursor."""
+    """Published comments, oldest or newest first, replies under their parents, by cursor.
+
+    Cacheable by browsers and CDNs: a strong `ETag` (304 on `If-None-Match`), `Cache-Control:
+    public` with the `[reads]` settings' ages, and the article's surrogate keys
+    (`Surrogate-Key`, `Cache-Tag`) for purges. Pages are kept rendered in Redis and are never
+    older than the last change to what readers see (docs/operations.md, "CDN").
+    """
+    site_id = current_site().id
+    article = checked_article_id(article_id)
     newest = args["order"] == "newest"
-    return service(CommentService).published(
-        current_site().id,
-        checked_article_id(article_id),
-        args["cursor"],
-        args["limit"],
-        newest_first=newest,
+    comments = service(CommentService)
+
+    def render(version: str | None) -> bytes:
+        page = comments.published(
+            site_id, article, args["cursor"], args["limit"], newest_first=newest, version=version
+        )
+        return _json(PublishedPage().dump(page))
+
+    variant = "\x1f".join([args["order"], args["cursor"] or "", str(args["limit"])])
+    rendered = service(ThreadCache).page(site_id, article, variant, render)
+    return conditional(
+        rendered.body,
+        rendered.etag,
+        public_cache_control(settings().reads),
+        surrogate_keys(site_id, article),
     )

@@ -66,25 +66,31 @@ def count_visible(session: Session, site_id: str, article_id: str) -> int:
 
 
 class VisibleCounts:
-    """`count_visible` per article, each reused for `seconds`; at most `kept` articles."""
+    """`count_visible` per article, each reused for `seconds`; at most `kept` articles.
+
+    Given the article's version (comments/thread_cache.py), a count taken at another version is
+    not reused: a page rendered after a change counts afresh.
+    """
 
     def __init__(self, seconds: float = COUNT_SECONDS, kept: int = COUNTS_KEPT) -> None:
         self.seconds = seconds
         self.kept = kept
         self._lock = threading.Lock()
-        self._counts: dict[tuple[str, str], tuple[float, int]] = {}
+        self._counts: dict[tuple[str, str], tuple[float, int, str | None]] = {}
 
-    def get(self, session: Session, site_id: str, article_id: str) -> int:
+    def get(
+        self, session: Session, site_id: str, article_id: str, version: str | None = None
+    ) -> int:
         now = time.monotonic()
         key = (site_id, article_id)
         with self._lock:
             found = self._counts.get(key)
-        if found is not None and now - found[0] < self.seconds:
+        if found is not None and now - found[0] < self.seconds and found[2] == version:
             return found[1]
         count = count_visible(session, site_id, article_id)
         with self._lock:
             self._counts.pop(key, None)
             if len(self._counts) >= self.kept:
                 self._counts.pop(next(iter(self._counts)))  # the one counted longest ago
-            self._counts[key] = (now, count)
+            self._counts[key] = (now, count, version)
         return count

@@ -204,11 +204,13 @@ class CommentService:
         cursor: str | None,
         limit: int,
         newest_first: bool = False,
+        version: str | None = None,
     ) -> Page:
         """Published top-level comments, oldest (or newest) first, each with its replies.
 
         Replies always read oldest first under their parent, as a conversation does. The first
-        page also counts every comment a reader can see under the article (`total`).
+        page also counts every comment a reader can see under the article (`total`), reused for
+        a few seconds unless the article's `version` (comments/thread_cache.py) moved.
         """
         prefix = "before" if newest_first else "id"
         position = decode_cursor(cursor, prefix)
@@ -247,7 +249,7 @@ class CommentService:
                         .order_by(Comment.id)
                     )
                 )
-            total = None if position else self.counts.get(session, site_id, article_id)
+            total = None if position else self.counts.get(session, site_id, article_id, version)
         threads = _build_threads(roots, replies)
         next_cursor = encode_cursor(roots[-1].id, prefix) if more and roots else None
         return Page(threads, next_cursor, total)

@@ -12,8 +12,10 @@ from typing import Any
 from sqlalchemy import bindparam, insert, update
 from sqlalchemy.orm import Session
 
+from moderation.comments.counts import is_visible
 from moderation.comments.models import AuditRecord, Comment
 from moderation.comments.priority import queue_columns
+from moderation.comments.thread_cache import mark_thread_changed
 from moderation.db.base import utcnow
 from moderation.errors import ConflictError
 from moderation.events.models import OutboxEvent
@@ -27,6 +29,9 @@ EVENT_FOR_STATUS = {
     "rejected": "comment.rejected",
     "reported": "comment.reported",
 }
+# Readers' view of an article changed without a change of status (verified readers' reports hid
+# a comment): no webhook endpoint subscribes to it; the CDN purge (webhooks/purges.py) does.
+THREAD_CHANGED_EVENT = "thread.changed"
 
 
 def comment_payload(comment: Comment) -> dict[str, Any]:
@@ -114,6 +119,7 @@ def transition(
     cannot both win, on PostgreSQL or SQLite.
     """
     from_status = comment.status
+    was_visible = is_visible(comment)
     values = _new_state(comment, to_status, expected_version, reason_code, verdict, utcnow())
     # UPDATE ... RETURNING: the version check and the fresh row in one round trip.
     fresh = session.scalars(
@@ -131,6 +137,8 @@ def transition(
             current_version=current.version if current else None,
         )
     comment = fresh
+    if was_visible or is_visible(comment):  # readers' page changes: cached copies go stale
+        mark_thread_changed(session, comment.site_id, comment.article_id)
     session.add(
         AuditRecord(
             comment_id=comment.id,
@@ -235,6 +243,8 @@ def transition_many(
     events: list[dict[str, Any]] = []
     for decision, state in zip(decisions, states, strict=True):
         comment = decision.comment
+        if is_visible(comment) or decision.to_status == "approved":
+            mark_thread_changed(session, comment.site_id, comment.article_id)
         audits.append(
             {
                 "comment_id": comment.id,

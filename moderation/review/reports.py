@@ -25,7 +25,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.comments.models import Comment
 from moderation.comments.priority import queue_columns
-from moderation.comments.transitions import transition
+from moderation.comments.thread_cache import mark_thread_changed
+from moderation.comments.transitions import THREAD_CHANGED_EVENT, add_event, transition
 from moderation.config import ReviewSettings
 from moderation.errors import ConflictError, InvalidRequestError, NotFoundError
 from moderation.review.models import Reader, ReaderReport
@@ -142,7 +143,9 @@ class ReportService:
         self, session: Session, comment: Comment, rules: ReportRules, request_id: str | None
     ) -> Comment:
         weight = comment.report_weight
+        was_hidden, moved = comment.hidden, False
         if comment.status == "approved" and weight >= rules.report_threshold:
+            moved = True
             # For the moderators' queue only: the public status and decided_at do not move.
             comment = transition(
                 session,
@@ -157,6 +160,12 @@ class ReportService:
             )
         values = queue_columns(comment.verdict, comment.created_at, weight)
         values["hidden"] = hidden_by_reports(session, comment.id, rules)
+        if values["hidden"] != was_hidden:
+            # Readers' page changes: cached copies go stale, and the CDN is purged (the outbox
+            # event below; a move to `reported` wrote comment.reported already).
+            mark_thread_changed(session, comment.site_id, comment.article_id)
+            if not moved:
+                add_event(session, THREAD_CHANGED_EVENT, comment)
         session.execute(
             update(Comment)
             .where(Comment.id == comment.id)
@@ -236,6 +245,8 @@ def _adjust_reader(session: Session, site_id: str, reader_id: str, outcome: str,
 
 
 def _reset_weight(session: Session, comment: Comment, weight: float, hidden: bool) -> None:
+    if hidden != comment.hidden:  # the decision's own event purges the CDN
+        mark_thread_changed(session, comment.site_id, comment.article_id)
     values = queue_columns(comment.verdict, comment.created_at, weight)
     session.execute(
         update(Comment)

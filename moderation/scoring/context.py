@@ -20,6 +20,7 @@ from typing import Any
 from redis import Redis
 from sqlalchemy.orm import Session, sessionmaker
 
+from moderation.comments.thread_cache import ThreadCache
 from moderation.config import Settings, load_settings
 from moderation.db.session import make_engine, make_session_factory
 from moderation.pipeline.model import ModelUnavailableError, Scorer, load_scorer
@@ -45,6 +46,9 @@ class WorkerContext:
     queue: RQWorkQueue
     model_loads: int
     load_seconds: float
+    # Raises an article's thread version after a batch published comments there, so the
+    # readers' cached pages go stale at once (comments/thread_cache.py).
+    threads: ThreadCache | None = None
     # Called before each batch is scored. The worker process adds the Perspective feature's
     # `make_room_for_calls` here (worker/runner.py), so scoring knows no feature.
     before_batch: list[Callable[[WorkerContext], None]] = dataclasses.field(default_factory=list)
@@ -102,6 +106,11 @@ def build_context(
         queue=RQWorkQueue(redis, settings.redis.score_queue),
         model_loads=loads,
         load_seconds=time.perf_counter() - started,
+        # Its own client with short timeouts: a commit never waits out a Redis outage here.
+        threads=ThreadCache(
+            Redis.from_url(settings.redis.url, socket_timeout=2, socket_connect_timeout=2),
+            settings.reads.cache_seconds,
+        ).watch(sessions),
     )
 
 

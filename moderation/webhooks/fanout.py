@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from moderation.db.base import utcnow
 from moderation.events.models import OutboxEvent
 from moderation.webhooks.models import WebhookDelivery, WebhookEndpoint
+from moderation.webhooks.purges import note_purges
 
 log = logging.getLogger(__name__)
 
@@ -31,6 +32,7 @@ class FanOut:
 
     events: int
     endpoints: set[int]
+    purges: int = 0  # CDN purges by surrogate key made due (webhooks/purges.py)
 
 
 def _about(payload: dict[str, object]) -> tuple[str | None, str | None]:
@@ -62,8 +64,9 @@ def subscribed(
 class FanOutService:
     """Turns undispatched outbox rows into per-endpoint deliveries."""
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, sessions: sessionmaker[Session], purges: bool = False) -> None:
         self.sessions = sessions
+        self.purges = purges  # `reads.purge_url` is set: events also make CDN purges due
 
     def fan_out(self, limit: int = 500) -> FanOut:
         """Turn up to `limit` undispatched outbox events into deliveries.
@@ -74,6 +77,7 @@ class FanOutService:
         now = utcnow()
         touched: set[int] = set()
         events: list[OutboxEvent] = []
+        purges = 0
         try:
             with self.sessions.begin() as session:
                 events = list(
@@ -109,10 +113,12 @@ class FanOutService:
                         session.add(self._delivery(endpoint, event, now))
                         if endpoint.enabled:
                             touched.add(endpoint.id)
+                if self.purges:
+                    purges = note_purges(session, events, now)
         except (_TakenError, IntegrityError, OperationalError) as error:
             log.info("another dispatcher took these outbox events: %s", error)
             return FanOut(0, set())
-        return FanOut(len(events), touched)
+        return FanOut(len(events), touched, purges)
 
     @staticmethod
     def _delivery(

@@ -27,6 +27,7 @@ from moderation.db.session import make_engine, make_session_factory
 from moderation.observability import metrics
 from moderation.webhooks.deliveries import DeliveryService, NotYet
 from moderation.webhooks.fanout import FanOutService
+from moderation.webhooks.purges import PurgeService
 from moderation.webhooks.queue import WebhookQueue, notify_outbox_commits
 from moderation.webhooks.sender import Sender
 from moderation.webhooks.signing import signed_headers
@@ -41,6 +42,7 @@ class WebhookRuntime:
     settings: Settings
     fan_out: FanOutService
     delivery: DeliveryService
+    purges: PurgeService
     queue: WebhookQueue
     name: str
 
@@ -56,8 +58,9 @@ class WebhookRuntime:
         name = f"{socket.gethostname()}.{os.getpid()}.{uuid.uuid4().hex[:6]}"
         return cls(
             settings=settings,
-            fan_out=FanOutService(sessions),
+            fan_out=FanOutService(sessions, purges=bool(settings.reads.purge_url)),
             delivery=DeliveryService(sessions, settings.webhooks),
+            purges=PurgeService(sessions, settings.reads),
             queue=WebhookQueue(redis, settings.webhooks.queue),
             name=name,
         )
@@ -86,19 +89,33 @@ def dispatch_outbox() -> dict[str, Any]:
     """Fan new outbox events out to subscribed endpoints and enqueue their delivery."""
     runtime = current()
     runtime.queue.dispatch_started()
-    endpoints = _fan_out_all(runtime)
+    endpoints, purges = _fan_out_all(runtime)
     for endpoint_id in sorted(endpoints):
         runtime.queue.enqueue_endpoint(endpoint_id)
-    return {"endpoints": sorted(endpoints)}
+    if purges:
+        runtime.queue.enqueue_purge()
+    return {"endpoints": sorted(endpoints), "purges": purges}
 
 
-def _fan_out_all(runtime: WebhookRuntime, limit: int = 500) -> set[int]:
+def _fan_out_all(runtime: WebhookRuntime, limit: int = 500) -> tuple[set[int], int]:
+    """Fan out every waiting event; the endpoints to wake, and how many CDN purges fell due."""
     endpoints: set[int] = set()
+    purges = 0
     while True:
         batch = runtime.fan_out.fan_out(limit)
         endpoints |= batch.endpoints
+        purges += batch.purges
         if batch.events < limit:
-            return endpoints
+            return endpoints, purges
+
+
+def purge_cdn() -> dict[str, Any]:
+    """Send the due CDN purges (webhooks/purges.py); come back when a retry is due."""
+    runtime = current()
+    outcome = runtime.purges.send_due()
+    if outcome.next_due is not None:
+        runtime.queue.enqueue_purge(at=outcome.next_due)
+    return {"sent": outcome.sent, "failed": outcome.failed}
 
 
 def deliver_endpoint(endpoint_id: int) -> dict[str, Any]:
@@ -180,10 +197,13 @@ def _send_due(
 def reconcile() -> dict[str, Any]:
     """Fan out forgotten outbox events and re-enqueue endpoints with due or orphaned work."""
     runtime = current()
-    fanned = _fan_out_all(runtime)
+    fanned, purges = _fan_out_all(runtime)
     due = set(runtime.delivery.due_endpoints()) | fanned
     for endpoint_id in sorted(due):
         runtime.queue.enqueue_endpoint(endpoint_id)
+    next_purge = runtime.purges.next_due() if runtime.purges.enabled else None
+    if purges or (next_purge is not None and next_purge <= dt.datetime.now(dt.UTC)):
+        runtime.queue.enqueue_purge()
     return {"enqueued": sorted(due)}
 
 

@@ -96,3 +96,19 @@ class WebhookAttempt(Base):
     latency_ms: Mapped[int] = mapped_column(Integer)
     error: Mapped[str | None] = mapped_column(Text, nullable=True)
     response_body: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class CdnPurge(Base):
+    """A CDN purge by surrogate key (webhooks/purges.py): one row per key, due again after each
+    change to the article's thread; `generation` counts the changes, so a purge sent before the
+    latest change never marks that change purged."""
+
+    __tablename__ = "cdn_purges"
+
+    key: Mapped[str] = mapped_column(String(80), primary_key=True)
+    generation: Mapped[int] = mapped_column(Integer, default=1)
+    due_at: Mapped[dt.datetime | None] = mapped_column(nullable=True, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    changed_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    purged_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)

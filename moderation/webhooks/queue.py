@@ -95,6 +95,15 @@ class WebhookQueue:
         wake = f"moderation-webhooks-{endpoint_id}-at-{int(at.timestamp())}"
         return self._enqueue(jobs.deliver_endpoint, endpoint_id, at=at, job_id=wake)
 
+    def enqueue_purge(self, at: dt.datetime | None = None) -> bool:
+        """Ask a worker to send the due CDN purges (webhooks/purges.py), now or at `at`."""
+        from moderation.webhooks import jobs
+
+        if at is None:
+            return self._enqueue(jobs.purge_cdn)
+        wake = f"moderation-cdn-purge-at-{int(at.timestamp())}"
+        return self._enqueue(jobs.purge_cdn, at=at, job_id=wake)
+
 
 def notify_outbox_commits(sessions: sessionmaker[Session], queue: WebhookQueue) -> None:
     """After any commit that wrote outbox events, enqueue a fan-out job."""

@@ -131,8 +131,12 @@ def test_the_first_page_counts_what_readers_see(app: Any, client: Any) -> None:
 
 
 def test_a_count_is_reused_for_a_while_and_the_oldest_is_dropped(app: Any, client: Any) -> None:
+    """Without the Redis page cache (reads.cache_seconds 0) a count is reused by time alone;
+    with it, a change counts afresh (tests/integration/test_thread_cache.py)."""
     from moderation.comments.counts import VisibleCounts
+    from moderation.comments.thread_cache import ThreadCache
 
+    service_of(app, ThreadCache).seconds = 0
     service = service_of(app, CommentService)
     service.counts = VisibleCounts(seconds=3600, kept=2)
     approve(app, post(client, "First.").json["id"])
