@@ -97,5 +97,5 @@ def test_bad_language_settings_stop_start_up_naming_the_setting(
 
 def test_perspective_accepts_every_served_language_unless_limited() -> None:
     assert load_settings(environ={}).perspective.languages == []
-    with pytest.raises(SettingsError, match="perspective.languages"):
+    with pytest.raises(SettingsError, match=r"perspective\.languages"):
         load_settings(environ={"MODERATION_PERSPECTIVE_LANGUAGES": "EN"})
