@@ -225,6 +225,7 @@
       head.appendChild(when);
       body.appendChild(head);
       var snippet = el("div", null, "snippet");
+      snippet.dir = "auto";  // Arabic and Kurdish comments read right to left
       if (item.parent_id) { snippet.appendChild(el("span", "Reply · ", "reply-mark")); }
       snippet.appendChild(document.createTextNode(item.text));
       body.appendChild(snippet);
