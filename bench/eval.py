@@ -301,6 +301,8 @@ def causes(verdict: Verdict) -> list[str]:
     found += [f"model:{s.label}" for s in verdict.label_scores if s.band != "publish"]
     if verdict.model_error:
         found.append("model_unavailable")
+    if verdict.language is not None and verdict.language.holds:
+        found.append("language_unsupported")
     return found
 
 
