@@ -221,9 +221,7 @@ def test_the_review_page_is_served_under_a_strict_policy(live_service: Any) -> N
     assert requests.get(f"{live_service.base_url}/review/static/review.js", timeout=5).ok
 
 
-def test_the_detail_says_which_language_and_model_decided(
-    browser: Any, live_service: Any
-) -> None:
+def test_the_detail_says_which_language_and_model_decided(browser: Any, live_service: Any) -> None:
     # Posted through the API and decided by the live worker: no model serves Arabic here.
     from tests.support.live import wait_for_status
 
