@@ -89,31 +89,7 @@ class ScoringPipeline:
                 self.thresholds,
             )
             routed = [(None, fallback) for _ in contexts]
-        groups: dict[int, list[int]] = {}
-        models: dict[int, LoadedModel] = {}
-        for index, hits in enumerate(all_hits):
-            route = routed[index][1]
-            if route is None or any(hit.action == "reject" for hit in hits):
-                continue
-            groups.setdefault(id(route.model), []).append(index)
-            models[id(route.model)] = route.model
-        scores: dict[int, dict[str, float]] = {}
-        errors: dict[int, str] = {}
-        for key, indices in groups.items():
-            model = models[key]
-            if model.scorer is None:
-                errors.update(dict.fromkeys(indices, model.error or "no model is loaded"))
-                continue
-            try:
-                batch = model.scorer.score([contexts[index].text for index in indices])
-                scores.update(zip(indices, batch, strict=True))
-            except Exception as failure:  # a model fault holds its comments, never publishes
-                failed = f"the model failed: {type(failure).__name__}: {failure}"
-                errors.update(dict.fromkeys(indices, failed))
-        for index, scored in scores.items():
-            bad = _non_finite(scored)
-            if bad:
-                errors[index] = bad
+        scores, errors = _score_by_model(contexts, all_hits, routed)
         verdicts = []
         for index, (hits, context) in enumerate(zip(all_hits, contexts, strict=True)):
             language, route = routed[index]
@@ -125,7 +101,7 @@ class ScoringPipeline:
                     hits,
                     found,
                     errors.get(index),
-                    route.model.description if route is not None else None,
+                    route.model.description if route and route.model.scorer else None,
                     context.author_trusted,
                     adjustments,
                     self._thresholds(context, thresholds),
@@ -181,6 +157,41 @@ class ScoringPipeline:
             adjustments=adjustments,
             language=language,
         )
+
+
+def _score_by_model(
+    contexts: Sequence[RuleContext],
+    all_hits: Sequence[list[RuleHit]],
+    routed: Sequence[tuple[LanguageFound | None, Route | None]],
+) -> tuple[dict[int, dict[str, float]], dict[int, str]]:
+    """Scores of the comments no rule rejected that a model serves, one call per model; and
+    why the others that should have been scored were not (a missing or failing model)."""
+    groups: dict[int, list[int]] = {}
+    models: dict[int, LoadedModel] = {}
+    for index, hits in enumerate(all_hits):
+        route = routed[index][1]
+        if route is None or any(hit.action == "reject" for hit in hits):
+            continue
+        groups.setdefault(id(route.model), []).append(index)
+        models[id(route.model)] = route.model
+    scores: dict[int, dict[str, float]] = {}
+    errors: dict[int, str] = {}
+    for key, indices in groups.items():
+        model = models[key]
+        if model.scorer is None:
+            errors.update(dict.fromkeys(indices, model.error or "no model is loaded"))
+            continue
+        try:
+            batch = model.scorer.score([contexts[index].text for index in indices])
+            scores.update(zip(indices, batch, strict=True))
+        except Exception as failure:  # a model fault holds its comments, never publishes them
+            failed = f"the model failed: {type(failure).__name__}: {failure}"
+            errors.update(dict.fromkeys(indices, failed))
+    for index, scored in scores.items():
+        bad = _non_finite(scored)
+        if bad:
+            errors[index] = bad
+    return scores, errors
 
 
 def _non_finite(scores: dict[str, float]) -> str | None:
