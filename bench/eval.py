@@ -6,9 +6,13 @@ environment, as `make eval` sets the offline checkpoint), as the comment of a fr
 (no approved comment) on an article with default settings. Per set it prints recall (positive
 rows held or rejected), the false-hold rate (clean rows held or rejected), the share rejected,
 the top causes of false holds and, on the identity templates, each identity term's false holds
-and Borkan et al.'s (2019) subgroup, BPSN and BNSP AUCs. The last line is
+and Borkan et al.'s (2019) subgroup, BPSN and BNSP AUCs, and per language what decided: a
+model that serves it, the default model (too unsure to tell), or nothing (`language_unsupported`:
+held, or published on the rules alone). The last lines are
 
-    news false holds: X%, identity false holds: Y%, threats caught: Z%
+    languages: ... decided by a model that serves their language, ... by the default model
+    (unsure), ... language_unsupported (de 5,5xx, ...)
+    news false holds: X%, identity false holds: Y% (en A%, de B%), threats caught: Z%
 
 Model scores are cached on disk per (model, text) under var/eval/, so a rerun after a rule or
 threshold change costs only the rules; the model runs on one torch thread (the machine is
@@ -37,6 +41,7 @@ from pathlib import Path
 
 from moderation.config import PROJECT_ROOT, ModelSettings, Settings, load_settings, resolve_path
 from moderation.pipeline.model import ModelUnavailableError, Scorer, load_scorer
+from moderation.pipeline.routing import load_router
 from moderation.pipeline.rules import RuleContext, build_rules
 from moderation.pipeline.rules.identity import load_identity_terms
 from moderation.pipeline.scoring import ScoringPipeline
@@ -296,6 +301,8 @@ def causes(verdict: Verdict) -> list[str]:
     found += [f"model:{s.label}" for s in verdict.label_scores if s.band != "publish"]
     if verdict.model_error:
         found.append("model_unavailable")
+    if verdict.language is not None and verdict.language.holds:
+        found.append("language_unsupported")
     return found
 
 
@@ -358,6 +365,28 @@ def report_set(dataset: DataSet, outcomes: list[Outcome], examples: int) -> Tall
         missed = [o.row.text[:80] for o in outcomes if o.row.positive and not stopped(o)]
         print(f"   missed, e.g.: {missed[:examples]}")
     return tally
+
+
+def decider(verdict: Verdict) -> str:
+    """What decided a comment, by its language: "<code> model", "unsure: default model" or
+    "<code> language_unsupported"."""
+    language = verdict.language
+    if language is None:
+        return "model"
+    if language.routing == "uncertain":
+        return "unsure: default model"
+    if language.routing == "unsupported":
+        return f"{language.code} language_unsupported"
+    return f"{language.code} model"
+
+
+def language_report(outcomes: list[Outcome], shown: int = 6) -> collections.Counter[str]:
+    """Per language, what decided: a model that serves it, the default model, or none."""
+    counts = collections.Counter(decider(o.verdict) for o in outcomes)
+    listed = ", ".join(f"{key} {count:,}" for key, count in counts.most_common(shown))
+    rest = sum(counts.values()) - sum(count for _, count in counts.most_common(shown))
+    print(f"   languages, what decided: {listed}" + (f", other {rest:,}" if rest else ""))
+    return counts
 
 
 def threat_rule_hits(outcomes: list[Outcome]) -> int:
@@ -537,7 +566,9 @@ def main(argv: list[str] | None = None) -> int:
         scorer.inner()
     except ModelUnavailableError as error:
         sys.exit(f"make eval needs the model: {error}")
-    pipeline = ScoringPipeline.from_settings(build_rules(settings.rules), scorer, settings.model)
+    # What a worker runs: each comment's language routes it to a model, or to none.
+    router = load_router(settings.model, scorer)
+    pipeline = ScoringPipeline.routed(build_rules(settings.rules), router)
     sets = load_sets(identity_term_finder(settings))
     wanted = [name for name in args.sets.split(",") if name] or list(sets)
     unknown = sorted(set(wanted) - set(sets))
@@ -545,11 +576,13 @@ def main(argv: list[str] | None = None) -> int:
         sys.exit(f"unknown set(s) {', '.join(unknown)}; known: {', '.join(sets)}")
     print(f"model: {scorer.description}; author with {args.author_approved} approved comments")
     tallies: dict[str, Tally] = {}
+    deciders: collections.Counter[str] = collections.Counter()
     news_threat_hits = news_rows = 0
     started = time.perf_counter()
     for name in wanted:
         outcomes = run_set(pipeline, sets[name], args.author_approved, args.limit)
         tallies[name] = report_set(sets[name], outcomes, args.examples)
+        deciders += language_report(outcomes)
         if name in IDENTITY_SETS:
             identity_report(outcomes)
         if name == "threats":
@@ -574,9 +607,28 @@ def main(argv: list[str] | None = None) -> int:
 
     news = summed(NEWS_SETS, "clean_stopped", "clean")
     identity = summed(IDENTITY_SETS, "clean_stopped", "clean")
+    per_language = ", ".join(
+        f"{name.rsplit('_', 1)[-1]} {summed([name], 'clean_stopped', 'clean')}%"
+        for name in IDENTITY_SETS
+        if name in tallies
+    )
     threats = summed(["threats"], "positive_stopped", "positive")
+    served = sum(n for key, n in deciders.items() if key.endswith(" model") or key == "model")
+    unsure = deciders["unsure: default model"]
+    unsupported = {
+        key.split()[0]: n for key, n in deciders.items() if key.endswith("language_unsupported")
+    }
+    listed = ", ".join(
+        f"{code} {n:,}" for code, n in sorted(unsupported.items(), key=lambda item: -item[1])[:8]
+    )
     print(
-        f"news false holds: {news}%, identity false holds: {identity}%, threats caught: {threats}%"
+        f"languages: {served:,} decided by a model that serves their language, {unsure:,} by "
+        f"the default model (unsure), {sum(unsupported.values()):,} language_unsupported"
+        f" ({listed or 'none'})"
+    )
+    print(
+        f"news false holds: {news}%, identity false holds: {identity}% ({per_language}), "
+        f"threats caught: {threats}%"
     )
     return 0
 

@@ -253,26 +253,21 @@ def reconcile() -> None:
 @main.command()
 @click.argument("text")
 def score(text: str) -> None:
-    """Score TEXT with the rules and the model; print the verdict and every reason."""
-    from moderation.pipeline.model import ModelUnavailableError, load_scorer
+    """Score TEXT with the rules and the model of its language; print the verdict and reasons."""
+    from moderation.pipeline.routing import load_router
     from moderation.pipeline.rules import RuleContext, build_rules
     from moderation.pipeline.scoring import ScoringPipeline
 
     settings = _settings()
-    scorer, error = None, None
-    try:
-        scorer = load_scorer(settings.model)
-    except ModelUnavailableError as failure:
-        error = str(failure)
-    pipeline = ScoringPipeline.from_settings(
-        build_rules(settings.rules), scorer, settings.model, error
-    )
+    pipeline = ScoringPipeline.routed(build_rules(settings.rules), load_router(settings.model))
     verdict = pipeline.score_batch([RuleContext(text)])[0]
     click.echo(
         json.dumps(
             {
                 "decision": verdict.decision,
                 "reason_code": verdict.public_reason,
+                "language": verdict.language.to_dict() if verdict.language else None,
+                "model": None if verdict.unsupported_language else verdict.model_description,
                 "reasons": verdict.reasons(),
             },
             indent=2,
@@ -296,14 +291,16 @@ def model() -> None:
 
 @model.command("info")
 def model_info() -> None:
-    """Load the configured model and print what it is, its labels and load time."""
+    """Load the configured models; print what each is, its labels, and who serves which language."""
     from moderation.pipeline.model import ModelUnavailableError, load_scorer
+    from moderation.pipeline.routing import load_router
 
     settings = _settings()
     try:
         scorer = load_scorer(settings.model)
     except ModelUnavailableError as error:
         raise click.ClickException(str(error)) from error
+    router = load_router(settings.model, scorer)
     click.echo(
         json.dumps(
             {
@@ -312,6 +309,13 @@ def model_info() -> None:
                 "labels": list(scorer.labels),
                 "window_tokens": scorer.window,
                 "load_seconds": round(scorer.load_seconds, 2),
+                "languages": {
+                    code: route.model.description
+                    if route.model.scorer
+                    else f"not loaded: {route.model.error}"
+                    for code, route in sorted(router.routes.items())
+                },
+                "unsupported_languages": settings.model.unsupported_language,
             },
             indent=2,
         )

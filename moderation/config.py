@@ -24,7 +24,24 @@ DEFAULT_CONFIG = PROJECT_ROOT / "config" / "default.toml"
 # anonymous report may weigh at most a tenth of that, since anyone can send one per address.
 ANONYMOUS_REPORT_WEIGHT_LIMIT = 0.1
 
-MODEL_NAMES = ("original", "unbiased", "multilingual", "original-small", "unbiased-small")
+# detoxify's named models and the languages each was trained for (detoxify's README): the
+# `multilingual` model (XLM-RoBERTa, Jigsaw's 2020 multilingual challenge) serves seven, the
+# others English only. A checkpoint serves what `model.languages_served` says ("en" if empty).
+MODEL_LANGUAGES: dict[str, tuple[str, ...]] = {
+    "original": ("en",),
+    "unbiased": ("en",),
+    "multilingual": ("en", "fr", "es", "it", "pt", "ru", "tr"),
+    "original-small": ("en",),
+    "unbiased-small": ("en",),
+}
+MODEL_NAMES = tuple(MODEL_LANGUAGES)
+# Codes the language identifier folds into one (py3langid tells Arabic dialects and Kurdish
+# varieties apart; the word lists and the routing use the macro-language). Settings must name
+# the folded code.
+LANGUAGE_FOLDS: dict[str, str] = {"ary": "ar", "arz": "ar", "sdh": "ku", "ckb": "ku", "kmr": "ku"}
+_LANGUAGE_CODE = re.compile(r"[a-z]{2,3}")
+# An adapter class: "package.module:Class".
+_ADAPTER = re.compile(r"[A-Za-z_][\w.]*:[A-Za-z_]\w*")
 
 # Settings that operators touch first get short environment names.
 ENV_ALIASES = {
@@ -78,6 +95,30 @@ class Thresholds:
 
 
 @dataclasses.dataclass(frozen=True)
+class LanguageModel:
+    """`[model.languages.<code>]`: the model for one language, and its own thresholds.
+
+    One of `name` (a detoxify model), `checkpoint` (with `config_dir`) or `adapter`
+    ("package.module:Class", a local classifier implementing `pipeline.model.Scorer`, called
+    with `options` as keyword arguments). None of them: the default model, which must serve
+    the language, with these thresholds. `thresholds` override the default ones per label.
+    """
+
+    name: str = ""
+    checkpoint: str = ""
+    config_dir: str = ""
+    adapter: str = ""
+    options: dict[str, Any] = dataclasses.field(default_factory=dict)
+    # Per label, "hold" and/or "reject": over the default thresholds, like a site's own.
+    thresholds: dict[str, dict[str, float]] = dataclasses.field(default_factory=dict)
+
+    @property
+    def own_model(self) -> bool:
+        """Whether the entry names a model (else the language uses the default model)."""
+        return bool(self.name or self.checkpoint or self.adapter)
+
+
+@dataclasses.dataclass(frozen=True)
 class ModelSettings:
     name: str
     checkpoint: str
@@ -90,6 +131,34 @@ class ModelSettings:
     quantize: str
     runtime: str
     thresholds: dict[str, Thresholds]
+    # Languages the default model serves; empty: MODEL_LANGUAGES for a named model, "en" for a
+    # checkpoint.
+    languages_served: list[str] = dataclasses.field(default_factory=list)
+    # "hold" (a person reads it, reason language_unsupported) or "publish" (the rules decide).
+    unsupported_language: str = "hold"
+    # Below this identification confidence, or with fewer letters than this, a text in the
+    # Latin script goes to the default model (docs/quality.md, "Languages", says why).
+    language_min_confidence: float = 0.9
+    language_min_letters: int = 10
+    languages: dict[str, LanguageModel] = dataclasses.field(default_factory=dict)
+
+    def language_thresholds(self, code: str) -> dict[str, Thresholds]:
+        """The thresholds for comments in this language: the default ones, the language's over."""
+        merged = dict(self.thresholds)
+        entry = self.languages.get(code)
+        for label, band in (entry.thresholds if entry else {}).items():
+            base = merged.get(label, Thresholds(1.0, 1.0))
+            merged[label] = Thresholds(band.get("hold", base.hold), band.get("reject", base.reject))
+        return merged
+
+    @property
+    def default_languages(self) -> tuple[str, ...]:
+        """The languages the default model serves."""
+        if self.languages_served:
+            return tuple(self.languages_served)
+        if self.checkpoint:
+            return ("en",)
+        return MODEL_LANGUAGES.get(self.name, ("en",))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -375,11 +444,18 @@ def _build(cls: type[Any], raw: Mapping[str, Any], prefix: str, environ: Mapping
         if hint == dict[str, Thresholds]:
             values[field.name] = _thresholds(raw.get(field.name, {}), path, environ)
             continue
+        if hint == dict[str, LanguageModel]:
+            values[field.name] = _language_models(raw.get(field.name, {}), path, environ)
+            continue
         variable = env_name(path)
         if variable in environ:
             value: Any = _from_env(environ[variable], hint, path, variable)
         elif field.name in raw:
             value = raw[field.name]
+        elif field.default is not dataclasses.MISSING:
+            value = field.default
+        elif field.default_factory is not dataclasses.MISSING:
+            value = field.default_factory()
         else:
             raise SettingsError(f"setting {path} is missing (set it in config or {variable})")
         values[field.name] = _check_type(value, hint, path, variable)
@@ -393,6 +469,87 @@ def _thresholds(
     for label, values in raw.items():
         result[label] = _build(Thresholds, values, f"{path}.{label}", environ)
     return result
+
+
+_LANGUAGE_FIELDS = ("name", "checkpoint", "config_dir", "adapter")
+
+
+def _language_models(raw: Any, path: str, environ: Mapping[str, str]) -> dict[str, LanguageModel]:
+    """`[model.languages.<code>]` tables, and MODERATION_MODEL_LANGUAGES_<CODE>_<KEY> variables.
+
+    A variable may add a language the file does not name
+    (MODERATION_MODEL_LANGUAGES_FR_NAME=multilingual), so a container is configured without
+    editing the file.
+    """
+    if not isinstance(raw, Mapping):
+        raise SettingsError(f"setting {path} must be a table of languages ([{path}.fr] ...)")
+    tables: dict[str, dict[str, Any]] = {}
+    for code, table in raw.items():
+        if not isinstance(table, Mapping):
+            raise SettingsError(
+                f'setting {path}.{code} must be a table, e.g. {{ name = "multilingual" }}'
+            )
+        tables[str(code)] = dict(table)
+    prefix = env_name(path) + "_"
+    for variable, value in environ.items():
+        if not variable.startswith(prefix):
+            continue
+        rest = variable[len(prefix) :].lower()
+        if rest == "served":  # model.languages_served, a setting of its own
+            continue
+        code, _, key = rest.partition("_")
+        if key not in _LANGUAGE_FIELDS:
+            raise SettingsError(
+                f"{variable}: from the environment a language's NAME, CHECKPOINT, CONFIG_DIR "
+                f"or ADAPTER can be set (e.g. {prefix}FR_NAME); set its thresholds and options "
+                "in the configuration file"
+            )
+        tables.setdefault(code, {})[key] = value
+    return {
+        code: _language_model(table, f"{path}.{code}") for code, table in sorted(tables.items())
+    }
+
+
+def _language_model(table: Mapping[str, Any], where: str) -> LanguageModel:
+    """One `[model.languages.<code>]` table, its keys and types checked."""
+    unknown = sorted(set(table) - {*_LANGUAGE_FIELDS, "options", "thresholds"})
+    if unknown:
+        raise SettingsError(
+            f"setting {where} has unknown key(s) {', '.join(unknown)}; known: "
+            f"{', '.join(_LANGUAGE_FIELDS)}, options, thresholds"
+        )
+    strings = {}
+    for key in _LANGUAGE_FIELDS:
+        value = table.get(key, "")
+        if not isinstance(value, str):
+            raise SettingsError(f"setting {where}.{key} must be a string")
+        strings[key] = value
+    options = table.get("options", {})
+    if not isinstance(options, Mapping):
+        raise SettingsError(f"setting {where}.options must be a table of keyword arguments")
+    thresholds = table.get("thresholds", {})
+    if not isinstance(thresholds, Mapping) or not all(
+        isinstance(band, Mapping) for band in thresholds.values()
+    ):
+        raise SettingsError(
+            f"setting {where}.thresholds must hold tables such as "
+            f"[{where}.thresholds.toxicity] with hold and reject"
+        )
+    bands: dict[str, dict[str, float]] = {}
+    for label, band in thresholds.items():
+        unknown = sorted(set(band) - {"hold", "reject"})
+        if unknown or not band:
+            raise SettingsError(
+                f"setting {where}.thresholds.{label} takes hold and/or reject, "
+                f"not {', '.join(unknown) or 'nothing'}"
+            )
+        bands[label] = {
+            key: _check_type(
+                value, float, f"{where}.thresholds.{label}.{key}", "the configuration file"
+            )
+            for key, value in band.items()
+        }
+    return LanguageModel(**strings, options=dict(options), thresholds=bands)
 
 
 def _from_env(text: str, hint: Any, path: str, variable: str) -> Any:
@@ -542,6 +699,80 @@ def _validate_model(model: ModelSettings, fail: Any) -> None:
     for label, band in model.thresholds.items():
         if not 0.0 <= band.hold <= band.reject <= 1.0:
             fail(f"model.thresholds.{label}.hold", "must satisfy 0 <= hold <= reject <= 1")
+    _validate_languages(model, fail)
+
+
+def _validate_languages(model: ModelSettings, fail: Any) -> None:
+    """Which model serves which language, and what becomes of the others."""
+    if model.unsupported_language not in {"hold", "publish"}:
+        fail(
+            "model.unsupported_language",
+            f"must be hold or publish, not {model.unsupported_language!r}",
+        )
+    if not 0.0 <= model.language_min_confidence <= 1.0:
+        fail("model.language_min_confidence", "must be between 0 and 1")
+    if model.language_min_letters < 0:
+        fail("model.language_min_letters", "must be 0 or more")
+    for code in model.languages_served:
+        _check_code(code, "model.languages_served", fail)
+    if not model.checkpoint and model.languages_served:
+        beyond = sorted(set(model.languages_served) - set(MODEL_LANGUAGES.get(model.name, ())))
+        if beyond:
+            fail(
+                "model.languages_served",
+                f"names {', '.join(beyond)}, which detoxify '{model.name}' does not serve "
+                f"(it serves {', '.join(MODEL_LANGUAGES.get(model.name, ()))})",
+            )
+    for code, entry in model.languages.items():
+        _validate_language(model, code, entry, fail)
+
+
+def _validate_language(model: ModelSettings, code: str, entry: LanguageModel, fail: Any) -> None:
+    """One `[model.languages.<code>]` entry: one model, that serves the language."""
+    where = f"model.languages.{code}"
+    _check_code(code, where, fail)
+    chosen = [key for key in ("name", "checkpoint", "adapter") if getattr(entry, key)]
+    if len(chosen) > 1:
+        fail(where, f"names a model twice ({' and '.join(chosen)}): give one of them")
+    if bool(entry.checkpoint) != bool(entry.config_dir):
+        fail(f"{where}.config_dir", f"and {where}.checkpoint must be set together")
+    if entry.name and entry.name not in MODEL_NAMES:
+        fail(f"{where}.name", f"must be one of {', '.join(MODEL_NAMES)}, not {entry.name!r}")
+    if entry.name and code not in MODEL_LANGUAGES[entry.name]:
+        fail(
+            f"{where}.name",
+            f"is detoxify '{entry.name}', which does not serve {code!r} (it serves "
+            f"{', '.join(MODEL_LANGUAGES[entry.name])}); give a checkpoint or an adapter "
+            "trained for it, or leave the language out to route it as unsupported",
+        )
+    if entry.adapter and not _ADAPTER.fullmatch(entry.adapter):
+        fail(f"{where}.adapter", f"must be package.module:Class, not {entry.adapter!r}")
+    if entry.options and not entry.adapter:
+        fail(f"{where}.options", "are keyword arguments for an adapter: set adapter too")
+    served = model.default_languages
+    if not entry.own_model and code not in served:
+        fail(
+            where,
+            f"names no model (name, checkpoint or adapter), and the default model does not "
+            f"serve {code!r} (it serves {', '.join(sorted(served))})",
+        )
+    for label, band in model.language_thresholds(code).items():
+        if not 0.0 <= band.hold <= band.reject <= 1.0:
+            fail(
+                f"{where}.thresholds.{label}",
+                "must satisfy 0 <= hold <= reject <= 1 (with the default levels it leaves)",
+            )
+
+
+def _check_code(code: str, where: str, fail: Any) -> None:
+    if code in LANGUAGE_FOLDS:
+        fail(
+            where,
+            f"names {code!r}: the language identifier reports it as {LANGUAGE_FOLDS[code]!r}, "
+            "so name that",
+        )
+    if not _LANGUAGE_CODE.fullmatch(code):
+        fail(where, f"names {code!r}: give ISO 639 codes in lower case, such as fr or ar")
 
 
 def _validate_access(settings: Settings, fail: Any) -> None:
@@ -587,8 +818,8 @@ def _validate_perspective(perspective: PerspectiveSettings, fail: Any) -> None:
     ):
         if value < 1:
             fail(path, "must be at least 1")
-    if not perspective.languages:
-        fail("perspective.languages", "must name at least one language")
+    for code in perspective.languages:
+        _check_code(code, "perspective.languages", fail)
 
 
 def _validate_limits(limits: LimitSettings, fail: Any) -> None:

@@ -117,12 +117,18 @@ class AnalysisQueue:
         self.max_pending = max_pending
         self._line_ahead_script = connection.register_script(_LINE_AHEAD)
 
-    def score(self, texts: Sequence[str]) -> list[dict[str, float]]:
-        """Scores for `texts`, in order; AnalysisUnavailableError past capacity or deadline."""
+    def score(self, texts: Sequence[str], language: str = "") -> list[dict[str, float]]:
+        """Scores for `texts`, in order, by the model of `language` ("": the default model);
+        AnalysisUnavailableError past capacity or deadline."""
         started = time.monotonic()
         reply_key = REPLY_PREFIX + uuid.uuid4().hex
         payload = json.dumps(
-            {"reply": reply_key, "expires": time.time() + self.deadline_seconds, "texts": texts}
+            {
+                "reply": reply_key,
+                "expires": time.time() + self.deadline_seconds,
+                "texts": texts,
+                "language": language,
+            }
         )
         try:
             waiting, cost, lanes = self._line_ahead()

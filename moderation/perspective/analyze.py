@@ -1,16 +1,18 @@
 """Perspective API's analyze call as a pure mapping: request in, texts to score, response out.
 
-`plan_analysis` checks a parsed AnalyzeCommentRequest against what the loaded model serves and
-lists the texts a worker must score (the comment, then each sentence when span annotations are
-asked for). `build_response` turns those texts' scores into an AnalyzeCommentResponse. Nothing
-here touches the network; the web process plans, a worker scores, the web process answers.
+`plan_analysis` checks a parsed AnalyzeCommentRequest against what the loaded models serve
+(per language, the labels of the model that serves it), picks the language whose model scores
+it, and lists the texts a worker must score (the comment, then each sentence when span
+annotations are asked for). `build_response` turns those texts' scores into an
+AnalyzeCommentResponse. Nothing here touches the network; the web process plans, a worker
+scores, the web process answers.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from typing import Any
 
 # Perspective's attribute names and the detoxify label each one is read from.
@@ -73,6 +75,8 @@ class AnalyzePlan:
     languages: tuple[str, ...]
     detected_languages: tuple[str, ...]
     client_token: str | None
+    # The language whose model scores the texts (a worker routes by it).
+    model_language: str = ""
 
 
 LanguageDetector = Callable[[str], tuple[str, float]]
@@ -104,13 +108,15 @@ def _add_trimmed(text: str, begin: int, end: int, spans: list[tuple[int, int]]) 
 
 def plan_analysis(
     request: Mapping[str, Any],
-    labels: Sequence[str],
-    languages_served: Sequence[str],
+    served: Mapping[str, Collection[str]],
     detect_language: LanguageDetector,
     max_text_bytes: int,
+    fallback: str = "",
 ) -> AnalyzePlan:
     """Check a parsed AnalyzeCommentRequest and list the texts to score.
 
+    `served` maps each language a loaded model serves to that model's labels; `fallback` is the
+    language of the default model, which scores texts whose language is too unsure to tell.
     Raises AnalyzeRequestError, naming the field or value, for what cannot be served.
     """
     comment = request.get("comment") or {}
@@ -126,29 +132,42 @@ def plan_analysis(
     text_type = comment.get("type") or "TEXT_TYPE_UNSPECIFIED"
     if text_type not in TEXT_TYPES_SERVED:
         raise AnalyzeRequestError(f"comment.type {text_type} is not supported; send PLAIN_TEXT.")
-    attributes = _attributes(
-        request.get("requestedAttributes") or {},
-        set(labels),
-        bool(request.get("dropUnsupportedAttributes")),
-    )
+    requested_attributes = request.get("requestedAttributes") or {}
+    if not requested_attributes:
+        raise AnalyzeRequestError("requestedAttributes must name at least one attribute.")
+    first = str(next(iter(requested_attributes)))
     detected, confidence = detect_language(text)
     requested = [str(language).lower() for language in request.get("languages") or []]
+    serves = ", ".join(sorted(served)) or "none (no model is loaded)"
     if requested:
-        unsupported = [lang for lang in requested if _base(lang) not in languages_served]
+        unsupported = [lang for lang in requested if _base(lang) not in served]
         if unsupported:
             raise AnalyzeRequestError(
-                f"Attribute {attributes[0].name} does not support request languages: "
-                f"{', '.join(unsupported)}"
+                f"Attribute {first} does not support request languages: "
+                f"{', '.join(unsupported)} (this service serves: {serves})"
             )
         used = requested
-    elif confidence >= 0.9 and _base(detected) not in languages_served:
+    elif confidence >= 0.9 and _base(detected) not in served:
         # Like Perspective: with no languages given, a confidently detected language decides.
         raise AnalyzeRequestError(
-            f"Attribute {attributes[0].name} does not support request languages: {detected} "
-            "(detected; send `languages` to choose)"
+            f"Attribute {first} does not support request languages: {detected} "
+            f"(detected; this service serves: {serves}; send `languages` to choose)"
         )
+    elif confidence >= 0.9:
+        used = [_base(detected)]
     else:
-        used = [languages_served[0]]
+        if fallback not in served:
+            raise AnalyzeRequestError(
+                "The comment's language could not be told apart with confidence and the default "
+                f"model is not loaded; send `languages` (this service serves: {serves})."
+            )
+        used = [fallback]
+    model_language = _base(used[0])
+    attributes = _attributes(
+        requested_attributes,
+        set(served[model_language]),
+        bool(request.get("dropUnsupportedAttributes")),
+    )
     spans = tuple(sentence_spans(text)) if request.get("spanAnnotations") else ()
     token = request.get("clientToken")
     return AnalyzePlan(
@@ -158,6 +177,7 @@ def plan_analysis(
         languages=tuple(used),
         detected_languages=(detected,) if confidence >= 0.5 else (),
         client_token=token if isinstance(token, str) else None,
+        model_language=model_language,
     )
 
 
@@ -169,8 +189,6 @@ def _base(language: str) -> str:
 def _attributes(
     requested: Mapping[str, Any], labels: set[str], drop_unsupported: bool
 ) -> list[AttributeRequest]:
-    if not requested:
-        raise AnalyzeRequestError("requestedAttributes must name at least one attribute.")
     chosen = []
     for name, parameters in requested.items():
         parameters = parameters or {}

@@ -136,21 +136,21 @@ def analyze() -> Any:
     holder = _authorise()
     body = _parse(AnalyzeCommentRequestSchema())
     services = _perspective()
-    labels = services.served.labels()
-    if not labels:
+    served = services.served.served()
+    if not served.languages:
         raise GoogleError(503, "No scoring worker with a loaded model is running; retry later.")
     try:
         plan = plan_analysis(
             body,
-            sorted(labels),
-            services.settings.languages,
+            served.languages,
             detect_language,
             services.settings.max_text_bytes,
+            served.fallback,
         )
     except AnalyzeRequestError as error:
         raise GoogleError(400, str(error)) from error
     try:
-        scores = services.analysis.score(plan.texts)
+        scores = services.analysis.score(plan.texts, plan.model_language)
     except AnalysisUnavailableError as error:
         raise GoogleError(503, str(error), retry_after=1) from error
     except AnalysisFailedError as error:

@@ -5,7 +5,9 @@ takes calls, so a call pushed after that sees no flag and queues another drain j
 left waiting without one. A call whose deadline has passed is skipped; its caller has been
 answered 503. A batch holds only as many calls as can be scored before the oldest one's
 deadline, at the measured seconds per call, which the job keeps as a moving average in Redis
-for the web processes' admission check.
+for the web processes' admission check. Each call names the language whose model scores it
+(`perspective/analyze.py` chose a served one): the calls of a batch are scored in one model
+call per model.
 """
 
 from __future__ import annotations
@@ -27,7 +29,8 @@ from moderation.perspective.analysis import (
     REPLY_TTL_SECONDS,
     ensure_drain,
 )
-from moderation.pipeline.model import DetoxifyScorer, Scorer
+from moderation.pipeline.model import DetoxifyScorer
+from moderation.pipeline.routing import LanguageRouter, LoadedModel, fixed_router
 from moderation.scoring.context import WorkerContext, current
 
 log = logging.getLogger(__name__)
@@ -39,27 +42,31 @@ _MAX_ROUNDS = 8
 def drain_analysis() -> dict[str, Any]:
     """Score waiting analyze calls, a batch at a time, and reply to each on its own key."""
     context = current()
-    return drain(context, context.pipeline.scorer, context.pipeline.model_error)
+    return drain(context, _router(context))
 
 
-def drain(
-    context: WorkerContext, scorer: Scorer | None, model_error: str | None = None
-) -> dict[str, Any]:
-    """Drain the line with `scorer` (the worker's, or an analyze lane's own)."""
+def _router(context: WorkerContext) -> LanguageRouter:
+    pipeline = context.pipeline
+    if pipeline.router is not None:
+        return pipeline.router
+    return fixed_router(pipeline.scorer, pipeline.thresholds, pipeline.model_error)
+
+
+def drain(context: WorkerContext, router: LanguageRouter) -> dict[str, Any]:
+    """Drain the line with `router`'s models (the worker's, or an analyze lane's own)."""
     # The calls' own model calls must not stop to answer calls (see make_room_for_calls).
-    hook = scorer.between_groups if isinstance(scorer, DetoxifyScorer) else None
-    if isinstance(scorer, DetoxifyScorer):
+    scorers = [m.scorer for m in router.models() if isinstance(m.scorer, DetoxifyScorer)]
+    hooks = [scorer.between_groups for scorer in scorers]
+    for scorer in scorers:
         scorer.between_groups = None
     try:
-        return _drain(context, scorer, model_error)
+        return _drain(context, router)
     finally:
-        if isinstance(scorer, DetoxifyScorer):
+        for scorer, hook in zip(scorers, hooks, strict=True):
             scorer.between_groups = hook
 
 
-def _drain(
-    context: WorkerContext, scorer: Scorer | None, model_error: str | None
-) -> dict[str, Any]:
+def _drain(context: WorkerContext, router: LanguageRouter) -> dict[str, Any]:
     redis = context.redis
     batch = context.settings.perspective.batch_size
     answered = expired = rounds = 0
@@ -83,7 +90,7 @@ def _drain(
             redis.hset(IN_FLIGHT_KEY, context.name, f"{len(live)}:{time.time() + 30}")
             started = time.perf_counter()
             try:
-                _answer(context, live, scorer, model_error)
+                _answer(context, live, router)
             finally:
                 redis.hdel(IN_FLIGHT_KEY, context.name)
             measured = (time.perf_counter() - started) / len(live)
@@ -108,20 +115,24 @@ def make_room_for_calls(context: WorkerContext) -> None:
     calls that wait, with the same code as the drain job. Sites that never call analyze keep
     full-size model calls. One Redis GET per batch; one LLEN per model call while active.
     """
-    scorer = context.pipeline.scorer
     settings = context.settings.perspective
-    if not isinstance(scorer, DetoxifyScorer):
+    scorers = [
+        model.scorer
+        for model in _router(context).models()
+        if isinstance(model.scorer, DetoxifyScorer)
+    ]
+    if not scorers:
         return
     budget = settings.comment_tokens_while_active
-    if budget <= 0 or settings.worker_lane:
-        scorer.max_tokens, scorer.between_groups = None, None
-        return
-    try:
-        active = bool(context.redis.exists(ACTIVE_KEY))
-    except Exception:  # Redis away: score as usual, the job will notice soon enough
-        active = False
-    scorer.max_tokens = budget if active else None
-    scorer.between_groups = _answer_waiting_calls(context) if active else None
+    active = False
+    if budget > 0 and not settings.worker_lane:
+        try:
+            active = bool(context.redis.exists(ACTIVE_KEY))
+        except Exception:  # Redis away: score as usual, the job will notice soon enough
+            active = False
+    for scorer in scorers:
+        scorer.max_tokens = budget if active else None
+        scorer.between_groups = _answer_waiting_calls(context) if active else None
 
 
 def _answer_waiting_calls(context: WorkerContext) -> Callable[[], None]:
@@ -129,7 +140,7 @@ def _answer_waiting_calls(context: WorkerContext) -> Callable[[], None]:
         try:
             if not context.redis.llen(PENDING_KEY):
                 return
-            result = drain(context, context.pipeline.scorer, context.pipeline.model_error)
+            result = drain(context, _router(context))
             log.debug("answered analyze calls between comment groups: %s", result)
         except Exception as error:  # a failed call got its error reply; the comments go on
             log.warning("could not answer analyze calls between comment groups: %s", error)
@@ -142,38 +153,44 @@ def _load(item: Any) -> dict[str, Any]:
     return loaded
 
 
-def _answer(
-    context: WorkerContext,
-    calls: list[dict[str, Any]],
-    scorer: Scorer | None,
-    model_error: str | None,
-) -> int:
-    """Score the calls' texts in one batch and reply to each; return how many texts."""
-    texts: list[str] = []
-    if scorer is None:
-        error = model_error or "no model is loaded"
-        replies = [json.dumps({"error": error}) for _ in calls]
-    else:
-        texts = [text for call in calls for text in call["texts"]]
+def _answer(context: WorkerContext, calls: list[dict[str, Any]], router: LanguageRouter) -> int:
+    """Score the calls' texts, one model call per model, and reply to each; return how many."""
+    by_model: dict[int, list[int]] = {}
+    models: dict[int, LoadedModel] = {}
+    for index, call in enumerate(calls):
+        model = router.model_for(str(call.get("language") or ""))
+        by_model.setdefault(id(model), []).append(index)
+        models[id(model)] = model
+    replies: list[str] = [""] * len(calls)
+    scored = 0
+    failure: Exception | None = None
+    for key, indices in by_model.items():
+        model = models[key]
+        if model.scorer is None:
+            error = model.error or "no model is loaded"
+            for index in indices:
+                replies[index] = json.dumps({"error": error})
+            continue
+        texts = [text for index in indices for text in calls[index]["texts"]]
         # The same text twice (a one-sentence comment and its only span, a repeated call) is
         # scored once.
         unique = list(dict.fromkeys(texts))
         try:
-            unique_scores = dict(zip(unique, scorer.score(unique), strict=True))
-            scores = [unique_scores[text] for text in texts]
+            unique_scores = dict(zip(unique, model.scorer.score(unique), strict=True))
         except Exception as error:
             log.exception("analyze batch failed")
-            replies = [json.dumps({"error": f"scoring failed: {error}"}) for _ in calls]
-            _reply(context, calls, replies)
-            raise
-        replies = []
-        start = 0
-        for call in calls:
-            count = len(call["texts"])
-            replies.append(json.dumps({"scores": scores[start : start + count]}))
-            start += count
+            failure = error
+            for index in indices:
+                replies[index] = json.dumps({"error": f"scoring failed: {error}"})
+            continue
+        scored += len(texts)
+        for index in indices:
+            found = [unique_scores[text] for text in calls[index]["texts"]]
+            replies[index] = json.dumps({"scores": found})
     _reply(context, calls, replies)
-    return len(texts)
+    if failure is not None:
+        raise failure
+    return scored
 
 
 def _reply(context: WorkerContext, calls: list[dict[str, Any]], replies: list[str]) -> None:

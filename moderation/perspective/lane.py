@@ -1,7 +1,7 @@
 """A worker's analyze lane: a thread that answers analyze calls while the worker scores comments.
 
 RQ runs one job at a time, so an analyze call queued behind a batch of comments would wait for
-the whole batch and miss its deadline. The lane is a thread with its own copy of the model
+the whole batch and miss its deadline. The lane is a thread with its own copy of the models
 (loaded in the thread; a tokenizer is not safe to share between threads) that wakes when a call
 arrives and drains the line with the same code as the RQ drain job. While a lane is alive (it
 registers itself every second) web processes queue no drain jobs, so workers' main threads keep
@@ -17,6 +17,7 @@ import time
 from moderation.perspective.analysis import LANE_TTL_SECONDS, LANES_KEY, PENDING_KEY, WAKE_KEY
 from moderation.perspective.jobs import drain
 from moderation.pipeline.model import ModelUnavailableError, load_scorer
+from moderation.pipeline.routing import load_router
 from moderation.scoring.context import WorkerContext
 
 log = logging.getLogger(__name__)
@@ -32,10 +33,12 @@ class AnalyzeLane(threading.Thread):
 
     def run(self) -> None:
         try:
-            scorer = load_scorer(self.context.settings.model)
+            default = load_scorer(self.context.settings.model)
         except ModelUnavailableError as error:
             log.error("analyze lane has no model, drain jobs serve analyze calls: %s", error)
             return
+        # Its own copy of every language's model too, each loaded once.
+        router = load_router(self.context.settings.model, default)
         redis = self.context.redis
         name = self.context.name
         try:
@@ -44,7 +47,7 @@ class AnalyzeLane(threading.Thread):
                     redis.hset(LANES_KEY, name, time.time() + LANE_TTL_SECONDS)
                     # Calls left from a full drain go first; else wait for the next call's token.
                     if redis.llen(PENDING_KEY) or redis.blpop([WAKE_KEY], timeout=1):
-                        drain(self.context, scorer)
+                        drain(self.context, router)
                 except Exception as error:  # Redis away, a bad batch: the next call tries again
                     log.warning("analyze lane: %s", error)
                     self.stopping.wait(1)

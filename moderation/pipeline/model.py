@@ -3,6 +3,9 @@
 `load_scorer(settings)` loads a detoxify model once (a named model, or a local checkpoint plus
 its config folder, fully offline) and returns a `DetoxifyScorer`. When nothing can be loaded it
 raises `ModelUnavailableError` whose message says what failed and which setting fixes it.
+`load_language_model(settings, entry)` loads the model of one `[model.languages.<code>]`
+entry: a detoxify model the same way, or a site's own classifier through its adapter class
+(any class that implements `Scorer`; docs/models.md).
 
 Unlike `Detoxify.predict`, which silently cuts every comment at the tokenizer's limit, the
 adapter scores a long comment in overlapping windows and keeps each label's worst window, so
@@ -12,15 +15,17 @@ together so padding costs little.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import importlib
 import os
 import tempfile
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
-from moderation.config import ModelSettings
+from moderation.config import LanguageModel, ModelSettings
 
 _MAX_WINDOW_CAP = 512
 
@@ -33,7 +38,14 @@ class ModelUnavailableError(RuntimeError):
 
 
 class Scorer(Protocol):
-    """Scores texts: one {label: probability} mapping per text, in order."""
+    """Scores texts: one {label: probability} mapping per text, in order.
+
+    This is the whole interface a language's model implements (docs/models.md): `labels`
+    names what it scores (detoxify's names: toxicity, severe_toxicity, obscene, threat,
+    insult, identity_attack, sexual_explicit; labels without a threshold are kept but decide
+    nothing), `description` says what it is in verdicts and on the review page, and `score`
+    takes a batch of texts and returns one mapping of label to probability (0-1) per text.
+    """
 
     labels: tuple[str, ...]
     description: str
@@ -340,3 +352,61 @@ def offline_checkpoint(checkpoint: str, config_dir: str) -> tuple[Path, Path]:
     torch.save(loaded, partial)
     partial.replace(patched)
     return patched, folder
+
+
+def load_language_model(settings: ModelSettings, entry: LanguageModel) -> Scorer:
+    """Load the model one `[model.languages.<code>]` entry names.
+
+    A detoxify name or checkpoint loads as the default model does (same device, threads,
+    quantisation, runtime and windows); an adapter class is imported and called with the
+    entry's `options` as keyword arguments. Raises ModelUnavailableError saying why.
+    """
+    if entry.adapter:
+        return load_adapter(entry.adapter, entry.options)
+    return load_scorer(
+        dataclasses.replace(
+            settings,
+            name=entry.name or settings.name,
+            checkpoint=entry.checkpoint,
+            config_dir=entry.config_dir,
+        )
+    )
+
+
+def load_adapter(path: str, options: Mapping[str, Any]) -> Scorer:
+    """Import "package.module:Class", build it with `options`, and check it is a Scorer."""
+    module_name, _, class_name = path.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as error:
+        raise ModelUnavailableError(
+            f"adapter {path}: cannot import {module_name} ({type(error).__name__}: {error}); "
+            "is the package installed in the worker's environment?"
+        ) from error
+    factory = getattr(module, class_name, None)
+    if not callable(factory):
+        raise ModelUnavailableError(f"adapter {path}: {module_name} has no class {class_name}")
+    try:
+        scorer = factory(**options)
+    except Exception as error:
+        raise ModelUnavailableError(
+            f"adapter {path} failed to start with options {sorted(options)}: "
+            f"{type(error).__name__}: {error}"
+        ) from error
+    labels = getattr(scorer, "labels", None)
+    missing = [
+        name
+        for name, ok in (
+            ("labels (a tuple of label names)", isinstance(labels, tuple) and bool(labels)),
+            ("description (a string)", isinstance(getattr(scorer, "description", None), str)),
+            ("score(texts)", callable(getattr(scorer, "score", None))),
+        )
+        if not ok
+    ]
+    if missing:
+        raise ModelUnavailableError(
+            f"adapter {path} does not implement the Scorer protocol: it lacks "
+            f"{', '.join(missing)} (docs/models.md)"
+        )
+    loaded: Scorer = scorer
+    return loaded

@@ -4,7 +4,10 @@
 
 1. fold each character: NFKC (fullwidth and other compatibility forms), case folding,
    accents dropped, Latin letter forms and symbols to plain letters, zero-width and control
-   characters removed; any run of white space (new lines included) becomes one space;
+   characters removed; in Arabic, the vowel marks go with the accents, alef with hamza or
+   madda is alef, and as Lucene's ArabicNormalizer does, tatweel (the stretching stroke,
+   "كـــلب") is dropped, alef maksura is yeh and teh marbuta is heh; any run of white
+   space (new lines included) becomes one space;
 2. leetspeak inside words that also hold letters ("sh1t", "@ss", "$hit"; "2019" stays);
 3. three or more one-character pieces, two of them letters at least, joined ("f.u.c.k",
    "f u c k", "f-u-c-k" -> "fuck"; "s h 1 t" -> "sh1t", then "shit");
@@ -33,6 +36,8 @@ from functools import lru_cache
 from moderation.pipeline.confusables import HOMOGLYPHS, LEET_TABLE, fold_lookalikes
 
 _KEEP_CONTROLS = frozenset("\n\t\r")
+# Arabic spellings that vary from writer to writer: tatweel, alef maksura, teh marbuta.
+_ARABIC_SPELLING = {"\u0640": "", "\u0649": "\u064a", "\u0629": "\u0647"}
 _DROP_CATEGORIES = frozenset({"Mn", "Me"})  # accents and other combining marks
 _INVISIBLE_CATEGORIES = frozenset({"Cc", "Cf"})
 _ASCII_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]+")
@@ -165,6 +170,7 @@ def fold_char(char: str, depth: int = 0) -> str:
             continue
         if category in _INVISIBLE_CATEGORIES and piece not in _KEEP_CONTROLS:
             continue
+        piece = _ARABIC_SPELLING.get(piece, piece)
         pieces.append(HOMOGLYPHS.get(piece, piece))
     folded = "".join(pieces)
     if folded == char or depth >= 3:

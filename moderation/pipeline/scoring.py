@@ -1,6 +1,8 @@
-"""The scoring pipeline: rules first, then one model call for the rest, then the verdicts.
+"""The scoring pipeline: rules first, then one model call per model for the rest, then verdicts.
 
-A comment that a rule already rejects never reaches the model. Rules that are also score
+Each comment's language routes it to the model that serves that language (`routing.py`), or
+to none: such a comment gets the rules, then a person (`language_unsupported`) or publication.
+A comment that a rule already rejects never reaches a model. Rules that are also score
 adjusters (`ScoreAdjuster`: the identity-mention correction) may then change a comment's
 scores, and the verdict shows how. When the model is missing or
 fails, comments are held with the reason (nothing is published without a score). Trusted
@@ -16,19 +18,32 @@ from collections.abc import Mapping, Sequence
 
 from moderation.config import ModelSettings
 from moderation.pipeline.model import Scorer
+from moderation.pipeline.routing import LanguageRouter, LoadedModel, Route
 from moderation.pipeline.rules import Rule, RuleContext, run_rules
 from moderation.pipeline.rules.base import ScoreAdjuster
-from moderation.pipeline.verdict import RuleHit, ScoreAdjustment, Verdict, decide
+from moderation.pipeline.verdict import (
+    LanguageFound,
+    RuleHit,
+    ScoreAdjustment,
+    Verdict,
+    decide,
+)
 
 
 @dataclasses.dataclass(frozen=True)
 class ScoringPipeline:
-    """Rules plus an optional model, with the thresholds that turn scores into decisions."""
+    """Rules plus models, with the thresholds that turn scores into decisions.
+
+    `scorer`, `thresholds` and `model_error` are the default model's. With a `router`
+    (`pipeline/routing.py`, what a worker has), each comment's language picks its model and
+    thresholds, or none; without one, every comment goes to the default model.
+    """
 
     rules: Sequence[Rule]
     scorer: Scorer | None
     thresholds: dict[str, tuple[float, float]]
     model_error: str | None = None
+    router: LanguageRouter | None = None
 
     @classmethod
     def from_settings(
@@ -43,48 +58,66 @@ class ScoringPipeline:
         }
         return cls(rules, scorer, thresholds, model_error)
 
+    @classmethod
+    def routed(cls, rules: Sequence[Rule], router: LanguageRouter) -> ScoringPipeline:
+        """A pipeline that routes each comment by its language (the worker's)."""
+        default = router.default
+        return cls(
+            rules,
+            default.model.scorer,
+            dict(default.thresholds),
+            default.model.error,
+            router,
+        )
+
     def score_batch(self, contexts: Sequence[RuleContext]) -> list[Verdict]:
-        """One verdict per comment, in order; the model sees only what the rules let through."""
+        """One verdict per comment, in order; the models see only what the rules let through.
+
+        Comments are grouped by the model their language routes to: one batched call per model.
+        """
         all_hits = [run_rules(self.rules, context) for context in contexts]
-        to_model = [
-            index
-            for index, hits in enumerate(all_hits)
-            if not any(hit.action == "reject" for hit in hits)
-        ]
-        scores: dict[int, dict[str, float]] = {}
-        error = self.model_error
-        description = self.scorer.description if self.scorer else None
-        if self.scorer is not None and to_model:
-            try:
-                batch = self.scorer.score([contexts[index].text for index in to_model])
-                scores = dict(zip(to_model, batch, strict=True))
-            except Exception as failure:  # a model fault holds the batch, never publishes it
-                error = f"the model failed: {type(failure).__name__}: {failure}"
-        elif self.scorer is None and error is None:
-            error = "no model is loaded"
-        errors = {index: _non_finite(found) for index, found in scores.items()}
+        routed: list[tuple[LanguageFound | None, Route | None]]
+        if self.router is not None:
+            routed = [self.router.route(context.text) for context in contexts]
+        else:
+            fallback = Route(
+                LoadedModel(
+                    self.scorer,
+                    self.scorer.description if self.scorer else "no model",
+                    self.model_error,
+                ),
+                self.thresholds,
+            )
+            routed = [(None, fallback) for _ in contexts]
+        scores, errors = _score_by_model(contexts, all_hits, routed)
         verdicts = []
         for index, (hits, context) in enumerate(zip(all_hits, contexts, strict=True)):
-            found = None if errors.get(index) else scores.get(index)
+            language, route = routed[index]
+            found: dict[str, float] | None = None if index in errors else scores.get(index)
             adjustments = self._adjustments(context, hits, found) if found else []
+            thresholds = route.thresholds if route is not None else self.thresholds
             verdicts.append(
                 self._verdict(
                     hits,
                     found,
-                    errors.get(index) or error,
-                    description,
+                    errors.get(index),
+                    route.model.description if route and route.model.scorer else None,
                     context.author_trusted,
                     adjustments,
-                    self._thresholds(context),
+                    self._thresholds(context, thresholds),
+                    language,
                 )
             )
         return verdicts
 
-    def _thresholds(self, context: RuleContext) -> Mapping[str, tuple[float, float]]:
-        """The service's levels, with the comment's site's own over them."""
+    def _thresholds(
+        self, context: RuleContext, thresholds: Mapping[str, tuple[float, float]] | None = None
+    ) -> Mapping[str, tuple[float, float]]:
+        """The service's levels (the comment's language's), with the comment's site's over them."""
+        base = self.thresholds if thresholds is None else thresholds
         if not context.site_thresholds:
-            return self.thresholds
-        merged = dict(self.thresholds)
+            return base
+        merged = dict(base)
         for label, band in context.site_thresholds.items():
             hold, reject = merged.get(label, (1.0, 1.0))
             merged[label] = (float(band.get("hold", hold)), float(band.get("reject", reject)))
@@ -110,17 +143,55 @@ class ScoringPipeline:
         trusted: bool,
         adjustments: list[ScoreAdjustment],
         thresholds: Mapping[str, tuple[float, float]],
+        language: LanguageFound | None = None,
     ) -> Verdict:
         rejected_by_rule = any(hit.action == "reject" for hit in hits)
+        unsupported = language is not None and language.routing == "unsupported"
         return decide(
             hits,
             scores,
             thresholds,
-            model_error=None if scores is not None or rejected_by_rule else error,
+            model_error=None if scores is not None or rejected_by_rule or unsupported else error,
             model_description=description,
             trusted=trusted,
             adjustments=adjustments,
+            language=language,
         )
+
+
+def _score_by_model(
+    contexts: Sequence[RuleContext],
+    all_hits: Sequence[list[RuleHit]],
+    routed: Sequence[tuple[LanguageFound | None, Route | None]],
+) -> tuple[dict[int, dict[str, float]], dict[int, str]]:
+    """Scores of the comments no rule rejected that a model serves, one call per model; and
+    why the others that should have been scored were not (a missing or failing model)."""
+    groups: dict[int, list[int]] = {}
+    models: dict[int, LoadedModel] = {}
+    for index, hits in enumerate(all_hits):
+        route = routed[index][1]
+        if route is None or any(hit.action == "reject" for hit in hits):
+            continue
+        groups.setdefault(id(route.model), []).append(index)
+        models[id(route.model)] = route.model
+    scores: dict[int, dict[str, float]] = {}
+    errors: dict[int, str] = {}
+    for key, indices in groups.items():
+        model = models[key]
+        if model.scorer is None:
+            errors.update(dict.fromkeys(indices, model.error or "no model is loaded"))
+            continue
+        try:
+            batch = model.scorer.score([contexts[index].text for index in indices])
+            scores.update(zip(indices, batch, strict=True))
+        except Exception as failure:  # a model fault holds its comments, never publishes them
+            failed = f"the model failed: {type(failure).__name__}: {failure}"
+            errors.update(dict.fromkeys(indices, failed))
+    for index, scored in scores.items():
+        bad = _non_finite(scored)
+        if bad:
+            errors[index] = bad
+    return scores, errors
 
 
 def _non_finite(scores: dict[str, float]) -> str | None:

@@ -16,6 +16,10 @@ from typing import Any, Literal
 Decision = Literal["approve", "hold", "reject"]
 Action = Literal["hold", "reject"]
 Band = Literal["publish", "hold", "reject"]
+# How a comment's language was routed: a model that serves it decided ("served"); the
+# identification was too unsure, so the default model decided ("uncertain"); no loaded model
+# serves it ("unsupported": the rules, then a person or publication, per settings).
+Routing = Literal["served", "uncertain", "unsupported"]
 
 _SEVERITY = {"approve": 0, "hold": 1, "reject": 2}
 
@@ -96,6 +100,46 @@ class LabelScore:
 
 
 @dataclasses.dataclass(frozen=True)
+class LanguageFound:
+    """The comment's language as identified, and how that routed it to a model (or none)."""
+
+    code: str
+    confidence: float
+    routing: Routing
+    # For "unsupported": what the settings do with such comments (model.unsupported_language).
+    unsupported_action: Literal["hold", "publish"] = "hold"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "confidence": round(self.confidence, 3), "routing": self.routing}
+
+    @property
+    def holds(self) -> bool:
+        """Whether the language alone holds the comment for a person."""
+        return self.routing == "unsupported" and self.unsupported_action == "hold"
+
+    def reason(self) -> dict[str, Any]:
+        """The `language_unsupported` entry of the verdict's reasons."""
+        if self.holds:
+            message = (
+                f"no loaded model serves this language ({self.code}, identified at "
+                f"{self.confidence:.2f}): the rules ran, a person decides"
+            )
+        else:
+            message = (
+                f"no loaded model serves this language ({self.code}, identified at "
+                f"{self.confidence:.2f}): published on the rules alone "
+                "(model.unsupported_language = publish)"
+            )
+        return {
+            "kind": "language",
+            "id": "language_unsupported",
+            "action": "hold" if self.holds else None,
+            "message": message,
+            "language": self.code,
+        }
+
+
+@dataclasses.dataclass(frozen=True)
 class Verdict:
     """The outcome for one comment, with every reason that led to it."""
 
@@ -107,6 +151,12 @@ class Verdict:
     trusted_skipped_hold: bool = False
     trusted: bool = False
     adjustments: tuple[ScoreAdjustment, ...] = ()
+    language: LanguageFound | None = None
+
+    @property
+    def unsupported_language(self) -> bool:
+        """Whether no loaded model serves the comment's language (it was not scored)."""
+        return self.language is not None and self.language.routing == "unsupported"
 
     @property
     def public_reason(self) -> str | None:
@@ -135,6 +185,9 @@ class Verdict:
         ]
         if self.model_error:
             parts.append("model_unavailable")
+        if self.language is not None and self.unsupported_language:
+            action = "held" if self.language.holds else "rules only"
+            parts.append(f"language_unsupported: {self.language.code} ({action})")
         if self.trusted_skipped_hold:
             parts.append(_TRUSTED_MESSAGE)
         parts += [f"{adjustment.id}: {adjustment.message}" for adjustment in self.adjustments]
@@ -154,6 +207,8 @@ class Verdict:
                     "message": self.model_error,
                 }
             )
+        if self.language is not None and self.unsupported_language:
+            reasons.append(self.language.reason())
         if self.trusted_skipped_hold:
             reasons.append(
                 {
@@ -177,6 +232,7 @@ def decide(
     model_description: str | None = None,
     trusted: bool = False,
     adjustments: Sequence[ScoreAdjustment] = (),
+    language: LanguageFound | None = None,
 ) -> Verdict:
     """Combine rule hits and model scores into one verdict.
 
@@ -186,7 +242,9 @@ def decide(
     `trusted` author, holds from rules and from model hold bands are skipped (and the verdict
     says so); rejects, binding holds and the missing-score hold still apply. `adjustments`
     changed some of the model's scores: the changed score decides, and the label remembers
-    the model's own.
+    the model's own. A `language` no loaded model serves has no scores: it holds the comment
+    (trusted authors too, as a missing score does) unless the settings publish such comments
+    on the rules alone.
     """
     adjusted = {label: value for a in adjustments for label, value in a.after.items()}
     label_scores = tuple(
@@ -214,7 +272,8 @@ def decide(
             label_score.band
         ]  # type: ignore[assignment]
         decision = _stricter(decision, band_decision)
-    if scores is None:
+    unsupported = language is not None and language.routing == "unsupported"
+    if scores is None and (not unsupported or (language is not None and language.holds)):
         decision = _stricter(decision, "hold")
     return Verdict(
         decision,
@@ -225,6 +284,7 @@ def decide(
         trusted_skipped_hold=skippable_hold and decision == "approve",
         trusted=trusted,
         adjustments=tuple(adjustments),
+        language=language,
     )
 
 

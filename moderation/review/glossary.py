@@ -78,6 +78,10 @@ RULES: dict[str, Entry] = {
         "Model unavailable",
         "The model could not score the comment, so it waits for a person.",
     ),
+    "language_unsupported": (
+        "Language without a model",
+        "No loaded model serves the comment's language: the rules ran, then it waits for a person.",
+    ),
     "trusted_author": (
         "Trusted author",
         "A trusted author skips holds (never rejections): published without the hold.",

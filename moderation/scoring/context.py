@@ -1,8 +1,9 @@
-"""What a worker process holds for its whole life: settings, sessions, rules and the model.
+"""What a worker process holds for its whole life: settings, sessions, rules and the models.
 
 Built once per process (by `moderation worker` before it starts taking jobs, or lazily by the
-first job when RQ's own `rq worker` runs them) and never per job: loading the model costs
-seconds, scoring a comment milliseconds.
+first job when RQ's own `rq worker` runs them) and never per job: loading a model costs
+seconds, scoring a comment milliseconds. The models are the default one and one per
+`[model.languages.<code>]` entry, each distinct model loaded once (`pipeline/routing.py`).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from moderation.comments.thread_cache import ThreadCache
 from moderation.config import Settings, load_settings
 from moderation.db.session import make_engine, make_session_factory
 from moderation.pipeline.model import ModelUnavailableError, Scorer, load_scorer
+from moderation.pipeline.routing import load_router
 from moderation.pipeline.rules import build_rules
 from moderation.pipeline.scoring import ScoringPipeline
 from moderation.scoring.queue import RQWorkQueue
@@ -54,8 +56,10 @@ class WorkerContext:
     before_batch: list[Callable[[WorkerContext], None]] = dataclasses.field(default_factory=list)
 
     def status(self) -> dict[str, Any]:
+        """What the heartbeat publishes: the models, and which languages each serves."""
         scorer = self.pipeline.scorer
-        return {
+        router = self.pipeline.router
+        status: dict[str, Any] = {
             "pid": os.getpid(),
             "model_loaded": scorer is not None,
             "model": scorer.description if scorer else None,
@@ -64,6 +68,23 @@ class WorkerContext:
             "model_loads": self.model_loads,
             "load_seconds": round(self.load_seconds, 3),
         }
+        if router is not None:
+            # Per language whose model is loaded: that model's labels (Perspective's analyze
+            # serves exactly these languages), and the default model's languages.
+            status["languages"] = {
+                code: {"model": model.description, "labels": list(model.scorer.labels)}
+                for code, model in router.served().items()
+                if model.scorer is not None
+            }
+            status["default_languages"] = [
+                code for code, route in router.routes.items() if route.model is router.default.model
+            ]
+            status["model_errors"] = {
+                code: route.model.error
+                for code, route in router.routes.items()
+                if route.model.error
+            }
+        return status
 
 
 _lock = threading.Lock()
@@ -80,15 +101,20 @@ def build_context(
     name = f"{socket.gethostname()}.{os.getpid()}.{uuid.uuid4().hex[:6]}"
     error: str | None = None
     started = time.perf_counter()
-    loads = 0
+    given = scorer is not None
     if scorer is None:
         try:
             scorer = load_scorer(settings.model)
-            loads = 1
             log.info("model loaded: %s in %.1fs", scorer.description, time.perf_counter() - started)
         except ModelUnavailableError as failure:
             error = str(failure)
             log.error("no model: %s", error)
+    router = load_router(settings.model, scorer, error, load_default=False)
+    # Models this process loaded itself: the default (unless handed in) and each language's.
+    loads = sum(
+        model.scorer is not None and (model is not router.default.model or not given)
+        for model in router.models()
+    )
     sessions = make_session_factory(make_engine(settings.database.url))
     redis = redis or Redis.from_url(settings.redis.url)
     return WorkerContext(
@@ -99,9 +125,7 @@ def build_context(
         scoring=ScoringService(
             sessions, settings.worker.claim_seconds, SiteService(sessions, settings)
         ),
-        pipeline=ScoringPipeline.from_settings(
-            build_rules(settings.rules), scorer, settings.model, error
-        ),
+        pipeline=ScoringPipeline.routed(build_rules(settings.rules), router),
         registry=WorkerRegistry(redis, settings.worker.heartbeat_seconds),
         queue=RQWorkQueue(redis, settings.redis.score_queue),
         model_loads=loads,

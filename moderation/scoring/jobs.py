@@ -78,8 +78,16 @@ def _score_and_record(
 ) -> list[int]:
     """Score the batch, record each verdict (filling `decisions`); return the ids that failed."""
     pipeline = context.pipeline
-    if pipeline.scorer is None and context.settings.model.on_unavailable == "fail":
-        raise ModelUnavailableError(pipeline.model_error or "no model is loaded")
+    if context.settings.model.on_unavailable == "fail":
+        # Never hold for want of a score: with any configured model missing, leave the batch.
+        missing = [
+            model
+            for model in (pipeline.router.models() if pipeline.router else [])
+            if not model.scorer
+        ]
+        if pipeline.scorer is None or missing:
+            error = pipeline.model_error or (missing[0].error if missing else None)
+            raise ModelUnavailableError(error or "no model is loaded")
     started = time.perf_counter()
     for prepare in context.before_batch:
         prepare(context)
@@ -136,7 +144,9 @@ def decision_reason(verdict: Verdict) -> str:
     for score in verdict.label_scores:
         if score.band == verdict.decision:
             return score.label
-    return "model_unavailable" if verdict.model_error else "other"
+    if verdict.model_error:
+        return "model_unavailable"
+    return "language_unsupported" if verdict.unsupported_language else "other"
 
 
 def _job_id() -> str | None:

@@ -223,7 +223,10 @@ class ScoringService:
             "decision": verdict.decision,
             "reasons": verdict.reasons(),
             "scores": verdict.scores(),
-            "model": verdict.model_description,
+            # Which model scored it (None: no loaded model serves its language) and the
+            # language it was routed by: {"code", "confidence", "routing"}.
+            "model": None if verdict.unsupported_language else verdict.model_description,
+            "language": verdict.language.to_dict() if verdict.language else None,
             "scored_at": utcnow().isoformat(),
         }
 

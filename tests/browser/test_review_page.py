@@ -219,3 +219,36 @@ def test_the_review_page_is_served_under_a_strict_policy(live_service: Any) -> N
     assert "script-src 'self'" in answer.headers["Content-Security-Policy"]
     assert answer.headers["Cache-Control"] == "no-store"
     assert requests.get(f"{live_service.base_url}/review/static/review.js", timeout=5).ok
+
+
+def test_the_detail_says_which_language_and_model_decided(browser: Any, live_service: Any) -> None:
+    # Posted through the API and decided by the live worker: no model serves Arabic here.
+    from tests.support.live import wait_for_status
+
+    text = "شكرا جزيلا على هذا المقال الرائع عن الاقتصاد العراقي"
+    posted = requests.post(
+        f"{live_service.base_url}/v1/articles/{ARTICLE}-ar/comments",
+        json={"author": {"id": "reader-erbil", "name": "Reader in Erbil"}, "text": text},
+        timeout=10,
+    )
+    assert posted.status_code == 202, posted.text
+    assert wait_for_status(live_service.base_url, posted.json()["id"])["status"] == "held"
+
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, timezone_id="UTC")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{live_service.base_url}/review")
+    page.get_by_label("Moderator token").fill(MODERATOR_TOKEN.split(":", 1)[1])
+    page.get_by_role("button", name="Sign in").click()
+    page.locator("#queue li", has_text=text).click()
+    expect(page.locator("#d-text")).to_have_text(text)
+    expect(page.locator("#d-decided-by")).to_have_text(
+        "Language: Arabic (ar, 100% sure) — no model serves this language · Model: none"
+    )
+    reason = page.locator('#d-reasons li[data-reason="language_unsupported"]')
+    expect(reason.locator("strong")).to_have_text("Language without a model")
+    page.screenshot(path=str(ARTIFACTS / "review-language.png"))
+    assert errors == []
+    context.close()

@@ -100,7 +100,8 @@ def test_a_drain_never_stops_to_drain_and_leaves_the_hook_in_place(settings: Set
     scorer.between_groups = hook  # type: ignore[union-attr]
     # Texts of very different lengths: more than one model call for the calls themselves.
     replies = [waiting_call(redis, "Short."), waiting_call(redis, TEXT.format(1) * 6)]
-    result = drain(context, scorer)
+    assert context.pipeline.router is not None
+    result = drain(context, context.pipeline.router)
     assert result["answered"] == 2 and all(redis.lpop(reply) for reply in replies)
     assert called == []
     assert scorer.between_groups is hook  # type: ignore[union-attr]

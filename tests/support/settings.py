@@ -25,9 +25,10 @@ def bearer(token: str) -> dict[str, str]:
 
 
 def make_settings(
-    database_url: str, redis_url: str, model: tuple[Path, Path], **overrides: Any
+    database_url: str, redis_url: str, model: tuple[Path, Path], /, **overrides: Any
 ) -> Settings:
-    """Settings for the test database, Redis and model, with per-section overrides."""
+    """Settings for the test database, Redis and model, with per-section overrides (the
+    `model` section too: `make_settings(db, redis, tiny_model, model={"languages": ...})`)."""
     sections: dict[str, dict[str, Any]] = {
         "database": {"url": database_url},
         "redis": {"url": redis_url},

@@ -10,7 +10,12 @@ from moderation.review.reports import REPORT_REASONS
 from moderation.review.service import REASON_CODES
 
 # Ids the verdict or a rule writes besides the rules' own ids (pipeline/verdict.py, patterns.py).
-EXTRA_REASON_IDS = {"model_unavailable", "trusted_author", "pattern_timeout"}
+EXTRA_REASON_IDS = {
+    "model_unavailable",
+    "trusted_author",
+    "pattern_timeout",
+    "language_unsupported",
+}
 
 
 def test_every_built_in_rule_and_reason_id_is_named() -> None:

@@ -26,8 +26,13 @@ def german(_: str) -> tuple[str, float]:
     return "de", 0.99
 
 
-def plan(request: dict[str, Any], detect: Any = english, limit: int = 20480) -> Any:
-    return plan_analysis(request, LABELS, ["en"], detect, limit)
+def plan(
+    request: dict[str, Any],
+    detect: Any = english,
+    limit: int = 20480,
+    served: dict[str, list[str]] | None = None,
+) -> Any:
+    return plan_analysis(request, served or {"en": LABELS}, detect, limit, "en")
 
 
 def request(text: str = "A fine day.", **extra: Any) -> dict[str, Any]:
@@ -116,6 +121,40 @@ def test_confidently_detected_unsupported_language_is_refused_unless_languages_g
     assert plan(request("Das ist ein Artikel.", languages=["en"]), detect=german).languages == (
         "en",
     )
+
+
+def french(_: str) -> tuple[str, float]:
+    return "fr", 0.99
+
+
+def unsure(_: str) -> tuple[str, float]:
+    return "de", 0.4
+
+
+# The default model serves en; a French model with fewer labels serves fr.
+TWO_MODELS = {"en": LABELS, "fr": ["toxicity", "insult"]}
+
+
+def test_every_language_a_loaded_model_serves_is_accepted_and_routes_to_its_model() -> None:
+    detected = plan(request("Merci pour l'article."), detect=french, served=TWO_MODELS)
+    assert detected.languages == ("fr",) and detected.model_language == "fr"
+    asked = plan(request("Merci.", languages=["fr-CA"]), served=TWO_MODELS)
+    assert asked.languages == ("fr-ca",) and asked.model_language == "fr"
+    # Too unsure to tell: the default model's language scores it.
+    short = plan(request("Ja."), detect=unsure, served=TWO_MODELS)
+    assert short.languages == ("en",) and short.model_language == "en"
+
+
+def test_a_language_no_model_serves_is_named_with_the_languages_served() -> None:
+    with pytest.raises(AnalyzeRequestError) as refused:
+        plan(request("Hallo.", languages=["de", "ar"]), served=TWO_MODELS)
+    assert "de, ar" in str(refused.value) and "this service serves: en, fr" in str(refused.value)
+
+
+def test_attributes_are_checked_against_the_model_of_the_language() -> None:
+    with pytest.raises(AnalyzeRequestError, match="THREAT"):
+        plan(request(requestedAttributes={"THREAT": {}}, languages=["fr"]), served=TWO_MODELS)
+    assert plan(request(requestedAttributes={"THREAT": {}}), served=TWO_MODELS).attributes
 
 
 def test_unsupported_attributes_can_be_dropped() -> None:

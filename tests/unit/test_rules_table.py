@@ -104,6 +104,14 @@ CAUGHT = [
     ("¡cabrón!", "cabron"),
     ("hijo de puta", "hijo de puta"),
     ("g1l1poll4s", "gilipollas"),
+    # Arabic: vowel marks, tatweel, hamza and teh marbuta spellings folded
+    ("انت شرموطة", "شرموطه"),
+    ("كس امك يا حمار", "كس امك"),
+    ("كس امك يا حمار", "يا حمار"),
+    ("يا كـــلب", "يا كلب"),
+    ("يا كَلْب", "يا كلب"),
+    ("أنت منيوك", "منيوك"),
+    ("يلعن أبوك", "يلعن ابوك"),
 ]
 
 INNOCENT = [
@@ -147,6 +155,11 @@ INNOCENT = [
     "a chink in the armour",
     "the kitchen was spic and span",
     "the big losers of this budget",
+    # Arabic words that are also the lists' words, used innocently
+    "الحكومة رافضة للقرار",  # "refusing", not the slur
+    "شاهدت كلبا في الشارع",  # a dog
+    "حمار وحشي في حديقة الحيوان",  # a zebra
+    "خوّل القانون الوزير",  # "authorised"
 ]
 
 

@@ -82,6 +82,14 @@ REJECTED = [
     "Ich prügel dich krankenhausreif",
     "Te voy a meter un balazo",
     "voy a quemar tu casa",
+    # Arabic (config/rules/ar/threats.toml): MSA, Iraqi, Levantine, Egyptian forms
+    "سأقتلك يا صحفي",
+    "والله راح اكتلك",
+    "سوف أذبحك",
+    "بقتلك اذا شفتك",
+    "هقتلك",
+    "سأقطع رأسك",
+    "راح اغتصبك",
 ]
 
 HELD = [
@@ -160,6 +168,12 @@ HELD = [
     "Die gehören alle aufgehängt",
     "Que le peguen un tiro",
     "Que lo maten ya",
+    # Arabic
+    "اقتلوهم كلهم",
+    "يجب قتلهم جميعا",
+    "الموت للخونة",
+    "ان شاء الله تموت",
+    "الله ياخذك",
 ]
 
 NOT_THREATS = [
@@ -212,6 +226,12 @@ NOT_THREATS = [
     "Este tráfico me está matando",
     "Me muero de risa",
     "voy a matar el tiempo",
+    # Arabic: negations, news reports, blessings, the death penalty as a subject
+    "لن اقتلك",
+    "ما راح اقتلك",
+    "قتل الارهابيون عشرة مدنيين في الموصل",
+    "الله يرحمه",
+    "يجب اعدام الارهابيين بعد محاكمة عادلة",
 ]
 
 

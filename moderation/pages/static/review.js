@@ -225,6 +225,7 @@
       head.appendChild(when);
       body.appendChild(head);
       var snippet = el("div", null, "snippet");
+      snippet.dir = "auto";  // Arabic and Kurdish comments read right to left
       if (item.parent_id) { snippet.appendChild(el("span", "Reply · ", "reply-mark")); }
       snippet.appendChild(document.createTextNode(item.text));
       body.appendChild(snippet);
@@ -348,6 +349,34 @@
     return item;
   }
 
+  var ROUTING_WORDS = {
+    served: "a model for this language decided",
+    uncertain: "too short or unsure to tell: the default model decided",
+    unsupported: "no model serves this language"
+  };
+
+  /** "French" for "fr" where the browser knows the name, else the code itself. */
+  function languageName(code) {
+    try {
+      return new Intl.DisplayNames(["en"], { type: "language" }).of(code) || code;
+    } catch (e) { return code; }
+  }
+
+  /** Which language the comment was routed by, and which model decided (verdict.language, .model). */
+  function decidedBy(d) {
+    var line = $("d-decided-by");
+    var lang = d.language;
+    line.hidden = !lang && !d.model;
+    if (line.hidden) { return; }
+    var parts = [];
+    if (lang) {
+      parts.push("Language: " + languageName(lang.code) + " (" + lang.code + ", " +
+        percent(lang.confidence) + " sure) — " + (ROUTING_WORDS[lang.routing] || lang.routing));
+    }
+    parts.push("Model: " + (d.model || "none"));
+    line.textContent = parts.join(" · ");
+  }
+
   function renderDetail() {
     var d = state.detail;
     closePicker();
@@ -375,6 +404,7 @@
     $("d-author-name").textContent = d.author.name;
     $("d-author-id").textContent = d.author.id;
     highlighted(d.text, d.reasons);
+    decidedBy(d);
     var reasons = $("d-reasons"); clear(reasons);
     // The reasons that set the outcome first, then the rest.
     d.reasons.filter(function (r) { return r.action; }).concat(

@@ -185,7 +185,18 @@ class ReviewDetail(Schema):
     severity = fields.Float(attribute="comment.severity")
     reasons = fields.Function(lambda d: (d.comment.verdict or {}).get("reasons", []))
     scores = fields.Function(lambda d: (d.comment.verdict or {}).get("scores", {}))
-    model = fields.Function(lambda d: (d.comment.verdict or {}).get("model"))
+    model = fields.Function(
+        lambda d: (d.comment.verdict or {}).get("model"),
+        metadata={"description": "The model that scored it; null when none serves its language"},
+    )
+    language = fields.Function(
+        lambda d: (d.comment.verdict or {}).get("language"),
+        metadata={
+            "description": "The language it was routed by: code, confidence (0-1) and routing "
+            "(served: a model for that language decided; uncertain: too short or unsure to "
+            "tell, the default model decided; unsupported: no model serves it)"
+        },
+    )
     report_weight = fields.Float(attribute="comment.report_weight")
     hidden = fields.Boolean(attribute="comment.hidden")
     reports = fields.List(fields.Nested(ReportOut))
