@@ -24,6 +24,10 @@ RULES: dict[str, Entry] = {
         "Suspect term",
         "Uses a word that is often, but not always, abusive: a person reads it in context.",
     ),
+    "site_premoderated": (
+        "Site pre-moderated",
+        "The site is set to pre-moderation: every comment waits for a person.",
+    ),
     "site_terms": (
         "Site's own term",
         "Uses a word this site added to its banned list (rejects) or suspect list (holds).",

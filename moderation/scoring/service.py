@@ -146,6 +146,7 @@ class ScoringService:
                 # The site's rule values, then the article's over them.
                 "article_rules": {**(site.rule_overrides if site else {}), **article["rules"]},
                 "site_id": comment.site_id,
+                "site_premoderate": bool(site.settings.get("premoderate")) if site else False,
                 "site_thresholds": dict(site.settings.get("thresholds", {})) if site else {},
                 "site_words": _site_words(site),
                 "author_verified": bool(comment.author_verified),

@@ -37,10 +37,10 @@ class SiteIn(StrictSchema):
     )
     settings = fields.Dict(
         keys=fields.String(),
-        values=fields.Dict(),
+        values=fields.Raw(),
         metadata={
             "description": 'Overrides by section: {"thresholds": {"toxicity": {"hold": 0.6}}, '
-            '"rules": {"max_links": 0}, "review": {"hide_threshold": 5}}'
+            '"rules": {"max_links": 0}, "review": {"hide_threshold": 5}, "premoderate": false}'
         },
     )
     words = fields.Dict(

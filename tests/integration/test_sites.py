@@ -177,6 +177,20 @@ def test_article_settings_are_per_site(client: Any, settings: Settings) -> None:
     assert detail(client, here.json["id"])["status"] == "approved"
 
 
+def test_a_premoderated_site_holds_every_comment(client: Any, settings: Settings) -> None:
+    make_site(client, settings={"premoderate": True})
+    refused = client.patch(
+        "/v1/sites/paper-b", json={"settings": {"premoderate": 1}}, headers=ADMIN
+    )
+    assert refused.status_code == 422 and "settings.premoderate" in refused.json["message"]
+    there = post(client, "/v1/sites/paper-b/articles/a-1/comments", "A perfectly nice comment.")
+    here = post(client, "/v1/articles/a-1/comments", "A perfectly nice comment.")
+    run_worker(settings, burst=True)
+    found = detail(client, there.json["id"])
+    assert found["status"] == "held" and "site_premoderated" in rule_ids(found)
+    assert detail(client, here.json["id"])["status"] == "approved"
+
+
 def test_a_sites_origins_may_call_its_paths_only(client: Any) -> None:
     make_site(client, origins=[PAPER])
     headers = {"Origin": PAPER}

@@ -10,7 +10,11 @@ line there.
 from __future__ import annotations
 
 from moderation.config import RulesSettings, resolve_path
-from moderation.pipeline.rules.article import ArticleClosedRule, ArticlePremoderatedRule
+from moderation.pipeline.rules.article import (
+    ArticleClosedRule,
+    ArticlePremoderatedRule,
+    SitePremoderatedRule,
+)
 from moderation.pipeline.rules.author import (
     AnonymousPremoderatedRule,
     BannedAuthorRule,
@@ -99,6 +103,7 @@ def build_rules(
         AnonymousPremoderatedRule(),
         ArticleClosedRule(),
         ArticlePremoderatedRule(),
+        SitePremoderatedRule(),
         RateRule(settings.max_comments_per_minute),
         DuplicateRule(settings.duplicate_similarity),
         # Built even when the site turns them off: an article may turn them on.

@@ -30,3 +30,16 @@ class ArticlePremoderatedRule(SimpleRule):
 
     def check(self, context: RuleContext) -> list[RuleHit]:
         return [self.hit()] if context.article_premoderate else []
+
+
+class SitePremoderatedRule(SimpleRule):
+    """Holds every comment of a site set to pre-moderation (its `settings.premoderate`)."""
+
+    id = "site_premoderated"
+    action = "hold"
+    message = "the site pre-moderates every comment"
+    public_code = "premoderation"
+    holds_trusted = True
+
+    def check(self, context: RuleContext) -> list[RuleHit]:
+        return [self.hit()] if context.site_premoderate else []

@@ -38,6 +38,7 @@ class RuleContext:
     # The comment's site (sites/): its own model levels ({"toxicity": {"hold": 0.6}}), over
     # the service's, and the terms it adds to the word lists ({"banned": (...), "suspect": ...}).
     site_id: str = ""
+    site_premoderate: bool = False
     site_thresholds: Mapping[str, Mapping[str, float]] = dataclasses.field(default_factory=dict)
     site_words: Mapping[str, tuple[str, ...]] = dataclasses.field(default_factory=dict)
     # Whether the author came with a commenter session the site signed (sites/commenters.py),
