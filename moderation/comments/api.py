@@ -125,6 +125,10 @@ def get_comment(comment_id: int) -> Any:
 def list_comments(args: dict[str, Any], article_id: str) -> Any:
     """Published comments, oldest or newest first, replies under their parents, by cursor.
 
+    With `since` (the id of the newest comment the client has: a page's `latest_id`), only the
+    comments published after it, oldest first, top-level and replies alike: what a reader who
+    already has the thread needs, and the same page for every reader who is up to date.
+
     Cacheable by browsers and CDNs: a strong `ETag` (304 on `If-None-Match`), `Cache-Control:
     public` with the `[reads]` settings' ages, and the article's surrogate keys
     (`Surrogate-Key`, `Cache-Tag`) for purges. Pages are kept rendered in Redis and are never
@@ -133,15 +137,30 @@ def list_comments(args: dict[str, Any], article_id: str) -> Any:
     site_id = current_site().id
     article = checked_article_id(article_id)
     newest = args["order"] == "newest"
+    since = args["since"]
     comments = service(CommentService)
 
     def render(version: str | None) -> bytes:
-        page = comments.published(
-            site_id, article, args["cursor"], args["limit"], newest_first=newest, version=version
-        )
+        if since is not None:
+            page = comments.published_since(
+                site_id, article, since, args["cursor"], args["limit"], version=version
+            )
+        else:
+            page = comments.published(
+                site_id,
+                article,
+                args["cursor"],
+                args["limit"],
+                newest_first=newest,
+                version=version,
+            )
         return _json(PublishedPage().dump(page))
 
-    variant = "\x1f".join([args["order"], args["cursor"] or "", str(args["limit"])])
+    # `since` pages sit beside the others under the article's version: any change that stales
+    # a page (comments/thread_cache.py) stales them too.
+    variant = "\x1f".join(
+        [args["order"], args["cursor"] or "", str(args["limit"]), f"since={since or ''}"]
+    )
     rendered = service(ThreadCache).page(site_id, article, variant, render)
     return conditional(
         rendered.body,

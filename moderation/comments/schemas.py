@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app
-from marshmallow import Schema, ValidationError, fields, validate, validates
+from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
 from moderation.web.schemas import PageArgs, StrictSchema, shows_something
 
@@ -83,6 +83,15 @@ class PublishedComment(Schema):
     author = fields.Function(lambda thread: {"name": thread.comment.author_name})
     text = fields.String(attribute="comment.text")
     parent_id = fields.Integer(attribute="comment.parent_id", allow_none=True)
+    thread_id = fields.Function(
+        lambda thread: thread.comment.root_id if thread.comment.parent_id else None,
+        metadata={
+            "type": "integer",
+            "nullable": True,
+            "description": "A reply's top-level comment (where it shows when its parent does "
+            "not); null for a top-level comment",
+        },
+    )
     created_at = fields.DateTime(attribute="comment.created_at")
     replies = fields.List(fields.Nested(lambda: PublishedComment()))
 
@@ -93,6 +102,25 @@ class PublishedArgs(PageArgs):
         validate=validate.OneOf(["oldest", "newest"]),
         metadata={"description": "oldest (default) or newest first; replies stay oldest first"},
     )
+    since = fields.Integer(
+        load_default=None,
+        validate=validate.Range(min=1),
+        metadata={
+            "description": "Only what is new: the id of the newest comment the client has (a "
+            "page's `latest_id`). Answers the comments published after it, top-level and "
+            "replies alike, oldest first, each without its replies (`parent_id` and "
+            "`thread_id` say where it goes); `cursor` continues it. 422 when it is not a "
+            "comment under the article, or with `order=newest`"
+        },
+    )
+
+    @validates_schema
+    def _since_reads_oldest_first(self, data: dict[str, Any], **_: Any) -> None:
+        if data.get("since") is not None and data.get("order") == "newest":
+            raise ValidationError(
+                "reads what was published after it, oldest first: leave out order=newest",
+                field_name="since",
+            )
 
 
 class PublishedPage(Schema):
@@ -102,6 +130,15 @@ class PublishedPage(Schema):
         allow_none=True,
         metadata={
             "description": "Comments a reader can see under the article, replies included; "
-            "on the first page only (null on the pages after it)"
+            "on the first page and on `since` pages (null on the pages after the first)"
+        },
+    )
+    latest_id = fields.Integer(
+        allow_none=True,
+        metadata={
+            "description": "The comment published last: on the first page, the article's "
+            "(null when none is); on a `since` page, the last one on it (or `since` itself "
+            "when nothing is new). Send it as `since` to get only what comes after; null on "
+            "the pages after the first"
         },
     )

@@ -18,6 +18,7 @@ from moderation.comments.counts import VisibleCounts, visible_to_readers
 from moderation.comments.intake import insert_comment
 from moderation.comments.models import Comment
 from moderation.comments.seeding import Seed, seed_published
+from moderation.comments.since import SINCE_PREFIX, latest_published, published_after
 from moderation.comments.transitions import event_row, insert_audit_rows, insert_events
 from moderation.comments.work_queue import WorkQueue
 from moderation.errors import InvalidRequestError, NotFoundError
@@ -72,6 +73,8 @@ class Page:
     items: list[Any]
     next_cursor: str | None
     total: int | None = None
+    # The comment published last on or before this page, for the next `since` (comments/since.py).
+    latest_id: int | None = None
 
 
 def encode_cursor(last_id: int, prefix: str = "id") -> str:
@@ -249,10 +252,37 @@ class CommentService:
                         .order_by(Comment.id)
                     )
                 )
-            total = None if position else self.counts.get(session, site_id, article_id, version)
+            total, latest = None, None
+            if not position:
+                total = self.counts.get(session, site_id, article_id, version)
+                latest = latest_published(session, site_id, article_id)
         threads = _build_threads(roots, replies)
         next_cursor = encode_cursor(roots[-1].id, prefix) if more and roots else None
-        return Page(threads, next_cursor, total)
+        return Page(threads, next_cursor, total, latest)
+
+    def published_since(
+        self,
+        site_id: str,
+        article_id: str,
+        since: int,
+        cursor: str | None,
+        limit: int,
+        version: str | None = None,
+    ) -> Page:
+        """The comments published after comment `since`, oldest first, replies as well as
+        top-level comments, each alone (its `parent_id` says where it goes); comments/since.py.
+
+        `cursor` (a `since` page's `next_cursor`) continues a page that had more. `latest_id`
+        is the last comment on the page, or `since` itself when nothing is new: the `since` of
+        the next request. `total` counts the article as the first page does.
+        """
+        after = decode_cursor(cursor, SINCE_PREFIX) if cursor else since
+        with self.sessions() as session:
+            comments, more = published_after(session, site_id, article_id, after, limit)
+            total = self.counts.get(session, site_id, article_id, version)
+        latest = comments[-1].id if comments else after
+        next_cursor = encode_cursor(latest, SINCE_PREFIX) if more else None
+        return Page([Thread(comment, []) for comment in comments], next_cursor, total, latest)
 
 
 def _build_threads(roots: list[Comment], replies: list[Comment]) -> list[Thread]:

@@ -3,7 +3,8 @@
 Only origins listed in `web.allowed_origins` or in the request's site's own origins (sites/)
 get CORS headers, and only on the public paths (post a comment, read its status, list an
 article's comments, report one, exchange a commenter token). The widget sends a commenter
-session in the `Authorization` header, so preflights allow it; no cookie is ever sent
+session in the `Authorization` header and revalidates pages with `If-None-Match`, so
+preflights allow both (and `ETag` is exposed); no cookie is ever sent
 (no `Access-Control-Allow-Credentials`). The review API never answers
 cross-origin: a moderator's token must not be usable from another site's page.
 """
@@ -18,8 +19,16 @@ PUBLIC_PREFIXES = ("/v1/articles/", "/v1/comments/", "/v1/commenter-sessions", "
 # Admin paths under /v1/sites/ that are not public: /v1/sites and /v1/sites/<site> themselves.
 _PUBLIC_UNDER_SITES = ("/articles/", "/comments/", "/commenter-sessions")
 ALLOWED_METHODS = "GET, POST, OPTIONS"
-ALLOWED_HEADERS = ("authorization", "content-type", "idempotency-key", "x-request-id")
-EXPOSED_HEADERS = "Location, X-Request-ID"
+# If-None-Match: the widget revalidates the pages it has (a 304 keeps what it shows), so it
+# must be allowed and the ETag readable; neither is CORS-safelisted.
+ALLOWED_HEADERS = (
+    "authorization",
+    "content-type",
+    "idempotency-key",
+    "if-none-match",
+    "x-request-id",
+)
+EXPOSED_HEADERS = "ETag, Location, X-Request-ID"
 PREFLIGHT_MAX_AGE = "600"
 
 

@@ -7,7 +7,14 @@
  * the script), data-api-base (default: where the script came from), data-page-size (1-100),
  * data-locale (en, fr, de or es; default: the page's lang, else English), data-site (the site's
  * id, for a service with several sites; default: the service's default site), data-token (the
- * signed-in reader's SSO token, when the site takes commenter tokens: docs/sites.md).
+ * signed-in reader's SSO token, when the site takes commenter tokens: docs/sites.md),
+ * data-refresh-ms (how often to look for new comments while the page is visible; default
+ * 15000, slower while nothing changes).
+ *
+ * Reads like a good CDN citizen: the first page is loaded once; afterwards the widget asks
+ * only for what was published since the newest comment it has (`?since=`, the same URL for
+ * every reader who is up to date, so a CDN answers it), sends back the ETag of each page it
+ * has (If-None-Match: a 304 keeps what it shows), and backs off while nothing changes.
  *
  * Signed-in readers: the widget exchanges the page's SSO token once for a session of the
  * service (POST .../commenter-sessions) and sends the session with each comment and report, so
@@ -51,6 +58,13 @@
   var POLL_MAX_MS = 30000;
   var POLL_GIVE_UP_MS = 30 * 60 * 1000;
   var KEEP_OWN_MS = 7 * 24 * 3600 * 1000;
+  // Looking for new comments: every REFRESH_MS while the page is visible, REFRESH_FACTOR
+  // slower each time nothing changed, at most REFRESH_MAX_STEPS times the interval apart.
+  var REFRESH_MS = 15000;
+  var REFRESH_FACTOR = 1.5;
+  var REFRESH_MAX_STEPS = 8;
+  // Pages (and their ETags) kept per widget for If-None-Match.
+  var PAGES_KEPT = 16;
   var KEEP_REPORTED = 500;
   var STORE = "moderation-widget:";
   var SCRIPT_BASE = current && current.src ? new URL(".", current.src).href : null;
@@ -661,6 +675,8 @@
     this.signal = signal;
     // The paths of the site's articles: /v1/sites/<site>/..., or the default site's /v1/...
     this.prefix = site ? "v1/sites/" + encodeURIComponent(site) + "/" : "v1/";
+    this.kept = {};      // url -> { etag, data } of the pages read, for If-None-Match
+    this.keptOrder = []; // their urls, oldest first, so only PAGES_KEPT stay
   }
   Api.prototype.request = function (method, path, body, headers) {
     var signal = this.signal;
@@ -689,10 +705,49 @@
       throw error;
     });
   };
-  Api.prototype.page = function (articleId, cursor, limit, order) {
+  /** A page of published comments: { data, unchanged }. `since` asks only for what was
+   * published after that comment (then `order` is oldest first). */
+  Api.prototype.page = function (articleId, cursor, limit, order, since) {
     var query = "?limit=" + limit + (order === "newest" ? "&order=newest" : "") +
+      (since ? "&since=" + encodeURIComponent(since) : "") +
       (cursor ? "&cursor=" + encodeURIComponent(cursor) : "");
-    return this.request("GET", this.prefix + "articles/" + encodeURIComponent(articleId) + "/comments" + query);
+    return this.read(this.prefix + "articles/" + encodeURIComponent(articleId) + "/comments" + query);
+  };
+  /** GET a public page, revalidated: the ETag of each page read is kept with its body and sent
+   * back as If-None-Match; a 304 answers with the body kept, and `unchanged` true. The
+   * browser's own cache is left out (no-store), so the 304 reaches the widget. */
+  Api.prototype.read = function (path) {
+    var self = this;
+    var signal = this.signal;
+    var url = this.base + path;
+    var kept = this.kept[url];
+    var options = { method: "GET", headers: kept ? { "If-None-Match": kept.etag } : {},
+      credentials: "omit", mode: "cors", cache: "no-store", signal: signal };
+    var gone = function () { return new Promise(function () {}); };
+    return window.fetch(url, options).then(function (response) {
+      if (signal && signal.aborted) return gone();
+      if (response.status === 304 && kept) return { data: kept.data, unchanged: true };
+      return response.json().catch(function () { return {}; }).then(function (data) {
+        if (signal && signal.aborted) return gone();
+        if (!response.ok) {
+          var error = new Error(data.message || "HTTP " + response.status);
+          error.status = response.status;
+          error.data = data;
+          throw error;
+        }
+        var etag = response.headers.get("ETag");
+        if (etag) self.keep(url, etag, data);
+        return { data: data, unchanged: false };
+      });
+    }, function (error) {
+      if (signal && signal.aborted) return gone();
+      throw error;
+    });
+  };
+  Api.prototype.keep = function (url, etag, data) {
+    if (!this.kept[url]) this.keptOrder.push(url);
+    this.kept[url] = { etag: etag, data: data };
+    while (this.keptOrder.length > PAGES_KEPT) delete this.kept[this.keptOrder.shift()];
   };
   Api.prototype.post = function (articleId, body, key, headers) {
     return this.request("POST", this.prefix + "articles/" + encodeURIComponent(articleId) + "/comments",
@@ -703,8 +758,9 @@
     return this.request("POST", this.prefix + "commenter-sessions", {},
       { "Authorization": "Bearer " + ssoToken });
   };
+  /** A comment's status for its author: revalidated too (a 304 while it is unchanged). */
   Api.prototype.status = function (id) {
-    return this.request("GET", "v1/comments/" + encodeURIComponent(id));
+    return this.read("v1/comments/" + encodeURIComponent(id)).then(function (answer) { return answer.data; });
   };
   Api.prototype.report = function (id, body, headers) {
     return this.request("POST", "v1/comments/" + encodeURIComponent(id) + "/reports", body, headers);
@@ -808,6 +864,12 @@
     this.order = load("order", "oldest") === "newest" ? "newest" : "oldest";
     this.cursor = null;        // the server's next_cursor for the chosen order
     this.total = null;         // comments readers can see, from the first page
+    this.latestId = null;      // the comment published last that this widget knows of
+    this.refreshMs = options.refreshMs;
+    this.refreshDelay = options.refreshMs;
+    this.refreshTurn = null;   // the scheduled look for new comments; replaced to cancel it
+    this.waitingVisible = false;
+    this.own = {};             // comment id -> the reader's own comment, as polled
     this.shown = {};           // comment id -> its <li>, so nothing shows twice
     this.replyForm = null;
     this.reportForm = null;
@@ -819,6 +881,15 @@
     // A shadow root cannot be taken off its host: mounting again after destroy() reuses it.
     this.root = host.shadowRoot || (host.attachShadow ? host.attachShadow({ mode: "open" }) : host);
     this.build();
+    var self = this;
+    // A hidden tab looks for nothing; back in view, it looks at once.
+    this.listen(document, "visibilitychange", function () {
+      if (document.visibilityState === "visible" && self.waitingVisible) {
+        self.waitingVisible = false;
+        self.refreshDelay = self.refreshMs;
+        self.scheduleRefresh(0);
+      }
+    });
     this.restoreOwn();
     this.reload();
     if (options.token) this.identity.give(options.token).catch(function () { /* said on writing */ });
@@ -1016,6 +1087,7 @@
     this.list.setAttribute("aria-busy", "true");
     this.more.hidden = true;
     this.cursor = null;
+    this.refreshTurn = null;
     Object.keys(this.shown).forEach(function (id) {
       var item = self.shown[id];
       if (!item.classList.contains("own")) delete self.shown[id];
@@ -1025,13 +1097,17 @@
     this.ownList.hidden = !this.ownList.children.length;
     this.list.textContent = "";
     this.showStatus("loading", this.t("loading"));
-    this.api.page(this.articleId, null, this.pageSize, this.order).then(function (page) {
+    this.api.page(this.articleId, null, this.pageSize, this.order).then(function (answer) {
       if (generation !== self.generation) return;
+      var page = answer.data;
       if (typeof page.total === "number") {
         self.total = page.total;
         self.showCount();
       }
       self.append(page.comments, page.next_cursor);
+      self.latestId = page.latest_id || null;
+      self.refreshDelay = self.refreshMs;
+      self.scheduleRefresh(self.refreshMs);
       if (message) self.announce(message);
     }, function () {
       if (generation !== self.generation) return;
@@ -1044,13 +1120,92 @@
     var generation = this.generation;
     this.more.disabled = true;
     this.list.setAttribute("aria-busy", "true");
-    this.api.page(this.articleId, this.cursor, this.pageSize, this.order).then(function (page) {
+    this.api.page(this.articleId, this.cursor, this.pageSize, this.order).then(function (answer) {
       if (generation !== self.generation) return;
-      self.focusFirst(self.append(page.comments, page.next_cursor));
+      self.focusFirst(self.append(answer.data.comments, answer.data.next_cursor));
     }, function () {
       if (generation !== self.generation) return;
       self.loadFailed(function () { self.loadMore(); });
     });
+  };
+
+  // ---- afterwards, only what is new ----
+
+  /** Look for new comments in `delay` ms; a later call (or a reload) replaces this one. */
+  Widget.prototype.scheduleRefresh = function (delay) {
+    var self = this;
+    var turn = this.refreshTurn = {};
+    this.later(function () {
+      if (turn !== self.refreshTurn) return;
+      if (document.visibilityState === "hidden") {
+        self.waitingVisible = true;
+        return;
+      }
+      self.refresh(turn);
+    }, delay);
+  };
+
+  /** Ask for what was published since the newest comment this widget knows of (or, before
+   * there was any, the first page again, revalidated); show it; back off while nothing is. */
+  Widget.prototype.refresh = function (turn) {
+    var self = this;
+    var generation = this.generation;
+    var since = this.latestId;
+    var asked = since ? this.api.page(this.articleId, null, 100, "oldest", since)
+      : this.api.page(this.articleId, null, this.pageSize, this.order);
+    asked.then(function (answer) {
+      if (generation !== self.generation || turn !== self.refreshTurn) return;
+      var page = answer.data;
+      var fresh = !answer.unchanged && page.comments && page.comments.length > 0;
+      if (fresh) {
+        if (since) self.showNew(page.comments);
+        else self.append(page.comments, page.next_cursor);
+      }
+      if (typeof page.total === "number" && page.total !== self.total) {
+        self.total = page.total;
+        self.showCount();
+      }
+      if (page.latest_id) self.latestId = page.latest_id;
+      var more = since && page.next_cursor;
+      self.refreshDelay = fresh ? self.refreshMs
+        : Math.min(self.refreshMs * REFRESH_MAX_STEPS, self.refreshDelay * REFRESH_FACTOR);
+      self.scheduleRefresh(more ? 0 : self.refreshDelay);
+    }, function (problem) {
+      if (generation !== self.generation || turn !== self.refreshTurn) return;
+      // The comment `since` named is gone from the article: start again from the first page.
+      if (problem.status === 422) return self.reload();
+      self.refreshDelay = Math.min(self.refreshMs * REFRESH_MAX_STEPS, self.refreshDelay * REFRESH_FACTOR);
+      self.scheduleRefresh(self.refreshDelay);
+    });
+  };
+
+  /** Comments published since the last look, oldest first, each alone: a reply goes under its
+   * parent (or the top of its thread) if that is on screen; a new top-level comment goes at
+   * the top (newest first) or at the end (oldest first, once every page is loaded; before
+   * that, "Load more" brings it in its place). The reader's own comment, published, says so. */
+  Widget.prototype.showNew = function (comments) {
+    var self = this;
+    comments.forEach(function (comment) {
+      var mine = self.own[comment.id];
+      if (self.shown[comment.id]) {
+        if (mine && mine.status !== "approved") self.decided(mine, "approved", null);
+        return;
+      }
+      if (comment.parent_id) {
+        var parent = self.shown[comment.parent_id] || self.shown[comment.thread_id];
+        if (parent) self.addReply(parent, comment);
+        return;
+      }
+      if (self.order === "newest") {
+        var item = self.renderThread(comment);
+        if (item) self.list.insertBefore(item, self.list.firstChild);
+      } else if (!self.cursor) {
+        var last = self.renderThread(comment);
+        if (last) self.list.appendChild(last);
+      }
+    });
+    this.adoptOwnReplies();
+    if (this.list.children.length || this.ownList.children.length) this.hideStatus();
   };
 
   Widget.prototype.focusFirst = function (item) {
@@ -1442,6 +1597,7 @@
 
   /** Put the reader's comment on screen: under its parent if that is shown, else at the top. */
   Widget.prototype.showOwn = function (comment) {
+    this.own[comment.id] = comment;
     var item = this.renderComment(comment, true);
     var parent = comment.parent_id && this.shown[comment.parent_id];
     if (parent) this.repliesOf(parent).appendChild(item);
@@ -1486,7 +1642,10 @@
       }
       self.api.status(comment.id).then(function (answer) {
         self.decided(comment, answer.status, answer.reason_code);
-        if (answer.status === "pending" || answer.status === "held") self.pollAgain(comment, delay, started);
+        // Only a pending comment is polled on: held waits for a person, which takes minutes
+        // or hours, so the widget stops and says so; if a moderator publishes it, the look for
+        // new comments brings it (showNew), and the next page view asks once again.
+        if (answer.status === "pending") self.pollAgain(comment, delay, started);
       }, function (problem) {
         if (problem.status === 404) return self.vanished(comment);
         self.pollAgain(comment, delay, started);
@@ -1580,6 +1739,7 @@
     if (!apiBase) throw new Error("ModerationComments.mount needs options.apiBase");
     destroy(host);
     var size = parseInt(options.pageSize || "", 10);
+    var refreshMs = parseInt(options.refreshMs || host.getAttribute("data-refresh-ms") || "", 10);
     host.classList.add("moderation-comments");
     var widget = new Widget(host, {
       articleId: String(options.articleId),
@@ -1588,7 +1748,8 @@
       locale: options.locale,
       site: options.site || host.getAttribute("data-site") || null,
       token: options.token || host.getAttribute("data-token") || null,
-      getToken: typeof options.getToken === "function" ? options.getToken : null
+      getToken: typeof options.getToken === "function" ? options.getToken : null,
+      refreshMs: refreshMs >= 1 ? refreshMs : REFRESH_MS
     });
     mounted.set(host, widget);
     live.push(widget);
@@ -1640,7 +1801,8 @@
       pageSize: script.getAttribute("data-page-size"),
       locale: script.getAttribute("data-locale"),
       site: script.getAttribute("data-site"),
-      token: script.getAttribute("data-token")
+      token: script.getAttribute("data-token"),
+      refreshMs: script.getAttribute("data-refresh-ms")
     });
   }
 
