@@ -139,6 +139,10 @@ def windows_of(rates: str) -> tuple[RateLimitItem, ...]:
     return tuple(sorted(parse_many(rates))) if rates else ()
 
 
+# Every limit's Redis key starts with this (the `limits` storage's own prefix).
+STORAGE_PREFIX = "moderation:limits"
+
+
 def storage_uri(redis_url: str) -> str:
     """`redis.url` as the `limits` library names it: a unix:// socket is redis+unix://."""
     return "redis+" + redis_url if redis_url.startswith("unix://") else redis_url
@@ -172,7 +176,7 @@ class Limits:
             storage_uri=storage_uri(redis_url),
             # A request waits on Redis: short timeouts; then the in-memory fallback decides.
             storage_options={
-                "key_prefix": "moderation:limits",
+                "key_prefix": STORAGE_PREFIX,
                 "socket_timeout": 1,
                 "socket_connect_timeout": 1,
                 "wrap_exceptions": True,
