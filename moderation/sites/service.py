@@ -55,6 +55,10 @@ class SiteView:
         return view
 
 
+# The default site's name until an admin gives it one (it exists before it has a row).
+DEFAULT_NAME = "Default site"
+
+
 def _view(row: Site) -> SiteView:
     return SiteView(
         id=row.id,
@@ -66,6 +70,20 @@ def _view(row: Site) -> SiteView:
         commenters=dict(row.commenters or {}),
         updated_by=row.updated_by,
         updated_at=row.updated_at,
+    )
+
+
+def _new_row(site_id: str, name: str, actor: str) -> Site:
+    """A site with nothing of its own yet: every setting the service's, anyone may post."""
+    return Site(
+        id=site_id,
+        name=name,
+        origins=[],
+        anonymous="allow",
+        settings={},
+        words={},
+        commenters={},
+        updated_by=actor,
     )
 
 
@@ -97,7 +115,7 @@ class SiteService:
         self._lock = threading.Lock()
 
     def default(self) -> SiteView:
-        return SiteView(id=self.default_id, name="Default site")
+        return SiteView(id=self.default_id, name=DEFAULT_NAME)
 
     def get(self, site_id: str) -> SiteView | None:
         """The site, or None when there is none by that id; at most `cache_seconds` old."""
@@ -156,16 +174,7 @@ class SiteService:
         with self.sessions.begin() as session:
             if session.get(Site, change.site_id) is not None:
                 raise ConflictError(f"site {change.site_id!r} exists already")
-            row = Site(
-                id=change.site_id,
-                name=change.name or change.site_id,
-                origins=[],
-                anonymous="allow",
-                settings={},
-                words={},
-                commenters={},
-                updated_by=change.actor,
-            )
+            row = _new_row(change.site_id, change.name or change.site_id, change.actor)
             session.add(row)
             self._apply(row, change)
             session.flush()
@@ -205,16 +214,7 @@ class SiteService:
             if row is None:
                 if change.site_id != self.default_id:
                     raise NotFoundError(f"no site {change.site_id!r}")
-                row = Site(
-                    id=change.site_id,
-                    name="Default site",
-                    origins=[],
-                    anonymous="allow",
-                    settings={},
-                    words={},
-                    commenters={},
-                    updated_by=change.actor,
-                )
+                row = _new_row(change.site_id, DEFAULT_NAME, change.actor)
                 session.add(row)
             self._apply(row, change)
             session.flush()

@@ -18,6 +18,7 @@ from moderation.comments.thread_cache import ThreadCache, surrogate_keys
 from moderation.config import Settings
 from moderation.review.service import Decision, ReviewService
 from moderation.web.context import service_of
+from tests.support.reads import long_cached_app
 from tests.support.reports import report_service, verified_report
 from tests.support.settings import (
     ADMIN_TOKEN,
@@ -57,17 +58,7 @@ def cached_app(
     database_url: str, redis_url: str, tiny_model: tuple[Path, Path], clean_state: None
 ) -> Any:
     """An app with the page cache on for minutes: only a version change makes a page fresh."""
-    settings = make_settings(
-        database_url,
-        redis_url,
-        tiny_model,
-        reads={"cache_seconds": 600.0, "max_age": 7, "s_maxage": 60, "stale_while_revalidate": 9},
-        review={"report_threshold": 0.5, "hide_threshold": 0.5, "hide_min_verified_readers": 1},
-        web={"allowed_origins": [WIDGET_HOST_ORIGIN]},
-    )
-    application = create_app(settings)
-    application.config["TESTING"] = True
-    return application
+    return long_cached_app(database_url, redis_url, tiny_model)
 
 
 def test_a_page_is_cacheable_by_browsers_and_cdns(cached_app: Any) -> None:

@@ -9,14 +9,13 @@ from typing import Any
 
 import pytest
 
-from moderation.app import create_app
 from moderation.comments.models import Comment
 from moderation.comments.service import CommentService
 from moderation.comments.transitions import transition
 from moderation.web.context import service_of
 from tests.integration.test_thread_cache import THREAD, decide, post, texts
+from tests.support.reads import long_cached_app
 from tests.support.reports import report_service, verified_report
-from tests.support.settings import WIDGET_HOST_ORIGIN, make_settings
 
 
 @pytest.fixture
@@ -24,17 +23,7 @@ def cached_app(
     database_url: str, redis_url: str, tiny_model: tuple[Path, Path], clean_state: None
 ) -> Any:
     """The page cache on for minutes, so only the article's version makes a page fresh."""
-    settings = make_settings(
-        database_url,
-        redis_url,
-        tiny_model,
-        reads={"cache_seconds": 600.0, "max_age": 7, "s_maxage": 60, "stale_while_revalidate": 9},
-        review={"report_threshold": 0.5, "hide_threshold": 0.5, "hide_min_verified_readers": 1},
-        web={"allowed_origins": [WIDGET_HOST_ORIGIN]},
-    )
-    application = create_app(settings)
-    application.config["TESTING"] = True
-    return application
+    return long_cached_app(database_url, redis_url, tiny_model)
 
 
 def published(app: Any, client: Any, text: str, parent_id: int | None = None) -> int:
