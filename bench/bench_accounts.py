@@ -20,16 +20,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from sqlalchemy import text
-
 from moderation.accounts.lookup import AccountTokens
 from moderation.accounts.service import AccountService, NewPerson
 from moderation.config import load_settings
-from moderation.db.migrate import upgrade
 from moderation.db.session import make_engine, make_session_factory
 from moderation.embedded_redis import EmbeddedRedis
 from moderation.secrets import generate_key
 from moderation.web.principal import ALL_SITES, Principal
+from tests.support.database import fresh_schema
 
 ENV_TOKEN = "bench:bench-moderator-token-0123"
 
@@ -96,20 +94,14 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         url = args.database_url or f"sqlite:///{Path(scratch) / 'bench.db'}"
-        engine = make_engine(url)
-        if engine.dialect.name == "postgresql":
-            with engine.begin() as connection:
-                connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-                connection.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-        upgrade(url)
+        fresh_schema(url)
         token = seed(url, args.people)
         redis = EmbeddedRedis(Path(scratch) / "redis")
         try:
             timings = measure(url, redis.start(), token, args.requests)
         finally:
             redis.stop()
-        report = {"database": engine.dialect.name, "people": args.people, **timings}
+        report = {"database": make_engine(url).dialect.name, "people": args.people, **timings}
     print(json.dumps(report, indent=2))
 
 

@@ -26,8 +26,8 @@ from sqlalchemy import insert, select, text, update
 from moderation.comments.counts import VisibleCounts
 from moderation.comments.models import Comment
 from moderation.comments.service import CommentService
-from moderation.db.migrate import upgrade
 from moderation.db.session import make_engine, make_session_factory
+from tests.support.database import fresh_schema
 
 ARTICLE = "big-story"
 
@@ -93,7 +93,7 @@ def measure(url: str) -> dict[str, Any]:
     counted = median_ms(lambda: service.published("default", ARTICLE, None, 20))
     service.counts = VisibleCounts()
     reused = median_ms(lambda: service.published("default", ARTICLE, None, 20))
-    later = median_ms(lambda: service.published(ARTICLE, first.next_cursor, 20))
+    later = median_ms(lambda: service.published("default", ARTICLE, first.next_cursor, 20))
     return {
         "visible_comments": first.total,
         "first_page_counted_ms": counted,
@@ -109,13 +109,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         url = args.database_url or f"sqlite:///{Path(scratch) / 'bench.db'}"
-        engine = make_engine(url)
-        if engine.dialect.name == "postgresql":
-            with engine.begin() as connection:
-                connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-                connection.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-        upgrade(url)
+        fresh_schema(url)
         seed(url, args.comments)
         report = {"database": make_engine(url).dialect.name, **measure(url)}
     print(json.dumps(report, indent=2))

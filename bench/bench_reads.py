@@ -36,22 +36,16 @@ from sqlalchemy import insert, select, text, update
 
 from bench.bench_public_list import _row
 from moderation.comments.models import Comment
-from moderation.db.migrate import upgrade
 from moderation.db.session import make_engine
 from moderation.embedded_redis import EmbeddedRedis
+from tests.support.database import fresh_schema
 
 ARTICLES = {300: "story-300", 5000: "story-5000"}
 
 
 def prepare(url: str) -> dict[int, int]:
     """Empty, migrate and seed the database; a comment id per article for the status reads."""
-    engine = make_engine(url)
-    if engine.dialect.name == "postgresql":
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    upgrade(url)
+    fresh_schema(url)
     ids = {}
     now = dt.datetime.now(dt.UTC)
     engine = make_engine(url)

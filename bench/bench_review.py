@@ -27,12 +27,12 @@ from sqlalchemy import insert, text
 from moderation.comments.models import Comment
 from moderation.comments.priority import queue_columns
 from moderation.config import load_settings
-from moderation.db.migrate import upgrade
 from moderation.db.session import make_engine, make_session_factory
 from moderation.embedded_redis import EmbeddedRedis
 from moderation.review.bulk import BulkRequest, BulkService
 from moderation.review.queues import QueueFilter
 from moderation.secrets import generate_key
+from tests.support.database import fresh_schema
 
 TOKEN = "bench:bench-moderator-token-0123"
 PAGES = (
@@ -156,13 +156,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         url = args.database_url or f"sqlite:///{Path(scratch) / 'bench.db'}"
-        engine = make_engine(url)
-        if engine.dialect.name == "postgresql":
-            with engine.begin() as connection:
-                connection.execute(text("DROP SCHEMA IF EXISTS public CASCADE"))
-                connection.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
-        upgrade(url)
+        fresh_schema(url)
         started = time.perf_counter()
         seed(url, args.comments, args.bulk)
         seeded = round(time.perf_counter() - started, 1)
