@@ -32,7 +32,6 @@ blp = Blueprint(
     url_prefix="/v1/admin/users",
     description="Moderator accounts: people, roles per site, tokens (admin)",
 )
-_SECURITY: list[dict[str, list[str]]] = [{"moderatorToken": []}]
 
 
 def _fields(item: Any, schema: type[Any] = PersonOut) -> dict[str, Any]:
@@ -45,7 +44,6 @@ def _fields(item: Any, schema: type[Any] = PersonOut) -> dict[str, Any]:
 @blp.arguments(PersonIn)
 @blp.response(201, CreatedOut)
 @blp.alt_response(409, description="The login is taken")
-@blp.doc(security=_SECURITY)
 def create(body: dict[str, Any]) -> Any:
     """Add a person with roles; the answer holds their first token, once."""
     created = service(AccountService).create(
@@ -64,7 +62,6 @@ def create(body: dict[str, Any]) -> Any:
 @require_role("admin")
 @blp.arguments(PeopleArgs, location="query")
 @blp.response(200, PersonList)
-@blp.doc(security=_SECURITY)
 def list_people(args: dict[str, Any]) -> Any:
     """The people with a role on a site you administer (or on `site_id`), by login."""
     people = service(AccountService).people(
@@ -76,7 +73,6 @@ def list_people(args: dict[str, Any]) -> Any:
 @blp.route("/<int:account_id>", methods=["GET"])
 @require_role("admin")
 @blp.response(200, PersonOut)
-@blp.doc(security=_SECURITY)
 def get(account_id: int) -> Any:
     """One person: roles, tokens (never the tokens themselves) and when each was last used."""
     return service(AccountService).person(current_principal(), account_id)
@@ -86,7 +82,6 @@ def get(account_id: int) -> Any:
 @require_role("admin")
 @blp.arguments(RevokeIn)
 @blp.response(200, PersonOut)
-@blp.doc(security=_SECURITY)
 def revoke(_body: dict[str, Any], account_id: int) -> Any:
     """Revoke a person and all their tokens; their next request is refused (401)."""
     return service(AccountService).revoke(current_principal(), account_id)
@@ -96,7 +91,6 @@ def revoke(_body: dict[str, Any], account_id: int) -> Any:
 @require_role("admin")
 @blp.arguments(GrantIn)
 @blp.response(200, PersonOut)
-@blp.doc(security=_SECURITY)
 def grant(body: dict[str, Any], account_id: int) -> Any:
     """Give the person a role (moderator or admin) on a site ('*': every site); giving one
     they hold changes nothing."""
@@ -108,7 +102,6 @@ def grant(body: dict[str, Any], account_id: int) -> Any:
 @blp.route("/<int:account_id>/roles/<site_id>/<role>", methods=["DELETE"])
 @require_role("admin")
 @blp.response(200, PersonOut)
-@blp.doc(security=_SECURITY)
 def remove_role(account_id: int, site_id: str, role: str) -> Any:
     """Take `role` on `site_id` away from the person."""
     return service(AccountService).remove_role(current_principal(), account_id, role, site_id)
@@ -118,7 +111,6 @@ def remove_role(account_id: int, site_id: str, role: str) -> Any:
 @require_role("admin")
 @blp.arguments(TokenIn)
 @blp.response(201, IssuedOut)
-@blp.doc(security=_SECURITY)
 def issue_token(body: dict[str, Any], account_id: int) -> Any:
     """A new token for the person, shown once; their other tokens keep working."""
     issued = service(AccountService).issue_token(current_principal(), account_id, body["label"])
@@ -129,7 +121,6 @@ def issue_token(body: dict[str, Any], account_id: int) -> Any:
 @require_role("admin")
 @blp.arguments(RevokeIn)
 @blp.response(200, TokenOut)
-@blp.doc(security=_SECURITY)
 def revoke_token(_body: dict[str, Any], account_id: int, token_id: int) -> Any:
     """Revoke one token; the next request that sends it is refused (401)."""
     return service(AccountService).revoke_token(current_principal(), account_id, token_id)

@@ -18,7 +18,6 @@ from moderation.web.schemas import StrictSchema
 blp = Blueprint(
     "articles", __name__, url_prefix="/v1", description="Per-article moderation settings"
 )
-_SECURITY: list[dict[str, list[str]]] = [{"moderatorToken": []}]
 
 
 class ArticleSettingsIn(StrictSchema):
@@ -48,7 +47,6 @@ class ArticleSettingsOut(StrictSchema):
 @site_route(blp, "/articles/<article_id>/settings", methods=["GET"])
 @require_role("moderator", on_site=True)
 @blp.response(200, ArticleSettingsOut)
-@blp.doc(security=_SECURITY)
 def get_settings(article_id: str) -> Any:
     """The article's own settings (the site's defaults where it has none)."""
     return service(ArticleService).get(current_site().id, checked_article_id(article_id))
@@ -58,7 +56,6 @@ def get_settings(article_id: str) -> Any:
 @require_role("admin", on_site=True)
 @blp.arguments(ArticleSettingsIn)
 @blp.response(200, ArticleSettingsOut)
-@blp.doc(security=_SECURITY)
 def update_settings(body: dict[str, Any], article_id: str) -> Any:
     """Change what the body names; rule overrides replace the article's earlier ones."""
     return service(ArticleService).update(

@@ -17,6 +17,7 @@ from marshmallow import Schema, fields, validate
 
 from moderation.errors import ForbiddenError, RateLimitedError, UnauthorizedError
 from moderation.perspective.services import PerspectiveServices
+from moderation.web import openapi
 from moderation.web.auth import current_principal, require_role, require_site
 from moderation.web.context import service, settings
 from moderation.web.schemas import StrictSchema
@@ -30,7 +31,6 @@ blp = Blueprint(
     url_prefix="/v1/admin/feedback",
     description="Labelled score feedback for calibrating thresholds",
 )
-_SECURITY: list[dict[str, list[str]]] = [{"moderatorToken": []}]
 _CSV = {
     "description": "Every feedback row as CSV, oldest first",
     "content": {"text/csv": {"schema": {"type": "string"}}},
@@ -97,6 +97,8 @@ def admin_or_api_key(view: F) -> F:
         g.key_site = holder.site or settings().sites.default
         return view(*args, **kwargs)
 
+    security = openapi.role_security("admin") + openapi.PERSPECTIVE_KEYS
+    openapi.declare(wrapper, security=security, errors=(401, 403, 429))
     return wrapper  # type: ignore[return-value]
 
 
@@ -118,7 +120,6 @@ def _sites(requested: str | None) -> list[str] | None:
 @admin_or_api_key
 @blp.arguments(FeedbackArgs, location="query")
 @blp.response(200, FeedbackPage)
-@blp.doc(security=_SECURITY)
 def list_feedback(args: dict[str, Any]) -> Any:
     """Feedback rows, newest first; page with `before`."""
     sites = _sites(args["site_id"])
@@ -129,7 +130,7 @@ def list_feedback(args: dict[str, Any]) -> Any:
 @blp.route("/export.csv", methods=["GET"])
 @admin_or_api_key
 @blp.arguments(ExportArgs, location="query")
-@blp.doc(security=_SECURITY, responses={"200": _CSV})
+@blp.doc(responses={"200": _CSV})
 def export_feedback(args: dict[str, Any]) -> Any:
     """Every feedback row, oldest first, as CSV."""
     sites = _sites(args["site_id"])

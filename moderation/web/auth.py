@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 from flask import Flask, current_app, g, request
 
 from moderation.errors import ForbiddenError
+from moderation.web import openapi
 from moderation.web.errors import error_response
 from moderation.web.principal import ALL_SITES, ROLES, AccountLookup, Principal
 from moderation.web.throttle import wrong_credential
@@ -153,6 +154,8 @@ def require_role(role: str, *, all_sites: bool = False, on_site: bool = False) -
             g.role = principal.role
             return view(*args, **kwargs)
 
+        # The OpenAPI document says who may call it and what the check answers (web/openapi.py).
+        openapi.declare(wrapper, security=openapi.role_security(role), errors=(401, 403, 429))
         return wrapper  # type: ignore[return-value]
 
     return decorate

@@ -31,7 +31,6 @@ from moderation.webhooks.subscriptions import NewEndpoint, WebhookService
 blp = Blueprint(
     "webhooks", __name__, url_prefix="/v1/webhooks", description="Signed event delivery (admin)"
 )
-_SECURITY: list[dict[str, list[str]]] = [{"moderatorToken": []}]
 log = logging.getLogger(__name__)
 
 
@@ -64,7 +63,6 @@ def _with_secret(created: Any) -> dict[str, Any]:
 @require_role("admin")
 @blp.arguments(EndpointIn)
 @blp.response(201, EndpointWithSecret)
-@blp.doc(security=_SECURITY)
 def create(body: dict[str, Any]) -> Any:
     """Subscribe a URL to events (of one site, or of every site). The answer holds the signing
     secret, once."""
@@ -79,7 +77,6 @@ def create(body: dict[str, Any]) -> Any:
 @blp.route("", methods=["GET"])
 @require_role("admin")
 @blp.response(200, EndpointList)
-@blp.doc(security=_SECURITY)
 def list_endpoints() -> Any:
     """Every endpoint, with its health, its deliveries by status, and why it was disabled."""
     mine = current_principal().sites_for("admin")
@@ -92,7 +89,6 @@ def list_endpoints() -> Any:
 @blp.route("/<int:endpoint_id>", methods=["GET"])
 @require_role("admin")
 @blp.response(200, EndpointOut)
-@blp.doc(security=_SECURITY)
 def get(endpoint_id: int) -> Any:
     """One endpoint, with its deliveries by status."""
     _own_endpoint(endpoint_id)
@@ -103,7 +99,6 @@ def get(endpoint_id: int) -> Any:
 @require_role("admin")
 @blp.arguments(EndpointPatch)
 @blp.response(200, EndpointOut)
-@blp.doc(security=_SECURITY)
 def update(body: dict[str, Any], endpoint_id: int) -> Any:
     """Change an endpoint; `enabled: true` re-enables one the service disabled."""
     _own_endpoint(endpoint_id)
@@ -115,7 +110,6 @@ def update(body: dict[str, Any], endpoint_id: int) -> Any:
 @blp.route("/<int:endpoint_id>", methods=["DELETE"])
 @require_role("admin")
 @blp.response(204)
-@blp.doc(security=_SECURITY)
 def delete(endpoint_id: int) -> Any:
     """Remove an endpoint and its delivery log."""
     _own_endpoint(endpoint_id)
@@ -128,7 +122,6 @@ def delete(endpoint_id: int) -> Any:
 @require_role("admin")
 @blp.arguments(RotateIn)
 @blp.response(200, EndpointWithSecret)
-@blp.doc(security=_SECURITY)
 def rotate_secret(body: dict[str, Any], endpoint_id: int) -> Any:
     """A new secret (shown once); the old one also signs until the grace period ends."""
     _own_endpoint(endpoint_id)
@@ -141,7 +134,6 @@ def rotate_secret(body: dict[str, Any], endpoint_id: int) -> Any:
 @require_role("admin")
 @blp.arguments(DeliveryArgs, location="query")
 @blp.response(200, DeliveryList)
-@blp.doc(security=_SECURITY)
 def deliveries(args: dict[str, Any], endpoint_id: int) -> Any:
     """The endpoint's deliveries, newest first; `status=dead` lists the dead letters."""
     _own_endpoint(endpoint_id)
@@ -151,7 +143,6 @@ def deliveries(args: dict[str, Any], endpoint_id: int) -> Any:
 @blp.route("/<int:endpoint_id>/deliveries/<int:delivery_id>", methods=["GET"])
 @require_role("admin")
 @blp.response(200, DeliveryDetailOut)
-@blp.doc(security=_SECURITY)
 def delivery(endpoint_id: int, delivery_id: int) -> Any:
     """One delivery and every attempt: status code, latency, error, start of the answer."""
     _own_endpoint(endpoint_id)
@@ -164,7 +155,6 @@ def delivery(endpoint_id: int, delivery_id: int) -> Any:
 @blp.arguments(EmptyIn)
 @blp.response(202, DeliveryOut)
 @blp.alt_response(409, description="Still pending, or the endpoint is disabled")
-@blp.doc(security=_SECURITY)
 def redeliver(_body: dict[str, Any], endpoint_id: int, delivery_id: int) -> Any:
     """Send a dead-lettered or delivered event again, with a fresh retry schedule."""
     _own_endpoint(endpoint_id)
@@ -177,7 +167,6 @@ def redeliver(_body: dict[str, Any], endpoint_id: int, delivery_id: int) -> Any:
 @require_role("admin")
 @blp.arguments(EmptyIn)
 @blp.response(202, RedeliveredOut)
-@blp.doc(security=_SECURITY)
 def redeliver_dead(_body: dict[str, Any], endpoint_id: int) -> Any:
     """Send every dead-lettered delivery of the endpoint again, in event order."""
     _own_endpoint(endpoint_id)

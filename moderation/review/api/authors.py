@@ -19,7 +19,6 @@ from moderation.web.context import request_id, service
 from moderation.web.schemas import StrictSchema
 
 blp = Blueprint("authors", __name__, url_prefix="/v1", description="Comment authors' standing")
-_SECURITY: list[dict[str, list[str]]] = [{"moderatorToken": []}]
 _AUTHOR_ID = re.compile(r"^[^\x00-\x1f/]{1,200}$")
 
 
@@ -66,7 +65,6 @@ def _set(author_id: str, status: str, body: dict[str, Any]) -> Any:
 @site_route(blp, "/authors/<author_id>", methods=["GET"])
 @require_role("moderator", on_site=True)
 @blp.response(200, AuthorHistoryOut)
-@blp.doc(security=_SECURITY)
 def history(author_id: str) -> Any:
     """An author's standing, comment counts by outcome, latest comments and standing changes."""
     return service(Workbench).authors.history(current_site().id, _author(author_id))
@@ -76,7 +74,6 @@ def history(author_id: str) -> Any:
 @require_role("moderator", on_site=True)
 @blp.arguments(BanIn)
 @blp.response(200, StandingOut)
-@blp.doc(security=_SECURITY)
 def ban(body: dict[str, Any], author_id: str) -> Any:
     """Ban the author; with reject_existing, also reject what they posted that is not rejected."""
     return _set(author_id, "banned", body)
@@ -86,7 +83,6 @@ def ban(body: dict[str, Any], author_id: str) -> Any:
 @require_role("moderator", on_site=True)
 @blp.arguments(StandingIn)
 @blp.response(200, StandingOut)
-@blp.doc(security=_SECURITY)
 def unban(body: dict[str, Any], author_id: str) -> Any:
     """Back to normal standing."""
     return _set(author_id, "normal", body)
@@ -96,7 +92,6 @@ def unban(body: dict[str, Any], author_id: str) -> Any:
 @require_role("moderator", on_site=True)
 @blp.arguments(StandingIn)
 @blp.response(200, StandingOut)
-@blp.doc(security=_SECURITY)
 def trust(body: dict[str, Any], author_id: str) -> Any:
     """Mark the author trusted."""
     return _set(author_id, "trusted", body)
@@ -106,7 +101,6 @@ def trust(body: dict[str, Any], author_id: str) -> Any:
 @require_role("moderator", on_site=True)
 @blp.arguments(StandingIn)
 @blp.response(200, StandingOut)
-@blp.doc(security=_SECURITY)
 def premoderate(body: dict[str, Any], author_id: str) -> Any:
     """Every new comment of this author waits for a moderator."""
     return _set(author_id, "premoderated", body)

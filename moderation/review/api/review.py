@@ -35,7 +35,6 @@ from moderation.web.context import request_id, service
 blp = Blueprint(
     "review", __name__, url_prefix="/v1/review", description="Moderators' review queues"
 )
-_SECURITY: list[dict[str, list[str]]] = [{"moderatorToken": []}]
 _FILTER_FIELDS = (
     "site_id",
     "article_id",
@@ -73,7 +72,6 @@ def _own_site(comment_id: int, role: str = "moderator") -> str:
 @require_role("moderator")
 @blp.arguments(QueueArgs, location="query", unknown=RAISE)
 @blp.response(200, QueuePage)
-@blp.doc(security=_SECURITY)
 def queue(args: dict[str, Any]) -> Any:
     """A queue (held by default), most in need of a human first, with counts for every queue.
 
@@ -88,7 +86,6 @@ def queue(args: dict[str, Any]) -> Any:
 @blp.route("/me", methods=["GET"])
 @require_role("moderator")
 @blp.response(200, MeOut)
-@blp.doc(security=_SECURITY)
 def me() -> Any:
     """Who the token belongs to, and their roles (the review page's sign-in check)."""
     principal = current_principal()
@@ -103,7 +100,6 @@ def me() -> Any:
 @blp.route("/reason-codes", methods=["GET"])
 @require_role("moderator")
 @blp.response(200, ReasonCodesOut)
-@blp.doc(security=_SECURITY)
 def reason_codes() -> Any:
     """The reason codes a decision may carry (the author sees the code of a rejection)."""
     return {"reason_codes": list(REASON_CODES)}
@@ -112,7 +108,6 @@ def reason_codes() -> Any:
 @blp.route("/glossary", methods=["GET"])
 @require_role("moderator")
 @blp.response(200, GlossaryOut)
-@blp.doc(security=_SECURITY)
 def glossary_terms() -> Any:
     """Plain names and short explanations of rule ids, model labels, reason codes, report
     reasons, the author-facing codes and the queues (in the order the API knows them)."""
@@ -122,7 +117,6 @@ def glossary_terms() -> Any:
 @blp.route("/comments/<int:comment_id>", methods=["GET"])
 @require_role("moderator")
 @blp.response(200, ReviewDetail)
-@blp.doc(security=_SECURITY)
 def detail(comment_id: int) -> Any:
     """Everything about one comment: every reason, reports, claim, author history, audit, and
     the comment it replies to."""
@@ -136,7 +130,6 @@ def detail(comment_id: int) -> Any:
 @blp.response(200, DecisionOut)
 @blp.alt_response(409, description="The comment changed since you loaded it")
 @blp.alt_response(423, description="Another moderator has claimed the comment")
-@blp.doc(security=_SECURITY)
 def decide(body: dict[str, Any], comment_id: int) -> Any:
     """Approve or reject at the version you reviewed; 409 if someone or something moved first."""
     _own_site(comment_id)
@@ -159,7 +152,6 @@ def decide(body: dict[str, Any], comment_id: int) -> Any:
 @blp.arguments(UndoIn)
 @blp.response(200, DecisionOut)
 @blp.alt_response(409, description="Nothing of yours to undo, or the undo window has passed")
-@blp.doc(security=_SECURITY)
 def undo(body: dict[str, Any], comment_id: int) -> Any:
     """Undo your last decision on a comment within the undo window (admins: anyone's)."""
     site = _own_site(comment_id)
@@ -179,7 +171,6 @@ def undo(body: dict[str, Any], comment_id: int) -> Any:
 @blp.arguments(ClaimIn)
 @blp.response(200, ClaimOut)
 @blp.alt_response(423, description="Another moderator has it; send takeover=true to take it")
-@blp.doc(security=_SECURITY)
 def claim(body: dict[str, Any], comment_id: int) -> Any:
     """Claim the comment for a few minutes (claim again to renew); others cannot decide it."""
     _own_site(comment_id)
@@ -189,7 +180,6 @@ def claim(body: dict[str, Any], comment_id: int) -> Any:
 @blp.route("/comments/<int:comment_id>/claim", methods=["DELETE"])
 @require_role("moderator")
 @blp.response(204)
-@blp.doc(security=_SECURITY)
 def release(comment_id: int) -> Any:
     """Give your claim back."""
     _own_site(comment_id)
@@ -201,7 +191,6 @@ def release(comment_id: int) -> Any:
 @blp.arguments(BulkIn)
 @blp.response(202, BulkOut, description="Queued; poll status_url (GET /v1/review/bulk/<id>)")
 @blp.alt_response(200, schema=BulkOut, description="A dry run: result.would_change")
-@blp.doc(security=_SECURITY)
 def bulk(body: dict[str, Any]) -> Any:
     """Approve or reject a list of ids, or everything in a queue matching a filter, in a job."""
     selection = body["filter"]
@@ -227,7 +216,6 @@ def bulk(body: dict[str, Any]) -> Any:
 @blp.route("/bulk/<int:operation_id>", methods=["GET"])
 @require_role("moderator")
 @blp.response(200, BulkOut)
-@blp.doc(security=_SECURITY)
 def bulk_status(operation_id: int) -> Any:
     """A bulk operation's progress and, when done, what changed and what was skipped and why."""
     operation = service(Workbench).bulk.get(operation_id)

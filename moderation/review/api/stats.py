@@ -57,7 +57,6 @@ class StatsOut(Schema):
 @require_role("moderator", all_sites=True)
 @blp.arguments(StatsArgs, location="query", unknown=RAISE)
 @blp.response(200, StatsOut)
-@blp.doc(security=[{"moderatorToken": []}])
 def stats(args: dict[str, Any]) -> Any:
     """Queue depths now, and decisions, time to decision and reversals over the last days."""
     return service(Workbench).stats.stats(args["days"])
