@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask import current_app, g, request, url_for
@@ -14,18 +13,16 @@ from moderation.comments.counts import is_visible, public_status
 from moderation.comments.schemas import CommentIn, CommentStatus, PublishedArgs, PublishedPage
 from moderation.comments.service import CommentService, NewComment
 from moderation.comments.thread_cache import ThreadCache, etag_of, surrogate_keys
-from moderation.errors import InvalidRequestError
 from moderation.sites.commenters import CommenterService
 from moderation.sites.routing import current_site, site_path, site_route
-from moderation.web import limits
+from moderation.web import limits, openapi
 from moderation.web.context import public_base, request_id, service, settings
 from moderation.web.http_cache import PRIVATE, conditional, public_cache_control
+from moderation.web.schemas import IdempotencyHeaders
 
 blp = Blueprint(
     "comments", __name__, url_prefix="/v1", description="Post comments and read what is published"
 )
-
-_IDEMPOTENCY_KEY = re.compile(r"^[\x21-\x7e]{1,255}$")
 
 
 def status_view(comment: Any) -> dict[str, Any]:
@@ -47,6 +44,7 @@ def status_view(comment: Any) -> dict[str, Any]:
 
 @site_route(blp, "/articles/<article_id>/comments", methods=["POST"])
 @blp.arguments(CommentIn)
+@blp.arguments(IdempotencyHeaders, location="headers")
 @blp.response(202, CommentStatus, description="Stored; it will be scored in the background")
 @blp.alt_response(200, schema=CommentStatus, description="A retry with a known Idempotency-Key")
 @blp.alt_response(
@@ -56,7 +54,8 @@ def status_view(comment: Any) -> dict[str, Any]:
     "session_wrong_site)",
 )
 @blp.alt_response(429, description="Too many comments from this address, author or site")
-def post_comment(body: dict[str, Any], article_id: str) -> Any:
+@blp.doc(security=openapi.COMMENTER_SESSION_OPTIONAL)
+def post_comment(body: dict[str, Any], headers: dict[str, Any], article_id: str) -> Any:
     """Post a comment. It is stored as pending and scored in the background.
 
     A signed-in reader's widget sends `Authorization: Bearer <session token>` (from
@@ -68,9 +67,6 @@ def post_comment(body: dict[str, Any], article_id: str) -> Any:
     comment instead of posting it twice. Rate-limited per client address, per author and per
     site (429 with Retry-After).
     """
-    key = request.headers.get("Idempotency-Key")
-    if key is not None and not _IDEMPOTENCY_KEY.match(key):
-        raise InvalidRequestError("must be 1-255 visible ASCII characters", field="Idempotency-Key")
     site = current_site()
     author = service(CommenterService).author(
         site, request.headers.get("Authorization"), body["author"]
@@ -85,7 +81,7 @@ def post_comment(body: dict[str, Any], article_id: str) -> Any:
             author_verified=author.verified,
             text=body["text"],
             parent_id=body.get("parent_id"),
-            idempotency_key=key,
+            idempotency_key=headers.get("idempotency_key"),
             request_id=request_id(),
         )
     )

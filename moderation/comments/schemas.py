@@ -86,8 +86,7 @@ class PublishedComment(Schema):
     thread_id = fields.Function(
         lambda thread: thread.comment.root_id if thread.comment.parent_id else None,
         metadata={
-            "type": "integer",
-            "nullable": True,
+            "type": ["integer", "null"],
             "description": "A reply's top-level comment (where it shows when its parent does "
             "not); null for a top-level comment",
         },

@@ -10,6 +10,7 @@ from marshmallow import Schema, fields
 
 from moderation.sites.commenters import CommenterService
 from moderation.sites.routing import current_site, site_route
+from moderation.web import openapi
 from moderation.web.context import service
 from moderation.web.schemas import StrictSchema
 
@@ -51,6 +52,7 @@ class SessionOut(Schema):
     "token_replayed",
 )
 @blp.alt_response(503, description="The replay check (Redis) is away; try again")
+@blp.doc(security=openapi.SITE_SSO)
 def exchange_token(body: dict[str, Any]) -> Any:
     """Exchange the site's SSO token (`Authorization: Bearer <jwt>`, single-use) for a session.
 

@@ -8,7 +8,7 @@ import datetime as dt
 import unicodedata
 from typing import Any
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, validate
 
 BIGINT = validate.Range(
     min=-(2**63), max=2**63 - 1, error="Must be from {min} to {max} (a 64-bit integer)."
@@ -74,3 +74,24 @@ def _add_bounds(field: fields.Field[Any]) -> None:
 class PageArgs(StrictSchema):
     cursor = fields.String(load_default=None, metadata={"description": "From next_cursor"})
     limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=100))
+
+
+class IdempotencyHeaders(Schema):
+    """`Idempotency-Key`, for a view that takes one (`blp.arguments(IdempotencyHeaders,
+    location="headers")`): checked here and shown in the OpenAPI document as a header parameter.
+    Other headers are not this schema's business."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    idempotency_key = fields.String(
+        data_key="Idempotency-Key",
+        validate=validate.Regexp(
+            r"^[\x21-\x7e]{1,255}$", error="must be 1-255 visible ASCII characters"
+        ),
+        metadata={
+            "description": "Makes a retry safe: a request with a key this client already used "
+            "returns what the first one made instead of doing it again (1-255 visible ASCII "
+            "characters; keys are scoped per writer)."
+        },
+    )

@@ -9,7 +9,7 @@ described, with the envelope every event has and `data` as an object.
 
 from __future__ import annotations
 
-from marshmallow import Schema, fields, validate
+from marshmallow import INCLUDE, Schema, fields, validate
 
 from moderation.webhooks.subscriptions import EVENT_TYPES
 
@@ -26,7 +26,14 @@ _WHAT = {
 }
 
 
-class _Envelope(Schema):
+class Open(Schema):
+    """A payload receivers must read leniently: fields may be added (additionalProperties)."""
+
+    class Meta:
+        unknown = INCLUDE
+
+
+class _Envelope(Open):
     id = fields.String(
         required=True,
         validate=validate.Regexp(r"^evt_[0-9a-f]{32}$"),
@@ -38,7 +45,7 @@ class _Envelope(Schema):
     )
 
 
-class CommentPayload(Schema):
+class CommentPayload(Open):
     id = fields.Integer(required=True)
     site_id = fields.String(required=True)
     article_id = fields.String(required=True)
@@ -65,7 +72,7 @@ class CommentPayload(Schema):
     )
 
 
-class CommentEventData(Schema):
+class CommentEventData(Open):
     comment = fields.Nested(CommentPayload, required=True)
 
 
@@ -75,13 +82,13 @@ class CommentEvent(_Envelope):
     data = fields.Nested(CommentEventData, required=True)
 
 
-class BannedAuthor(Schema):
+class BannedAuthor(Open):
     id = fields.String(required=True)
     status = fields.String(required=True)
     reason = fields.String(required=True, allow_none=True)
 
 
-class AuthorEventData(Schema):
+class AuthorEventData(Open):
     author = fields.Nested(BannedAuthor, required=True)
     site_id = fields.String(required=True)
     comments_rejected = fields.Integer(

@@ -17,7 +17,7 @@ from moderation.review.reports import REPORT_REASONS, NewReport
 from moderation.review.workbench import Workbench
 from moderation.sites.commenters import CommenterService
 from moderation.sites.service import SiteService
-from moderation.web import limits
+from moderation.web import limits, openapi
 from moderation.web.context import request_id, service
 from moderation.web.schemas import StrictSchema
 
@@ -49,6 +49,7 @@ class ReportReceipt(Schema):
 @blp.alt_response(409, description="This reader (or address) already reported this comment")
 @blp.alt_response(429, description="Too many reports from this address, reader or site")
 @blp.alt_response(401, description="The commenter session sent is refused; `reason` says why")
+@blp.doc(security=openapi.COMMENTER_SESSION_OPTIONAL)
 def report(body: dict[str, Any], comment_id: int) -> Any:
     """Report a published comment. Rate-limited per client address, per reader and per site
     (429 with Retry-After).
