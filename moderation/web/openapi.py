@@ -10,7 +10,7 @@ and adds, from facts the code already holds:
 | `require_role(role)` on the view (it calls `declare`) | `security` (moderator: the moderator or admin scheme; admin: the admin scheme), 401, 403, 429 |
 | any request (NUL or lone surrogates in path, query or headers; web/request_checks.py) | 422 |
 | POST, PUT, PATCH (JSON only, bodies read whole and parsed strictly) | 400, 413, 415 |
-| an `<int:...>` id or a `<site>` in the path | 404 |
+| an `<int:...>` id, a `<site>` or a `<site_id>` in the path | 404 |
 | the view calls `limits.hit` | 429 |
 | any 4xx or 5xx answer the view declares without a body (`alt_response(409)`) | the error schema |
 
@@ -98,7 +98,7 @@ _BODY_METHODS = frozenset({"post", "put", "patch"})
 _BODY_ERRORS = frozenset({400, 413, 415})
 _AUTH_ERRORS = frozenset({401, 403, 429})
 # An id (int converter) or a site the path names may not exist: 404.
-_NAMES_A_THING = re.compile(r"<int(?:\([^)]*\))?:\w+>|<(?:string:)?site>")
+_NAMES_A_THING = re.compile(r"<int(?:\([^)]*\))?:\w+>|<(?:string:)?site(?:_id)?>")
 ERROR_SCHEMA = "Error"
 
 
