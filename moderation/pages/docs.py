@@ -1,15 +1,15 @@
 """GET /docs: the API reference (Swagger UI over /openapi.json), served by the service itself.
 
 Swagger UI's files (5.x, which reads OpenAPI 3.1) come from the `flask-swagger-ui` package,
-pinned in pyproject.toml (its version is Swagger UI's), so the page works with no network and under the same strict CSP as the other pages: no inline script
-(the start-up code is pages/static/docs.js), no other origin.
+pinned in pyproject.toml (its version is Swagger UI's), so the page works with no network and
+under the same strict CSP as the other pages: no inline script (the start-up code is
+pages/static/docs.js), no other origin.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from pathlib import Path
+from typing import Any
 
 import flask_swagger_ui
 from flask import Blueprint, abort, current_app, render_template, send_from_directory

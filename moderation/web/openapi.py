@@ -7,15 +7,19 @@ and adds, from facts the code already holds:
 | fact | added to the operation |
 |---|---|
 | the Flask endpoint (blueprint and function name, unique in an app) | `operationId` |
-| `require_role(role)` on the view (it calls `declare`) | `security` (moderator: the moderator or admin scheme; admin: the admin scheme), 401, 403, 429 |
+| `require_role(role)` on the view (it calls `declare`) | `security`, 401, 403, 429 |
 | any request (NUL or lone surrogates in path, query or headers; web/request_checks.py) | 422 |
 | POST, PUT, PATCH (JSON only, bodies read whole and parsed strictly) | 400, 413, 415 |
 | an `<int:...>` id, a `<site>` or a `<site_id>` in the path | 404 |
 | the view calls `limits.hit` | 429 |
 | any 4xx or 5xx answer the view declares without a body (`alt_response(409)`) | the error schema |
+| a nullable choice (`allow_none` with `OneOf`) in a schema | `anyOf` the choice or null |
 
-Everything else a view says (`blp.alt_response(409, ...)`, `blp.doc(security=...)` on a view
-without `require_role`) is kept. `declare(view, security=..., errors=...)` is for decorators
+A moderator's view is open to the moderator and the admin schemes (admins hold every role), an
+admin's to the admin scheme. A nullable choice becomes one enum class that may be None in a
+generated client, not one class per type. Everything else a view says
+(`blp.alt_response(409, ...)`, `blp.doc(security=...)` on a view without `require_role`) is
+kept. `declare(view, security=..., errors=...)` is for decorators
 that guard a view in other ways (an API key, a commenter session). The `webhooks` section
 (`describe_webhooks`) lists every event type the service sends with its payload schema.
 """
@@ -117,7 +121,9 @@ def role_security(role: str) -> Security:
     return [{MODERATOR_TOKEN: []}, {ADMIN_TOKEN: []}]
 
 
-def declare(view: Callable[..., Any], *, security: Security | None = None, errors: Iterable[int] = ()) -> None:
+def declare(
+    view: Callable[..., Any], *, security: Security | None = None, errors: Iterable[int] = ()
+) -> None:
     """Note on `view` (a guard's wrapper) who may call it and the errors the guard answers.
     A later declaration's security replaces an earlier one; errors add up."""
     known: Contract = getattr(view, _CONTRACT, Contract())
@@ -168,6 +174,9 @@ class ContractPlugin(BasePlugin):
         for name, scheme in SECURITY_SCHEMES.items():
             spec.components.security_scheme(name, scheme)
 
+    def schema_helper(self, name: str, definition: dict[str, Any], **kwargs: Any) -> None:
+        _null_apart(definition)
+
     def operation_helper(
         self, path: str | None = None, operations: dict[str, Any] | None = None, **kwargs: Any
     ) -> None:
@@ -181,16 +190,18 @@ class ContractPlugin(BasePlugin):
             responses = operation.setdefault("responses", {})
             # Keys are ints or strings ("default", "2XX") as views wrote them: one form, strings.
             named = {str(status): response for status, response in responses.items()}
-            for status in sorted(error_statuses(rule.rule, method, handler)):
-                named.setdefault(str(status), http.HTTPStatus(status).name)
-            for status, response in named.items():
-                _with_error_body(status, response)
+            for code in sorted(error_statuses(rule.rule, method, handler)):
+                named.setdefault(str(code), http.HTTPStatus(code).name)
+            for key, response in named.items():
+                _with_error_body(key, response)
             operation["responses"] = named
             security = contract_of(handler).security
             if security is not None:
                 operation["security"] = security
 
-    def _name(self, operation: dict[str, Any], endpoint: str, method: str, methods: int, path: str) -> None:
+    def _name(
+        self, operation: dict[str, Any], endpoint: str, method: str, methods: int, path: str
+    ) -> None:
         name = operation.get("operationId") or endpoint.replace(".", "_")
         if "operationId" not in operation and methods > 1:
             name = f"{name}_{method}"
@@ -200,6 +211,24 @@ class ContractPlugin(BasePlugin):
                 f"operationId {name!r} of {where} is already {self._operation_ids[name]}'s"
             )
         operation["operationId"] = name
+
+
+def _null_apart(schema: Any) -> None:
+    """`{"type": ["string", "null"], "enum": [..., null]}` (how apispec writes a nullable
+    choice in 3.1) as `anyOf` a choice or null: the same JSON Schema, which generators turn into
+    one enum class that may be None instead of one class per type."""
+    if not isinstance(schema, dict):
+        return
+    types = schema.get("type")
+    if isinstance(types, list) and "null" in types and "enum" in schema:
+        kinds = [kind for kind in types if kind != "null"]
+        choices = [choice for choice in schema.pop("enum") if choice is not None]
+        del schema["type"]
+        kind = kinds[0] if len(kinds) == 1 else kinds
+        schema["anyOf"] = [{"type": kind, "enum": choices}, {"type": "null"}]
+    for inner in schema.get("properties", {}).values():
+        _null_apart(inner)
+    _null_apart(schema.get("items"))
 
 
 def _handler(view: Callable[..., Any], method: str) -> Callable[..., Any]:
@@ -235,9 +264,7 @@ WEBHOOK_HEADERS = (
 )
 
 
-def describe_webhooks(
-    spec: APISpec, events: Mapping[str, tuple[type[Schema], str]]
-) -> None:
+def describe_webhooks(spec: APISpec, events: Mapping[str, tuple[type[Schema], str]]) -> None:
     """The document's `webhooks`: one POST per event type (type: (payload schema, what it
     means)), signed with the Standard Webhooks headers; any 2xx answer counts as delivered."""
     registered = set(spec.components.schemas)
@@ -265,9 +292,7 @@ def describe_webhooks(
                 "requestBody": {
                     "required": True,
                     "content": {
-                        "application/json": {
-                            "schema": {"$ref": f"#/components/schemas/{name}"}
-                        }
+                        "application/json": {"schema": {"$ref": f"#/components/schemas/{name}"}}
                     },
                 },
                 "responses": {

@@ -92,7 +92,8 @@ class AuthorEventData(Open):
     author = fields.Nested(BannedAuthor, required=True)
     site_id = fields.String(required=True)
     comments_rejected = fields.Integer(
-        required=True, metadata={"description": "How many of the author's comments the ban rejected"}
+        required=True,
+        metadata={"description": "How many of the author's comments the ban rejected"},
     )
 
 

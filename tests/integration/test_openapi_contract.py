@@ -90,13 +90,18 @@ def test_every_operation_has_a_unique_id_and_documents_its_errors(document: dict
         for requirement in operation.get("security", []):
             assert set(requirement) <= schemes, f"{where}: {requirement}"
             if requirement:
-                assert {"401", "403"} <= set(responses) or "commenterSession" in requirement or (
-                    "siteSsoToken" in requirement and "401" in responses
+                assert (
+                    {"401", "403"} <= set(responses)
+                    or "commenterSession" in requirement
+                    or ("siteSsoToken" in requirement and "401" in responses)
                 ), f"{where} takes {requirement} without 401/403"
 
 
 def test_the_endpoints_that_take_an_idempotency_key_document_it(document: dict[str, Any]) -> None:
-    for path in ("/v1/articles/{article_id}/comments", "/v1/sites/{site}/articles/{article_id}/comments"):
+    for path in (
+        "/v1/articles/{article_id}/comments",
+        "/v1/sites/{site}/articles/{article_id}/comments",
+    ):
         parameters = document["paths"][path]["post"]["parameters"]
         header = next(p for p in parameters if p["name"] == "Idempotency-Key")
         assert header["in"] == "header" and header["required"] is False
@@ -111,24 +116,34 @@ def url_of(path: str, operation: dict[str, Any], item: dict[str, Any], site: str
         if parameter["in"] != "path":
             continue
         types = parameter["schema"].get("type")
-        value = MISSING_ID if "integer" in (types if isinstance(types, list) else [types]) else (
-            "no-such-thing"
+        value = (
+            MISSING_ID
+            if "integer" in (types if isinstance(types, list) else [types])
+            else ("no-such-thing")
         )
         value = site if parameter["name"] == "site" else value
         path = path.replace("{" + parameter["name"] + "}", value)
     return path
 
 
-def probes(token_of: dict[str, dict[str, str]], body_limit: int) -> list[tuple[str, dict[str, Any]]]:
+def probes(
+    token_of: dict[str, dict[str, str]], body_limit: int
+) -> list[tuple[str, dict[str, Any]]]:
     """(what, request keyword arguments) for each probe; body probes apply to POST/PUT/PATCH."""
     unknown = {"json": {"zz_unknown_field": 1}}
     return [
         ("anonymous", {**unknown}),
         ("moderator", {**unknown, "headers": token_of["moderator"]}),
         ("admin", {**unknown, "headers": token_of["admin"]}),
-        ("NUL in the query", {**unknown, "headers": token_of["admin"], "query_string": "probe=%00"}),
+        (
+            "NUL in the query",
+            {**unknown, "headers": token_of["admin"], "query_string": "probe=%00"},
+        ),
         ("wrong type", {"headers": token_of["admin"], "data": "x", "content_type": "text/plain"}),
-        ("malformed", {"headers": token_of["admin"], "data": "{", "content_type": "application/json"}),
+        (
+            "malformed",
+            {"headers": token_of["admin"], "data": "{", "content_type": "application/json"},
+        ),
         (
             "too large",
             {
