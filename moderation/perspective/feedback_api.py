@@ -98,7 +98,7 @@ def admin_or_api_key(view: F) -> F:
         return view(*args, **kwargs)
 
     security = openapi.role_security("admin") + openapi.PERSPECTIVE_KEYS
-    openapi.declare(wrapper, security=security, errors=(401, 403, 429))
+    openapi.declare(wrapper, security=security, errors=openapi.AUTH_ERRORS)
     return wrapper  # type: ignore[return-value]
 
 

@@ -155,7 +155,7 @@ def require_role(role: str, *, all_sites: bool = False, on_site: bool = False) -
             return view(*args, **kwargs)
 
         # The OpenAPI document says who may call it and what the check answers (web/openapi.py).
-        openapi.declare(wrapper, security=openapi.role_security(role), errors=(401, 403, 429))
+        openapi.declare(wrapper, security=openapi.role_security(role), errors=openapi.AUTH_ERRORS)
         return wrapper  # type: ignore[return-value]
 
     return decorate

@@ -100,7 +100,8 @@ PERSPECTIVE_KEYS: Security = [{PERSPECTIVE_KEY: []}, {PERSPECTIVE_KEY_HEADER: []
 _CONTRACT = "__moderation_contract__"
 _BODY_METHODS = frozenset({"post", "put", "patch"})
 _BODY_ERRORS = frozenset({400, 413, 415})
-_AUTH_ERRORS = frozenset({401, 403, 429})
+# What a token check answers: none or a wrong one, the wrong role, too many wrong ones.
+AUTH_ERRORS = frozenset({401, 403, 429})
 # An id (int converter) or a site the path names may not exist: 404.
 _NAMES_A_THING = re.compile(r"<int(?:\([^)]*\))?:\w+>|<(?:string:)?site(?:_id)?>")
 ERROR_SCHEMA = "Error"
@@ -134,6 +135,7 @@ def declare(
 
 
 def contract_of(view: Callable[..., Any]) -> Contract:
+    """What the guards on `view` declared (nothing when it has none)."""
     found: Contract = getattr(view, _CONTRACT, Contract())
     return found
 
