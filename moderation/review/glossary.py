@@ -65,6 +65,12 @@ RULES: dict[str, Entry] = {
         "Pre-moderated article",
         "Every comment on this article is read by a person before it appears.",
     ),
+    "article_surge": (
+        "Surge protection",
+        "The discussion got heated (many comments held or rejected, or many reader reports in a "
+        "short time), so the article pre-moderates itself until it cools down. Not the "
+        "newsroom's own pre-moderation: a moderator may end or pin it.",
+    ),
     "author_rate": ("Posting fast", "More comments in a minute than the limit."),
     "duplicate": ("Duplicate", "Nearly the same as a recent comment by the same author."),
     "personal_data": (
@@ -139,6 +145,10 @@ PUBLIC_CODES: dict[str, Entry] = {
     "author_banned": ("Banned author", "This account can no longer post."),
     "comments_closed": ("Comments closed", "The article is closed to comments."),
     "premoderation": ("Pre-moderation", "Comments here are read before they appear."),
+    "article_surge": (
+        "Busy discussion",
+        "The discussion is very busy, so for a while comments are read before they appear.",
+    ),
 }
 
 QUEUE_NAMES: dict[str, Entry] = {
