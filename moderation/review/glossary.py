@@ -67,9 +67,8 @@ RULES: dict[str, Entry] = {
     ),
     "article_surge": (
         "Surge protection",
-        "The discussion got heated (many comments held or rejected, or many reader reports in a "
-        "short time), so the article pre-moderates itself until it cools down. Not the "
-        "newsroom's own pre-moderation: a moderator may end or pin it.",
+        "Heated: many comments held or rejected, or many reports, in a short time. Every "
+        "comment waits until it cools down.",
     ),
     "author_rate": ("Posting fast", "More comments in a minute than the limit."),
     "duplicate": ("Duplicate", "Nearly the same as a recent comment by the same author."),
