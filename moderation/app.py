@@ -98,7 +98,7 @@ def create_app(settings: Settings, work_queue: WorkQueue | None = None) -> Flask
         settings,
         CommentService(sessions, queue),
         ThreadCache(redis, settings.reads.cache_seconds).watch(sessions),
-        ReviewService(sessions, workbench.reports.rules, settings.review.undo_seconds),
+        ReviewService(sessions, workbench.reports.rules, settings.review.undo_seconds, surge),
         Readiness(sessions, redis, workers),
         workbench,
         WebhookService(sessions, settings.webhooks, webhook_queue),

@@ -47,7 +47,7 @@ def build_workbench(
         surge,
     )
     return Workbench(
-        queues=QueueService(sessions),
+        queues=QueueService(sessions, surge),
         claims=ClaimService(sessions, review.claim_seconds),
         bulk=BulkService(sessions, RQBulkQueue(redis, review.bulk_queue)),
         authors=AuthorService(sessions),

@@ -93,7 +93,8 @@ def score(settings: Settings) -> None:
 
 def post(client: Any, text: str, author: str, article: str = "a-1") -> int:
     answer = client.post(
-        f"/v1/articles/{article}/comments", json={"author": {"id": author, "name": "R"}, "text": text}
+        f"/v1/articles/{article}/comments",
+        json={"author": {"id": author, "name": "R"}, "text": text},
     )
     assert answer.status_code == 202, answer.json
     return int(answer.json["id"])
@@ -158,6 +159,12 @@ def test_a_heated_article_surges_holds_the_next_comment_and_cools_down(
         assert status(client, held) == ("held", "article_surge")
         detail = client.get(f"/v1/review/comments/{held}", headers=bearer(MODERATOR_TOKEN)).json
         assert "article_surge" in {reason["id"] for reason in detail["reasons"]}
+        assert detail["article_surge"]["summary"] == shown["summary"]
+        # The moderators' queue says why every comment of the article waits.
+        queue = client.get("/v1/review/queue?queue=held", headers=bearer(MODERATOR_TOKEN)).json
+        item = next(entry for entry in queue["comments"] if entry["id"] == held)
+        assert item["article_surge"]["reason"] == shown["reason"]
+        assert item["article_surge"]["since"] == shown["since"]
         # A calm comment on another article is not held.
         other = post(client, CALM, "reader-c", "b-1")
         score(settings)
@@ -169,6 +176,8 @@ def test_a_heated_article_surges_holds_the_next_comment_and_cools_down(
         clock.advance(200)
         assert jobs.reconcile()["surges_ended"] == 1
         assert article_settings(client)["surge"] is None
+        detail = client.get(f"/v1/review/comments/{held}", headers=bearer(MODERATOR_TOKEN)).json
+        assert detail["article_surge"] is None
         after = post(client, CALM, "reader-after")
         score(settings)
         assert status(client, after) == ("approved", None)
