@@ -1,9 +1,11 @@
 """Per-article counts within a sliding window, in Redis: one round trip per scored batch.
 
-Each article has one small hash per time bucket (a fifteenth of the window, so the window is
-exact to one bucket): `d` decisions, `h` heated ones, `r` report weight. Adding and reading the
-window for every article of a batch is one pipeline; the buckets expire on their own after the
-window. The key holds the bucket length, so a site that changes its window starts counting
+Each article has one hash whose fields are time buckets (a fifteenth of the window, so the
+window is exact to one bucket): `<bucket>:d` decisions, `<bucket>:h` heated ones, `<bucket>:r`
+report weight. Adding to the current bucket and reading the whole hash for every article of a
+batch is one pipeline; buckets that fell out of the window are deleted when next seen (a second
+round trip at most once per bucket and article), and the hash expires a window after its last
+change. The key holds the bucket length, so a site that changes its window starts counting
 afresh rather than misreading buckets of another length.
 """
 
@@ -25,9 +27,9 @@ def bucket_seconds(window_seconds: int) -> int:
     return max(1, window_seconds // BUCKETS)
 
 
-def _key(article: Article, size: int, bucket: int) -> str:
-    # A site id has no ":", the bucket number none either: the article id between is unambiguous.
-    return f"{PREFIX}:{size}:{article[0]}:{article[1]}:{bucket}"
+def _key(article: Article, size: int) -> str:
+    # A site id has no ":", so the article id after it is unambiguous.
+    return f"{PREFIX}:{size}:{article[0]}:{article[1]}"
 
 
 class SurgeCounters:
@@ -44,30 +46,51 @@ class SurgeCounters:
     ) -> dict[Article, WindowCounts]:
         """Add each article's counts to its current bucket; return its counts in its window."""
         pipe = self.redis.pipeline(transaction=False)
-        order: list[tuple[Article, int]] = []
+        order: list[tuple[Article, str, int, int]] = []
         for article, counts in added.items():
             window = windows[article]
             size = bucket_seconds(window)
             current = int(now // size)
-            key = _key(article, size, current)
+            key = _key(article, size)
             if counts.decided:
-                pipe.hincrby(key, "d", counts.decided)
+                pipe.hincrby(key, f"{current}:d", counts.decided)
             if counts.heated:
-                pipe.hincrby(key, "h", counts.heated)
+                pipe.hincrby(key, f"{current}:h", counts.heated)
             if counts.reports:
-                pipe.hincrbyfloat(key, "r", counts.reports)
+                pipe.hincrbyfloat(key, f"{current}:r", counts.reports)
             pipe.expire(key, window + 2 * size)
-            for bucket in range(current - window // size + 1, current + 1):
-                pipe.hmget(_key(article, size, bucket), "d", "h", "r")
-                order.append((article, bucket))
-        replies = pipe.execute()
-        windows_read = [reply for reply in replies if isinstance(reply, list)]
+            pipe.hgetall(key)
+            order.append((article, key, current - window // size + 1, current))
+        hashes = [reply for reply in pipe.execute() if isinstance(reply, dict)]
         totals: dict[Article, WindowCounts] = {}
-        for (article, _), (decided, hot, reports) in zip(order, windows_read, strict=True):
-            found = totals.get(article, WindowCounts())
-            totals[article] = WindowCounts(
-                found.decided + int(decided or 0),
-                found.heated + int(hot or 0),
-                found.reports + float(reports or 0),
-            )
+        stale: dict[str, list[bytes]] = {}
+        for (article, key, first, last), fields in zip(order, hashes, strict=True):
+            found = {"d": 0.0, "h": 0.0, "r": 0.0}
+            for field, value in fields.items():
+                bucket, _, kind = field.decode().partition(":")
+                if int(bucket) < first:
+                    stale.setdefault(key, []).append(field)
+                elif int(bucket) <= last and kind in found:
+                    found[kind] += float(value)
+            totals[article] = WindowCounts(int(found["d"]), int(found["h"]), found["r"])
+        if stale:
+            cleanup = self.redis.pipeline(transaction=False)
+            for key, fields_out in stale.items():
+                cleanup.hdel(key, *fields_out)
+            cleanup.execute()
         return totals
+
+    def first_in_bucket(
+        self, articles: Mapping[Article, int], what: str, now: float
+    ) -> list[Article]:
+        """The articles for which this is the first `what` in their current bucket of the given
+        seconds (SET NX, one pipeline): a surge going on is extended once a bucket, not once a
+        batch."""
+        pipe = self.redis.pipeline(transaction=False)
+        order = list(articles)
+        for article in order:
+            seconds = max(1, articles[article])
+            bucket = int(now // seconds)
+            key = f"{PREFIX}:{what}:{article[0]}:{article[1]}:{bucket}"
+            pipe.set(key, 1, nx=True, ex=2 * seconds)
+        return [article for article, first in zip(order, pipe.execute(), strict=True) if first]

@@ -51,6 +51,11 @@ class WindowCounts:
     reports: float = 0.0
 
 
+def _percent(share: float) -> str:
+    """42%, 30.4%: a share as moderators read it, never rounded onto its level."""
+    return f"{share * 100:.1f}".removesuffix(".0") + "%"
+
+
 def _minutes(seconds: int) -> str:
     return f"{seconds // 60} min" if seconds % 60 == 0 else f"{seconds} s"
 
@@ -68,8 +73,8 @@ def passed(counts: WindowCounts, settings: SurgeSettings) -> dict[str, Any] | No
                 "heated": counts.heated,
                 "level": settings.held_share,
                 "window_seconds": settings.window_seconds,
-                "text": f"held share {share:.0%} of {counts.decided} comments in {window} "
-                f"> {settings.held_share:.0%}",
+                "text": f"held share {_percent(share)} of {counts.decided} comments in {window} "
+                f"> {_percent(settings.held_share)}",
             }
     if settings.reports > 0 and counts.reports >= settings.reports:
         return {

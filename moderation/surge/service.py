@@ -28,7 +28,7 @@ from moderation.events.models import OutboxEvent
 from moderation.pipeline.verdict import Verdict
 from moderation.sites.overrides import surge_settings
 from moderation.sites.service import SiteService
-from moderation.surge.counters import Article, SurgeCounters
+from moderation.surge.counters import Article, SurgeCounters, bucket_seconds
 from moderation.surge.levels import WindowCounts, heated, passed
 from moderation.surge.models import SurgeAction
 
@@ -119,10 +119,20 @@ class SurgeService:
     ) -> list[Article]:
         """Extend the surges of these articles, or start them; return those started."""
         started: list[Article] = []
+        # Past a level batch after batch: the database hears of it once a bucket per article
+        # (a surge's end moves by at most a fifteenth of the window), not once a batch.
+        assert self.counters is not None
+        first = self.counters.first_in_bucket(
+            {article: bucket_seconds(levels[article].window_seconds) for article in passing},
+            "passed",
+            now.timestamp(),
+        )
+        due = {article: passing[article] for article in first}
+        if not due:
+            return []
         with self.sessions.begin() as session:
-            for (site_id, article_id), reason in sorted(passing.items()):
+            for (site_id, article_id), reason in sorted(due.items()):
                 until = now + dt.timedelta(seconds=levels[(site_id, article_id)].cool_down_seconds)
-                _ensure_row(session, site_id, article_id)
                 pk = (ArticleSettings.site_id == site_id, ArticleSettings.article_id == article_id)
                 going = session.execute(
                     update(ArticleSettings)
@@ -133,6 +143,7 @@ class SurgeService:
                 ).first()
                 if going is not None:
                     continue
+                _ensure_row(session, site_id, article_id)
                 quiet = ArticleSettings.surge_quiet_until
                 row = session.execute(
                     update(ArticleSettings)
