@@ -205,6 +205,9 @@ def test_a_pinned_surge_outlasts_its_cool_down_until_unpinned(
     client: Any, settings: Settings, worker: WorkerContext, clock: Clock
 ) -> None:
     heat(client, settings)
+    refused = surge_call(client, "pin", {"pinned": "yes"})
+    assert refused.status_code == 422 and "pinned" in str(refused.json)
+    assert surge_call(client, "pin", {"pinned": True, "note": "x" * 2001}).status_code == 422
     assert surge_call(client, "pin", {"pinned": True, "note": "elections night"}).status_code == 200
 
     clock.advance(3 * 3600)
