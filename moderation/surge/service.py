@@ -25,6 +25,7 @@ from moderation.config import SurgeSettings
 from moderation.db.base import utcnow
 from moderation.errors import ConflictError
 from moderation.events.models import OutboxEvent
+from moderation.observability import metrics
 from moderation.pipeline.verdict import Verdict
 from moderation.sites.overrides import surge_settings
 from moderation.sites.service import SiteService
@@ -163,6 +164,7 @@ class SurgeService:
                     continue  # a moderator ended it early, and it stays off for a window
                 self._record(session, row, "started", SYSTEM, reason, now)
                 started.append((site_id, article_id))
+                metrics.record_surge("started", reason["cause"])
                 log.warning(
                     "surge on article %s of site %s: %s", article_id, site_id, reason["text"]
                 )
@@ -188,6 +190,7 @@ class SurgeService:
             for (row,) in ended:
                 self._record(session, row, "ended", SYSTEM, {"cause": "cooled_down"}, now)
         for (row,) in ended:
+            metrics.record_surge("ended", "cooled_down")
             log.info("surge on article %s of site %s cooled down", row.article_id, row.site_id)
         return len(ended)
 
@@ -198,6 +201,7 @@ class SurgeService:
         with self.sessions.begin() as session:
             row = self._change(session, site_id, article_id, {**_OFF, "surge_quiet_until": quiet})
             self._record(session, row, "ended", actor, {"cause": "moderator"}, now)
+        metrics.record_surge("ended", "moderator")
         return self.state(site_id, article_id)
 
     def pin(self, site_id: str, article_id: str, pinned: bool, actor: Actor) -> dict[str, Any]:

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from prometheus_client import REGISTRY
 from redis import Redis
 from rq import Queue
 from sqlalchemy import select
@@ -127,6 +128,11 @@ def events(settings: Settings, kind: str) -> list[dict[str, Any]]:
         return [row.payload for row in rows]
 
 
+def surges_counted(change: str, cause: str) -> float:
+    labels = {"change": change, "cause": cause}
+    return REGISTRY.get_sample_value("moderation_surges_total", labels) or 0.0
+
+
 def surge_call(client: Any, path: str, body: dict[str, Any], token: str = MODERATOR_TOKEN) -> Any:
     return client.post(f"/v1/articles/a-1/surge/{path}", json=body, headers=bearer(token))
 
@@ -142,7 +148,9 @@ def test_a_heated_article_surges_holds_the_next_comment_and_cools_down(
             article_ids=["a-1"],
         )
         calm_elsewhere = post(client, CALM, "reader-b", "b-1")
+        started_before = surges_counted("started", "held_share")
         heat(client, settings)
+        assert surges_counted("started", "held_share") == started_before + 1
 
         shown = article_settings(client)["surge"]
         assert shown["active"] is True and shown["pinned"] is False
