@@ -266,9 +266,10 @@ def test_a_moderator_ends_a_surge_early_and_it_stays_off_for_a_window(
     assert len(events(settings, "article.surge_started")) == 2
 
 
-def test_reader_reports_start_a_surge(client: Any, settings: Settings, app: Any) -> None:
+def test_reader_reports_start_a_surge(
+    client: Any, settings: Settings, app: Any, worker: WorkerContext
+) -> None:
     """Two anonymous reports (0.1 each) reach the level 0.2: counted by the web process."""
-    install(build_context(settings))
     comment = post(client, CALM, "reader-1")
     score(settings)
     assert status(client, comment) == ("approved", None)
