@@ -42,6 +42,9 @@ from moderation.sites import commenters_api
 from moderation.sites.commenters import CommenterService
 from moderation.sites.routing import request_site_origins
 from moderation.sites.service import SiteService
+from moderation.surge import api as surge_api
+from moderation.surge.counters import SurgeCounters
+from moderation.surge.service import SurgeService
 from moderation.web import (
     auth,
     cors,
@@ -90,17 +93,19 @@ def create_app(settings: Settings, work_queue: WorkQueue | None = None) -> Flask
     notify_outbox_commits(sessions, webhook_queue)
     workers = WorkerRegistry(redis, settings.worker.heartbeat_seconds)
     sites = SiteService(sessions, settings)
-    workbench = build_workbench(sessions, redis, settings, sites)
+    surge = SurgeService(sessions, settings.surge, sites, SurgeCounters(redis))
+    workbench = build_workbench(sessions, redis, settings, sites, surge)
     provide(
         app,
         settings,
         CommentService(sessions, queue),
         ThreadCache(redis, settings.reads.cache_seconds).watch(sessions),
-        ReviewService(sessions, workbench.reports.rules, settings.review.undo_seconds),
+        ReviewService(sessions, workbench.reports.rules, settings.review.undo_seconds, surge),
         Readiness(sessions, redis, workers),
         workbench,
         WebhookService(sessions, settings.webhooks, webhook_queue),
         ArticleService(sessions, settings.rules),
+        surge,
         sites,
         CommenterService(redis, settings),
         build_perspective_services(settings.perspective, sessions, redis, workers),
@@ -147,6 +152,7 @@ def register_api(app: Flask) -> Api:
         api.register_blueprint(blueprint)
     api.register_blueprint(webhooks_api.blp)
     api.register_blueprint(articles_api.blp)
+    api.register_blueprint(surge_api.blp)
     api.register_blueprint(sites_api.blp)
     api.register_blueprint(accounts_api.blp)
     api.register_blueprint(commenters_api.blp)

@@ -233,10 +233,12 @@ def healthcheck(role: str) -> None:
 
 @main.command()
 def reconcile() -> None:
-    """Re-enqueue comments left pending too long; print how many."""
+    """Re-enqueue comments left pending too long and end the surges that cooled down; print
+    how many of each."""
     from moderation.db.session import make_engine, make_session_factory
     from moderation.scoring.queue import RQWorkQueue
     from moderation.scoring.service import ScoringService
+    from moderation.surge.service import SurgeService
 
     settings = _settings()
     _needs_real_redis(settings)
@@ -247,7 +249,9 @@ def reconcile() -> None:
     requeued = ScoringService(sessions).requeue_stale(
         queue, settings.worker.reconcile_after_seconds, settings.worker.batch_size
     )
-    click.echo(json.dumps({"requeued": requeued}))
+    # Their events wait in the outbox for the webhook reconcile of a running process.
+    ended = SurgeService(sessions, settings.surge).end_cooled()
+    click.echo(json.dumps({"requeued": requeued, "surges_ended": ended}))
 
 
 @main.command()

@@ -286,6 +286,50 @@ class ReviewSettings:
 
 
 @dataclasses.dataclass(frozen=True)
+class SurgeSettings:
+    """Surge protection (moderation/surge/): an article whose held or rejected share, or its
+    reader reports, pass these levels within the window is pre-moderated until it cools down.
+    A site may set its own values (its settings' "surge" section)."""
+
+    enabled: bool
+    # Held or rejected for what they say, as a share of the machine's decisions in the window,
+    # once there are at least `min_comments` of them.
+    held_share: float
+    min_comments: int
+    # Summed reader report weight (as review.report_threshold weighs reports) in the window;
+    # 0: reports never start a surge.
+    reports: float
+    window_seconds: int
+    # A surge ends this long after the last time its article passed a level (unless pinned).
+    cool_down_seconds: int
+
+
+# The [surge] settings a site may set for itself (its settings' "surge" section).
+SURGE_SETTINGS = (
+    "enabled",
+    "held_share",
+    "min_comments",
+    "reports",
+    "window_seconds",
+    "cool_down_seconds",
+)
+
+
+def check_surge_ranges(surge: SurgeSettings, fail: typing.Callable[[str, str], Any]) -> None:
+    """Each [surge] value within its bounds (the service's settings and a site's overrides)."""
+    if not 0 < surge.held_share <= 1:
+        fail("surge.held_share", "must be more than 0 and at most 1")
+    if surge.min_comments < 1:
+        fail("surge.min_comments", "must be at least 1")
+    if surge.reports < 0:
+        fail("surge.reports", "must be 0 (reports never start a surge) or more")
+    if not 60 <= surge.window_seconds <= 86400:
+        fail("surge.window_seconds", "must be between 60 and 86400 seconds")
+    if not 60 <= surge.cool_down_seconds <= 7 * 86400:
+        fail("surge.cool_down_seconds", "must be between 60 seconds and 7 days")
+
+
+@dataclasses.dataclass(frozen=True)
 class SiteSettings:
     # The site of the paths that name none (/v1/articles/...), and of rows older than sites.
     default: str
@@ -384,6 +428,7 @@ class Settings:
     logging: LoggingSettings
     sites: SiteSettings
     reads: ReadSettings
+    surge: SurgeSettings
 
     def replace(self, **sections: Mapping[str, Any]) -> Settings:
         """A copy with some settings changed: `settings.replace(worker={"batch_size": 4})`."""
@@ -615,6 +660,7 @@ def _validate(settings: Settings) -> None:
     _validate_sites(settings.sites, fail)
     _validate_limits(settings.limits, fail)
     _validate_reads(settings.reads, fail)
+    check_surge_ranges(settings.surge, fail)
 
 
 def _validate_reads(reads: ReadSettings, fail: Any) -> None:

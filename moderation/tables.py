@@ -13,9 +13,20 @@ from moderation.events import models as events
 from moderation.perspective import models as perspective
 from moderation.review import models as review
 from moderation.sites import models as sites
+from moderation.surge import models as surge
 from moderation.webhooks import models as webhooks
 
-FEATURE_MODELS = (accounts, articles, comments, events, perspective, review, sites, webhooks)
+FEATURE_MODELS = (
+    accounts,
+    articles,
+    comments,
+    events,
+    perspective,
+    review,
+    sites,
+    surge,
+    webhooks,
+)
 
 
 def metadata() -> MetaData:

@@ -34,12 +34,34 @@ class ArticleSettingsIn(StrictSchema):
     )
 
 
+class SurgeOut(StrictSchema):
+    active = fields.Boolean(
+        metadata={"description": "In force now: pinned, or its cool-down not yet over"}
+    )
+    since = fields.DateTime()
+    until = fields.DateTime(
+        allow_none=True, metadata={"description": "When its cool-down ends, unless pinned"}
+    )
+    pinned = fields.Boolean(metadata={"description": "A moderator keeps it until unpinned"})
+    reason = fields.String(
+        allow_none=True,
+        metadata={"description": 'The level it passed: "held share 42% of 50 comments ..."'},
+    )
+    measurement = fields.Dict(metadata={"description": "The counts and the level, as numbers"})
+    summary = fields.String(metadata={"description": "One line: since when and why"})
+
+
 class ArticleSettingsOut(StrictSchema):
     site_id = fields.String()
     article_id = fields.String()
     closed = fields.Boolean()
     premoderate = fields.Boolean()
     rules = fields.Dict()
+    surge = fields.Nested(
+        SurgeOut,
+        allow_none=True,
+        metadata={"description": "Surge protection's pre-moderation (docs/sites.md), or null"},
+    )
     updated_by = fields.String(allow_none=True)
     updated_at = fields.DateTime(allow_none=True)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -11,10 +12,35 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.articles.models import ArticleSettings
 from moderation.config import RulesSettings
+from moderation.db.base import utcnow
 from moderation.sites.overrides import check_rule_overrides
 
 
-def article_view(site_id: str, article_id: str, row: ArticleSettings | None) -> dict[str, Any]:
+def surge_view(row: ArticleSettings, now: dt.datetime) -> dict[str, Any] | None:
+    """The article's surge (moderation/surge/) as moderators see it; None when it has none.
+
+    In force while pinned or until its cool-down ends; one past its cool-down is not in force
+    even before the reconcile job ends it (and sends `article.surge_ended`).
+    """
+    if row.surge_since is None:
+        return None
+    reason = dict(row.surge_reason or {})
+    active = bool(row.surge_pinned) or (row.surge_until is not None and row.surge_until > now)
+    return {
+        "active": active,
+        "since": row.surge_since,
+        "until": row.surge_until,
+        "pinned": bool(row.surge_pinned),
+        "reason": reason.get("text"),
+        "measurement": reason,
+        "summary": f"surge: since {row.surge_since.isoformat(timespec='seconds')}, "
+        f"because {reason.get('text')}",
+    }
+
+
+def article_view(
+    site_id: str, article_id: str, row: ArticleSettings | None, now: dt.datetime | None = None
+) -> dict[str, Any]:
     if row is None:
         return {
             "site_id": site_id,
@@ -22,6 +48,7 @@ def article_view(site_id: str, article_id: str, row: ArticleSettings | None) -> 
             "closed": False,
             "premoderate": False,
             "rules": {},
+            "surge": None,
         }
     return {
         "site_id": site_id,
@@ -29,6 +56,7 @@ def article_view(site_id: str, article_id: str, row: ArticleSettings | None) -> 
         "closed": row.closed,
         "premoderate": row.premoderate,
         "rules": dict(row.rules or {}),
+        "surge": surge_view(row, now or utcnow()),
         "updated_by": row.updated_by,
         "updated_at": row.updated_at,
     }
@@ -47,7 +75,8 @@ def article_states(
             select(ArticleSettings).where(ArticleSettings.article_id.in_(ids))
         )
     }
-    return {pair: article_view(*pair, rows.get(pair)) for pair in wanted}
+    now = utcnow()
+    return {pair: article_view(*pair, rows.get(pair), now) for pair in wanted}
 
 
 @dataclasses.dataclass(frozen=True)

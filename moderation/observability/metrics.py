@@ -69,6 +69,12 @@ RECONCILED = Counter(
     "moderation_reconcile_requeued_comments",
     "Comments found pending too long and enqueued again by reconcile.",
 )
+SURGES = Counter(
+    "moderation_surges",
+    "Article surges (surge protection) started, by what passed its level (held_share, reports), "
+    "and ended, by cause (cooled_down, moderator).",
+    ["change", "cause"],
+)
 WEBHOOK_DELIVERIES = Counter(
     "moderation_webhook_deliveries",
     "Webhook delivery attempts, by result (delivered, failed, dead, ...).",
@@ -98,6 +104,11 @@ def record_decision(outcome: str, reason: str, waited_seconds: float | None) -> 
 def record_reconcile(requeued: int) -> None:
     """A reconcile pass that enqueued `requeued` comments again."""
     RECONCILED.inc(requeued)
+
+
+def record_surge(change: str, cause: str) -> None:
+    """An article's surge `change`d ("started" or "ended"); `cause` is a short fixed word."""
+    SURGES.labels(change, cause).inc()
 
 
 def record_webhook_delivery(result: str) -> None:

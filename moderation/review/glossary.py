@@ -65,6 +65,11 @@ RULES: dict[str, Entry] = {
         "Pre-moderated article",
         "Every comment on this article is read by a person before it appears.",
     ),
+    "article_surge": (
+        "Surge protection",
+        "Heated: many comments held or rejected, or many reports, in a short time. Every "
+        "comment waits until it cools down.",
+    ),
     "author_rate": ("Posting fast", "More comments in a minute than the limit."),
     "duplicate": ("Duplicate", "Nearly the same as a recent comment by the same author."),
     "personal_data": (
@@ -139,6 +144,10 @@ PUBLIC_CODES: dict[str, Entry] = {
     "author_banned": ("Banned author", "This account can no longer post."),
     "comments_closed": ("Comments closed", "The article is closed to comments."),
     "premoderation": ("Pre-moderation", "Comments here are read before they appear."),
+    "article_surge": (
+        "Busy discussion",
+        "The discussion is very busy, so for a while comments are read before they appear.",
+    ),
 }
 
 QUEUE_NAMES: dict[str, Entry] = {

@@ -17,6 +17,7 @@ from moderation.comments.models import Comment
 from moderation.errors import InvalidRequestError
 from moderation.review.claims import live_claims
 from moderation.review.models import ReviewClaim
+from moderation.surge.service import SurgeService
 
 # In the order the review page shows them: those waiting for someone, then the finished ones.
 QUEUES: dict[str, tuple[str, ...] | None] = {
@@ -82,6 +83,8 @@ class QueueFilter:
 class QueueEntry:
     comment: Comment
     claim: ReviewClaim | None
+    # The surge in force on the comment's article (surge/), as `SurgeService.active` gives it.
+    article_surge: dict[str, Any] | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -140,8 +143,9 @@ _ORDER: dict[str, Any] = {
 class QueueService:
     """Pages of a queue, most in need of a human first (or oldest or newest first)."""
 
-    def __init__(self, sessions: sessionmaker[Session]) -> None:
+    def __init__(self, sessions: sessionmaker[Session], surges: SurgeService | None = None) -> None:
         self.sessions = sessions
+        self.surges = surges
         self._lock = threading.Lock()
         self._finished: tuple[float, dict[str, int]] = (-FINISHED_COUNT_SECONDS, {})
 
@@ -173,7 +177,15 @@ class QueueService:
             rows = rows[:limit]
             claims = live_claims(session, [row.id for row in rows])
             counts = self._counts(session, clauses)
-        items = [QueueEntry(row, claims.get(row.id)) for row in rows]
+        surges = (
+            self.surges.active({(row.site_id, row.article_id) for row in rows})
+            if self.surges is not None
+            else {}
+        )
+        items = [
+            QueueEntry(row, claims.get(row.id), surges.get((row.site_id, row.article_id)))
+            for row in rows
+        ]
         total = counts["all"] if statuses is None else sum(counts.get(s, 0) for s in statuses)
         return QueuePage(items, _encode(sort, rows[-1]) if more and rows else None, counts, total)
 

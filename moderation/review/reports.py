@@ -18,6 +18,7 @@ addresses send them. When a moderator decides the comment, its open reports are 
 from __future__ import annotations
 
 import dataclasses
+import logging
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
@@ -32,6 +33,9 @@ from moderation.errors import ConflictError, InvalidRequestError, NotFoundError
 from moderation.review.models import Reader, ReaderReport
 from moderation.review.readers import ReportRules, anonymous_reader_id, reader_weight
 from moderation.sites.service import SiteService
+from moderation.surge.service import SurgeService
+
+log = logging.getLogger(__name__)
 
 REPORT_REASONS = ("abusive", "spam", "off_topic", "personal_data", "illegal", "other")
 
@@ -66,18 +70,33 @@ class ReportService:
         settings: ReviewSettings,
         sites: SiteService,
         reader_key: bytes,
+        surge: SurgeService | None = None,
     ) -> None:
         self.sessions = sessions
         self.settings = settings
         self.sites = sites
         self.reader_key = reader_key
+        # Surge protection counts each report's weight on its article (moderation/surge/).
+        self.surge = surge
 
     def rules(self, site_id: str) -> ReportRules:
         """The review settings for reports on `site_id`'s comments (its overrides applied)."""
         return ReportRules.for_site(self.settings, self.sites.get(site_id))
 
     def report(self, new: NewReport) -> Comment:
-        """Record the report; the comment as it stands after it (maybe reported or hidden)."""
+        """Record the report; the comment as it stands after it (maybe reported or hidden).
+
+        After the commit, the report's weight counts towards its article's surge; a failure
+        there is logged, never the report's (it is stored already)."""
+        comment, weight = self._report(new)
+        if self.surge is not None:
+            try:
+                self.surge.observe_report(comment.site_id, comment.article_id, weight)
+            except Exception:
+                log.warning("surge protection could not count a report", exc_info=True)
+        return comment
+
+    def _report(self, new: NewReport) -> tuple[Comment, float]:
         if new.verified and not new.reader_id:
             raise InvalidRequestError("a verified report needs the reader's id", "reader_id")
         with self.sessions.begin() as session:
@@ -117,7 +136,7 @@ class ReportService:
             )
             fresh = session.get(Comment, comment.id, populate_existing=True)
             assert fresh is not None
-            return self._apply_weight(session, fresh, rules, new.request_id)
+            return self._apply_weight(session, fresh, rules, new.request_id), weight
 
     def _reader(self, session: Session, site_id: str, reader_id: str) -> Reader:
         reader = session.get(Reader, (site_id, reader_id))

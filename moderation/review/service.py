@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -19,6 +20,7 @@ from moderation.review.decisions import ACTIONS, UNDO_REASON_PREFIX, human_decis
 from moderation.review.models import ReaderReport, ReviewClaim
 from moderation.review.readers import ReportRules
 from moderation.review.reports import revert_reports
+from moderation.surge.service import SurgeService
 
 # Why a moderator approved or rejected; the author sees the code of a rejection.
 REASON_CODES = ("abusive", "spam", "off_topic", "personal_data", "illegal", "other")
@@ -32,6 +34,8 @@ class Detail:
     reports: list[ReaderReport]
     author: AuthorHistory
     parent: Comment | None = None
+    # The surge in force on the comment's article (surge/), or None.
+    article_surge: dict[str, Any] | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,8 +58,10 @@ class ReviewService:
         sessions: sessionmaker[Session],
         report_rules: Callable[[str], ReportRules],
         undo_seconds: int = 300,
+        surges: SurgeService | None = None,
     ) -> None:
         self.sessions = sessions
+        self.surges = surges
         # A site's rules for reports (`ReportService.rules`): an undo may hide a comment again.
         self.report_rules = report_rules
         self.undo_seconds = undo_seconds
@@ -90,7 +96,11 @@ class ReviewService:
             claim = live_claims(session, [comment_id]).get(comment_id)
             author = author_history(session, comment.site_id, comment.author_id)
             parent = session.get(Comment, comment.parent_id) if comment.parent_id else None
-        return Detail(comment, audit, claim, reports, author, parent)
+        surge = None
+        if self.surges is not None:
+            pair = (comment.site_id, comment.article_id)
+            surge = self.surges.active([pair]).get(pair)
+        return Detail(comment, audit, claim, reports, author, parent, surge)
 
     def decide(self, decision: Decision) -> Comment:
         """Approve or reject a comment at the version the moderator saw; 409 if it moved on."""

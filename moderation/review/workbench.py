@@ -17,6 +17,7 @@ from moderation.review.readers import reader_key
 from moderation.review.reports import ReportService
 from moderation.review.stats import StatsService
 from moderation.sites.service import SiteService
+from moderation.surge.service import SurgeService
 
 
 @dataclasses.dataclass(frozen=True)
@@ -31,7 +32,11 @@ class Workbench:
 
 
 def build_workbench(
-    sessions: sessionmaker[Session], redis: Redis, settings: Settings, sites: SiteService
+    sessions: sessionmaker[Session],
+    redis: Redis,
+    settings: Settings,
+    sites: SiteService,
+    surge: SurgeService | None = None,
 ) -> Workbench:
     review = settings.review
     reports = ReportService(
@@ -39,9 +44,10 @@ def build_workbench(
         review,
         sites,
         reader_key(settings.webhooks.secret_keys),
+        surge,
     )
     return Workbench(
-        queues=QueueService(sessions),
+        queues=QueueService(sessions, surge),
         claims=ClaimService(sessions, review.claim_seconds),
         bulk=BulkService(sessions, RQBulkQueue(redis, review.bulk_queue)),
         authors=AuthorService(sessions),

@@ -32,6 +32,8 @@ from moderation.scoring.queue import RQWorkQueue
 from moderation.scoring.registry import WorkerRegistry
 from moderation.scoring.service import ScoringService
 from moderation.sites.service import SiteService
+from moderation.surge.counters import SurgeCounters
+from moderation.surge.service import SurgeService
 
 log = logging.getLogger(__name__)
 
@@ -117,14 +119,14 @@ def build_context(
     )
     sessions = make_session_factory(make_engine(settings.database.url))
     redis = redis or Redis.from_url(settings.redis.url)
+    sites = SiteService(sessions, settings)
+    surge = SurgeService(sessions, settings.surge, sites, SurgeCounters(redis))
     return WorkerContext(
         settings=settings,
         name=name,
         sessions=sessions,
         redis=redis,
-        scoring=ScoringService(
-            sessions, settings.worker.claim_seconds, SiteService(sessions, settings)
-        ),
+        scoring=ScoringService(sessions, settings.worker.claim_seconds, sites, surge),
         pipeline=ScoringPipeline.routed(build_rules(settings.rules), router),
         registry=WorkerRegistry(redis, settings.worker.heartbeat_seconds),
         queue=RQWorkQueue(redis, settings.redis.score_queue),

@@ -157,7 +157,8 @@ def _job_id() -> str | None:
 
 
 def reconcile() -> dict[str, Any]:
-    """Re-enqueue comments left pending too long (lost enqueue, flushed Redis, dead worker)."""
+    """Re-enqueue comments left pending too long (lost enqueue, flushed Redis, dead worker),
+    and end the surges that cooled down."""
     context = current()
     worker = context.settings.worker
     release_orphaned_claims()
@@ -165,7 +166,11 @@ def reconcile() -> dict[str, Any]:
         context.queue, worker.reconcile_after_seconds, worker.batch_size
     )
     metrics.record_reconcile(requeued)
-    return {"requeued": requeued}
+    surges_ended = 0
+    if context.scoring.surge is not None:
+        # Surges whose cool-down passed (moderation/surge/): ended here, with their event.
+        surges_ended = context.scoring.surge.end_cooled()
+    return {"requeued": requeued, "surges_ended": surges_ended}
 
 
 def silent_after(heartbeat_seconds: int) -> float:

@@ -19,6 +19,7 @@ from moderation.db.base import utcnow
 from moderation.errors import ConflictError
 from moderation.pipeline.verdict import Verdict
 from moderation.sites.service import SiteService, SiteView
+from moderation.surge.service import SurgeService
 
 log = logging.getLogger(__name__)
 
@@ -33,8 +34,11 @@ class ScoringService:
         sessions: sessionmaker[Session],
         claim_seconds: int = 120,
         sites: SiteService | None = None,
+        surge: SurgeService | None = None,
     ) -> None:
         self.sites = sites
+        # Surge protection counts each recorded batch per article (moderation/surge/).
+        self.surge = surge
         self.sessions = sessions
         self.claim_seconds = claim_seconds
 
@@ -143,6 +147,7 @@ class ScoringService:
                 "article_closed": bool(article["closed"]),
                 "author_premoderated": bool(author.get("premoderated")),
                 "article_premoderate": bool(article["premoderate"]),
+                "article_surge": bool(article["surge"] and article["surge"]["active"]),
                 # The site's rule values, then the article's over them.
                 "article_rules": {**(site.rule_overrides if site else {}), **article["rules"]},
                 "site_id": comment.site_id,
@@ -193,9 +198,13 @@ class ScoringService:
         before = [_columns(comment) for comment, _, _ in decided]
         try:
             with self.sessions.begin() as session:
-                if transition_many(session, decisions):
-                    return [comment.id for comment, _, _ in decided], []
-                session.rollback()
+                kept = transition_many(session, decisions)
+                if not kept:
+                    session.rollback()
+            if kept:
+                recorded_all = [comment.id for comment, _, _ in decided]
+                self._watch_surges(decided, set(recorded_all))
+                return recorded_all, []
             log.info("some comments of the batch moved on meanwhile; recording each on its own")
         except Exception:
             log.warning(
@@ -215,7 +224,24 @@ class ScoringService:
             except Exception:
                 log.exception("could not record the verdict for comment %s", comment.id)
                 failed.append(comment.id)
+        self._watch_surges(decided, set(recorded))
         return recorded, failed
+
+    def _watch_surges(
+        self, decided: Sequence[tuple[Comment, Verdict, str | None]], recorded: set[int]
+    ) -> None:
+        """Count the recorded decisions for surge protection, after their commit. A failure
+        here is logged, never the batch's: its verdicts are stored already."""
+        if self.surge is None or not recorded:
+            return
+        try:
+            self.surge.observe_batch(
+                (comment.site_id, comment.article_id, verdict)
+                for comment, verdict, _ in decided
+                if comment.id in recorded
+            )
+        except Exception:
+            log.warning("surge protection could not count this batch", exc_info=True)
 
     @staticmethod
     def _verdict_record(verdict: Verdict) -> dict[str, Any]:

@@ -39,7 +39,8 @@ class SiteIn(StrictSchema):
         values=fields.Raw(),
         metadata={
             "description": 'Overrides by section: {"thresholds": {"toxicity": {"hold": 0.6}}, '
-            '"rules": {"max_links": 0}, "review": {"hide_threshold": 5}, "premoderate": false}'
+            '"rules": {"max_links": 0}, "review": {"hide_threshold": 5}, "premoderate": false, '
+            '"surge": {"enabled": true, "held_share": 0.3}}'
         },
     )
     words = fields.Dict(

@@ -14,13 +14,19 @@ import typing
 from collections.abc import Mapping
 from typing import Any
 
-from moderation.config import RulesSettings, check_rule_ranges
+from moderation.config import (
+    SURGE_SETTINGS,
+    RulesSettings,
+    SurgeSettings,
+    check_rule_ranges,
+    check_surge_ranges,
+)
 from moderation.errors import InvalidRequestError
 from moderation.pipeline.rules.base import ARTICLE_SETTINGS
 
 # The review settings a site may set for itself (review/reports.py reads them).
 SITE_REVIEW_SETTINGS = frozenset({"report_threshold", "hide_threshold"})
-SECTIONS = ("thresholds", "rules", "review", "premoderate")
+SECTIONS = ("thresholds", "rules", "review", "premoderate", "surge")
 WORD_LISTS = ("banned", "suspect")
 ANONYMOUS = ("allow", "premoderate", "off")
 _ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?")
@@ -64,9 +70,10 @@ def check_site_settings(
     rules: RulesSettings,
     labels: typing.Iterable[str],
     review: Mapping[str, float],
+    surge: SurgeSettings | None = None,
 ) -> None:
-    """A site's `settings`: thresholds per label, rule overrides, review thresholds, and
-    `premoderate` (every comment of the site waits for a person)."""
+    """A site's `settings`: thresholds per label, rule overrides, review thresholds,
+    `premoderate` (every comment of the site waits for a person) and surge protection."""
     if not isinstance(overrides.get("premoderate", False), bool):
         raise InvalidRequestError("must be true or false", field="settings.premoderate")
     for section in overrides:
@@ -78,6 +85,8 @@ def check_site_settings(
     _check_thresholds(_section(overrides, "thresholds"), set(labels))
     check_rule_overrides(_section(overrides, "rules"), rules, field="settings.rules")
     _check_review(_section(overrides, "review"), review)
+    if surge is not None:
+        check_surge_overrides(_section(overrides, "surge"), surge)
 
 
 def _section(overrides: Mapping[str, Any], name: str) -> Mapping[str, Any]:
@@ -121,6 +130,42 @@ def _check_review(overrides: Mapping[str, Any], review: Mapping[str, float]) -> 
         raise InvalidRequestError(
             "report_threshold must not be above hide_threshold", field="settings.review"
         )
+
+
+def check_surge_overrides(overrides: Mapping[str, Any], defaults: SurgeSettings) -> None:
+    """A site's [surge] values: only those a site may set, each of its type and bounds."""
+    for name, value in overrides.items():
+        where = f"settings.surge.{name}"
+        if name not in SURGE_SETTINGS:
+            raise InvalidRequestError(
+                f"{name} is not a surge setting a site can override "
+                f"(one of: {', '.join(SURGE_SETTINGS)})",
+                field=where,
+            )
+        default = getattr(defaults, name)
+        if isinstance(default, bool):
+            ok = isinstance(value, bool)
+        elif isinstance(default, int):
+            ok = isinstance(value, int) and not isinstance(value, bool)
+        else:
+            ok = isinstance(value, int | float) and not isinstance(value, bool)
+        if not ok:
+            kind = "true or false" if isinstance(default, bool) else type(default).__name__
+            raise InvalidRequestError(f"must be {kind} like the service's setting", field=where)
+
+    def fail(path: str, message: str) -> typing.NoReturn:
+        raise InvalidRequestError(message, field=f"settings.{path}")
+
+    check_surge_ranges(dataclasses.replace(defaults, **dict(overrides)), fail)
+
+
+def surge_settings(defaults: SurgeSettings, overrides: Mapping[str, Any]) -> SurgeSettings:
+    """The service's [surge] settings with a site's own values over them (checked when stored)."""
+    section = overrides.get("surge")
+    if not isinstance(section, Mapping) or not section:
+        return defaults
+    known = {name: value for name, value in section.items() if name in SURGE_SETTINGS}
+    return dataclasses.replace(defaults, **known)
 
 
 def check_words(words: Mapping[str, Any]) -> None:

@@ -235,7 +235,11 @@ class SiteService:
                 "hide_threshold": self.settings.review.hide_threshold,
             }
             check_site_settings(
-                change.settings, self.settings.rules, self.settings.model.thresholds, review
+                change.settings,
+                self.settings.rules,
+                self.settings.model.thresholds,
+                review,
+                self.settings.surge,
             )
         if change.words is not None:
             check_words(change.words)

@@ -42,7 +42,9 @@ def _about(payload: dict[str, object]) -> tuple[str | None, str | None]:
     article = comment.get("article_id") if isinstance(comment, dict) else None
     site = comment.get("site_id") if isinstance(comment, dict) else None
     if site is None and isinstance(data, dict):
-        site = data.get("site_id")  # events about an author
+        site = data.get("site_id")  # events about an author or an article
+    if article is None and isinstance(data, dict):
+        article = data.get("article_id")  # events about an article (surge protection)
     return (
         str(site) if site is not None else None,
         str(article) if article is not None else None,

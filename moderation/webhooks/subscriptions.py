@@ -32,6 +32,8 @@ EVENT_TYPES = (
     "comment.reported",
     "comment.decision_reversed",
     "author.banned",
+    "article.surge_started",
+    "article.surge_ended",
 )
 _EDITABLE = ("url", "description", "event_types", "article_ids", "enabled")
 

@@ -236,7 +236,7 @@ def test_every_comment_is_decided_after_redis_is_flushed(
             return [job.return_value() for job in jobs if job is not None and job.is_finished]
 
         results = wait_until(reconcile_results, "a finished reconcile job")
-        assert all(set(result) == {"requeued"} for result in results)
+        assert all(set(result) == {"requeued", "surges_ended"} for result in results)
     finally:
         service.stop("scheduler")
         stop_workers(service)

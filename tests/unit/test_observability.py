@@ -25,6 +25,7 @@ def test_exposition_parses_and_holds_every_metric_recorded() -> None:
     metrics.record_decision("held", "links", 1.5)
     metrics.record_reconcile(2)
     metrics.record_webhook_delivery("delivered")
+    metrics.record_surge("started", "held_share")
     families = scrape()
     for name in (
         "moderation_http_requests",
@@ -35,6 +36,7 @@ def test_exposition_parses_and_holds_every_metric_recorded() -> None:
         "moderation_scoring_batch_seconds",
         "moderation_reconcile_requeued_comments",
         "moderation_webhook_deliveries",
+        "moderation_surges",
     ):
         assert name in families, name
 

@@ -234,6 +234,11 @@
       body.appendChild(el("div", why, "row-why"));
       row.appendChild(box); row.appendChild(body);
       if (item.claim) { body.appendChild(el("div", "claimed by " + item.claim.moderator, "badge")); }
+      if (item.article_surge) {
+        var surge = el("div", "surge: " + item.article_surge.reason, "badge surge-badge");
+        surge.title = item.article_surge.summary;
+        body.appendChild(surge);
+      }
       row.addEventListener("click", function () { move(position); });
       list.appendChild(row);
     });
@@ -392,6 +397,11 @@
     $("d-severity").title = "Top model score, +1 per rejecting rule, +0.5 per holding rule, " +
       "+0.25 per unit of report weight; the queue adds 1 per day waited";
     $("d-claim").hidden = true;
+    // Surge protection: the article pre-moderates itself for now, and why (docs/sites.md).
+    var surge = d.article_surge;
+    $("d-surge").hidden = !surge;
+    $("d-surge").textContent = surge
+      ? surge.summary + (surge.pinned ? " (pinned by a moderator)" : "") : "";
     var parent = d.parent;
     $("d-parent").hidden = !parent;
     if (parent) {

@@ -13,6 +13,7 @@ from moderation.config import RulesSettings, resolve_path
 from moderation.pipeline.rules.article import (
     ArticleClosedRule,
     ArticlePremoderatedRule,
+    ArticleSurgeRule,
     SitePremoderatedRule,
 )
 from moderation.pipeline.rules.author import (
@@ -60,6 +61,8 @@ PUBLIC_CODES = {
     "comments_closed": "the article is closed to comments",
     "premoderation": "the article or the author is pre-moderated, or the site pre-moderates "
     "comments posted without signing in: a moderator reads it first",
+    "article_surge": "the discussion is heated (surge protection): for a while a moderator reads "
+    "every comment on the article first",
 }
 
 
@@ -103,6 +106,7 @@ def build_rules(
         AnonymousPremoderatedRule(),
         ArticleClosedRule(),
         ArticlePremoderatedRule(),
+        ArticleSurgeRule(),
         SitePremoderatedRule(),
         RateRule(settings.max_comments_per_minute),
         DuplicateRule(settings.duplicate_similarity),

@@ -1,5 +1,5 @@
 """Article state, a plain value the caller loaded: comments on a closed article are rejected;
-an article set to pre-moderate holds every comment, trusted authors' included."""
+an article set to pre-moderate, or in a surge, holds every comment, trusted authors' included."""
 
 from __future__ import annotations
 
@@ -30,6 +30,21 @@ class ArticlePremoderatedRule(SimpleRule):
 
     def check(self, context: RuleContext) -> list[RuleHit]:
         return [self.hit()] if context.article_premoderate else []
+
+
+class ArticleSurgeRule(SimpleRule):
+    """Holds every comment on an article in a surge: surge protection pre-moderates a heated
+    article by itself until it cools down (moderation/surge/). Its own rule id and public code,
+    so moderators, the author and the figures tell it from a newsroom's manual pre-moderation."""
+
+    id = "article_surge"
+    action = "hold"
+    message = "the article is in a surge: every comment waits for a person until it cools down"
+    public_code = "article_surge"
+    holds_trusted = True
+
+    def check(self, context: RuleContext) -> list[RuleHit]:
+        return [self.hit()] if context.article_surge else []
 
 
 class SitePremoderatedRule(SimpleRule):

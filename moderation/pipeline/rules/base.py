@@ -34,6 +34,8 @@ class RuleContext:
     recent_count_last_minute: int = 0
     article_closed: bool = False
     article_premoderate: bool = False
+    # The article is in a surge (moderation/surge/): pre-moderated by itself for a while.
+    article_surge: bool = False
     article_rules: Mapping[str, object] = dataclasses.field(default_factory=dict)
     # The comment's site (sites/): its own model levels ({"toxicity": {"hold": 0.6}}), over
     # the service's, and the terms it adds to the word lists ({"banned": (...), "suspect": ...}).

@@ -6,6 +6,7 @@ from typing import Any
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from moderation.articles.api import SurgeOut
 from moderation.review.bulk import MAX_IDS
 from moderation.review.queues import QUEUES, SORTS
 from moderation.review.service import REASON_CODES
@@ -15,6 +16,11 @@ _ID = validate.Length(min=1, max=200)
 _LABEL = validate.Regexp(r"^[a-z_]{1,50}$", error="must be a model label like toxicity")
 _SCORE = validate.Range(min=0.0, max=1.0)
 _NOTE = validate.Length(max=2000)
+_SURGE = (
+    "The surge in force on the comment's article, or null: active, since, until, pinned, "
+    'reason ("held share 42% of 50 comments in 15 min > 30%"), measurement, summary '
+    "(docs/sites.md, Surge protection)"
+)
 
 
 class FilterFields(StrictSchema):
@@ -93,6 +99,7 @@ class QueueItem(Schema):
         metadata={"description": "The reasons that set the outcome, as in the detail, no spans"},
     )
     claim = fields.Function(lambda e: _claim(e.claim))
+    article_surge = fields.Nested(SurgeOut, allow_none=True, metadata={"description": _SURGE})
     created_at = fields.DateTime(attribute="comment.created_at")
 
 
@@ -205,6 +212,7 @@ class ReviewDetail(Schema):
     created_at = fields.DateTime(attribute="comment.created_at")
     decided_at = fields.DateTime(attribute="comment.decided_at", allow_none=True)
     audit = fields.List(fields.Nested(AuditOut))
+    article_surge = fields.Nested(SurgeOut, allow_none=True, metadata={"description": _SURGE})
 
 
 class GrantOut(Schema):
