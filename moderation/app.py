@@ -22,6 +22,11 @@ from moderation.comments.thread_cache import ThreadCache
 from moderation.comments.work_queue import WorkQueue
 from moderation.config import Settings, load_settings
 from moderation.db.session import make_engine, make_session_factory
+from moderation.dsa import api as dsa_api
+from moderation.dsa.appeals import AppealService
+from moderation.dsa.notices import NoticeService
+from moderation.dsa.statements import StatementService
+from moderation.dsa.transparency import TransparencyService
 from moderation.observability import logging_setup
 from moderation.perspective import api as perspective_api
 from moderation.perspective import feedback_api
@@ -103,6 +108,10 @@ def create_app(settings: Settings, work_queue: WorkQueue | None = None) -> Flask
         CommenterService(redis, settings),
         build_perspective_services(settings.perspective, sessions, redis, workers),
         AccountService(sessions, reserved_logins=_environment_names(settings)),
+        NoticeService(sessions),
+        AppealService(sessions, settings.dsa),
+        StatementService(sessions, settings.dsa),
+        TransparencyService(sessions),
     )
     app.extensions["moderation_engine"] = engine
     app.before_request(_assign_request_id)
@@ -149,6 +158,7 @@ def register_api(app: Flask) -> Api:
     api.register_blueprint(sites_api.blp)
     api.register_blueprint(accounts_api.blp)
     api.register_blueprint(commenters_api.blp)
+    api.register_blueprint(dsa_api.blp)
     return api
 
 

@@ -9,13 +9,24 @@ from moderation.accounts import models as accounts
 from moderation.articles import models as articles
 from moderation.comments import models as comments
 from moderation.db.base import Base
+from moderation.dsa import models as dsa
 from moderation.events import models as events
 from moderation.perspective import models as perspective
 from moderation.review import models as review
 from moderation.sites import models as sites
 from moderation.webhooks import models as webhooks
 
-FEATURE_MODELS = (accounts, articles, comments, events, perspective, review, sites, webhooks)
+FEATURE_MODELS = (
+    accounts,
+    articles,
+    comments,
+    dsa,
+    events,
+    perspective,
+    review,
+    sites,
+    webhooks,
+)
 
 
 def metadata() -> MetaData:
