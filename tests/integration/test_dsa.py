@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
+from standardwebhooks.webhooks import Webhook
 
 from moderation.comments.models import AuditRecord
 from moderation.config import Settings
@@ -22,7 +23,9 @@ from moderation.db.session import make_engine
 from moderation.events.models import OutboxEvent
 from moderation.worker.runner import run_worker
 from tests.support.commenters import HS_SECRET, claims, sign
+from tests.support.receiver import Receiver, running
 from tests.support.settings import ADMIN_TOKEN, MODERATOR_TOKEN, OTHER_MODERATOR_TOKEN, bearer
+from tests.support.webhooks import deliver_until, deliveries, subscribe, webhook_settings
 from tests.support.workbench import comment_row, comment_state, insert_comments
 
 ALICE = bearer(MODERATOR_TOKEN)
@@ -507,3 +510,34 @@ def test_the_transparency_report_counts_a_known_set(
     )
     assert unknown.exit_code != 0 and "no site nowhere" in unknown.output
     del rejected_machine, rejected_person
+
+
+def test_dsa_events_reach_only_endpoints_that_name_them_signed(
+    settings: Settings, tiny_model: tuple[Any, Any], clean_state: None
+) -> None:
+    from moderation.app import create_app
+
+    hooks = webhook_settings(settings.database.url, settings.redis.url, tiny_model)
+    client = create_app(hooks).test_client()
+    (comment_id,) = published(settings.database.url, 1)
+    with running(Receiver()) as mailer, running(Receiver()) as analytics:
+        wanted = ["dsa_notice.received", "dsa_notice.decided", "appeal.decided"]
+        endpoint = subscribe(client, mailer.url, event_types=wanted, site_id="default")
+        everything = subscribe(client, analytics.url)
+        assert not set(everything["event_types"]) & set(wanted)  # never by default
+        ref = notice(client, comment_id).json["notices"][0]["reference"]
+        [queued] = client.get("/v1/review/dsa/notices", headers=ALICE).json["items"]
+        decided = client.post(
+            f"/v1/review/dsa/notices/{queued['id']}/decision",
+            json={"legality": "LEGAL", "explanation": "Opinion about a public figure."},
+            headers=ALICE,
+        )
+        assert decided.status_code == 200
+        deliver_until(hooks, lambda: len(mailer.requests) >= 2)
+        verifier = Webhook(endpoint["secret"])
+        payloads = [verifier.verify(r.body, r.headers) for r in mailer.requests]
+    assert [p["type"] for p in payloads] == ["dsa_notice.received", "dsa_notice.decided"]
+    told = payloads[1]["data"]
+    assert told["notice"]["reference"] == ref and told["notice"]["legality"] == "LEGAL"
+    assert told["reporter"] == {"name": "Rosa Reporter", "email": "rosa@example.org", "id": None}
+    assert analytics.requests == [] and deliveries(client, everything["id"]) == []
