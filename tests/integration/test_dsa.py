@@ -402,7 +402,13 @@ def test_moderators_of_one_site_neither_see_nor_decide_anothers(
 def test_notices_and_appeals_are_rate_limited(settings: Settings, clean_state: None) -> None:
     from moderation.app import create_app
 
-    limited = settings.replace(limits={"enabled": True, "notices_per_address": "2/minute"})
+    limited = settings.replace(
+        limits={
+            "enabled": True,
+            "notices_per_address": "2/minute",
+            "appeals_per_author": "1/minute",
+        }
+    )
     client = create_app(limited).test_client()
     (comment_id,) = published(settings.database.url, 1)
     answers = [notice(client, comment_id).status_code for _ in range(3)]
@@ -410,6 +416,22 @@ def test_notices_and_appeals_are_rate_limited(settings: Settings, clean_state: N
     refused = notice(client, comment_id)
     assert "limits.notices_per_address" in refused.json["message"]
     assert int(refused.headers["Retry-After"]) >= 1
+
+    # Appeals: per author (here one a minute), whatever comment they appeal.
+    client.patch(
+        "/v1/sites/default",
+        json={"commenters": {"algorithms": ["HS256"], "secret": HS_SECRET}},
+        headers=ADMIN,
+    )
+    rows = [comment_row(status="rejected", author_id="ada") for _ in range(2)]
+    for row in rows:
+        row["author_verified"] = True
+    first, second = insert_comments(settings.database.url, rows)
+    ada = signed_in(client, "ada")
+    body = {"explanation": "Please look again."}
+    assert client.post(f"/v1/comments/{first}/appeals", json=body, headers=ada).status_code == 201
+    again = client.post(f"/v1/comments/{second}/appeals", json=body, headers=ada)
+    assert again.status_code == 429 and "limits.appeals_per_author" in again.json["message"]
 
 
 def test_the_transparency_report_counts_a_known_set(
