@@ -79,6 +79,7 @@ def _my_sites(site_id: str | None) -> tuple[str, ...] | None:
 @blp.response(201, NoticeReceipt)
 @blp.alt_response(401, description="The commenter session sent is refused; `reason` says why")
 @blp.alt_response(422, description="A field is wrong or a comment is not on the first's site")
+@blp.alt_response(409, description="This signed-in reader already notified one of the comments")
 @blp.alt_response(429, description="Too many notices from this address or to this site")
 def submit_notice(body: dict[str, Any]) -> Any:
     """Notify the newsroom that comments are illegal (DSA art. 16), from anyone.

@@ -159,6 +159,18 @@ class NoticeService:
                 raise InvalidRequestError(
                     f"no comment {comment_id} on site {new.site_id}", field=field
                 )
+        if new.reporter_id is not None:
+            # A signed-in reader notifies a comment once (Coral refuses a duplicate the same
+            # way); anonymous reporters cannot be told apart, so they are not checked.
+            earlier = session.scalar(
+                select(DsaNotice.reference).where(
+                    DsaNotice.comment_id.in_(ids),
+                    DsaNotice.site_id == new.site_id,
+                    DsaNotice.reporter_id == new.reporter_id,
+                )
+            )
+            if earlier is not None:
+                raise ConflictError(f"you already sent a notice about this comment: {earlier}")
         return [found[comment_id] for comment_id in ids]
 
     def for_reporter(self, reference: str, secret: str | None) -> NoticeDetail:

@@ -57,6 +57,7 @@ class NoticeIn(StrictSchema):
     additional_comment_ids = fields.List(
         fields.Integer(strict=True, validate=_ID),
         load_default=list,
+        validate=validate.Length(max=100),
         metadata={
             "description": "More comments the same notice is about (Coral's additional "
             "comments): each gets its own notice and reference, under one submission_id"

@@ -22,7 +22,6 @@ from moderation.comments.status_details import StatusDetails
 from moderation.config import DsaSettings
 from moderation.dsa.grounds import flagged_by, ground_for
 from moderation.dsa.models import DsaAppeal, DsaNotice
-from moderation.sites.routing import site_path
 from moderation.web.context import public_base
 
 RESTRICTIONS = {"held": "visibility_restricted", "rejected": "removal"}
@@ -147,10 +146,10 @@ def _appeal_state(appeal: DsaAppeal | None) -> dict[str, Any] | None:
 
 
 def _appeal_url(comment_id: int) -> str:
-    path = f"/v1/comments/{comment_id}/appeals"
+    path = f"/v1/comments/{comment_id}/appeals"  # comment ids are unique across sites
     if not has_request_context():
         return path
-    return public_base() + site_path(path).lstrip("/")
+    return public_base() + path.lstrip("/")
 
 
 def _aware(value: dt.datetime) -> dt.datetime:

@@ -62,7 +62,9 @@ def published(database_url: str, count: int, article: str = "article-1") -> list
     )
 
 
-def notice(client: Any, comment_id: int, *more: int, **body: Any) -> Any:
+def notice(
+    client: Any, comment_id: int, *more: int, headers: dict[str, str] | None = None, **body: Any
+) -> Any:
     return client.post(
         "/v1/dsa/notices",
         json={
@@ -74,6 +76,7 @@ def notice(client: Any, comment_id: int, *more: int, **body: Any) -> Any:
             "reporter": {"name": "Rosa Reporter", "email": "rosa@example.org"},
             **body,
         },
+        headers=headers,
     )
 
 
@@ -307,6 +310,11 @@ def test_machine_rejection_and_human_removal_carry_statements_and_appeals_work_o
     assert client.post(f"/v1/comments/{anon_id}/appeals", json=body, headers=ada).status_code == 403
     first = client.post(path, json=body, headers=ada)
     assert first.status_code == 201, first.json
+    # A signed-in reader's notice records who sent it, and is sent once per comment.
+    assert notice(tokens_client, rude_id, headers=grace).status_code == 201
+    assert notice(tokens_client, rude_id, headers=grace).status_code == 409
+    [by_grace] = client.get("/v1/review/dsa/notices", headers=ALICE).json["items"]
+    assert by_grace["reporter_id"] == "grace" and by_grace["comment_id"] == rude_id
     assert first.json["status"] == "AWAITING_REVIEW" and first.json["restriction"] == "rejected"
     second = client.post(path, json=body, headers=ada)
     assert second.status_code == 409 and "once" in second.json["message"]
