@@ -442,6 +442,30 @@ def test_notices_and_appeals_are_rate_limited(settings: Settings, clean_state: N
     assert again.status_code == 429 and "limits.appeals_per_author" in again.json["message"]
 
 
+def test_an_appeal_after_the_window_or_of_a_published_comment_is_refused(
+    tokens_client: Any, database_url: str
+) -> None:
+    long_ago = dt.datetime.now(dt.UTC) - dt.timedelta(days=184)
+    rows = [
+        comment_row(status="rejected", author_id="ada", created_at=long_ago),
+        comment_row(status="approved", author_id="ada"),
+    ]
+    for row in rows:
+        row["author_verified"] = True
+    old, published_one = insert_comments(database_url, rows)
+    ada = signed_in(tokens_client, "ada")
+    body = {"explanation": "Please look again."}
+    late = tokens_client.post(f"/v1/comments/{old}/appeals", json=body, headers=ada)
+    assert late.status_code == 409 and "dsa.appeal_window_days" in late.json["message"]
+    shown = tokens_client.post(f"/v1/comments/{published_one}/appeals", json=body, headers=ada)
+    assert shown.status_code == 409 and "no restriction" in shown.json["message"]
+    blank = tokens_client.post(
+        f"/v1/comments/{old}/appeals", json={"explanation": " "}, headers=ada
+    )
+    assert blank.status_code == 422
+    assert events(database_url, "appeal.") == []
+
+
 def test_the_transparency_report_counts_a_known_set(
     client: Any, settings: Settings, database_url: str
 ) -> None:
