@@ -135,6 +135,17 @@ def submit_notice(body: dict[str, Any]) -> Any:
 
 
 @blp.route("/dsa/notices/<reference>", methods=["GET"])
+@blp.doc(
+    parameters=[
+        {
+            "in": "header",
+            "name": SECRET_HEADER,
+            "required": True,
+            "schema": {"type": "string"},
+            "description": "The secret the notice's acknowledgment gave",
+        }
+    ]
+)
 @blp.response(200, NoticeStatusOut)
 @blp.alt_response(404, description="No such notice, or not with this secret")
 @blp.alt_response(429, description="Asked too often from this address")

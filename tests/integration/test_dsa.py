@@ -466,6 +466,41 @@ def test_an_appeal_after_the_window_or_of_a_published_comment_is_refused(
     assert events(database_url, "appeal.") == []
 
 
+def test_a_newsrooms_page_sends_notices_and_reads_them_across_origins(
+    settings: Settings, clean_state: None
+) -> None:
+    from moderation.app import create_app
+
+    page = "https://news.example"
+    client = create_app(settings.replace(web={"allowed_origins": [page]})).test_client()
+    (comment_id,) = published(settings.database.url, 1)
+    preflights = {
+        path: client.options(
+            path,
+            headers={
+                "Origin": page,
+                "Access-Control-Request-Method": method,
+                "Access-Control-Request-Headers": header,
+            },
+        )
+        for path, method, header in [
+            ("/v1/dsa/notices", "POST", "content-type"),
+            ("/v1/dsa/notices/DSA-AAAAA-BBBBB", "GET", "x-notice-secret"),
+            (f"/v1/comments/{comment_id}/appeals", "POST", "authorization"),
+        ]
+    }
+    assert {
+        path: a.headers.get("Access-Control-Allow-Origin") for path, a in preflights.items()
+    } == (dict.fromkeys(preflights, page))
+    sent = notice(client, comment_id, headers={"Origin": page})
+    assert sent.status_code == 201 and sent.headers["Access-Control-Allow-Origin"] == page
+    report = client.options(
+        "/v1/dsa/transparency",
+        headers={"Origin": page, "Access-Control-Request-Method": "GET"},
+    )
+    assert "Access-Control-Allow-Origin" not in report.headers  # admins' API: never cross-origin
+
+
 def test_the_transparency_report_counts_a_known_set(
     client: Any, settings: Settings, database_url: str
 ) -> None:
