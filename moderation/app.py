@@ -23,6 +23,7 @@ from moderation.comments.work_queue import WorkQueue
 from moderation.config import Settings, load_settings
 from moderation.db.session import make_engine, make_session_factory
 from moderation.dsa import api as dsa_api
+from moderation.dsa import review_api as dsa_review_api
 from moderation.dsa.appeals import AppealService
 from moderation.dsa.notices import NoticeService
 from moderation.dsa.statements import StatementService
@@ -159,6 +160,7 @@ def register_api(app: Flask) -> Api:
     api.register_blueprint(accounts_api.blp)
     api.register_blueprint(commenters_api.blp)
     api.register_blueprint(dsa_api.blp)
+    api.register_blueprint(dsa_review_api.blp)
     return api
 
 
