@@ -22,6 +22,12 @@ from moderation.comments.thread_cache import ThreadCache
 from moderation.comments.work_queue import WorkQueue
 from moderation.config import Settings, load_settings
 from moderation.db.session import make_engine, make_session_factory
+from moderation.dsa import api as dsa_api
+from moderation.dsa import review_api as dsa_review_api
+from moderation.dsa.appeals import AppealService
+from moderation.dsa.notices import NoticeService
+from moderation.dsa.statements import StatementService
+from moderation.dsa.transparency import TransparencyService
 from moderation.observability import logging_setup
 from moderation.perspective import api as perspective_api
 from moderation.perspective import feedback_api
@@ -110,6 +116,10 @@ def create_app(settings: Settings, work_queue: WorkQueue | None = None) -> Flask
         CommenterService(redis, settings),
         build_perspective_services(settings.perspective, sessions, redis, workers),
         AccountService(sessions, reserved_logins=_environment_names(settings)),
+        NoticeService(sessions),
+        AppealService(sessions, settings.dsa),
+        StatementService(sessions, settings.dsa),
+        TransparencyService(sessions),
     )
     app.extensions["moderation_engine"] = engine
     app.before_request(_assign_request_id)
@@ -156,6 +166,8 @@ def register_api(app: Flask) -> Api:
     api.register_blueprint(sites_api.blp)
     api.register_blueprint(accounts_api.blp)
     api.register_blueprint(commenters_api.blp)
+    api.register_blueprint(dsa_api.blp)
+    api.register_blueprint(dsa_review_api.blp)
     openapi.describe_webhooks(api.spec, webhook_payloads.event_catalogue())
     return api
 

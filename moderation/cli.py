@@ -288,6 +288,15 @@ def _sites_group() -> click.Group:
 main.add_command(_sites_group())
 
 
+def _dsa_group() -> click.Group:
+    from moderation.dsa.commands import dsa_group
+
+    return dsa_group(_settings)
+
+
+main.add_command(_dsa_group())
+
+
 @main.group()
 def model() -> None:
     """The toxicity model."""

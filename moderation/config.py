@@ -344,7 +344,21 @@ class SiteSettings:
     commenter_token_leeway_seconds: int
 
 
-LIMIT_KINDS = ("comments", "reports", "status", "perspective")
+@dataclasses.dataclass(frozen=True)
+class DsaSettings:
+    """The EU Digital Services Act (moderation/dsa/, docs/dsa.md)."""
+
+    # An author may appeal a restriction of their comment for this many days after it (art.
+    # 20(1): at least six months).
+    appeal_window_days: int = 183
+    # true: an appeal is decided by a person other than the moderator whose decision it is
+    # about (art. 20(6)); false for a newsroom with one moderator.
+    appeals_by_other_moderator: bool = True
+    # Most comments one notice may name (the first and its `additional_comment_ids`).
+    max_comments_per_notice: int = 10
+
+
+LIMIT_KINDS = ("comments", "reports", "status", "perspective", "notices", "appeals")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -364,6 +378,12 @@ class LimitSettings:
     perspective_per_address: str
     perspective_per_key: str
     perspective_per_site: str
+    # DSA notices of illegal content and authors' appeals (moderation/dsa/).
+    notices_per_address: str = "5/minute;30/day"
+    notices_per_site: str = "300/minute"
+    appeals_per_address: str = "5/minute;30/day"
+    appeals_per_author: str = "3/minute;20/day"
+    appeals_per_site: str = "300/minute"
 
     def rate(self, kind: str, per: str) -> str:
         """The configured rate of `kind` per `per` ("comments", "author"); "" when none."""
@@ -429,6 +449,7 @@ class Settings:
     sites: SiteSettings
     reads: ReadSettings
     surge: SurgeSettings
+    dsa: DsaSettings = dataclasses.field(default_factory=DsaSettings)
 
     def replace(self, **sections: Mapping[str, Any]) -> Settings:
         """A copy with some settings changed: `settings.replace(worker={"batch_size": 4})`."""
@@ -661,6 +682,10 @@ def _validate(settings: Settings) -> None:
     _validate_limits(settings.limits, fail)
     _validate_reads(settings.reads, fail)
     check_surge_ranges(settings.surge, fail)
+    if settings.dsa.appeal_window_days < 183:
+        fail("dsa.appeal_window_days", "must be at least 183 (six months, DSA art. 20(1))")
+    if not 1 <= settings.dsa.max_comments_per_notice <= 100:
+        fail("dsa.max_comments_per_notice", "must be between 1 and 100")
 
 
 def _validate_reads(reads: ReadSettings, fail: Any) -> None:

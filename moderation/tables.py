@@ -9,6 +9,7 @@ from moderation.accounts import models as accounts
 from moderation.articles import models as articles
 from moderation.comments import models as comments
 from moderation.db.base import Base
+from moderation.dsa import models as dsa
 from moderation.events import models as events
 from moderation.perspective import models as perspective
 from moderation.review import models as review
@@ -20,6 +21,7 @@ FEATURE_MODELS = (
     accounts,
     articles,
     comments,
+    dsa,
     events,
     perspective,
     review,

@@ -12,6 +12,7 @@ from moderation.articles.ids import checked_article_id
 from moderation.comments.counts import is_visible, public_status
 from moderation.comments.schemas import CommentIn, CommentStatus, PublishedArgs, PublishedPage
 from moderation.comments.service import CommentService, NewComment
+from moderation.comments.status_details import StatusDetails
 from moderation.comments.thread_cache import ThreadCache, etag_of, surrogate_keys
 from moderation.sites.commenters import CommenterService
 from moderation.sites.routing import current_site, site_path, site_route
@@ -39,7 +40,16 @@ def status_view(comment: Any) -> dict[str, Any]:
         "decided_at": comment.decided_at,
         "status_url": public_base()
         + site_path(url_for("comments.get_comment", comment_id=comment.id)).lstrip("/"),
+        "statement_of_reasons": _status_details().statement_of_reasons(comment),
     }
+
+
+def _status_details() -> StatusDetails:
+    """The app's status details (the DSA feature's), or the core's: none."""
+    try:
+        return service(StatusDetails)
+    except LookupError:
+        return StatusDetails()
 
 
 @site_route(blp, "/articles/<article_id>/comments", methods=["POST"])

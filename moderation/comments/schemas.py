@@ -76,6 +76,73 @@ class CommentStatus(Schema):
         metadata={"description": "When the machine or a moderator last decided it"},
     )
     status_url = fields.String()
+    statement_of_reasons = fields.Nested(
+        lambda: StatementOfReasons(),
+        allow_none=True,
+        metadata={
+            "description": "For a held or rejected comment: why, for its author (EU Digital "
+            "Services Act art. 17; docs/dsa.md). Null while the comment is not restricted"
+        },
+    )
+
+
+class Ground(Schema):
+    type = fields.String(
+        metadata={"description": "law (the content was found illegal) or terms (the site's rules)"}
+    )
+    code = fields.String(metadata={"description": "The reason code (glossary public_codes)"})
+    name = fields.String()
+    explanation = fields.String(
+        metadata={"description": "The rule of the site's terms, or the law relied on"}
+    )
+
+
+class Automation(Schema):
+    detection = fields.Boolean(
+        metadata={"description": "The comment was flagged by automated means (rules, a model)"}
+    )
+    decision = fields.Boolean(
+        metadata={"description": "The decision was taken by automated means, without a person"}
+    )
+
+
+class AppealState(Schema):
+    id = fields.Integer()
+    status = fields.String(metadata={"description": "AWAITING_REVIEW or DECIDED"})
+    outcome = fields.String(allow_none=True, metadata={"description": "upheld or reversed"})
+    explanation = fields.String(allow_none=True, metadata={"description": "The reviewer's reasons"})
+    created_at = fields.DateTime()
+    decided_at = fields.DateTime(allow_none=True)
+
+
+class Redress(Schema):
+    appeal_url = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "POST an appeal here (once per decision, as the signed-in author); "
+            "null when this comment cannot be appealed here (see appeal_note)"
+        },
+    )
+    appeal_until = fields.DateTime(allow_none=True)
+    appeal_note = fields.String()
+    appeal = fields.Nested(AppealState, allow_none=True)
+    out_of_court = fields.String(metadata={"description": "Art. 21 dispute settlement"})
+    judicial = fields.String()
+
+
+class StatementOfReasons(Schema):
+    id = fields.String(metadata={"description": "Stable: one statement per decision"})
+    restriction = fields.String(
+        metadata={"description": "removal (rejected) or visibility_restricted (held)"}
+    )
+    decided_at = fields.DateTime()
+    facts = fields.String(metadata={"description": "The facts and circumstances relied on"})
+    ground = fields.Nested(Ground)
+    automated = fields.Nested(Automation)
+    notice_reference = fields.String(
+        allow_none=True, metadata={"description": "The DSA notice that led to it, if one did"}
+    )
+    redress = fields.Nested(Redress)
 
 
 class PublishedComment(Schema):

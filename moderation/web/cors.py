@@ -2,7 +2,8 @@
 
 Only origins listed in `web.allowed_origins` or in the request's site's own origins (sites/)
 get CORS headers, and only on the public paths (post a comment, read its status, list an
-article's comments, report one, exchange a commenter token). The widget sends a commenter
+article's comments, report one, exchange a commenter token, send a DSA notice and read its
+status with the reporter's `X-Notice-Secret`, appeal). The widget sends a commenter
 session in the `Authorization` header and revalidates pages with `If-None-Match`, so
 preflights allow both (and `ETag` is exposed); no cookie is ever sent
 (no `Access-Control-Allow-Credentials`). The review API never answers
@@ -15,7 +16,13 @@ from collections.abc import Callable, Collection
 
 from flask import Flask, Response, request
 
-PUBLIC_PREFIXES = ("/v1/articles/", "/v1/comments/", "/v1/commenter-sessions", "/v1/sites/")
+PUBLIC_PREFIXES = (
+    "/v1/articles/",
+    "/v1/comments/",
+    "/v1/commenter-sessions",
+    "/v1/sites/",
+    "/v1/dsa/notices",
+)
 # Admin paths under /v1/sites/ that are not public: /v1/sites and /v1/sites/<site> themselves.
 _PUBLIC_UNDER_SITES = ("/articles/", "/comments/", "/commenter-sessions")
 ALLOWED_METHODS = "GET, POST, OPTIONS"
@@ -27,6 +34,7 @@ ALLOWED_HEADERS = (
     "idempotency-key",
     "if-none-match",
     "x-request-id",
+    "x-notice-secret",
 )
 EXPOSED_HEADERS = "ETag, Location, X-Request-ID"
 PREFLIGHT_MAX_AGE = "600"

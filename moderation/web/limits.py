@@ -7,6 +7,8 @@ on the service's Redis, every limit set in `[limits]` (config/default.toml).
 | reports | POST .../comments/<id>/reports | `reports_per_` address, reader, site |
 | status | GET .../comments/<id> | `status_per_` address, site |
 | perspective | :analyze, :suggestscore | `perspective_per_` address, key, site |
+| notices | POST .../dsa/notices (DSA notices of illegal content) | `notices_per_` address, site |
+| appeals | POST .../comments/<id>/appeals (DSA appeals) | `appeals_per_` address, author, site |
 
 A view calls `hit(kind, who)` once it knows who writes (today the body's author or reader id, the
 API key's holder; later a verified token's subject), so the limit per writer needs no guess at
@@ -100,6 +102,8 @@ KINDS = {
         Kind("reports", "reports", "reader"),
         Kind("status", "status requests", None),
         Kind("perspective", "requests", "key"),
+        Kind("notices", "notices", None),
+        Kind("appeals", "appeals", "author"),
     )
 }
 _WHOSE = {

@@ -5,9 +5,9 @@ from __future__ import annotations
 from marshmallow import Schema, fields, validate
 
 from moderation.web.schemas import StrictSchema
-from moderation.webhooks.subscriptions import EVENT_TYPES
+from moderation.webhooks.subscriptions import EVENT_TYPES, KNOWN_EVENT_TYPES
 
-_EVENT = fields.String(validate=validate.OneOf(EVENT_TYPES))
+_EVENT = fields.String(validate=validate.OneOf(KNOWN_EVENT_TYPES))
 _ARTICLE = fields.String(validate=validate.Length(min=1, max=200))
 
 
@@ -21,7 +21,10 @@ class EndpointIn(StrictSchema):
         _EVENT,
         load_default=list(EVENT_TYPES),
         validate=validate.Length(min=1),
-        metadata={"description": "Events to receive; every type when left out"},
+        metadata={
+            "description": "Events to receive; when left out, every comment and author event "
+            "(the DSA events, which carry reporters' contact details, only when named)"
+        },
     )
     article_ids = fields.List(
         _ARTICLE,
