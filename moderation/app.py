@@ -26,6 +26,8 @@ from moderation.observability import logging_setup
 from moderation.perspective import api as perspective_api
 from moderation.perspective import feedback_api
 from moderation.perspective.services import build_perspective_services
+from moderation.privacy import api as privacy_api
+from moderation.privacy.service import PrivacyService
 from moderation.review.api import audit as audit_api
 from moderation.review.api import authors as authors_api
 from moderation.review.api import reports as reports_api
@@ -103,6 +105,7 @@ def create_app(settings: Settings, work_queue: WorkQueue | None = None) -> Flask
         CommenterService(redis, settings),
         build_perspective_services(settings.perspective, sessions, redis, workers),
         AccountService(sessions, reserved_logins=_environment_names(settings)),
+        PrivacyService(sessions, settings),
     )
     app.extensions["moderation_engine"] = engine
     app.before_request(_assign_request_id)
@@ -149,6 +152,7 @@ def register_api(app: Flask) -> Api:
     api.register_blueprint(sites_api.blp)
     api.register_blueprint(accounts_api.blp)
     api.register_blueprint(commenters_api.blp)
+    api.register_blueprint(privacy_api.blp)
     return api
 
 

@@ -14,13 +14,15 @@ import typing
 from collections.abc import Mapping
 from typing import Any
 
-from moderation.config import RulesSettings, check_rule_ranges
+from moderation.config import MAX_RETENTION_DAYS, RulesSettings, check_rule_ranges
 from moderation.errors import InvalidRequestError
 from moderation.pipeline.rules.base import ARTICLE_SETTINGS
 
 # The review settings a site may set for itself (review/reports.py reads them).
 SITE_REVIEW_SETTINGS = frozenset({"report_threshold", "hide_threshold"})
-SECTIONS = ("thresholds", "rules", "review", "premoderate")
+# The retention periods a site may set for itself (privacy/retention.py reads them).
+SITE_RETENTION_SETTINGS = ("comment_text_days", "audit_detail_days", "feedback_days")
+SECTIONS = ("thresholds", "rules", "review", "premoderate", "retention")
 WORD_LISTS = ("banned", "suspect")
 ANONYMOUS = ("allow", "premoderate", "off")
 _ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?")
@@ -78,6 +80,7 @@ def check_site_settings(
     _check_thresholds(_section(overrides, "thresholds"), set(labels))
     check_rule_overrides(_section(overrides, "rules"), rules, field="settings.rules")
     _check_review(_section(overrides, "review"), review)
+    _check_retention(_section(overrides, "retention"))
 
 
 def _section(overrides: Mapping[str, Any], name: str) -> Mapping[str, Any]:
@@ -121,6 +124,23 @@ def _check_review(overrides: Mapping[str, Any], review: Mapping[str, float]) -> 
         raise InvalidRequestError(
             "report_threshold must not be above hide_threshold", field="settings.review"
         )
+
+
+def _check_retention(periods: Mapping[str, Any]) -> None:
+    for name, days in periods.items():
+        where = f"settings.retention.{name}"
+        if name not in SITE_RETENTION_SETTINGS:
+            raise InvalidRequestError(
+                f"{name} is not a retention period a site can set "
+                f"(one of: {', '.join(SITE_RETENTION_SETTINGS)})",
+                field=where,
+            )
+        if isinstance(days, bool) or not isinstance(days, int):
+            raise InvalidRequestError("must be a whole number of days", field=where)
+        if not 0 <= days <= MAX_RETENTION_DAYS:
+            raise InvalidRequestError(
+                f"must be 0 (keep for ever) to {MAX_RETENTION_DAYS} days", field=where
+            )
 
 
 def check_words(words: Mapping[str, Any]) -> None:

@@ -2,7 +2,7 @@
 
 Event types (the `type` of every payload; see docs/api.md "Webhooks" for the schema):
 comment.created, comment.approved, comment.held, comment.rejected, comment.reported,
-comment.decision_reversed, author.banned.
+comment.decision_reversed, author.banned, author.erased.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ EVENT_TYPES = (
     "comment.reported",
     "comment.decision_reversed",
     "author.banned",
+    "author.erased",
 )
 _EDITABLE = ("url", "description", "event_types", "article_ids", "enabled")
 
