@@ -32,14 +32,15 @@ _OWN = (
     ),
 )
 
-# Comments first: their erasure writes the events (thread.changed) that the outbox's erasure
-# then reduces to stubs like every other event about the subject.
+# In this order: comments first, since their erasure writes the events (thread.changed) that
+# the outbox's erasure then reduces to stubs like every other event about the subject; the
+# deliveries before the outbox, since they find their events by what the outbox erasure removes.
 DECLARATIONS: tuple[Declaration, ...] = (
     *comments.PERSONAL_DATA,
     *review.PERSONAL_DATA,
     *perspective.PERSONAL_DATA,
-    *events.PERSONAL_DATA,
     *webhooks.PERSONAL_DATA,
+    *events.PERSONAL_DATA,
     *accounts.PERSONAL_DATA,
     *articles.PERSONAL_DATA,
     *sites.PERSONAL_DATA,
