@@ -9,10 +9,17 @@ from flask import g
 from flask_smorest import Blueprint
 
 from moderation.errors import InvalidRequestError
-from moderation.privacy.schemas import ErasureIn, ErasureOut, ExportArgs, ExportOut
+from moderation.privacy.schemas import (
+    ErasureIn,
+    ErasureOut,
+    ExportArgs,
+    ExportOut,
+    RequestsArgs,
+    RequestsOut,
+)
 from moderation.privacy.service import PrivacyService, Requester
 from moderation.sites.routing import current_site, site_route
-from moderation.web.auth import require_role
+from moderation.web.auth import current_principal, require_role, require_site
 from moderation.web.context import request_id, service
 
 blp = Blueprint(
@@ -54,3 +61,21 @@ def erase(body: dict[str, Any], author_id: str) -> Any:
     return service(PrivacyService).erase(
         current_site().id, _author(author_id), _requester(body["reason"])
     )
+
+
+@blp.route("/privacy/requests", methods=["GET"])
+@require_role("admin")
+@blp.arguments(RequestsArgs, location="query")
+@blp.response(200, RequestsOut)
+@blp.doc(security=_SECURITY)
+def requests(args: dict[str, Any]) -> Any:
+    """The record of exports, erasures and purges, newest first, of the sites the caller
+    administers (purges, which belong to no site, only for admins of every site)."""
+    site = args.pop("site_id")
+    if site is not None:
+        require_site(site, "admin")
+        sites: tuple[str, ...] | None = (site,)
+    else:
+        mine = current_principal().sites_for("admin")
+        sites = None if mine == "all" else tuple(sorted(mine))
+    return {"items": service(PrivacyService).requests(sites, **args)}

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from moderation.config import Settings
-from moderation.errors import InvalidRequestError
+from moderation.errors import InvalidRequestError, UnavailableError
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -135,5 +135,5 @@ def privacy_group(load: Callable[..., Settings]) -> click.Group:
 def _run(call: Callable[[], Any]) -> Any:
     try:
         return call()
-    except (InvalidRequestError, ValueError) as error:
+    except (InvalidRequestError, UnavailableError) as error:
         raise click.ClickException(str(error)) from error

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 
 from moderation.config import Settings, env_name
+from moderation.errors import UnavailableError
 
 PREFIX = "erased:"
 _KEY_LABEL = b"moderation author pseudonym v1"
@@ -18,7 +19,8 @@ def pseudonym_key(settings: Settings) -> bytes:
         return settings.privacy.pseudonym_key.encode()
     keys = settings.webhooks.secret_keys
     if not keys:
-        raise ValueError(
+        # 503, not 500: the service is up, but cannot erase or export until an operator acts.
+        raise UnavailableError(
             f"setting privacy.pseudonym_key ({env_name('privacy.pseudonym_key')}) and "
             f"webhooks.secret_keys are both empty: an erasure needs a key for pseudonyms"
         )

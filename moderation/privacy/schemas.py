@@ -44,3 +44,32 @@ class ErasureOut(Schema):
     comment_ids = fields.List(fields.Integer())
     event_id = fields.String(metadata={"description": "The author.erased event in the outbox"})
     record_id = fields.Integer(metadata={"description": "The privacy request record"})
+
+
+class RequestsArgs(StrictSchema):
+    site_id = fields.String(load_default=None, validate=validate.Length(min=1, max=64))
+    kind = fields.String(load_default=None, validate=validate.OneOf(("export", "erasure", "purge")))
+    subject = fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=64),
+        metadata={"description": "An author's pseudonym (what an erasure answered)"},
+    )
+    before_id = fields.Integer(load_default=None, validate=validate.Range(min=1))
+    limit = fields.Integer(load_default=50, validate=validate.Range(min=1, max=200))
+
+
+class RequestOut(Schema):
+    id = fields.Integer()
+    kind = fields.String()
+    site_id = fields.String(allow_none=True)
+    subject = fields.String(allow_none=True, metadata={"description": "The pseudonym"})
+    actor = fields.String()
+    actor_id = fields.Integer(allow_none=True)
+    reason = fields.String(allow_none=True)
+    counts = fields.Dict(keys=fields.String(), values=fields.Integer())
+    request_id = fields.String(allow_none=True)
+    created_at = fields.DateTime()
+
+
+class RequestsOut(Schema):
+    items = fields.List(fields.Nested(RequestOut))

@@ -132,6 +132,27 @@ class PrivacyService:
                 site_id, subject.pseudonym, counts, list(subject.comment_ids), event_id, record.id
             )
 
+    def requests(
+        self,
+        sites: tuple[str, ...] | None,
+        kind: str | None = None,
+        subject: str | None = None,
+        before_id: int | None = None,
+        limit: int = 50,
+    ) -> list[PrivacyRequest]:
+        """The record, newest first: of these sites (None: every site, and the purges)."""
+        query = select(PrivacyRequest).order_by(PrivacyRequest.id.desc()).limit(limit)
+        if sites is not None:
+            query = query.where(PrivacyRequest.site_id.in_(sites))
+        if kind is not None:
+            query = query.where(PrivacyRequest.kind == kind)
+        if subject is not None:
+            query = query.where(PrivacyRequest.subject == subject)
+        if before_id is not None:
+            query = query.where(PrivacyRequest.id < before_id)
+        with self.sessions() as session:
+            return list(session.scalars(query))
+
     def _announce(self, session: Session, subject: Subject) -> str:
         """`author.erased`: the pseudonym and the comment ids, so receivers erase their copies."""
         event_id = "evt_" + uuid.uuid4().hex

@@ -292,6 +292,15 @@ def test_export_then_erasure_of_an_author(
     assert [e["data"] for e in erased_events] == [
         {"site_id": "paper-a", "author": {"id": expected}, "comment_ids": mine}
     ]
+    # The record, as an admin of the site reads it: linked by the pseudonym, naming nobody.
+    listed = client.get(f"/v1/privacy/requests?subject={expected}", headers=admin_a)
+    assert listed.status_code == 200, listed.json
+    items = listed.json["items"]
+    assert [(i["kind"], i["actor"], i["site_id"]) for i in items] == [
+        ("erasure", "ada", "paper-a"),
+        ("export", "ada", "paper-a"),
+    ]
+    assert AUTHOR not in json.dumps(items) and NAME not in json.dumps(items)
     # A second export finds nothing of them any more.
     again = client.get(f"/v1/sites/paper-a/authors/{AUTHOR}/data", headers=admin_a).json
     assert all(not again["tables"][t.table]["rows"] for t in personal_tables())
@@ -313,6 +322,9 @@ def test_only_an_admin_of_the_authors_site_may_export_or_erase(client: Any) -> N
         # The default site's paths are the default site's: not theirs either.
         assert client.get(f"/v1/authors/{AUTHOR}/data", headers=who).status_code == 403
     assert client.get(f"/v1/sites/paper-a/authors/{AUTHOR}/data").status_code == 401
+    assert client.get("/v1/privacy/requests?site_id=paper-a", headers=admin_b).status_code == 403
+    assert client.get("/v1/privacy/requests", headers=moderator_a).status_code == 403
+    assert client.get("/v1/privacy/requests", headers=admin_b).json["items"] == []
     with make_session_factory(
         make_engine(client.application.config["MODERATION_SETTINGS"].database.url)
     )() as session:
