@@ -3,7 +3,7 @@
 
 An erased author's comments stay as rows, so threads, counts and the audit trail keep their
 shape: their text and name are blanked, the id becomes the pseudonym, and their status becomes
-`erased` (seen by no reader, in no queue). Readers' pages and the CDN learn of it like of any
+`erased` (seen by no reader, in no work queue). Readers' pages and the CDN learn of it like of any
 other removal: the articles are marked changed (comments/thread_cache.py) and a `thread.changed`
 event per article makes the CDN purge due (webhooks/purges.py).
 """

@@ -21,7 +21,7 @@ from moderation.errors import ConflictError
 from moderation.events.models import OutboxEvent
 from moderation.events.outbox import note_outbox_written
 
-# `erased`: the author was erased (comments/personal_data.py); no reader or queue sees it.
+# `erased`: the author was erased (comments/personal_data.py); no reader or work queue sees it.
 STATUSES = ("pending", "approved", "held", "rejected", "reported", "erased")
 EVENT_FOR_STATUS = {
     "pending": "comment.created",

@@ -235,6 +235,18 @@ def test_export_then_erasure_of_an_author(
 
     # Readers: gone from the thread at once, though the page was cached.
     assert {c["id"] for c in thread(client, "paper-a")} == {made["theirs"]}
+    status = client.get(f"/v1/sites/paper-a/comments/{mine[0]}")
+    assert status.status_code == 200, status.json
+    assert (status.json["status"], status.json["visible"]) == ("erased", False)
+    detail = client.get(f"/v1/review/comments/{mine[0]}", headers=admin_a)
+    assert detail.status_code == 200, detail.json
+    assert (detail.json["text"], detail.json["status"]) == ("", "erased")
+    for name in ("held", "approved", "rejected", "reported", "pending"):
+        queue = client.get(f"/v1/review/queue?queue={name}&site_id=paper-a", headers=admin_a)
+        assert queue.status_code == 200, queue.json
+        assert not {c["id"] for c in queue.json["comments"]} & set(mine), name
+    everything = client.get("/v1/review/queue?queue=all&site_id=paper-a", headers=admin_a).json
+    assert {c["status"] for c in everything["comments"] if c["id"] in mine} == {"erased"}
     deliver_until(settings, lambda: _all_delivered(settings))
     with sessions() as session:
         assert session.get(CdnPurge, thread_key("paper-a", "a-1")).generation > purge_generation
