@@ -60,5 +60,5 @@ def test_without_its_own_key_the_first_webhook_key_is_used_never_as_is() -> None
     )
     assert pseudonym_key(derived) != WEBHOOK_KEY.encode()
     assert pseudonym_key(derived) != pseudonym_key(rotated)
-    with pytest.raises(UnavailableError, match="privacy.pseudonym_key"):
+    with pytest.raises(UnavailableError, match=r"privacy\.pseudonym_key"):
         pseudonym_key(load_settings(environ={}))
