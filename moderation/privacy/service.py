@@ -80,15 +80,22 @@ class PrivacyService:
         self.clock = clock
 
     def subject(
-        self, session: Session, site_id: str, author_id: str, requester: Requester | None = None
+        self,
+        session: Session,
+        site_id: str,
+        author_id: str,
+        requester: Requester | None = None,
+        lock: bool = False,
     ) -> Subject:
-        """The author, with their comments' ids, texts and names, read before anything changes."""
+        """The author, with their comments' ids, texts and names, read before anything changes
+        (with `lock`, their comments locked until the transaction ends, as an erasure needs)."""
         requester = requester or Requester("system")
-        rows = session.execute(
+        query = (
             select(Comment.id, Comment.text, Comment.author_name)
             .where(Comment.site_id == site_id, Comment.author_id == author_id)
             .order_by(Comment.id)
-        ).all()
+        )
+        rows = session.execute(query.with_for_update() if lock else query).all()
         return Subject(
             site_id=site_id,
             author_id=author_id,
@@ -123,7 +130,7 @@ class PrivacyService:
     def erase(self, site_id: str, author_id: str, requester: Requester) -> Erasure:
         """Erase the author from every declared table in one transaction; announce it."""
         with self.sessions.begin() as session:
-            subject = self.subject(session, site_id, author_id, requester)
+            subject = self.subject(session, site_id, author_id, requester, lock=True)
             _check_reason(requester.reason, subject)
             counts = {table.table: table.erase(session, subject) for table in personal_tables()}
             event_id = self._announce(session, subject)

@@ -56,8 +56,6 @@ def test_the_privacy_commands(
     answer = json.loads(erased.stdout)
     assert answer["comment_ids"] == [comment_id] and answer["pseudonym"].startswith("erased:")
 
-    bad_time = run_privacy(env, "purge", "--now", "2026-06-01T00:00:00")
-    assert bad_time.returncode == 2 and "time zone" in bad_time.stderr
     purged = run_privacy(env, "purge", "--now", "2126-06-01T00:00:00+00:00")
     assert purged.returncode == 0, purged.stderr
     assert json.loads(purged.stdout)["feedback"] == 0
