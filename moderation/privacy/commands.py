@@ -28,15 +28,18 @@ def _actor() -> str:
 
 
 def _sessions(settings: Settings) -> sessionmaker[Session]:
-    """Sessions whose commits raise the thread versions in Redis, as the web tier's do."""
+    """Sessions whose commits raise the thread versions in Redis and enqueue the webhook
+    fan-out, as the web tier's do (with Redis away, the webhook reconcile sends them later)."""
     from redis import Redis
 
     from moderation.comments.thread_cache import ThreadCache
     from moderation.db.session import make_engine, make_session_factory
+    from moderation.webhooks.queue import WebhookQueue, notify_outbox_commits
 
     sessions = make_session_factory(make_engine(settings.database.url))
     redis = Redis.from_url(settings.redis.url, socket_timeout=5, socket_connect_timeout=2)
     ThreadCache(redis, settings.reads.cache_seconds).watch(sessions)
+    notify_outbox_commits(sessions, WebhookQueue(redis, settings.webhooks.queue))
     return sessions
 
 

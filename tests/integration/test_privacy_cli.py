@@ -9,6 +9,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+from redis import Redis
+from rq import Queue
 from sqlalchemy import select
 
 from moderation.comments.models import Comment
@@ -55,6 +57,8 @@ def test_the_privacy_commands(
     assert erased.returncode == 0, erased.stderr
     answer = json.loads(erased.stdout)
     assert answer["comment_ids"] == [comment_id] and answer["pseudonym"].startswith("erased:")
+    # author.erased is on its way to receivers: the fan-out job is enqueued, as by the API.
+    assert Queue("webhooks", connection=Redis.from_url(redis_url)).count >= 1
 
     purged = run_privacy(env, "purge", "--now", "2126-06-01T00:00:00+00:00")
     assert purged.returncode == 0, purged.stderr
