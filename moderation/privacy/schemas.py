@@ -31,6 +31,9 @@ class TableRowsOut(Schema):
 class ExportOut(Schema):
     site_id = fields.String()
     author_id = fields.String()
+    names = fields.List(
+        fields.String(), metadata={"description": "The names they wrote under (no e-mail is kept)"}
+    )
     exported_at = fields.String()
     privacy_request_id = fields.Integer()
     tables = fields.Dict(keys=fields.String(), values=fields.Nested(TableRowsOut))

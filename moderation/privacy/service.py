@@ -121,6 +121,9 @@ class PrivacyService:
             return {
                 "site_id": site_id,
                 "author_id": author_id,
+                # Who they are to the service: the names they wrote under. No e-mail address
+                # is ever stored (sites/tokens.py reads none).
+                "names": list(subject.names),
                 "exported_at": record.created_at.isoformat(),
                 "privacy_request_id": record.id,
                 "tables": tables,

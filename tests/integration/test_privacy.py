@@ -207,6 +207,7 @@ def test_export_then_erasure_of_an_author(
     assert tables["readers"]["rows"][0]["reader_id"] == AUTHOR
     assert tables["score_feedback"]["rows"][0]["text"] == TEXTS[0]
     assert exported.json["not_included"]
+    assert exported.json["names"] == [NAME]
 
     sessions = make_session_factory(make_engine(settings.database.url))
     with sessions() as session:
