@@ -32,6 +32,8 @@ from moderation.observability import logging_setup
 from moderation.perspective import api as perspective_api
 from moderation.perspective import feedback_api
 from moderation.perspective.services import build_perspective_services
+from moderation.privacy import api as privacy_api
+from moderation.privacy.service import PrivacyService
 from moderation.review.api import audit as audit_api
 from moderation.review.api import authors as authors_api
 from moderation.review.api import reports as reports_api
@@ -120,6 +122,7 @@ def create_app(settings: Settings, work_queue: WorkQueue | None = None) -> Flask
         AppealService(sessions, settings.dsa),
         StatementService(sessions, settings.dsa),
         TransparencyService(sessions),
+        PrivacyService(sessions, settings),
     )
     app.extensions["moderation_engine"] = engine
     app.before_request(_assign_request_id)
@@ -169,6 +172,7 @@ def register_api(app: Flask) -> Api:
     api.register_blueprint(dsa_api.blp)
     api.register_blueprint(dsa_review_api.blp)
     openapi.describe_webhooks(api.spec, webhook_payloads.event_catalogue())
+    api.register_blueprint(privacy_api.blp)
     return api
 
 

@@ -297,6 +297,15 @@ def _dsa_group() -> click.Group:
 main.add_command(_dsa_group())
 
 
+def _privacy_group() -> click.Group:
+    from moderation.privacy.commands import privacy_group
+
+    return privacy_group(_settings)
+
+
+main.add_command(_privacy_group())
+
+
 @main.group()
 def model() -> None:
     """The toxicity model."""

@@ -423,6 +423,34 @@ class ReadSettings:
         return self.s_maxage + self.stale_while_revalidate
 
 
+@dataclasses.dataclass(frozen=True)
+class RetentionSettings:
+    """How long personal data is kept (moderation/privacy/retention.py); 0 keeps it for ever.
+
+    A site may set its own `comment_text_days`, `audit_detail_days` and `feedback_days` (its
+    `retention` overrides, sites/overrides.py)."""
+
+    # Text of rejected (and erased) comments, counted from the decision; published, held and
+    # pending comments keep theirs.
+    comment_text_days: int = 0
+    # Reasons and notes of audit records and of authors' standing changes.
+    audit_detail_days: int = 0
+    # Outbox events whose every delivery ended, with their deliveries and attempts.
+    delivery_days: int = 0
+    # Score feedback from the Perspective-compatible API.
+    feedback_days: int = 0
+    # How often `moderation scheduler` enqueues the purge, and rows per short transaction.
+    purge_every_seconds: int = 3600
+    purge_batch_size: int = 500
+
+
+@dataclasses.dataclass(frozen=True)
+class PrivacySettings:
+    # The HMAC key of erased authors' pseudonyms; "" derives one from the first of
+    # webhooks.secret_keys (as anonymous reader ids are), which changes if that key is rotated.
+    pseudonym_key: str = ""
+
+
 # Settings that moved, with where to: giving one stops start-up with the new name.
 MOVED_SETTINGS = {
     "review.reports_per_minute": ("limits.reports_per_address", "{}/minute"),
@@ -449,6 +477,8 @@ class Settings:
     sites: SiteSettings
     reads: ReadSettings
     surge: SurgeSettings
+    retention: RetentionSettings
+    privacy: PrivacySettings
     dsa: DsaSettings = dataclasses.field(default_factory=DsaSettings)
 
     def replace(self, **sections: Mapping[str, Any]) -> Settings:
@@ -686,6 +716,24 @@ def _validate(settings: Settings) -> None:
         fail("dsa.appeal_window_days", "must be at least 183 (six months, DSA art. 20(1))")
     if not 1 <= settings.dsa.max_comments_per_notice <= 100:
         fail("dsa.max_comments_per_notice", "must be between 1 and 100")
+    _validate_retention(settings.retention, settings.privacy, fail)
+
+
+RETENTION_DAYS = ("comment_text_days", "audit_detail_days", "delivery_days", "feedback_days")
+# A century: more is a typo, and a cutoff that far back cannot be computed on every platform.
+MAX_RETENTION_DAYS = 36500
+
+
+def _validate_retention(retention: RetentionSettings, privacy: PrivacySettings, fail: Any) -> None:
+    for name in RETENTION_DAYS:
+        if not 0 <= getattr(retention, name) <= MAX_RETENTION_DAYS:
+            fail(f"retention.{name}", f"must be 0 (keep for ever) to {MAX_RETENTION_DAYS} days")
+    if retention.purge_every_seconds < 60:
+        fail("retention.purge_every_seconds", "must be at least 60")
+    if not 1 <= retention.purge_batch_size <= 10000:
+        fail("retention.purge_batch_size", "must be between 1 and 10000")
+    if privacy.pseudonym_key and len(privacy.pseudonym_key) < 32:
+        fail("privacy.pseudonym_key", "must be at least 32 characters (or empty)")
 
 
 def _validate_reads(reads: ReadSettings, fail: Any) -> None:

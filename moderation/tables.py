@@ -12,6 +12,7 @@ from moderation.db.base import Base
 from moderation.dsa import models as dsa
 from moderation.events import models as events
 from moderation.perspective import models as perspective
+from moderation.privacy import models as privacy
 from moderation.review import models as review
 from moderation.sites import models as sites
 from moderation.surge import models as surge
@@ -27,6 +28,11 @@ FEATURE_MODELS = (
     review,
     sites,
     surge,
+    events,
+    perspective,
+    privacy,
+    review,
+    sites,
     webhooks,
 )
 

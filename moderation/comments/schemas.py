@@ -54,7 +54,8 @@ class CommentStatus(Schema):
     article_id = fields.String()
     status = fields.String(
         metadata={
-            "description": "pending, approved, held or rejected. Readers' reports never change "
+            "description": "pending, approved, held or rejected (or erased: its author was "
+            "erased at their request). Readers' reports never change "
             "it: a reported comment stays approved until a moderator decides otherwise"
         }
     )

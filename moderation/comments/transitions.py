@@ -21,7 +21,8 @@ from moderation.errors import ConflictError
 from moderation.events.models import OutboxEvent
 from moderation.events.outbox import note_outbox_written
 
-STATUSES = ("pending", "approved", "held", "rejected", "reported")
+# `erased`: the author was erased (comments/personal_data.py); no reader or work queue sees it.
+STATUSES = ("pending", "approved", "held", "rejected", "reported", "erased")
 EVENT_FOR_STATUS = {
     "pending": "comment.created",
     "approved": "comment.approved",

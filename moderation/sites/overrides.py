@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from moderation.config import (
+    MAX_RETENTION_DAYS,
     SURGE_SETTINGS,
     RulesSettings,
     SurgeSettings,
@@ -26,7 +27,9 @@ from moderation.pipeline.rules.base import ARTICLE_SETTINGS
 
 # The review settings a site may set for itself (review/reports.py reads them).
 SITE_REVIEW_SETTINGS = frozenset({"report_threshold", "hide_threshold"})
-SECTIONS = ("thresholds", "rules", "review", "premoderate", "surge")
+# The retention periods a site may set for itself (privacy/retention.py reads them).
+SITE_RETENTION_SETTINGS = ("comment_text_days", "audit_detail_days", "feedback_days")
+SECTIONS = ("thresholds", "rules", "review", "premoderate", "surge", "retention")
 WORD_LISTS = ("banned", "suspect")
 ANONYMOUS = ("allow", "premoderate", "off")
 _ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?")
@@ -87,6 +90,7 @@ def check_site_settings(
     _check_review(_section(overrides, "review"), review)
     if surge is not None:
         check_surge_overrides(_section(overrides, "surge"), surge)
+    _check_retention(_section(overrides, "retention"))
 
 
 def _section(overrides: Mapping[str, Any], name: str) -> Mapping[str, Any]:
@@ -166,6 +170,23 @@ def surge_settings(defaults: SurgeSettings, overrides: Mapping[str, Any]) -> Sur
         return defaults
     known = {name: value for name, value in section.items() if name in SURGE_SETTINGS}
     return dataclasses.replace(defaults, **known)
+
+
+def _check_retention(periods: Mapping[str, Any]) -> None:
+    for name, days in periods.items():
+        where = f"settings.retention.{name}"
+        if name not in SITE_RETENTION_SETTINGS:
+            raise InvalidRequestError(
+                f"{name} is not a retention period a site can set "
+                f"(one of: {', '.join(SITE_RETENTION_SETTINGS)})",
+                field=where,
+            )
+        if isinstance(days, bool) or not isinstance(days, int):
+            raise InvalidRequestError("must be a whole number of days", field=where)
+        if not 0 <= days <= MAX_RETENTION_DAYS:
+            raise InvalidRequestError(
+                f"must be 0 (keep for ever) to {MAX_RETENTION_DAYS} days", field=where
+            )
 
 
 def check_words(words: Mapping[str, Any]) -> None:

@@ -31,7 +31,7 @@ from moderation.webhooks.retry import RetrySchedule
 log = logging.getLogger(__name__)
 
 # Events that never change what readers see: a new comment waits for its decision.
-NOT_PURGED = frozenset({"comment.created", "author.banned"})
+NOT_PURGED = frozenset({"comment.created", "author.banned", "author.erased"})
 # A claimed purge is not taken by another job for this long (a killed job's purge comes back).
 LEASE = dt.timedelta(seconds=60)
 

@@ -2,7 +2,7 @@
 
 Event types (the `type` of every payload; see docs/api.md "Webhooks" for the schema):
 comment.created, comment.approved, comment.held, comment.rejected, comment.reported,
-comment.decision_reversed, author.banned.
+comment.decision_reversed, author.banned, author.erased.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ EVENT_TYPES = (
     "author.banned",
     "article.surge_started",
     "article.surge_ended",
+    "author.erased",
 )
 # The DSA feature's (moderation/dsa/events.py): notices of illegal content and appeals. Only
 # endpoints that name them get them, never by default: notice events carry the reporter's

@@ -1,4 +1,5 @@
-"""`moderation scheduler`: RQ's cron scheduler enqueues the reconcile job every little while.
+"""`moderation scheduler`: RQ's cron scheduler enqueues the reconcile job every little while,
+and the retention purge (privacy/jobs.py) every `retention.purge_every_seconds`.
 
 Reconcile re-enqueues comments left `pending` longer than `worker.reconcile_after_seconds`
 (a lost enqueue, a flushed Redis, a killed worker); a scoring worker runs it like any job and
@@ -25,6 +26,7 @@ from redis.exceptions import RedisError
 
 from moderation.config import Settings
 from moderation.lifecycle.redis_outage import RedisOutage, waiting_redis
+from moderation.privacy import jobs as privacy_jobs
 from moderation.scoring import jobs
 
 log = logging.getLogger(__name__)
@@ -63,6 +65,19 @@ def build_scheduler(
         # so an outage does not leave a pile of them behind.
         ttl=2 * every,
         name="moderation.reconcile",
+    )
+    # Always: a site may set its own periods while the service keeps everything, and a purge
+    # with nothing to do is a few indexed reads.
+    purge_every = settings.retention.purge_every_seconds
+    scheduler.register(
+        privacy_jobs.purge_expired,
+        queue_name=settings.redis.score_queue,
+        interval=purge_every,
+        # Short transactions in batches: the first purge after a period is set may be long.
+        job_timeout=max(600, purge_every),
+        result_ttl=RESULT_TTL,
+        ttl=purge_every,
+        name="moderation.retention_purge",
     )
     return scheduler
 

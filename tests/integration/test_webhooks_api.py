@@ -96,6 +96,7 @@ def test_the_secret_is_shown_once_and_endpoints_can_be_changed_and_removed(
         "comment.reported",
         "comment.decision_reversed",
         "author.banned",
+        "author.erased",
     ]
     path = f"/v1/webhooks/{created['id']}"
     shown = client.get(path, headers=bearer(ADMIN_TOKEN)).json

@@ -23,11 +23,18 @@ class Receiver:
     """Answers each POST with the next scripted status (then `default`), recording it first.
 
     `hold` makes the handler wait (without answering) until `release` is set, to catch a
-    delivery in flight.
+    delivery in flight. With `echo`, the answer's body is the request's (as some receivers do).
     """
 
-    def __init__(self, script: list[int] | None = None, default: int = 200, port: int = 0) -> None:
+    def __init__(
+        self,
+        script: list[int] | None = None,
+        default: int = 200,
+        port: int = 0,
+        echo: bool = False,
+    ) -> None:
         self.script = list(script or [])
+        self.echo = echo
         self.default = default
         self.requests: list[Received] = []
         self.hold = threading.Event()
@@ -51,7 +58,10 @@ class Receiver:
                 self.send_response(status)
                 self.send_header("Content-Type", "text/plain")
                 self.end_headers()
-                self.wfile.write(b"ok" if status < 300 else b"nope")
+                if receiver.echo:
+                    self.wfile.write(body)
+                else:
+                    self.wfile.write(b"ok" if status < 300 else b"nope")
 
             def log_message(self, *args: Any) -> None:
                 pass
