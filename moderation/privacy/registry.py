@@ -22,6 +22,7 @@ from moderation.events import personal_data as events
 from moderation.perspective import personal_data as perspective
 from moderation.review import personal_data as review
 from moderation.sites import personal_data as sites
+from moderation.surge import personal_data as surge
 from moderation.webhooks import personal_data as webhooks
 
 # The privacy feature's own table keeps pseudonyms and counts.
@@ -46,6 +47,7 @@ DECLARATIONS: tuple[Declaration, ...] = (
     *accounts.PERSONAL_DATA,
     *articles.PERSONAL_DATA,
     *sites.PERSONAL_DATA,
+    *surge.PERSONAL_DATA,
     *_OWN,
 )
 

@@ -22,6 +22,7 @@ from moderation.comments.models import AuditRecord, AuthorAction, Comment
 from moderation.comments.thread_cache import thread_key
 from moderation.config import Settings
 from moderation.db.session import make_engine, make_session_factory
+from moderation.dsa.models import DsaAppeal
 from moderation.privacy.models import PrivacyRequest
 from moderation.privacy.registry import personal_tables
 from moderation.tables import metadata
@@ -148,6 +149,34 @@ def populate(client: Any, settings: Settings, receiver: Receiver) -> dict[str, A
         session.execute(
             text("UPDATE reader_reports SET note = :note WHERE reader_id = :reader"),
             {"note": f"write to me at {EMAIL}", "reader": AUTHOR},
+        )
+    # A DSA notice about their removed comment (its copy of the text, an explanation naming
+    # them) and their appeal against the removal, as the appeal endpoint stores it.
+    noticed = client.post(
+        "/v1/dsa/notices",
+        json={
+            "comment_id": mine[1],
+            "law_broken": "Defamation",
+            "explanation": f"{NAME} writes about my garden",
+            "good_faith": True,
+        },
+    )
+    assert noticed.status_code == 201, noticed.json
+    with reports.sessions.begin() as session:
+        audit_id = session.scalar(
+            select(func.max(AuditRecord.id)).where(AuditRecord.comment_id == mine[1])
+        )
+        session.add(
+            DsaAppeal(
+                site_id="paper-a",
+                comment_id=mine[1],
+                audit_record_id=audit_id,
+                restriction="rejected",
+                original_actor_type="moderator",
+                original_actor="moderator",
+                author_id=AUTHOR,
+                explanation=f"I am {NAME}, write to {EMAIL}",
+            )
         )
     suggested = client.post(
         f"/v1alpha1/comments:suggestscore?key={API_KEY}",

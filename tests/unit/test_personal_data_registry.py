@@ -37,18 +37,18 @@ def test_a_new_table_with_personal_columns_is_caught() -> None:
     statement, an id of a reader, or a JSON document, each without a declaration."""
     extra = MetaData()
     Table(
-        "dsa_notices",
+        "future_notices",
         extra,
         Column("id", Integer, primary_key=True),
         Column("reporter_email", String(200)),
     )
-    Table("comment_versions", extra, Column("id", Integer, primary_key=True), Column("body", Text))
-    Table("model_runs", extra, Column("id", Integer, primary_key=True), Column("metrics", JSON))
+    Table("future_versions", extra, Column("id", Integer, primary_key=True), Column("body", Text))
+    Table("future_runs", extra, Column("id", Integer, primary_key=True), Column("metrics", JSON))
     Table("counters", extra, Column("id", Integer, primary_key=True), Column("hits", Integer))
     Table("comments", extra, Column("id", Integer, primary_key=True), Column("text", Text))
     found = undeclared(extra)
     assert found == {
-        "dsa_notices": ["reporter_email"],
-        "comment_versions": ["body"],
-        "model_runs": ["metrics"],
+        "future_notices": ["reporter_email"],
+        "future_versions": ["body"],
+        "future_runs": ["metrics"],
     }
