@@ -17,6 +17,7 @@ from moderation.accounts.service import AccountService
 from moderation.articles import api as articles_api
 from moderation.articles.service import ArticleService
 from moderation.comments import api as comments_api
+from moderation.comments.edits import CommentEdits
 from moderation.comments.service import CommentService
 from moderation.comments.thread_cache import ThreadCache
 from moderation.comments.work_queue import WorkQueue
@@ -93,6 +94,7 @@ def create_app(settings: Settings, work_queue: WorkQueue | None = None) -> Flask
         app,
         settings,
         CommentService(sessions, queue),
+        CommentEdits(sessions, queue),
         ThreadCache(redis, settings.reads.cache_seconds).watch(sessions),
         ReviewService(sessions, workbench.reports.rules, settings.review.undo_seconds),
         Readiness(sessions, redis, workers),

@@ -63,6 +63,10 @@ _ORIGIN = re.compile(r"^https?://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?$
 SITE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 
 
+# The longest edit window a service or a site may set: a week (comments/edits.py).
+MAX_EDIT_WINDOW_SECONDS = 7 * 24 * 3600
+
+
 class SettingsError(ValueError):
     """A setting is missing or has a value the service cannot use."""
 
@@ -201,6 +205,8 @@ class AuthSettings:
 class CommentSettings:
     max_length: int
     max_author_name: int
+    # How long after posting its author may edit a comment (comments/edits.py); 0: never.
+    edit_window_seconds: int = 900
 
 
 @dataclasses.dataclass(frozen=True)
@@ -610,6 +616,11 @@ def _validate(settings: Settings) -> None:
     _validate_review(settings.review, fail)
     if settings.comments.max_length < 1:
         fail("comments.max_length", "must be at least 1")
+    if not 0 <= settings.comments.edit_window_seconds <= MAX_EDIT_WINDOW_SECONDS:
+        fail(
+            "comments.edit_window_seconds",
+            f"must be 0 (no edits) to {MAX_EDIT_WINDOW_SECONDS} (7 days)",
+        )
     _validate_access(settings, fail)
     _validate_perspective(settings.perspective, fail)
     _validate_sites(settings.sites, fail)

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from moderation.comments.models import AuditRecord, Comment
+from moderation.comments.models import AuditRecord, Comment, CommentVersion
 from moderation.comments.transitions import add_event, transition
 from moderation.db.base import utcnow
 from moderation.errors import ConflictError, InvalidRequestError, NotFoundError
@@ -32,6 +32,8 @@ class Detail:
     reports: list[ReaderReport]
     author: AuthorHistory
     parent: Comment | None = None
+    # The texts it had before its author's edits, oldest first (comments/edits.py).
+    versions: list[CommentVersion] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,7 +92,14 @@ class ReviewService:
             claim = live_claims(session, [comment_id]).get(comment_id)
             author = author_history(session, comment.site_id, comment.author_id)
             parent = session.get(Comment, comment.parent_id) if comment.parent_id else None
-        return Detail(comment, audit, claim, reports, author, parent)
+            versions = list(
+                session.scalars(
+                    select(CommentVersion)
+                    .where(CommentVersion.comment_id == comment_id)
+                    .order_by(CommentVersion.revision)
+                )
+            )
+        return Detail(comment, audit, claim, reports, author, parent, versions)
 
     def decide(self, decision: Decision) -> Comment:
         """Approve or reject a comment at the version the moderator saw; 409 if it moved on."""

@@ -14,13 +14,15 @@ import typing
 from collections.abc import Mapping
 from typing import Any
 
-from moderation.config import RulesSettings, check_rule_ranges
+from moderation.config import MAX_EDIT_WINDOW_SECONDS, RulesSettings, check_rule_ranges
 from moderation.errors import InvalidRequestError
 from moderation.pipeline.rules.base import ARTICLE_SETTINGS
 
 # The review settings a site may set for itself (review/reports.py reads them).
 SITE_REVIEW_SETTINGS = frozenset({"report_threshold", "hide_threshold"})
-SECTIONS = ("thresholds", "rules", "review", "premoderate")
+# The comment settings a site may set for itself (comments/edits.py reads them).
+SITE_COMMENT_SETTINGS = frozenset({"edit_window_seconds"})
+SECTIONS = ("thresholds", "rules", "review", "premoderate", "comments")
 WORD_LISTS = ("banned", "suspect")
 ANONYMOUS = ("allow", "premoderate", "off")
 _ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?")
@@ -78,6 +80,7 @@ def check_site_settings(
     _check_thresholds(_section(overrides, "thresholds"), set(labels))
     check_rule_overrides(_section(overrides, "rules"), rules, field="settings.rules")
     _check_review(_section(overrides, "review"), review)
+    _check_comments(_section(overrides, "comments"))
 
 
 def _section(overrides: Mapping[str, Any], name: str) -> Mapping[str, Any]:
@@ -121,6 +124,23 @@ def _check_review(overrides: Mapping[str, Any], review: Mapping[str, float]) -> 
         raise InvalidRequestError(
             "report_threshold must not be above hide_threshold", field="settings.review"
         )
+
+
+def _check_comments(overrides: Mapping[str, Any]) -> None:
+    for name, value in overrides.items():
+        where = f"settings.comments.{name}"
+        if name not in SITE_COMMENT_SETTINGS:
+            allowed = ", ".join(sorted(SITE_COMMENT_SETTINGS))
+            raise InvalidRequestError(
+                f"{name} is not a comment setting a site can override (one of: {allowed})",
+                field=where,
+            )
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InvalidRequestError("must be a whole number of seconds", field=where)
+        if not 0 <= value <= MAX_EDIT_WINDOW_SECONDS:
+            raise InvalidRequestError(
+                f"must be 0 (no edits) to {MAX_EDIT_WINDOW_SECONDS} (7 days)", field=where
+            )
 
 
 def check_words(words: Mapping[str, Any]) -> None:

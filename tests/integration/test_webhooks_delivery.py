@@ -54,8 +54,9 @@ def test_every_event_type_reaches_the_receiver_signed_and_in_order(
         second = post_comment(client, "Another view.")
         decide(settings, second, "rejected")
         emit(settings, second, "author.banned")
+        emit(settings, second, "comment.edited")
 
-        deliver_until(settings, lambda: len(receiver.requests) >= 8)
+        deliver_until(settings, lambda: len(receiver.requests) >= 9)
 
         verifier = Webhook(endpoint["secret"])
         payloads = [verifier.verify(r.body, r.headers) for r in receiver.requests]
@@ -68,6 +69,7 @@ def test_every_event_type_reaches_the_receiver_signed_and_in_order(
         "comment.created",
         "comment.rejected",
         "author.banned",
+        "comment.edited",
     ]
     assert {p["type"] for p in payloads} == set(EVENT_TYPES)
     for request, payload in zip(receiver.requests, payloads, strict=True):
