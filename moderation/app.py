@@ -43,6 +43,8 @@ from moderation.sites import commenters_api
 from moderation.sites.commenters import CommenterService
 from moderation.sites.routing import request_site_origins
 from moderation.sites.service import SiteService
+from moderation.transfer import api as transfer_api
+from moderation.transfer.service import TransferService
 from moderation.web import (
     auth,
     cors,
@@ -95,6 +97,7 @@ def create_app(settings: Settings, work_queue: WorkQueue | None = None) -> Flask
         settings,
         CommentService(sessions, queue),
         CommentEdits(sessions, queue),
+        TransferService(sessions, queue, sites),
         ThreadCache(redis, settings.reads.cache_seconds).watch(sessions),
         ReviewService(sessions, workbench.reports.rules, settings.review.undo_seconds),
         Readiness(sessions, redis, workers),
@@ -151,6 +154,7 @@ def register_api(app: Flask) -> Api:
     api.register_blueprint(sites_api.blp)
     api.register_blueprint(accounts_api.blp)
     api.register_blueprint(commenters_api.blp)
+    api.register_blueprint(transfer_api.blp)
     return api
 
 

@@ -284,6 +284,15 @@ def _sites_group() -> click.Group:
 main.add_command(_sites_group())
 
 
+def _comments_group() -> click.Group:
+    from moderation.transfer.commands import comments_group
+
+    return comments_group(_settings)
+
+
+main.add_command(_comments_group())
+
+
 @main.group()
 def model() -> None:
     """The toxicity model."""
