@@ -123,18 +123,24 @@ class CommentImporter:
             return
         queued: list[int] = []
         with self.sessions.begin() as session:
+            comments = [record for record in batch if record["type"] == "comment"]
+            wanted = {r["external_id"] for r in comments}
+            wanted |= {r["parent_external_id"] for r in comments if r["parent_external_id"]}
+            known = _known(session, summary.site_id, wanted)
+            written = _Rows()
             shown: dict[str, Comment] = {}  # an article whose readers' page changes
             for record in batch:
                 if record["type"] == "author":
                     _author(session, summary, record)
                     continue
-                comment = _comment(session, summary, record, rescore)
+                comment = _comment(session, summary, record, rescore, known, written)
                 if comment is None:
                     continue
                 if rescore:
                     queued.append(comment.id)
                 elif is_visible(comment):
                     shown.setdefault(comment.article_id, comment)
+            written.insert(session)
             for comment in shown.values():
                 mark_thread_changed(session, comment.site_id, comment.article_id)
                 # No webhook endpoint hears it; the CDN purge does (webhooks/purges.py).
@@ -142,6 +148,20 @@ class CommentImporter:
         if queued and self.queue is not None:
             self.queue.enqueue_scoring(queued, None)
             summary.rescored += len(queued)
+
+
+@dataclasses.dataclass
+class _Rows:
+    """A batch's audit and version rows, inserted with one statement each."""
+
+    audits: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+    versions: list[dict[str, Any]] = dataclasses.field(default_factory=list)
+
+    def insert(self, session: Session) -> None:
+        if self.audits:
+            insert_audit_rows(session, self.audits)
+        if self.versions:
+            session.execute(insert(CommentVersion), self.versions)
 
 
 def _numbered(lines: Iterable[bytes | str]) -> Iterator[tuple[int, bytes | str]]:
@@ -181,48 +201,63 @@ def _author(session: Session, summary: ImportSummary, record: dict[str, Any]) ->
     summary.authors_added += 1
 
 
-def _existing(session: Session, site_id: str, external: str) -> Comment | None:
-    """The site's comment with this external id: one imported with it, or this database's own
-    comment when the id is the `site:id` this database exports it as."""
-    found = session.scalar(
-        select(Comment).where(Comment.site_id == site_id, Comment.external_id == external)
-    )
-    if found is not None:
-        return found
-    prefix, _, number = external.rpartition(":")
-    if prefix == site_id and number.isdigit() and len(number) < 19:
-        own = session.get(Comment, int(number))
-        if own is not None and own.site_id == site_id and own.external_id is None:
-            return own
-    return None
+def _known(session: Session, site_id: str, external_ids: set[str]) -> dict[str, tuple[int, int]]:
+    """The site's comments with these external ids, as (id, root_id): those imported with one,
+    and this database's own comments named by the `site:id` it exports them as."""
+    if not external_ids:
+        return {}
+    found = {
+        row.external_id: (row.id, row.root_id or row.id)
+        for row in session.execute(
+            select(Comment.external_id, Comment.id, Comment.root_id).where(
+                Comment.site_id == site_id, Comment.external_id.in_(external_ids)
+            )
+        )
+    }
+    own: dict[int, str] = {}
+    for external in external_ids - set(found):
+        prefix, _, number = external.rpartition(":")
+        if prefix == site_id and number.isdigit() and len(number) < 19:
+            own[int(number)] = external
+    if own:
+        for row in session.execute(
+            select(Comment.id, Comment.root_id).where(
+                Comment.id.in_(own), Comment.site_id == site_id, Comment.external_id.is_(None)
+            )
+        ):
+            found[own[row.id]] = (row.id, row.root_id or row.id)
+    return found
 
 
 def _comment(
-    session: Session, summary: ImportSummary, record: dict[str, Any], rescore: bool
+    session: Session,
+    summary: ImportSummary,
+    record: dict[str, Any],
+    rescore: bool,
+    known: dict[str, tuple[int, int]],
+    written: _Rows,
 ) -> Comment | None:
-    """Insert the record's comment, its earlier texts and decisions; None if already there."""
-    site_id = summary.site_id
-    if _existing(session, site_id, record["external_id"]) is not None:
+    """Insert the record's comment; its decisions and earlier texts go to `written`. None when
+    the site already has it."""
+    if record["external_id"] in known:
         summary.comments_unchanged += 1
         return None
-    parent = None
-    if record["parent_external_id"] is not None:
-        parent = _existing(session, site_id, record["parent_external_id"])
-        if parent is None:
-            summary.replies_without_parent += 1
+    parent = known.get(record["parent_external_id"] or "")
+    if record["parent_external_id"] is not None and parent is None:
+        summary.replies_without_parent += 1
     status, verdict = record["status"], record["verdict"]
     version = record["version"]
     if rescore:
         status, verdict, version = "pending", None, version + 1
     values = {
-        "site_id": site_id,
+        "site_id": summary.site_id,
         "article_id": record["article_id"],
         "author_id": record["author"]["id"],
         "author_name": record["author"]["name"],
         "author_verified": record["author"]["verified"],
         "text": record["text"],
-        "parent_id": parent.id if parent is not None else None,
-        "root_id": (parent.root_id or parent.id) if parent is not None else None,
+        "parent_id": parent[0] if parent is not None else None,
+        "root_id": parent[1] if parent is not None else None,
         "status": status,
         "version": version,
         "public_reason": None if rescore else record["reason_code"],
@@ -237,7 +272,8 @@ def _comment(
         **queue_columns(verdict, record["created_at"], record["report_weight"]),
     }
     comment = insert_comment(session, values)
-    audits = [
+    known[record["external_id"]] = (comment.id, comment.root_id or comment.id)
+    written.audits.extend(
         {
             "comment_id": comment.id,
             "actor_type": decision["actor_type"],
@@ -251,9 +287,9 @@ def _comment(
             "created_at": decision["at"],
         }
         for decision in record["decisions"]
-    ]
+    )
     if rescore:
-        audits.append(
+        written.audits.append(
             {
                 "comment_id": comment.id,
                 "actor_type": "system",
@@ -267,25 +303,19 @@ def _comment(
                 "created_at": utcnow(),
             }
         )
-    if audits:
-        insert_audit_rows(session, audits)
-    if record["versions"]:
-        session.execute(
-            insert(CommentVersion),
-            [
-                {
-                    "comment_id": comment.id,
-                    "revision": old["revision"],
-                    "text": old["text"],
-                    "status": old["status"],
-                    "public_reason": old["reason_code"],
-                    "verdict": old["verdict"],
-                    "comment_version": old["version"],
-                    "written_at": old["written_at"],
-                    "replaced_at": old["replaced_at"],
-                }
-                for old in record["versions"]
-            ],
-        )
+    written.versions.extend(
+        {
+            "comment_id": comment.id,
+            "revision": old["revision"],
+            "text": old["text"],
+            "status": old["status"],
+            "public_reason": old["reason_code"],
+            "verdict": old["verdict"],
+            "comment_version": old["version"],
+            "written_at": old["written_at"],
+            "replaced_at": old["replaced_at"],
+        }
+        for old in record["versions"]
+    )
     summary.comments_added += 1
     return comment
