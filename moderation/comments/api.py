@@ -11,7 +11,7 @@ from marshmallow import RAISE
 
 from moderation.articles.ids import checked_article_id
 from moderation.comments.counts import is_visible, public_status
-from moderation.comments.edits import CommentEdits, Edit, Editor, editable_until
+from moderation.comments.edits import CommentEdits, Edit, Editor, check_author, editable_until
 from moderation.comments.schemas import (
     CommentEditIn,
     CommentIn,
@@ -131,7 +131,11 @@ def post_comment(body: dict[str, Any], article_id: str) -> Any:
 @blp.alt_response(
     422, description="Past the edit window (`edit_window_seconds`), or a bad or unchanged text"
 )
-@blp.alt_response(429, description="Too many comments and edits from this address or author")
+@blp.alt_response(
+    429,
+    description="Too many tries from this address (the status limit), or too many comments and "
+    "edits from this author or site",
+)
 def edit_comment(body: dict[str, Any], comment_id: int) -> Any:
     """Edit a comment, as its author, within the site's edit window.
 
@@ -141,11 +145,15 @@ def edit_comment(body: dict[str, Any], comment_id: int) -> Any:
     a new comment: the comment is `pending` (and out of the public list) until it is decided;
     moderators see the earlier texts in the review detail, and webhooks get `comment.edited`.
     """
+    limits.hit("status")  # every try counts per address, refused ones too
     named = current_site().id if g.get("site_named") else None
     comment = service(CommentService).get(comment_id, named)
     site = service(SiteService).require(comment.site_id)
     g.site_id = comment.site_id  # CORS and the limits go by the comment's own site
     commenter = service(CommenterService).session(site, request.headers.get("Authorization"))
+    editor = Editor(commenter.id if commenter else None, body["edit_token"])
+    # Proved before the author's quota is counted: nobody else can spend it for them.
+    check_author(comment, editor)
     limits.hit("comments", comment.author_id)
     edited = service(CommentEdits).edit(
         Edit(
@@ -153,7 +161,7 @@ def edit_comment(body: dict[str, Any], comment_id: int) -> Any:
             site_id=site.id,
             text=body["text"],
             version=body["version"],
-            editor=Editor(commenter.id if commenter else None, body["edit_token"]),
+            editor=editor,
             window_seconds=edit_window(site.id),
             request_id=request_id(),
         )

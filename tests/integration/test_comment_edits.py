@@ -250,3 +250,46 @@ def test_a_browser_may_send_the_edit_cross_origin(client: Any, settings: Setting
         headers={"Origin": "https://paper.example", "Access-Control-Request-Method": "PATCH"},
     )
     assert "PATCH" not in settings_preflight.headers.get("Access-Control-Allow-Methods", "")
+
+
+def test_someone_elses_refused_edits_never_spend_the_authors_quota(
+    settings: Settings, clean_state: None
+) -> None:
+    from tests.integration.test_rate_limits import app_with
+
+    client = app_with(
+        settings, comments_per_author="2 per hour", status_per_address="3 per hour"
+    ).test_client()
+    configure(client, "news", {}, anonymous="allow")
+    posted = post(client, "My own words.")  # the author's first comment of two
+    mallory = {"REMOTE_ADDR": "198.51.100.7"}
+    for _ in range(3):
+        refused = client.patch(
+            f"{SITE}/comments/{posted['id']}",
+            json={"text": "Not yours.", "version": 1, "edit_token": "cet_guess"},
+            environ_base=mallory,
+        )
+        assert refused.status_code == 403, refused.json
+    assert (
+        client.patch(
+            f"{SITE}/comments/{posted['id']}",
+            json={"text": "Not yours.", "version": 1},
+            environ_base=mallory,
+        ).status_code
+        == 429
+    )  # the address's tries are limited, refused ones included
+
+    mine = edit(
+        client,
+        posted["id"],
+        text="My own, better words.",
+        version=1,
+        edit_token=posted["edit_token"],
+    )
+    assert mine.status_code == 200, mine.json  # the author's second of two
+    again = edit(
+        client, posted["id"], text="Third time.", version=2, edit_token=posted["edit_token"]
+    )
+    assert (
+        again.status_code == 429 and again.json["limit"]["setting"] == "limits.comments_per_author"
+    )
