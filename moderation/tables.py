@@ -13,9 +13,20 @@ from moderation.events import models as events
 from moderation.perspective import models as perspective
 from moderation.review import models as review
 from moderation.sites import models as sites
+from moderation.transfer import models as transfer
 from moderation.webhooks import models as webhooks
 
-FEATURE_MODELS = (accounts, articles, comments, events, perspective, review, sites, webhooks)
+FEATURE_MODELS = (
+    accounts,
+    articles,
+    comments,
+    events,
+    perspective,
+    review,
+    sites,
+    transfer,
+    webhooks,
+)
 
 
 def metadata() -> MetaData:

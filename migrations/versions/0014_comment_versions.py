@@ -7,7 +7,8 @@ Adds `comment_versions` (comments/edits.py): the text a comment had before each 
 state and verdict it had then, for the review detail and the audit trail. Adds to `comments`:
 `edit_token_hash` (SHA-256 of the edit token an anonymous author was given once, at posting) and
 `external_id` (the stable id an imported comment came with, unique per site: transfer/) and
-`edited_at` (when its author last edited it, shown to readers).
+`edited_at` (when its author last edited it, shown to readers). Adds `database_identity`
+(transfer/models.py): this database's random id, made on first use, for external ids.
 """
 
 from __future__ import annotations
@@ -39,6 +40,12 @@ def upgrade() -> None:
         sa.Column("request_id", sa.String(100), nullable=True),
         sa.UniqueConstraint("comment_id", "revision", name="uq_comment_versions_revision"),
     )
+    op.create_table(
+        "database_identity",
+        sa.Column("singleton", sa.Integer(), primary_key=True),
+        sa.Column("id", sa.String(40), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
     with op.batch_alter_table("comments") as batch:
         batch.add_column(sa.Column("edit_token_hash", sa.String(64), nullable=True))
         batch.add_column(sa.Column("external_id", sa.String(200), nullable=True))
@@ -54,4 +61,5 @@ def downgrade() -> None:
         batch.drop_column("edited_at")
         batch.drop_column("external_id")
         batch.drop_column("edit_token_hash")
+    op.drop_table("database_identity")
     op.drop_table("comment_versions")

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.comments.models import AuditRecord, Author, AuthorAction, Comment, CommentVersion
 from moderation.db.base import utcnow
+from moderation.transfer.identity import database_id
 from moderation.transfer.records import (
     author_record,
     comment_record,
@@ -56,7 +57,8 @@ class ExportFilter:
 
 def export_lines(sessions: sessionmaker[Session], chosen: ExportFilter) -> Iterator[bytes]:
     """The header, the authors' standing, every chosen comment (oldest first), then the end."""
-    yield dumps(header(chosen.site_id, chosen.as_dict(), utcnow()))
+    database = database_id(sessions)
+    yield dumps(header(chosen.site_id, chosen.as_dict(), utcnow(), database))
     with sessions() as session:
         authors = 0
         for author_chunk in _authors(session, chosen):
@@ -73,7 +75,7 @@ def export_lines(sessions: sessionmaker[Session], chosen: ExportFilter) -> Itera
         ).scalars()
         for chunk in rows.partitions():
             # yield_per's identity map holds rows weakly: a chunk is let go once written.
-            for line in _comment_lines(session, chunk):
+            for line in _comment_lines(session, chunk, database):
                 comments += 1
                 yield line
     yield dumps(end(authors, comments))
@@ -104,7 +106,7 @@ def _actions(
     return found
 
 
-def _comment_lines(session: Session, chunk: Sequence[Comment]) -> Iterator[bytes]:
+def _comment_lines(session: Session, chunk: Sequence[Comment], database: str) -> Iterator[bytes]:
     ids = [comment.id for comment in chunk]
     decisions: dict[int, list[AuditRecord]] = defaultdict(list)
     for record in session.scalars(
@@ -120,9 +122,12 @@ def _comment_lines(session: Session, chunk: Sequence[Comment]) -> Iterator[bytes
         versions[version.comment_id].append(version)
     parent_ids = {comment.parent_id for comment in chunk if comment.parent_id}
     parents = {
-        row.id: external_id(row)
+        row.id: external_id(row, database)
         for row in session.scalars(select(Comment).where(Comment.id.in_(parent_ids)))
     }
     for comment in chunk:
         parent = parents.get(comment.parent_id) if comment.parent_id else None
-        yield dumps(comment_record(comment, parent, versions[comment.id], decisions[comment.id]))
+        line = comment_record(
+            comment, database, parent, versions[comment.id], decisions[comment.id]
+        )
+        yield dumps(line)

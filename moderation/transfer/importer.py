@@ -1,12 +1,11 @@
-"""Import an NDJSON export (records.py) into a site, idempotently.
-
-Each comment is known by its `external_id`, kept in `comments.external_id`: a comment the site
-already has (imported before, or exported from this very database, whose ids read `site:id`)
-is left as it is and counted as unchanged, so a second import of the same file changes nothing
-and its summary says so. Authors' standing is added where the site has none; a standing the
-site already has is kept (it may be newer than the file). Comments keep their state and
-decisions and are not scored again, unless `rescore`: then each new one is put to `pending`
-(with an audit record saying why) and enqueued for the scoring workers after its commit.
+"""Import an NDJSON export (records.py) into a site, idempotently. Each comment is known by its
+`external_id`, kept in `comments.external_id`: a comment the site already has (imported before,
+or exported from this very database, whose ids start with its `database_identity`) is left as it
+is and counted as unchanged, so a second import of the same file changes nothing and its summary
+says so. Authors' standing is added where the site has none; a standing the site already has is
+kept (it may be newer than the file). Comments keep their state and decisions and are not scored
+again, unless `rescore`: then each new one is put to `pending` (with an audit record saying why)
+and enqueued for the scoring workers after its commit.
 
 Records are read and written `BATCH` at a time, each batch one transaction: memory stays flat,
 and an import stopped half way is finished by running it again.
@@ -31,6 +30,7 @@ from moderation.comments.work_queue import WorkQueue
 from moderation.db.base import utcnow
 from moderation.errors import NotFoundError
 from moderation.sites.service import SiteService
+from moderation.transfer.identity import database_id
 from moderation.transfer.records import RecordError, parse
 
 BATCH = 200
@@ -70,6 +70,7 @@ class CommentImporter:
         self.sessions = sessions
         self.queue = queue
         self.sites = sites
+        self.database = ""
 
     def run(
         self,
@@ -90,6 +91,7 @@ class CommentImporter:
         summary = ImportSummary(site_id=site_id or head["site_id"])
         if self.sites is not None and self.sites.get(summary.site_id) is None:
             raise NotFoundError(f"no site {summary.site_id!r}")
+        self.database = database_id(self.sessions)
         batch: list[dict[str, Any]] = []
         seen = {"author": 0, "comment": 0}
         for number, raw in records:
@@ -126,7 +128,7 @@ class CommentImporter:
             comments = [record for record in batch if record["type"] == "comment"]
             wanted = {r["external_id"] for r in comments}
             wanted |= {r["parent_external_id"] for r in comments if r["parent_external_id"]}
-            known = _known(session, summary.site_id, wanted)
+            known = _known(session, summary.site_id, wanted, self.database)
             written = _Rows()
             shown: dict[str, Comment] = {}  # an article whose readers' page changes
             for record in batch:
@@ -201,9 +203,11 @@ def _author(session: Session, summary: ImportSummary, record: dict[str, Any]) ->
     summary.authors_added += 1
 
 
-def _known(session: Session, site_id: str, external_ids: set[str]) -> dict[str, tuple[int, int]]:
+def _known(
+    session: Session, site_id: str, external_ids: set[str], database: str
+) -> dict[str, tuple[int, int]]:
     """The site's comments with these external ids, as (id, root_id): those imported with one,
-    and this database's own comments named by the `site:id` it exports them as."""
+    and this database's own comments, named by the `<database id>:<id>` it exports them as."""
     if not external_ids:
         return {}
     found = {
@@ -217,7 +221,7 @@ def _known(session: Session, site_id: str, external_ids: set[str]) -> dict[str, 
     own: dict[int, str] = {}
     for external in external_ids - set(found):
         prefix, _, number = external.rpartition(":")
-        if prefix == site_id and number.isdigit() and len(number) < 19:
+        if prefix == database and number.isdigit() and len(number) < 19:
             own[int(number)] = external
     if own:
         for row in session.execute(

@@ -39,16 +39,20 @@ def moment(value: dt.datetime | None) -> str | None:
     return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
 
 
-def external_id(comment: Comment) -> str:
-    """A comment's stable id across exports: the one it was imported with, else site:id."""
-    return comment.external_id or f"{comment.site_id}:{comment.id}"
+def external_id(comment: Comment, database: str) -> str:
+    """A comment's stable id across exports: the one it was imported with, else this
+    database's id and the comment's (unique across databases, so merging is safe)."""
+    return comment.external_id or f"{database}:{comment.id}"
 
 
-def header(site_id: str, filters: dict[str, Any], exported_at: dt.datetime) -> dict[str, Any]:
+def header(
+    site_id: str, filters: dict[str, Any], exported_at: dt.datetime, database: str
+) -> dict[str, Any]:
     return {
         "type": "header",
         "format": FORMAT,
         "format_version": FORMAT_VERSION,
+        "source": database,
         "site_id": site_id,
         "filters": filters,
         "exported_at": moment(exported_at),
@@ -84,13 +88,14 @@ def author_record(author: Author, actions: Sequence[AuthorAction]) -> dict[str, 
 
 def comment_record(
     comment: Comment,
+    database: str,
     parent_external_id: str | None,
     versions: Sequence[CommentVersion],
     decisions: Sequence[AuditRecord],
 ) -> dict[str, Any]:
     return {
         "type": "comment",
-        "external_id": external_id(comment),
+        "external_id": external_id(comment, database),
         "article_id": comment.article_id,
         "parent_external_id": parent_external_id,
         "author": {
@@ -158,6 +163,7 @@ class _Strict(Schema):
 class HeaderRecord(_Strict):
     type = fields.String(required=True, validate=validate.Equal("header"))
     format = fields.String(required=True, validate=validate.Equal(FORMAT))
+    source = fields.String(required=True, validate=validate.Length(min=1, max=40))
     format_version = fields.Integer(
         required=True,
         strict=True,
