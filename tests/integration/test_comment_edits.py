@@ -293,3 +293,27 @@ def test_someone_elses_refused_edits_never_spend_the_authors_quota(
     assert (
         again.status_code == 429 and again.json["limit"]["setting"] == "limits.comments_per_author"
     )
+
+
+def test_a_verdict_on_the_old_text_never_lands_on_the_new_one(
+    client: Any, settings: Settings
+) -> None:
+    from moderation.pipeline.verdict import Verdict
+    from moderation.scoring.service import ScoringService
+
+    configure(client, "news", {}, anonymous="allow")
+    posted = post(client, "Before the edit.")
+    scoring = ScoringService(make_session_factory(make_engine(settings.database.url)))
+    [claimed] = scoring.claim([posted["id"]], "slow-worker")  # a worker is scoring the old text
+
+    changed = edit(
+        client, posted["id"], text="kill yourself", version=1, edit_token=posted["edit_token"]
+    )
+    assert changed.status_code == 200, changed.json
+    assert scoring.record(claimed, Verdict("approve", (), ())) is False  # its version moved on
+    assert client.get(f"{SITE}/comments/{posted['id']}").json["status"] == "pending"
+
+    run_worker(settings, burst=True)  # the edit's own job: the new text is decided
+    found = detail(client, posted["id"])
+    assert found["status"] == "rejected" and found["text"] == "kill yourself"
+    assert [a["to_status"] for a in found["audit"]] == ["pending", "pending", "rejected"]
