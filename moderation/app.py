@@ -17,6 +17,7 @@ from moderation.accounts.service import AccountService
 from moderation.articles import api as articles_api
 from moderation.articles.service import ArticleService
 from moderation.comments import api as comments_api
+from moderation.comments.edits import CommentEdits
 from moderation.comments.service import CommentService
 from moderation.comments.thread_cache import ThreadCache
 from moderation.comments.work_queue import WorkQueue
@@ -53,6 +54,8 @@ from moderation.sites.service import SiteService
 from moderation.surge import api as surge_api
 from moderation.surge.counters import SurgeCounters
 from moderation.surge.service import SurgeService
+from moderation.transfer import api as transfer_api
+from moderation.transfer.service import TransferService
 from moderation.web import (
     auth,
     cors,
@@ -107,6 +110,8 @@ def create_app(settings: Settings, work_queue: WorkQueue | None = None) -> Flask
         app,
         settings,
         CommentService(sessions, queue),
+        CommentEdits(sessions, queue),
+        TransferService(sessions, queue, sites),
         ThreadCache(redis, settings.reads.cache_seconds).watch(sessions),
         ReviewService(sessions, workbench.reports.rules, settings.review.undo_seconds, surge),
         Readiness(sessions, redis, workers),
@@ -171,8 +176,9 @@ def register_api(app: Flask) -> Api:
     api.register_blueprint(commenters_api.blp)
     api.register_blueprint(dsa_api.blp)
     api.register_blueprint(dsa_review_api.blp)
-    openapi.describe_webhooks(api.spec, webhook_payloads.event_catalogue())
     api.register_blueprint(privacy_api.blp)
+    api.register_blueprint(transfer_api.blp)
+    openapi.describe_webhooks(api.spec, webhook_payloads.event_catalogue())
     return api
 
 

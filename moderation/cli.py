@@ -306,6 +306,15 @@ def _privacy_group() -> click.Group:
 main.add_command(_privacy_group())
 
 
+def _comments_group() -> click.Group:
+    from moderation.transfer.commands import comments_group
+
+    return comments_group(_settings)
+
+
+main.add_command(_comments_group())
+
+
 @main.group()
 def model() -> None:
     """The toxicity model."""

@@ -63,6 +63,10 @@ _ORIGIN = re.compile(r"^https?://([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?$
 SITE_ID = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 
 
+# The longest edit window a service or a site may set: a week (comments/edits.py).
+MAX_EDIT_WINDOW_SECONDS = 7 * 24 * 3600
+
+
 class SettingsError(ValueError):
     """A setting is missing or has a value the service cannot use."""
 
@@ -201,6 +205,8 @@ class AuthSettings:
 class CommentSettings:
     max_length: int
     max_author_name: int
+    # How long after posting its author may edit a comment (comments/edits.py); 0: never.
+    edit_window_seconds: int = 900
 
 
 @dataclasses.dataclass(frozen=True)
@@ -704,19 +710,32 @@ def _validate(settings: Settings) -> None:
         fail("logging.level", f"must be DEBUG, INFO, WARNING or ERROR: {settings.logging.level!r}")
     _validate_webhooks(settings.webhooks, fail)
     _validate_review(settings.review, fail)
-    if settings.comments.max_length < 1:
-        fail("comments.max_length", "must be at least 1")
+    _validate_comments(settings.comments, fail)
     _validate_access(settings, fail)
     _validate_perspective(settings.perspective, fail)
     _validate_sites(settings.sites, fail)
     _validate_limits(settings.limits, fail)
     _validate_reads(settings.reads, fail)
     check_surge_ranges(settings.surge, fail)
-    if settings.dsa.appeal_window_days < 183:
-        fail("dsa.appeal_window_days", "must be at least 183 (six months, DSA art. 20(1))")
-    if not 1 <= settings.dsa.max_comments_per_notice <= 100:
-        fail("dsa.max_comments_per_notice", "must be between 1 and 100")
+    _validate_dsa(settings.dsa, fail)
     _validate_retention(settings.retention, settings.privacy, fail)
+
+
+def _validate_comments(comments: CommentSettings, fail: Any) -> None:
+    if comments.max_length < 1:
+        fail("comments.max_length", "must be at least 1")
+    if not 0 <= comments.edit_window_seconds <= MAX_EDIT_WINDOW_SECONDS:
+        fail(
+            "comments.edit_window_seconds",
+            f"must be 0 (no edits) to {MAX_EDIT_WINDOW_SECONDS} (7 days)",
+        )
+
+
+def _validate_dsa(dsa: DsaSettings, fail: Any) -> None:
+    if dsa.appeal_window_days < 183:
+        fail("dsa.appeal_window_days", "must be at least 183 (six months, DSA art. 20(1))")
+    if not 1 <= dsa.max_comments_per_notice <= 100:
+        fail("dsa.max_comments_per_notice", "must be between 1 and 100")
 
 
 RETENTION_DAYS = ("comment_text_days", "audit_detail_days", "delivery_days", "feedback_days")

@@ -16,6 +16,7 @@ from moderation.privacy import models as privacy
 from moderation.review import models as review
 from moderation.sites import models as sites
 from moderation.surge import models as surge
+from moderation.transfer import models as transfer
 from moderation.webhooks import models as webhooks
 
 FEATURE_MODELS = (
@@ -25,14 +26,11 @@ FEATURE_MODELS = (
     dsa,
     events,
     perspective,
-    review,
-    sites,
-    surge,
-    events,
-    perspective,
     privacy,
     review,
     sites,
+    surge,
+    transfer,
     webhooks,
 )
 

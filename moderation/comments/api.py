@@ -10,12 +10,21 @@ from marshmallow import RAISE
 
 from moderation.articles.ids import checked_article_id
 from moderation.comments.counts import is_visible, public_status
-from moderation.comments.schemas import CommentIn, CommentStatus, PublishedArgs, PublishedPage
+from moderation.comments.edits import CommentEdits, Edit, Editor, check_author, editable_until
+from moderation.comments.schemas import (
+    CommentEditIn,
+    CommentIn,
+    CommentStatus,
+    PostedComment,
+    PublishedArgs,
+    PublishedPage,
+)
 from moderation.comments.service import CommentService, NewComment
 from moderation.comments.status_details import StatusDetails
 from moderation.comments.thread_cache import ThreadCache, etag_of, surrogate_keys
 from moderation.sites.commenters import CommenterService
 from moderation.sites.routing import current_site, site_path, site_route
+from moderation.sites.service import SiteService
 from moderation.web import limits, openapi
 from moderation.web.context import public_base, request_id, service, settings
 from moderation.web.http_cache import PRIVATE, conditional, public_cache_control
@@ -24,6 +33,12 @@ from moderation.web.schemas import IdempotencyHeaders
 blp = Blueprint(
     "comments", __name__, url_prefix="/v1", description="Post comments and read what is published"
 )
+
+
+def edit_window(site_id: str) -> int:
+    """How long after posting a comment of this site may be edited (the site's, else ours)."""
+    default = settings().comments.edit_window_seconds
+    return service(SiteService).require(site_id).edit_window_seconds(default)
 
 
 def status_view(comment: Any) -> dict[str, Any]:
@@ -41,6 +56,8 @@ def status_view(comment: Any) -> dict[str, Any]:
         "status_url": public_base()
         + site_path(url_for("comments.get_comment", comment_id=comment.id)).lstrip("/"),
         "statement_of_reasons": _status_details().statement_of_reasons(comment),
+        "version": comment.version,
+        "editable_until": editable_until(comment, edit_window(comment.site_id)),
     }
 
 
@@ -55,8 +72,8 @@ def _status_details() -> StatusDetails:
 @site_route(blp, "/articles/<article_id>/comments", methods=["POST"])
 @blp.arguments(CommentIn)
 @blp.arguments(IdempotencyHeaders, location="headers")
-@blp.response(202, CommentStatus, description="Stored; it will be scored in the background")
-@blp.alt_response(200, schema=CommentStatus, description="A retry with a known Idempotency-Key")
+@blp.response(202, PostedComment, description="Stored; it will be scored in the background")
+@blp.alt_response(200, schema=PostedComment, description="A retry with a known Idempotency-Key")
 @blp.alt_response(
     401,
     description="A commenter session is needed (the site's `anonymous` is off: reason "
@@ -96,8 +113,66 @@ def post_comment(body: dict[str, Any], headers: dict[str, Any], article_id: str)
         )
     )
     view = status_view(submitted.comment)
+    if submitted.edit_token is not None:
+        view["edit_token"] = submitted.edit_token
     headers = {"Location": view["status_url"]}
     return view, (202 if submitted.created else 200), headers
+
+
+@site_route(blp, "/comments/<int:comment_id>", methods=["PATCH"])
+@blp.arguments(CommentEditIn)
+@blp.response(200, CommentStatus, description="Edited: pending until the new text is decided")
+@blp.alt_response(
+    401,
+    description="No proof of authorship: a verified reader's comment needs their commenter "
+    "session (token_required), an anonymous one its edit_token (edit_token_required)",
+)
+@blp.alt_response(403, description="The session or edit token is not the comment author's")
+@blp.alt_response(404, description="No such comment (on this site)")
+@blp.alt_response(
+    409,
+    description="Stale `version` (reload and edit again; `current_version` says where it "
+    "is), or a rejected comment, or one waiting for a moderator",
+)
+@blp.alt_response(
+    422, description="Past the edit window (`edit_window_seconds`), or a bad or unchanged text"
+)
+@blp.alt_response(
+    429,
+    description="Too many tries from this address (the status limit), or too many comments and "
+    "edits from this author or site",
+)
+def edit_comment(body: dict[str, Any], comment_id: int) -> Any:
+    """Edit a comment, as its author, within the site's edit window.
+
+    The author proves it as when posting: a verified reader sends their commenter session
+    (`Authorization: Bearer <session token>`), an anonymous author the `edit_token` the answer
+    that took the comment carried. Send the `version` you saw. The new text is moderated like
+    a new comment: the comment is `pending` (and out of the public list) until it is decided;
+    moderators see the earlier texts in the review detail, and webhooks get `comment.edited`.
+    """
+    limits.hit("status")  # every try counts per address, refused ones too
+    named = current_site().id if g.get("site_named") else None
+    comment = service(CommentService).get(comment_id, named)
+    site = service(SiteService).require(comment.site_id)
+    g.site_id = comment.site_id  # CORS and the limits go by the comment's own site
+    commenter = service(CommenterService).session(site, request.headers.get("Authorization"))
+    editor = Editor(commenter.id if commenter else None, body["edit_token"])
+    # Proved before the author's quota is counted: nobody else can spend it for them.
+    check_author(comment, editor)
+    limits.hit("comments", comment.author_id)
+    edited = service(CommentEdits).edit(
+        Edit(
+            comment_id=comment_id,
+            site_id=site.id,
+            text=body["text"],
+            version=body["version"],
+            editor=editor,
+            window_seconds=edit_window(site.id),
+            request_id=request_id(),
+        )
+    )
+    return status_view(edited)
 
 
 def _json(data: Any) -> bytes:

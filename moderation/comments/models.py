@@ -55,6 +55,7 @@ class Comment(Base):
         Index("ix_comments_root", "root_id"),
         Index("ix_comments_status_priority", "status", "priority", "id"),
         UniqueConstraint("idempotency_key", name="uq_comments_idempotency_key"),
+        Index("ix_comments_site_external_id", "site_id", "external_id", unique=True),
     )
 
     id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
@@ -92,6 +93,13 @@ class Comment(Base):
     report_weight: Mapped[float] = mapped_column(Float, default=0.0)
     # Reported past the hide threshold: kept out of the public list until a moderator decides.
     hidden: Mapped[bool] = mapped_column(Boolean, default=False)
+    # SHA-256 of the edit token an anonymous author was given once, when posting
+    # (comments/edits.py): an anonymous author id proves nothing, the token does.
+    edit_token_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The stable id an imported comment came with (transfer/); None for comments posted here.
+    external_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    # When its author last edited it (comments/edits.py); readers see it, as "edited".
+    edited_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
 
 
 class AuditRecord(Base):
@@ -115,6 +123,33 @@ class AuditRecord(Base):
     request_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
     version: Mapped[int] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(default=utcnow, index=True)
+
+
+class CommentVersion(Base):
+    """The text a comment had before its author edited it, and where it stood then.
+
+    Personal data: it holds what the author wrote, as `comments.text` does.
+    """
+
+    __tablename__ = "comment_versions"
+    __table_args__ = (
+        UniqueConstraint("comment_id", "revision", name="uq_comment_versions_revision"),
+    )
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True, autoincrement=True)
+    comment_id: Mapped[int] = mapped_column(Id, ForeignKey("comments.id"))
+    # 1 for the text as first posted, 2 after the first edit, ...
+    revision: Mapped[int] = mapped_column(Integer)
+    text: Mapped[str] = mapped_column(Text)
+    # The state the text had when it was replaced: a published text, a held one, ...
+    status: Mapped[str] = mapped_column(String(20))
+    public_reason: Mapped[str | None] = mapped_column(String(50), nullable=True)
+    verdict: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    # The comment's `version` just before the edit (the audit record's of that state).
+    comment_version: Mapped[int] = mapped_column(Integer)
+    written_at: Mapped[dt.datetime] = mapped_column()
+    replaced_at: Mapped[dt.datetime] = mapped_column(default=utcnow)
+    request_id: Mapped[str | None] = mapped_column(String(100), nullable=True)
 
 
 class Author(Base):

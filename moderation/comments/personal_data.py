@@ -16,7 +16,7 @@ from sqlalchemy import Select, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from moderation.comments.counts import visible_to_readers
-from moderation.comments.models import AuditRecord, Author, AuthorAction, Comment
+from moderation.comments.models import AuditRecord, Author, AuthorAction, Comment, CommentVersion
 from moderation.comments.thread_cache import mark_thread_changed
 from moderation.comments.transitions import THREAD_CHANGED_EVENT, add_event
 from moderation.db.base import utcnow
@@ -83,6 +83,8 @@ def _erase_comments(session: Session, subject: Subject) -> int:
             text=ERASED,
             verdict=None,
             idempotency_key=None,
+            edit_token_hash=None,
+            edited_at=None,
             request_fingerprint=None,
             claimed_by=None,
             claimed_until=None,
@@ -166,12 +168,36 @@ def _erase_actions(session: Session, subject: Subject) -> int:
     )
 
 
+def _versions(subject: Subject) -> Select[Any]:
+    return (
+        select(CommentVersion)
+        .where(CommentVersion.comment_id.in_(subject.comment_ids))
+        .order_by(CommentVersion.comment_id, CommentVersion.revision)
+    )
+
+
+def _erase_versions(session: Session, subject: Subject) -> int:
+    """Earlier texts are the author's words like the current one: deleted, since the comment's
+    own row (blanked) keeps the thread's shape and the audit trail keeps the edits' count."""
+    if not subject.comment_ids:
+        return 0
+    return execute(
+        session, delete(CommentVersion).where(CommentVersion.comment_id.in_(subject.comment_ids))
+    )
+
+
 PERSONAL_DATA: tuple[Declaration, ...] = (
     PersonalTable(
         "comments",
         "their comments: text, the name they gave, ids, the machine's verdict",
         _comments,
         _erase_comments,
+    ),
+    PersonalTable(
+        "comment_versions",
+        "the texts their comments had before they edited them, with those texts' verdicts",
+        _versions,
+        _erase_versions,
     ),
     PersonalTable(
         "audit_records",

@@ -25,6 +25,14 @@ class AuthorIn(StrictSchema):
             raise ValidationError(f"longer than {limit} characters")
 
 
+def _check_text(value: str) -> None:
+    limit = current_app.config["MODERATION_SETTINGS"].comments.max_length
+    if not shows_something(value):
+        raise ValidationError("must not be empty or only spaces and invisible characters")
+    if len(value) > limit:
+        raise ValidationError(f"is {len(value)} characters, longer than the limit of {limit}")
+
+
 class CommentIn(StrictSchema):
     author = fields.Nested(
         AuthorIn,
@@ -41,11 +49,29 @@ class CommentIn(StrictSchema):
 
     @validates("text")
     def _text(self, value: str, **_: Any) -> None:
-        limit = current_app.config["MODERATION_SETTINGS"].comments.max_length
-        if not shows_something(value):
-            raise ValidationError("must not be empty or only spaces and invisible characters")
-        if len(value) > limit:
-            raise ValidationError(f"is {len(value)} characters, longer than the limit of {limit}")
+        _check_text(value)
+
+
+class CommentEditIn(StrictSchema):
+    text = fields.String(required=True, metadata={"description": "The new text, plain text"})
+    version = fields.Integer(
+        required=True,
+        strict=True,
+        validate=validate.Range(min=1),
+        metadata={"description": "The comment's `version` the author saw (409 when it moved)"},
+    )
+    edit_token = fields.String(
+        load_default=None,
+        validate=validate.Length(min=1, max=200),
+        metadata={
+            "description": "An anonymous comment's edit token, from the answer that took it; "
+            "a verified reader sends their commenter session instead"
+        },
+    )
+
+    @validates("text")
+    def _text(self, value: str, **_: Any) -> None:
+        _check_text(value)
 
 
 class CommentStatus(Schema):
@@ -83,6 +109,15 @@ class CommentStatus(Schema):
         metadata={
             "description": "For a held or rejected comment: why, for its author (EU Digital "
             "Services Act art. 17; docs/dsa.md). Null while the comment is not restricted"
+        },
+    )
+    version = fields.Integer(
+        metadata={"description": "Goes up with every change; an edit sends the one it saw"}
+    )
+    editable_until = fields.DateTime(
+        allow_none=True,
+        metadata={
+            "description": "Until when its author may edit it (PATCH); null when they may not"
         },
     )
 
@@ -146,6 +181,17 @@ class StatementOfReasons(Schema):
     redress = fields.Nested(Redress)
 
 
+class PostedComment(CommentStatus):
+    edit_token = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "Anonymous comments only, in the answer that took it (a retry with "
+            "the Idempotency-Key gets a new one that replaces it): the author's proof for "
+            "editing it. Shown once, stored only as a digest: keep it with the comment"
+        },
+    )
+
+
 class PublishedComment(Schema):
     id = fields.Integer(attribute="comment.id")
     author = fields.Function(lambda thread: {"name": thread.comment.author_name})
@@ -160,6 +206,11 @@ class PublishedComment(Schema):
         },
     )
     created_at = fields.DateTime(attribute="comment.created_at")
+    edited_at = fields.DateTime(
+        attribute="comment.edited_at",
+        allow_none=True,
+        metadata={"description": "When its author last edited it; null when never"},
+    )
     replies = fields.List(fields.Nested(lambda: PublishedComment()))
 
 

@@ -10,11 +10,12 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.comments.counts import VisibleCounts, visible_to_readers
+from moderation.comments.edits import new_edit_token
 from moderation.comments.intake import insert_comment
 from moderation.comments.models import Comment
 from moderation.comments.seeding import Seed, seed_published
@@ -60,6 +61,8 @@ class NewComment:
 class Submitted:
     comment: Comment
     created: bool  # False when an Idempotency-Key retry returned the earlier comment
+    # An anonymous author's capability to edit the comment (comments/edits.py), shown once.
+    edit_token: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -113,7 +116,8 @@ class CommentService:
         if key is not None:
             existing = self._by_key(key, new)
             if existing is not None:
-                return Submitted(existing, created=False)
+                return self._retried(existing)
+        token, token_hash = new_edit_token() if not new.author_verified else (None, None)
         try:
             with self.sessions.begin() as session:
                 root_id = self._thread_root(session, new)
@@ -133,6 +137,7 @@ class CommentService:
                         "idempotency_key": key,
                         "request_fingerprint": new.fingerprint(),
                         "request_id": new.request_id,
+                        "edit_token_hash": token_hash,
                     },
                 )
                 insert_audit_rows(
@@ -158,9 +163,25 @@ class CommentService:
             existing = self._by_key(key, new)
             if existing is None:
                 raise
-            return Submitted(existing, created=False)
+            return self._retried(existing)
         self.queue.enqueue_scoring([comment.id], new.request_id)
-        return Submitted(comment, created=True)
+        return Submitted(comment, created=True, edit_token=token)
+
+    def _retried(self, existing: Comment) -> Submitted:
+        """The earlier comment, for a retry with its Idempotency-Key. An anonymous author's
+        retry gets a new edit token in place of the one its lost answer carried (only digests
+        are stored): the same key and body can only come from the client that posted it."""
+        if existing.author_verified:
+            return Submitted(existing, created=False)
+        token, token_hash = new_edit_token()
+        with self.sessions.begin() as session:
+            session.execute(
+                update(Comment)
+                .where(Comment.id == existing.id)
+                .values(edit_token_hash=token_hash)
+                .execution_options(synchronize_session=False)
+            )
+        return Submitted(existing, created=False, edit_token=token)
 
     def _by_key(self, key: str, new: NewComment) -> Comment | None:
         with self.sessions() as session:

@@ -68,7 +68,12 @@ def event_row(event_type: str, comment: Comment) -> dict[str, Any]:
 
 def add_event(session: Session, event_type: str, comment: Comment) -> None:
     """Queue an event in the outbox, inside the current transaction."""
-    session.add(OutboxEvent(**event_row(event_type, comment)))
+    add_event_row(session, event_row(event_type, comment))
+
+
+def add_event_row(session: Session, row: dict[str, Any]) -> None:
+    """Queue an outbox row made by `event_row` (its payload extended, perhaps)."""
+    session.add(OutboxEvent(**row))
 
 
 def _new_state(

@@ -23,6 +23,7 @@ from moderation.perspective import personal_data as perspective
 from moderation.review import personal_data as review
 from moderation.sites import personal_data as sites
 from moderation.surge import personal_data as surge
+from moderation.transfer import personal_data as transfer
 from moderation.webhooks import personal_data as webhooks
 
 # The privacy feature's own table keeps pseudonyms and counts.
@@ -48,6 +49,7 @@ DECLARATIONS: tuple[Declaration, ...] = (
     *articles.PERSONAL_DATA,
     *sites.PERSONAL_DATA,
     *surge.PERSONAL_DATA,
+    *transfer.PERSONAL_DATA,
     *_OWN,
 )
 

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from moderation.comments.models import AuditRecord, Comment
+from moderation.comments.models import AuditRecord, Comment, CommentVersion
 from moderation.comments.transitions import add_event, transition
 from moderation.db.base import utcnow
 from moderation.errors import ConflictError, InvalidRequestError, NotFoundError
@@ -36,6 +36,8 @@ class Detail:
     parent: Comment | None = None
     # The surge in force on the comment's article (surge/), or None.
     article_surge: dict[str, Any] | None = None
+    # The texts it had before its author's edits, oldest first (comments/edits.py).
+    versions: list[CommentVersion] = dataclasses.field(default_factory=list)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -96,11 +98,18 @@ class ReviewService:
             claim = live_claims(session, [comment_id]).get(comment_id)
             author = author_history(session, comment.site_id, comment.author_id)
             parent = session.get(Comment, comment.parent_id) if comment.parent_id else None
+            versions = list(
+                session.scalars(
+                    select(CommentVersion)
+                    .where(CommentVersion.comment_id == comment_id)
+                    .order_by(CommentVersion.revision)
+                )
+            )
         surge = None
         if self.surges is not None:
             pair = (comment.site_id, comment.article_id)
             surge = self.surges.active([pair]).get(pair)
-        return Detail(comment, audit, claim, reports, author, parent, surge)
+        return Detail(comment, audit, claim, reports, author, parent, surge, versions)
 
     def decide(self, decision: Decision) -> Comment:
         """Approve or reject a comment at the version the moderator saw; 409 if it moved on."""

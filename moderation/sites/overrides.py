@@ -15,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from moderation.config import (
+    MAX_EDIT_WINDOW_SECONDS,
     MAX_RETENTION_DAYS,
     SURGE_SETTINGS,
     RulesSettings,
@@ -29,7 +30,9 @@ from moderation.pipeline.rules.base import ARTICLE_SETTINGS
 SITE_REVIEW_SETTINGS = frozenset({"report_threshold", "hide_threshold"})
 # The retention periods a site may set for itself (privacy/retention.py reads them).
 SITE_RETENTION_SETTINGS = ("comment_text_days", "audit_detail_days", "feedback_days")
-SECTIONS = ("thresholds", "rules", "review", "premoderate", "surge", "retention")
+# The comment settings a site may set for itself (comments/edits.py reads them).
+SITE_COMMENT_SETTINGS = frozenset({"edit_window_seconds"})
+SECTIONS = ("thresholds", "rules", "review", "premoderate", "surge", "retention", "comments")
 WORD_LISTS = ("banned", "suspect")
 ANONYMOUS = ("allow", "premoderate", "off")
 _ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?")
@@ -91,6 +94,7 @@ def check_site_settings(
     if surge is not None:
         check_surge_overrides(_section(overrides, "surge"), surge)
     _check_retention(_section(overrides, "retention"))
+    _check_comments(_section(overrides, "comments"))
 
 
 def _section(overrides: Mapping[str, Any], name: str) -> Mapping[str, Any]:
@@ -186,6 +190,23 @@ def _check_retention(periods: Mapping[str, Any]) -> None:
         if not 0 <= days <= MAX_RETENTION_DAYS:
             raise InvalidRequestError(
                 f"must be 0 (keep for ever) to {MAX_RETENTION_DAYS} days", field=where
+            )
+
+
+def _check_comments(overrides: Mapping[str, Any]) -> None:
+    for name, value in overrides.items():
+        where = f"settings.comments.{name}"
+        if name not in SITE_COMMENT_SETTINGS:
+            allowed = ", ".join(sorted(SITE_COMMENT_SETTINGS))
+            raise InvalidRequestError(
+                f"{name} is not a comment setting a site can override (one of: {allowed})",
+                field=where,
+            )
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InvalidRequestError("must be a whole number of seconds", field=where)
+        if not 0 <= value <= MAX_EDIT_WINDOW_SECONDS:
+            raise InvalidRequestError(
+                f"must be 0 (no edits) to {MAX_EDIT_WINDOW_SECONDS} (7 days)", field=where
             )
 
 

@@ -48,6 +48,10 @@ class SiteView:
     def review_setting(self, name: str, default: float) -> float:
         return float(self.settings.get("review", {}).get(name, default))
 
+    def edit_window_seconds(self, default: int) -> int:
+        """How long its author may edit a comment: the site's own, else the service's."""
+        return int(self.settings.get("comments", {}).get("edit_window_seconds", default))
+
     def as_dict(self) -> dict[str, Any]:
         view = dataclasses.asdict(self)
         view["origins"] = list(self.origins)

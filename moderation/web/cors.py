@@ -26,6 +26,9 @@ PUBLIC_PREFIXES = (
 # Admin paths under /v1/sites/ that are not public: /v1/sites and /v1/sites/<site> themselves.
 _PUBLIC_UNDER_SITES = ("/articles/", "/comments/", "/commenter-sessions")
 ALLOWED_METHODS = "GET, POST, OPTIONS"
+# An author edits a comment with PATCH on its status path; no other public path takes PATCH
+# (an article's settings are the admins', and never answered cross-origin with it).
+COMMENT_METHODS = "GET, POST, PATCH, OPTIONS"
 # If-None-Match: the widget revalidates the pages it has (a 304 keeps what it shows), so it
 # must be allowed and the ETag readable; neither is CORS-safelisted.
 ALLOWED_HEADERS = (
@@ -76,7 +79,9 @@ class CorsPolicy:
                 response.status_code = 204
                 response.set_data(b"")
                 response.headers.pop("Content-Type", None)
-            response.headers["Access-Control-Allow-Methods"] = ALLOWED_METHODS
+            response.headers["Access-Control-Allow-Methods"] = (
+                COMMENT_METHODS if _is_comment_path(request.path) else ALLOWED_METHODS
+            )
             response.headers["Access-Control-Allow-Headers"] = ", ".join(
                 name for name in wanted if name in ALLOWED_HEADERS
             ) or ", ".join(ALLOWED_HEADERS)
@@ -104,3 +109,11 @@ def init_app(app: Flask, site_origins: Callable[[], Collection[str]] | None = No
     policy = CorsPolicy(app.config["MODERATION_SETTINGS"].web.allowed_origins, site_origins)
     app.extensions["moderation_cors"] = policy
     app.after_request(policy.apply)
+
+
+def _is_comment_path(path: str) -> bool:
+    """/v1/comments/<id> or /v1/sites/<site>/comments/<id>: where an author edits a comment."""
+    parts = path.strip("/").split("/")
+    if parts[:2] == ["v1", "sites"]:
+        parts = ["v1", *parts[3:]]
+    return len(parts) == 3 and parts[1] == "comments"

@@ -2,7 +2,8 @@
 
 Event types (the `type` of every payload; see docs/api.md "Webhooks" for the schema):
 comment.created, comment.approved, comment.held, comment.rejected, comment.reported,
-comment.decision_reversed, author.banned, author.erased.
+comment.decision_reversed, comment.edited (its author changed the text: it is pending again),
+author.banned, author.erased.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ EVENT_TYPES = (
     "comment.rejected",
     "comment.reported",
     "comment.decision_reversed",
+    "comment.edited",
     "author.banned",
     "article.surge_started",
     "article.surge_ended",

@@ -252,3 +252,44 @@ def test_the_detail_says_which_language_and_model_decided(browser: Any, live_ser
     page.screenshot(path=str(ARTIFACTS / "review-language.png"))
     assert errors == []
     context.close()
+
+
+def test_the_detail_shows_the_texts_an_author_replaced(browser: Any, live_service: Any) -> None:
+    # Posted and edited through the API, decided each time by the live worker: the edit is in
+    # Arabic, which no model serves here, so it waits in the held queue.
+    from tests.support.live import wait_for_status
+
+    base = live_service.base_url
+    first = "A first version about the regional economy."
+    edited = "شكرا على هذا المقال الرائع عن الاقتصاد في المنطقة"
+    posted = requests.post(
+        f"{base}/v1/articles/{ARTICLE}-edits/comments",
+        json={"author": {"id": "reader-edits", "name": "Second Thoughts"}, "text": first},
+        timeout=10,
+    )
+    assert posted.status_code == 202, posted.text
+    comment_id, token = posted.json()["id"], posted.json()["edit_token"]
+    version = wait_for_status(base, comment_id)["version"]
+    changed = requests.patch(
+        f"{base}/v1/comments/{comment_id}",
+        json={"text": edited, "version": version, "edit_token": token},
+        timeout=10,
+    )
+    assert changed.status_code == 200, changed.text
+    assert wait_for_status(base, comment_id)["status"] == "held"
+
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, timezone_id="UTC")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{base}/review")
+    page.get_by_label("Moderator token").fill(MODERATOR_TOKEN.split(":", 1)[1])
+    page.get_by_role("button", name="Sign in").click()
+    page.locator("#queue li", has_text=edited).click()
+    expect(page.locator("#d-text")).to_have_text(edited)
+    expect(page.locator("#d-versions-label")).to_have_text("Edited by its author: 1 earlier text")
+    page.locator("#d-versions-label").click()
+    expect(page.locator("#d-versions li blockquote")).to_have_text(first)
+    assert errors == []
+    context.close()

@@ -91,6 +91,33 @@ def test_benign_comment_shows_pending_then_published(reader: Reader) -> None:
     assert reader.errors == []
 
 
+def test_an_author_edits_their_comment_and_the_new_text_is_checked_again(
+    reader: Reader,
+) -> None:
+    first, second = "First draft on the tram line.", "Second draft on the tram line."
+    reader.open_demo(ARTICLE)
+    reader.post("Nadia", first)
+    assert reader.wait_for_status(first, "approved") == "approved"
+
+    reader.own(first).get_by_role("button", name="Edit your comment").click()
+    reader.own(first).locator("form.edit-form textarea").fill(second)
+    reader.own(first).get_by_role("button", name="Save").click()
+    expect(reader.widget.get_by_role("status")).to_have_text(
+        "Your edit was sent. It is checked before it appears."
+    )
+    # Checked again like a new comment, then published with its new words only.
+    assert reader.wait_for_status(second, "approved") == "approved"
+    texts = published_texts(reader.base_url, ARTICLE)
+    assert second in texts and first not in texts
+
+    # After a reload it shows among the published, marked edited, still editable by its author.
+    reader.page.reload()
+    shown = reader.published().filter(has_text=second)
+    expect(shown.locator(".edited")).to_have_text("edited")
+    expect(shown.get_by_role("button", name="Edit your comment")).to_be_visible()
+    assert reader.errors == []
+
+
 def test_abusive_comments_are_held_or_rejected_with_a_kind_explanation(reader: Reader) -> None:
     reader.open_demo(ARTICLE)
     reader.post("Troll", ABUSIVE)

@@ -55,8 +55,9 @@ def test_every_event_type_reaches_the_receiver_signed_and_in_order(
         decide(settings, second, "rejected")
         emit(settings, second, "author.banned")
         emit(settings, second, "author.erased")
+        emit(settings, second, "comment.edited")
 
-        deliver_until(settings, lambda: len(receiver.requests) >= 9)
+        deliver_until(settings, lambda: len(receiver.requests) >= 10)
 
         verifier = Webhook(endpoint["secret"])
         payloads = [verifier.verify(r.body, r.headers) for r in receiver.requests]
@@ -70,6 +71,7 @@ def test_every_event_type_reaches_the_receiver_signed_and_in_order(
         "comment.rejected",
         "author.banned",
         "author.erased",
+        "comment.edited",
     ]
     # Surge protection's article events come from its own job: tests/integration/test_surge.py.
     surge = {"article.surge_started", "article.surge_ended"}

@@ -51,6 +51,8 @@ def test_environment_overrides_with_short_and_generic_names() -> None:
         ({"MODERATION_REVIEW_ANONYMOUS_REPORT_WEIGHT": "0.2"}, "review.anonymous_report_weight"),
         ({"MODERATION_REVIEW_ANONYMOUS_REPORT_WEIGHT": "-0.1"}, "review.anonymous_report_weight"),
         ({"MODERATION_REVIEW_HIDE_MIN_VERIFIED_READERS": "0"}, "review.hide_min_verified_readers"),
+        ({"MODERATION_COMMENTS_EDIT_WINDOW_SECONDS": "-1"}, "comments.edit_window_seconds"),
+        ({"MODERATION_COMMENTS_EDIT_WINDOW_SECONDS": "604801"}, "comments.edit_window_seconds"),
     ],
 )
 def test_bad_settings_stop_start_up_naming_the_setting(environ: dict[str, str], named: str) -> None:

@@ -449,6 +449,20 @@
       item.appendChild(document.createTextNode(" " + ago(c.created_at) + " · " + c.text));
       recent.appendChild(item);
     });
+    // The texts its author replaced by editing it, oldest first, each as it stood then.
+    var versions = $("d-versions"); clear(versions);
+    $("d-versions-box").hidden = !d.versions.length;
+    $("d-versions-label").textContent = "Edited by its author: " + d.versions.length +
+      " earlier text" + (d.versions.length === 1 ? "" : "s");
+    d.versions.forEach(function (v) {
+      var item = el("li");
+      item.appendChild(el("span", v.status + (v.reason_code ? " (" + term("public_codes", v.reason_code).name + ")" : "") +
+        " · replaced " + fullTime(v.replaced_at), "muted"));
+      var quote = el("blockquote", v.text);
+      quote.setAttribute("dir", "auto");
+      item.appendChild(quote);
+      versions.appendChild(item);
+    });
     var audit = $("d-audit"); clear(audit);
     d.audit.forEach(function (a) {
       audit.appendChild(el("li", fullTime(a.created_at) + " · " + a.actor + " (" + a.actor_type +

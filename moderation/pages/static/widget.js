@@ -113,6 +113,14 @@
       "postReply": "Post reply",
       "posting": "Posting…",
       "cancel": "Cancel",
+      "edit": "Edit",
+      "editComment": "Edit your comment",
+      "save": "Save",
+      "saving": "Saving…",
+      "edited": "edited",
+      "editSent": "Your edit was sent. It is checked before it appears.",
+      "editClosed": "The time to edit this comment is over.",
+      "notEdited": "Your edit could not be saved: {message}",
       "needName": "Please enter your name.",
       "nameTooLong": "Please shorten your name to {max} characters.",
       "needText": "Please write a comment first.",
@@ -220,6 +228,14 @@
       "postReply": "Publier la réponse",
       "posting": "Envoi…",
       "cancel": "Annuler",
+      "edit": "Modifier",
+      "editComment": "Modifier votre commentaire",
+      "save": "Enregistrer",
+      "saving": "Enregistrement…",
+      "edited": "modifié",
+      "editSent": "Votre modification a été envoyée. Elle est vérifiée avant d'apparaître.",
+      "editClosed": "Le délai pour modifier ce commentaire est passé.",
+      "notEdited": "Votre modification n'a pas pu être enregistrée\u00a0: {message}",
       "needName": "Veuillez indiquer votre nom.",
       "nameTooLong": "Veuillez raccourcir votre nom à {max} caractères.",
       "needText": "Veuillez d'abord écrire un commentaire.",
@@ -327,6 +343,14 @@
       "postReply": "Antwort senden",
       "posting": "Wird gesendet…",
       "cancel": "Abbrechen",
+      "edit": "Bearbeiten",
+      "editComment": "Ihren Kommentar bearbeiten",
+      "save": "Speichern",
+      "saving": "Wird gespeichert…",
+      "edited": "bearbeitet",
+      "editSent": "Ihre Änderung wurde gesendet. Sie wird geprüft, bevor sie erscheint.",
+      "editClosed": "Die Zeit zum Bearbeiten dieses Kommentars ist abgelaufen.",
+      "notEdited": "Ihre Änderung konnte nicht gespeichert werden: {message}",
       "needName": "Bitte geben Sie Ihren Namen ein.",
       "nameTooLong": "Bitte kürzen Sie Ihren Namen auf {max} Zeichen.",
       "needText": "Bitte schreiben Sie zuerst einen Kommentar.",
@@ -434,6 +458,14 @@
       "postReply": "Publicar respuesta",
       "posting": "Publicando…",
       "cancel": "Cancelar",
+      "edit": "Editar",
+      "editComment": "Editar tu comentario",
+      "save": "Guardar",
+      "saving": "Guardando…",
+      "edited": "editado",
+      "editSent": "Tu cambio se envió. Se revisa antes de aparecer.",
+      "editClosed": "El plazo para editar este comentario ha terminado.",
+      "notEdited": "No se pudo guardar tu cambio: {message}",
       "needName": "Escribe tu nombre.",
       "nameTooLong": "Acorta tu nombre a {max} caracteres.",
       "needText": "Escribe primero un comentario.",
@@ -559,6 +591,8 @@
     ".author { font-weight: 700; }",
     ".you { font-size: 0.8em; padding: 0 6px; border-radius: 4px; background: #e7ecf3; }",
     "time { color: var(--mw-muted, #57606a); }",
+    ".edited { color: var(--mw-muted, #57606a); font-style: italic; }",
+    ".edit-form textarea { width: 100%; box-sizing: border-box; }",
     ".text { margin: 0 0 6px; white-space: pre-wrap; overflow-wrap: anywhere; }",
     ".own > article { padding-left: 12px; border-left: 4px solid #c8ccd1; }",
     ".own[data-status='pending'] > article { border-left-color: #9a6700; background: #fff8e5; }",
@@ -765,6 +799,10 @@
   /** A comment's status for its author: revalidated too (a 304 while it is unchanged). */
   Api.prototype.status = function (id) {
     return this.read("v1/comments/" + encodeURIComponent(id)).then(function (answer) { return answer.data; });
+  };
+  /** The author's new text for their comment, at the version they saw. */
+  Api.prototype.edit = function (id, body, headers) {
+    return this.request("PATCH", "v1/comments/" + encodeURIComponent(id), body, headers);
   };
   Api.prototype.report = function (id, body, headers) {
     return this.request("POST", "v1/comments/" + encodeURIComponent(id) + "/reports", body, headers);
@@ -1313,15 +1351,20 @@
       onclick: function () { self.openReply(item, comment.id, name, replyButton); } });
     // Readers report what others wrote, never their own comment.
     var reportButton = own ? null : this.reportButton(item, comment.id, name);
+    // Its author may edit it within the site's window (the right is kept from posting it).
+    var editButton = this.editRight(comment.id) ? el("button", { type: "button", className: "link edit",
+      text: this.t("edit"), "aria-label": this.t("editComment"),
+      onclick: function () { self.openEdit(item, comment, editButton); } }) : null;
     var byline = el("p", { className: "byline" }, [
       el("span", { className: "author", text: name }),
       own ? el("span", { className: "you", text: this.t("you") }) : null,
-      this.timeElement(comment.created_at)
+      this.timeElement(comment.created_at),
+      comment.edited_at ? el("span", { className: "edited", text: this.t("edited") }) : null
     ]);
     var article = el("article", { tabindex: "-1", "aria-label": this.t("commentBy", { name: name }) }, [
       byline,
       el("p", { className: "text", text: comment.text }),
-      el("div", { className: "actions" }, [replyButton, reportButton])
+      el("div", { className: "actions" }, [replyButton, editButton, reportButton])
     ]);
     item.appendChild(article);
     this.shown[comment.id] = item;
@@ -1435,6 +1478,7 @@
           state.key = null;
           text.value = "";
           count();
+          self.rememberEdit(answer.id, answer.edit_token || null, answer.editable_until);
           self.posted({ id: answer.id, status: answer.status, reason_code: answer.reason_code,
             parent_id: answer.parent_id || parentId || null, created_at: answer.created_at,
             status_url: answer.status_url, author: { name: shownName }, text: body });
@@ -1671,7 +1715,8 @@
     if (item) this.setOwnStatus(item, status, reason);
     if (status === "approved") {
       this.forget(comment.id);
-      if (this.total !== null) {
+      // An edited comment was counted when it was first published.
+      if (this.total !== null && !comment.edited) {
         this.total += 1;
         this.showCount();
       }
@@ -1717,6 +1762,102 @@
       // Replies go at the top here: their parents are not on screen yet.
       self.showOwn(comment);
       if (comment.status !== "rejected") self.poll(comment, 0, now);
+    });
+  };
+
+  // ---- editing one's own comment ----
+
+  /** Keep the right to edit a comment until the service's `editable_until`: an anonymous
+   * author's edit token, or null when the reader's session proves it. */
+  Widget.prototype.rememberEdit = function (id, token, until) {
+    var ends = parseDate(until);
+    if (!ends) return;
+    var now = Date.now();
+    var rights = load("edits:" + this.articleId, {});
+    if (!rights || typeof rights !== "object") rights = {};
+    Object.keys(rights).forEach(function (key) { if (!(rights[key].until > now)) delete rights[key]; });
+    rights[id] = { token: token, until: ends.getTime() };
+    save("edits:" + this.articleId, rights);
+  };
+
+  Widget.prototype.editRight = function (id) {
+    var rights = load("edits:" + this.articleId, {});
+    var right = rights && rights[id];
+    return right && right.until > Date.now() ? right : null;
+  };
+
+  Widget.prototype.openEdit = function (item, comment, button) {
+    var self = this;
+    var article = item.querySelector("article");
+    if (article.querySelector("form.edit-form")) return;
+    var paragraph = article.querySelector(".text");
+    var text = el("textarea", { className: "edit-text", rows: "4", "aria-label": this.t("editComment") });
+    text.value = paragraph.textContent;
+    var error = el("p", { className: "error", role: "alert", hidden: true });
+    var saveButton = el("button", { type: "submit", className: "primary", text: this.t("save") });
+    var form = el("form", { className: "edit-form", novalidate: true }, [
+      text,
+      error,
+      el("div", { className: "actions" }, [saveButton,
+        el("button", { type: "button", className: "secondary", text: this.t("cancel"),
+          onclick: function () { close(true); } })])
+    ]);
+    function close(restoreFocus) {
+      if (form.parentNode) form.parentNode.removeChild(form);
+      paragraph.hidden = false;
+      button.hidden = !self.editRight(comment.id);
+      if (restoreFocus && !button.hidden) button.focus();
+    }
+    function fail(message) {
+      error.textContent = message;
+      error.hidden = false;
+      saveButton.disabled = false;
+      saveButton.textContent = self.t("save");
+    }
+    paragraph.hidden = true;
+    button.hidden = true;
+    article.insertBefore(form, paragraph.nextSibling);
+    text.focus();
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var body = text.value;
+      var right = self.editRight(comment.id);
+      if (!right) return fail(self.t("editClosed"));
+      if (!body.trim()) return fail(self.t("needText"));
+      if (length(body) > LIMITS.maxLength) {
+        return fail(self.t("textTooLong", { n: length(body), max: LIMITS.maxLength }));
+      }
+      saveButton.disabled = true;
+      saveButton.textContent = self.t("saving");
+      self.api.status(comment.id).then(function (current) {
+        var sent = { text: body, version: current.version };
+        if (right.token) {
+          sent.edit_token = right.token;
+          return self.api.edit(comment.id, sent, {});
+        }
+        return self.authorized(function (headers) { return self.api.edit(comment.id, sent, headers); });
+      }).then(function (answer) {
+        paragraph.textContent = body;
+        close(false);
+        comment.text = body;
+        comment.status = answer.status;
+        comment.reason_code = answer.reason_code || null;
+        comment.edited = true;
+        item.classList.add("own");
+        self.own[comment.id] = comment;
+        self.setOwnStatus(item, answer.status, answer.reason_code);
+        self.remember(comment);
+        article.focus();
+        self.announce(self.t("editSent"));
+        self.poll(comment, POLL_FIRST_MS, Date.now());
+      }, function (problem) {
+        var errors = JSON.stringify((problem.data && problem.data.errors) || {});
+        if (problem.status === 422 && errors.indexOf("edit_window_seconds") >= 0) {
+          return fail(self.t("editClosed"));
+        }
+        fail(problem.status && problem.status < 500 && problem.status !== 429
+          ? self.t("notEdited", { message: problem.message }) : self.postError(problem));
+      });
     });
   };
 

@@ -175,6 +175,19 @@ class ParentOut(Schema):
     created_at = fields.DateTime()
 
 
+class VersionOut(Schema):
+    revision = fields.Integer(metadata={"description": "1: as first posted; 2: after one edit"})
+    text = fields.String()
+    status = fields.String(metadata={"description": "Where that text stood when it was replaced"})
+    reason_code = fields.String(attribute="public_reason", allow_none=True)
+    reasons = fields.Function(lambda v: (v.verdict or {}).get("reasons", []))
+    version = fields.Integer(
+        attribute="comment_version", metadata={"description": "The comment's version then"}
+    )
+    written_at = fields.DateTime()
+    replaced_at = fields.DateTime()
+
+
 class ReviewDetail(Schema):
     id = fields.Integer(attribute="comment.id")
     article_id = fields.String(attribute="comment.article_id")
@@ -211,6 +224,15 @@ class ReviewDetail(Schema):
     author_history = fields.Nested(AuthorHistoryOut, attribute="author")
     created_at = fields.DateTime(attribute="comment.created_at")
     decided_at = fields.DateTime(attribute="comment.decided_at", allow_none=True)
+    edited_at = fields.DateTime(
+        attribute="comment.edited_at",
+        allow_none=True,
+        metadata={"description": "When its author last edited it; null when never"},
+    )
+    versions = fields.List(
+        fields.Nested(VersionOut),
+        metadata={"description": "The texts it had before its author's edits, oldest first"},
+    )
     audit = fields.List(fields.Nested(AuditOut))
     article_surge = fields.Nested(SurgeOut, allow_none=True, metadata={"description": _SURGE})
 
