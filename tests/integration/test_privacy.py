@@ -41,6 +41,8 @@ AUTHOR = "reader-7"
 NAME = "Zelda Quux"
 EMAIL = "zelda.quux@example.org"
 TEXTS = ("Turnips are underrated, says 4417", "Parsnips deserve a column too, 9931")
+# A comment they edited: its first text lives on in comment_versions.
+FIRST_TEXT, EDITED_TEXT = "Swedes are turnips too, 5521", "Swedes are roots, 7730"
 # What must not be found anywhere after the erasure (the id only on the other site's rows).
 NEEDLES = (NAME, "Zelda", "Quux", EMAIL, "4417", "9931")
 
@@ -111,6 +113,18 @@ def populate(client: Any, settings: Settings, receiver: Receiver) -> dict[str, A
     mine = [post(client, "paper-a", AUTHOR, NAME, words) for words in TEXTS]
     theirs = post(client, "paper-a", "reader-8", "Bystander", "A bystander's view on roots")
     elsewhere = post(client, "paper-b", AUTHOR, "Z on B", "Another site, another account")
+    edited = client.post(
+        "/v1/sites/paper-a/articles/a-1/comments",
+        json={"author": {"id": AUTHOR, "name": NAME}, "text": FIRST_TEXT},
+    )
+    assert edited.status_code == 202, edited.json
+    # Their edit keeps the first text in comment_versions.
+    rewritten = client.patch(
+        f"/v1/sites/paper-a/comments/{edited.json['id']}",
+        json={"text": EDITED_TEXT, "version": 1, "edit_token": edited.json["edit_token"]},
+    )
+    assert rewritten.status_code == 200, rewritten.json
+    mine.append(int(edited.json["id"]))
     run_worker(settings, burst=True)
     assert {c["id"] for c in thread(client, "paper-a")} == {*mine, theirs}
 
@@ -232,7 +246,8 @@ def test_export_then_erasure_of_an_author(
     for declared in personal_tables():
         assert tables[declared.table]["rows"], f"no rows of {declared.table} in the export"
     assert [row["id"] for row in tables["comments"]["rows"]] == mine  # not paper-b's
-    assert {row["text"] for row in tables["comments"]["rows"]} == set(TEXTS)
+    assert {row["text"] for row in tables["comments"]["rows"]} == {*TEXTS, EDITED_TEXT}
+    assert [row["text"] for row in tables["comment_versions"]["rows"]] == [FIRST_TEXT]
     assert tables["readers"]["rows"][0]["reader_id"] == AUTHOR
     assert tables["score_feedback"]["rows"][0]["text"] == TEXTS[0]
     assert exported.json["not_included"]
@@ -261,7 +276,10 @@ def test_export_then_erasure_of_an_author(
     )
     assert erased.json["pseudonym"] == expected
     assert erased.json["comment_ids"] == mine
-    assert erased.json["counts"]["comments"] == 2 and erased.json["counts"]["readers"] == 1
+    assert (
+        erased.json["counts"]["comments"] == len(mine) == 3
+        and erased.json["counts"]["readers"] == 1
+    )
 
     # Readers: gone from the thread at once, though the page was cached.
     assert {c["id"] for c in thread(client, "paper-a")} == {made["theirs"]}
@@ -284,7 +302,7 @@ def test_export_then_erasure_of_an_author(
         # Nothing of them is left in any text column of any table...
         for needle in NEEDLES:
             assert text_hits(session, needle) == [], needle
-        for needle in TEXTS:
+        for needle in (*TEXTS, FIRST_TEXT, EDITED_TEXT):
             assert text_hits(session, needle) == [], needle
         # ...but their id on the other site, which is another account.
         for table, row in text_hits(session, AUTHOR):
@@ -326,7 +344,7 @@ def test_export_then_erasure_of_an_author(
             ("export", "paper-a", "SAR-2026-17"),
             ("erasure", "paper-a", "SAR-2026-17"),
         ]
-        assert requests[1].counts["comments"] == 2 and requests[0].counts["comments"] == 2
+        assert requests[1].counts["comments"] == 3 and requests[0].counts["comments"] == 3
 
     # Receivers are told, without personal data, which comments to erase.
     announced = [json.loads(body) for body in receiver.bodies()]
