@@ -95,7 +95,10 @@ def test_the_secret_is_shown_once_and_endpoints_can_be_changed_and_removed(
         "comment.rejected",
         "comment.reported",
         "comment.decision_reversed",
+        "comment.edited",
         "author.banned",
+        "article.surge_started",
+        "article.surge_ended",
         "author.erased",
     ]
     path = f"/v1/webhooks/{created['id']}"
