@@ -21,7 +21,10 @@ from moderation.comments.service import CommentService
 from moderation.comments.thread_cache import ThreadCache
 from moderation.comments.work_queue import WorkQueue
 from moderation.config import Settings, load_settings
+from moderation.coral import api as coral_api
 from moderation.db.session import make_engine, make_session_factory
+from moderation.decisions import api as precheck_api
+from moderation.decisions.service import DecisionService
 from moderation.observability import logging_setup
 from moderation.perspective import api as perspective_api
 from moderation.perspective import feedback_api
@@ -89,6 +92,7 @@ def create_app(settings: Settings, work_queue: WorkQueue | None = None) -> Flask
     workers = WorkerRegistry(redis, settings.worker.heartbeat_seconds)
     sites = SiteService(sessions, settings)
     workbench = build_workbench(sessions, redis, settings, sites)
+    perspective = build_perspective_services(settings.perspective, sessions, redis, workers)
     provide(
         app,
         settings,
@@ -101,7 +105,8 @@ def create_app(settings: Settings, work_queue: WorkQueue | None = None) -> Flask
         ArticleService(sessions, settings.rules),
         sites,
         CommenterService(redis, settings),
-        build_perspective_services(settings.perspective, sessions, redis, workers),
+        perspective,
+        DecisionService(sessions, sites, settings, perspective.analysis),
         AccountService(sessions, reserved_logins=_environment_names(settings)),
     )
     app.extensions["moderation_engine"] = engine
@@ -149,6 +154,8 @@ def register_api(app: Flask) -> Api:
     api.register_blueprint(sites_api.blp)
     api.register_blueprint(accounts_api.blp)
     api.register_blueprint(commenters_api.blp)
+    api.register_blueprint(precheck_api.blp)
+    api.register_blueprint(coral_api.blp)
     return api
 
 

@@ -53,6 +53,7 @@ ENV_ALIASES = {
     "auth.moderator_tokens": "MODERATION_MODERATOR_TOKENS",
     "auth.admin_tokens": "MODERATION_ADMIN_TOKENS",
     "perspective.api_keys": "MODERATION_API_KEYS",
+    "coral.secrets": "MODERATION_CORAL_SECRETS",
 }
 
 # An origin as browsers send it: scheme, host, optional port; no path, no trailing slash.
@@ -300,7 +301,7 @@ class SiteSettings:
     commenter_token_leeway_seconds: int
 
 
-LIMIT_KINDS = ("comments", "reports", "status", "perspective")
+LIMIT_KINDS = ("comments", "reports", "status", "perspective", "precheck")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -320,6 +321,10 @@ class LimitSettings:
     perspective_per_address: str
     perspective_per_key: str
     perspective_per_site: str
+    # The widget's pre-check of a draft (nudge), per address, per author, per site.
+    precheck_per_address: str = "30/minute"
+    precheck_per_author: str = "10/minute"
+    precheck_per_site: str = "1200/minute"
 
     def rate(self, kind: str, per: str) -> str:
         """The configured rate of `kind` per `per` ("comments", "author"); "" when none."""
@@ -359,6 +364,36 @@ class ReadSettings:
         return self.s_maxage + self.stale_while_revalidate
 
 
+@dataclasses.dataclass(frozen=True)
+class CoralSettings:
+    """Coral Talk's External Moderation Phase (coral/): the signing secrets per site and how long
+    the service may take before it answers "let a person decide" (docs/coral.md)."""
+
+    # "site:secret" entries: the signing secret Coral shows for the phase (several per site while
+    # Coral rotates it). No entry for a site: its phase endpoint refuses every call (403).
+    secrets: list[str] = dataclasses.field(default_factory=list)
+    # The service answers within this many milliseconds; what the model has not scored by then
+    # goes to Coral's pre-moderation queue. Keep it below the phase's timeout in Coral.
+    deadline_ms: int = 600
+
+    def secrets_for(self, site_id: str) -> list[str]:
+        """The signing secrets configured for `site_id` (newest first, as given)."""
+        found = []
+        for entry in self.secrets:
+            site, _, secret = entry.partition(":")
+            if site == site_id and secret:
+                found.append(secret)
+        return found
+
+
+@dataclasses.dataclass(frozen=True)
+class NudgeSettings:
+    """The widget's pre-check of a draft (decisions/): how long it may take (docs/nudge.md)."""
+
+    # Past this many milliseconds the pre-check answers "unknown" and the widget posts as usual.
+    deadline_ms: int = 250
+
+
 # Settings that moved, with where to: giving one stops start-up with the new name.
 MOVED_SETTINGS = {
     "review.reports_per_minute": ("limits.reports_per_address", "{}/minute"),
@@ -384,6 +419,8 @@ class Settings:
     logging: LoggingSettings
     sites: SiteSettings
     reads: ReadSettings
+    coral: CoralSettings
+    nudge: NudgeSettings
 
     def replace(self, **sections: Mapping[str, Any]) -> Settings:
         """A copy with some settings changed: `settings.replace(worker={"batch_size": 4})`."""
@@ -615,6 +652,20 @@ def _validate(settings: Settings) -> None:
     _validate_sites(settings.sites, fail)
     _validate_limits(settings.limits, fail)
     _validate_reads(settings.reads, fail)
+    _validate_coral(settings.coral, settings.nudge, fail)
+
+
+def _validate_coral(coral: CoralSettings, nudge: NudgeSettings, fail: Any) -> None:
+    for entry in coral.secrets:
+        site, _, secret = entry.partition(":")
+        if not SITE_ID.fullmatch(site):
+            fail("coral.secrets", "entries must be site:secret with a site id first")
+        if len(secret) < 16:
+            fail("coral.secrets", f"gives site {site!r} a secret shorter than 16 characters")
+    if not 50 <= coral.deadline_ms <= 30000:
+        fail("coral.deadline_ms", "must be between 50 and 30000")
+    if not 50 <= nudge.deadline_ms <= 10000:
+        fail("nudge.deadline_ms", "must be between 50 and 10000")
 
 
 def _validate_reads(reads: ReadSettings, fail: Any) -> None:

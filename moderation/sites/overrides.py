@@ -20,7 +20,7 @@ from moderation.pipeline.rules.base import ARTICLE_SETTINGS
 
 # The review settings a site may set for itself (review/reports.py reads them).
 SITE_REVIEW_SETTINGS = frozenset({"report_threshold", "hide_threshold"})
-SECTIONS = ("thresholds", "rules", "review", "premoderate")
+SECTIONS = ("thresholds", "rules", "review", "premoderate", "nudge")
 WORD_LISTS = ("banned", "suspect")
 ANONYMOUS = ("allow", "premoderate", "off")
 _ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?")
@@ -65,10 +65,12 @@ def check_site_settings(
     labels: typing.Iterable[str],
     review: Mapping[str, float],
 ) -> None:
-    """A site's `settings`: thresholds per label, rule overrides, review thresholds, and
-    `premoderate` (every comment of the site waits for a person)."""
-    if not isinstance(overrides.get("premoderate", False), bool):
-        raise InvalidRequestError("must be true or false", field="settings.premoderate")
+    """A site's `settings`: thresholds per label, rule overrides, review thresholds,
+    `premoderate` (every comment of the site waits for a person) and `nudge` (the widget
+    pre-checks a draft and tells its author what would hold it: decisions/)."""
+    for flag in ("premoderate", "nudge"):
+        if not isinstance(overrides.get(flag, False), bool):
+            raise InvalidRequestError("must be true or false", field=f"settings.{flag}")
     for section in overrides:
         if section not in SECTIONS:
             raise InvalidRequestError(
@@ -81,7 +83,7 @@ def check_site_settings(
 
 
 def _section(overrides: Mapping[str, Any], name: str) -> Mapping[str, Any]:
-    if name == "premoderate":
+    if name in ("premoderate", "nudge"):
         return {}
     section = overrides.get(name, {})
     if not isinstance(section, Mapping):

@@ -100,6 +100,7 @@ KINDS = {
         Kind("reports", "reports", "reader"),
         Kind("status", "status requests", None),
         Kind("perspective", "requests", "key"),
+        Kind("precheck", "pre-checks", "author"),
     )
 }
 _WHOSE = {
