@@ -104,6 +104,11 @@ def worker(settings: Settings, app: Any) -> Iterator[None]:
         yield
 
 
+def patch_site(client: Any, body: dict[str, Any]) -> None:
+    answer = client.patch("/v1/sites/daily", json=body, headers=bearer(ADMIN_TOKEN))
+    assert answer.status_code == 200, answer.get_json()
+
+
 def test_missing_signature_is_401_and_a_wrong_one_403(client: Any, site: None) -> None:
     body = coral_body("A fine comment")
     assert post(client, body, None).status_code == 401
@@ -132,11 +137,7 @@ def test_banned_term_is_rejected_with_coral_reason(client: Any, site: None, work
 def test_model_reject_through_the_worker(client: Any, site: None, worker: None) -> None:
     # The site asks the model to reject at any toxicity score: the reject comes from the
     # worker's scores, through Redis, under the site's own thresholds.
-    client.patch(
-        "/v1/sites/daily",
-        json={"settings": {"thresholds": {"toxicity": {"hold": 0.0, "reject": 0.0}}}},
-        headers=bearer(ADMIN_TOKEN),
-    )
+    patch_site(client, {"settings": {"thresholds": {"toxicity": {"hold": 0.0, "reject": 0.0}}}})
     body = coral_body("An ordinary sentence about the council budget")
     answer = post(client, body, coral_signature(body, SECRET))
     assert_coral_accepts(answer)
@@ -158,11 +159,7 @@ def test_clean_comment_is_204_and_rotated_secrets_both_sign(
 
 
 def test_links_are_held_as_spam(client: Any, site: None, worker: None) -> None:
-    client.patch(
-        "/v1/sites/daily",
-        json={"settings": {"rules": {"links": "hold"}}},
-        headers=bearer(ADMIN_TOKEN),
-    )
+    patch_site(client, {"settings": {"rules": {"links": "all", "link_hold_until_approved": 0}}})
     body = coral_body("Read more at https://example.com/cheap-watches today")
     answer = post(client, body, coral_signature(body, SECRET))
     assert_coral_accepts(answer)
@@ -207,18 +204,12 @@ def test_missed_deadline_falls_back_to_corals_queue(
     assert elapsed < 2.0  # answered at the deadline, not at Coral's timeout
     # A rule's reject needs no model: it is still a decision.
     rude = coral_body("x " * 3 + "you gnasherbeast")
-    client.patch(
-        "/v1/sites/daily", json={"words": {"banned": ["gnasherbeast"]}}, headers=bearer(ADMIN_TOKEN)
-    )
+    patch_site(client, {"words": {"banned": ["gnasherbeast"]}})
     assert post(client, rude, coral_signature(rude, SECRET)).get_json()["status"] == "REJECTED"
 
 
 def test_staff_skip_holds_but_not_rejects(client: Any, site: None, worker: None) -> None:
-    client.patch(
-        "/v1/sites/daily",
-        json={"settings": {"rules": {"links": "hold"}}},
-        headers=bearer(ADMIN_TOKEN),
-    )
+    patch_site(client, {"settings": {"rules": {"links": "all", "link_hold_until_approved": 0}}})
     linked = coral_body("Source: https://example.com/report.pdf", role="STAFF")
     assert post(client, linked, coral_signature(linked, SECRET)).status_code == 204
     rude = coral_body("you gnasherbeast", role="MODERATOR")
