@@ -391,7 +391,7 @@ class NudgeSettings:
     """The widget's pre-check of a draft (decisions/): how long it may take (docs/nudge.md)."""
 
     # Past this many milliseconds the pre-check answers "unknown" and the widget posts as usual.
-    deadline_ms: int = 250
+    deadline_ms: int = 200
 
 
 # Settings that moved, with where to: giving one stops start-up with the new name.
