@@ -81,6 +81,7 @@ def _check_signature(site_id: str) -> None:
 @blp.alt_response(204, description="Approved: nothing to add, Coral's own phases go on")
 @blp.alt_response(401, description="No X-Coral-Signature header")
 @blp.alt_response(403, description="A wrong signature, or no secret configured for the site")
+@blp.alt_response(422, description="Not Coral's request shape (the message names the field)")
 def coral_phase() -> Any:
     """Decide a comment Coral is about to store, in Coral's External Moderation Phase shape.
 

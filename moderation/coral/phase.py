@@ -16,8 +16,8 @@ The mapping:
 - hold: SYSTEM_WITHHELD with a FLAG per reason kind: Coral's pending queue, as its own toxic
   phase does.
 - reject: REJECTED with its FLAGs.
-- could not decide (the model missed the deadline): PREMOD, no FLAG: Coral's pre-moderation
-  queue, a person decides; never publication.
+- could not decide (the model missed the deadline): PREMOD: Coral's pre-moderation queue, a
+  person decides, never publication; the rules' holds, if any, flagged for that person.
 Tags are not set: FEATURED and STAFF are editorial and role facts, not moderation findings.
 """
 
@@ -35,6 +35,8 @@ SPAM_CODES = frozenset({"links", "spam", "noise", "duplicate", "too_fast"})
 # Coral roles whose comments skip this service's holds (never its rejects).
 STAFF_ROLES = frozenset({"ADMIN", "MODERATOR", "STAFF"})
 ACTIONS = ("NEW", "EDIT")
+# The answer when nothing could be decided: Coral's pre-moderation queue.
+UNDECIDED: dict[str, Any] = {"status": "PREMOD"}
 
 
 def coral_reason(public_code: str) -> str:
@@ -43,11 +45,7 @@ def coral_reason(public_code: str) -> str:
 
 def _codes(verdict: Verdict) -> list[str]:
     """The public codes of the hits and labels that set the decision, each once."""
-    codes = []
-    for hit in verdict.rule_hits:
-        skipped = hit.action == "hold" and verdict.trusted and not hit.holds_trusted
-        if hit.action == verdict.decision and not skipped:
-            codes.append(hit.public_code)
+    codes = _rule_codes(verdict, verdict.decision)
     if any(score.band == verdict.decision for score in verdict.label_scores):
         codes.append("toxic_language")
     return list(dict.fromkeys(codes)) or [verdict.public_reason or "awaiting_review"]
@@ -56,25 +54,41 @@ def _codes(verdict: Verdict) -> list[str]:
 def _details(verdict: Verdict) -> str:
     """What the service found, for Coral's moderators: rule ids, their messages and scores
     (a message may quote the term it found)."""
-    return f"comment moderation service: {verdict.decision}: {verdict.summary}"[:1000]
+    return f"comment moderation service: {verdict.summary}"[:1000]
 
 
 def answer(decided: Decided) -> tuple[int, dict[str, Any] | None]:
     """The HTTP status and JSON body (None: no body) Coral gets for a decision."""
     verdict = decided.verdict
     if not decided.decided:
-        return 200, {"status": "PREMOD"}
+        # What the rules found still helps the person who decides: their holds are flagged.
+        held = _rule_codes(verdict, "hold")
+        return 200, {"status": "PREMOD", **_actions(held, verdict)} if held else dict(UNDECIDED)
     if verdict.decision == "approve":
         return 204, None
-    reasons = list(dict.fromkeys(coral_reason(code) for code in _codes(verdict)))
-    details = _details(verdict)
     return 200, {
         "status": "REJECTED" if verdict.decision == "reject" else "SYSTEM_WITHHELD",
-        "actions": [
-            {"actionType": "FLAG", "reason": reason, "additionalDetails": details}
-            for reason in reasons
-        ],
+        **_actions(_codes(verdict), verdict),
     }
 
 
-UNDECIDED: dict[str, Any] = {"status": "PREMOD"}
+def _actions(codes: list[str], verdict: Verdict) -> dict[str, Any]:
+    reasons = list(dict.fromkeys(coral_reason(code) for code in codes))
+    details = _details(verdict)
+    return {
+        "actions": [
+            {"actionType": "FLAG", "reason": reason, "additionalDetails": details}
+            for reason in reasons
+        ]
+    }
+
+
+def _rule_codes(verdict: Verdict, action: str) -> list[str]:
+    """The public codes of the rule hits asking for `action` (a trusted author's skipped
+    holds left out)."""
+    skipped = action == "hold" and verdict.trusted
+    return [
+        hit.public_code
+        for hit in verdict.rule_hits
+        if hit.action == action and not (skipped and not hit.holds_trusted)
+    ]

@@ -25,8 +25,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy import func, select
 
+from moderation.comments.models import AuditRecord, Comment
 from moderation.config import Settings
+from moderation.db.session import make_engine
 from tests.support.analysis import draining_analysis
 from tests.support.settings import ADMIN_TOKEN, bearer, make_settings
 
@@ -123,7 +126,37 @@ def test_missing_signature_is_401_and_a_wrong_one_403(client: Any, site: None) -
     assert "coral.secrets" in other.get_json()["message"]
 
 
-def test_banned_term_is_rejected_with_coral_reason(client: Any, site: None, worker: None) -> None:
+def test_bodies_that_are_not_corals_are_refused_by_name(client: Any, site: None) -> None:
+    broken = b'{"action": "NEW", "comment": '
+    assert post(client, broken, coral_signature(broken, SECRET)).status_code == 400
+    listed = b"[1, 2, 3]"
+    answer = post(client, listed, coral_signature(listed, SECRET))
+    assert answer.status_code == 422
+    assert "comment" in answer.get_json()["message"]
+    no_author = json.dumps({"action": "NEW", "comment": {"body": "Hi"}, "story": {"id": "s"}})
+    refused = post(client, no_author.encode(), coral_signature(no_author.encode(), SECRET))
+    assert refused.status_code == 422
+    assert "author" in refused.get_json()["message"]
+    # An older Coral's `tenant` object and fields Coral may add later are read past.
+    older = json.loads(coral_body("Thanks for this."))
+    older.pop("tenantID")
+    older["tenant"] = {"id": "t1", "domain": "comments.daily.test"}
+    older["comment"]["revisionID"] = "r1"
+    raw = json.dumps(older).encode()
+    assert post(client, raw, coral_signature(raw, SECRET)).status_code in (200, 204)
+
+
+def stored_rows(database_url: str) -> tuple[int, int]:
+    """Comments and audit records in the database."""
+    with make_engine(database_url).connect() as connection:
+        comments = connection.execute(select(func.count()).select_from(Comment)).scalar_one()
+        audit = connection.execute(select(func.count()).select_from(AuditRecord)).scalar_one()
+    return int(comments), int(audit)
+
+
+def test_banned_term_is_rejected_with_coral_reason(
+    client: Any, site: None, worker: None, database_url: str
+) -> None:
     body = coral_body("You gnasherbeast, go away")
     answer = post(client, body, coral_signature(body, SECRET))
     assert answer.status_code == 200, answer.get_json()
@@ -132,6 +165,8 @@ def test_banned_term_is_rejected_with_coral_reason(client: Any, site: None, work
     assert found["status"] == "REJECTED"
     assert [a["reason"] for a in found["actions"]] == ["COMMENT_DETECTED_TOXIC"]
     assert "site_terms" in found["actions"][0]["additionalDetails"]
+    # Coral keeps the comment; the service keeps nothing of it.
+    assert stored_rows(database_url) == (0, 0)
 
 
 def test_model_reject_through_the_worker(client: Any, site: None, worker: None) -> None:

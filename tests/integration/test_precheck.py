@@ -109,6 +109,25 @@ def test_bad_drafts_get_422_naming_the_field(client: Any) -> None:
     assert unknown_field.status_code == 422
 
 
+def test_the_widget_may_precheck_from_the_sites_pages(client: Any) -> None:
+    make_site(client, {"nudge": True}, origins=["https://daily.example"])
+    preflight = client.options(
+        PRECHECK,
+        headers={
+            "Origin": "https://daily.example",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type, authorization",
+        },
+    )
+    assert preflight.status_code == 204
+    assert preflight.headers["Access-Control-Allow-Origin"] == "https://daily.example"
+    stranger = client.options(
+        PRECHECK,
+        headers={"Origin": "https://elsewhere.example", "Access-Control-Request-Method": "POST"},
+    )
+    assert "Access-Control-Allow-Origin" not in stranger.headers
+
+
 def test_anonymous_off_needs_a_session_like_posting(client: Any) -> None:
     make_site(client, {"nudge": True}, anonymous="off")
     answer = precheck(client, "Hello there")

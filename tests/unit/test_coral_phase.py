@@ -87,3 +87,20 @@ def test_nudge_tells_only_what_rephrasing_can_change() -> None:
     unknown = decide([], None, THRESHOLDS, model_error="too slow")
     assert nudge_answer(Decided(unknown, False, 0.3))["outcome"] == "unknown"
     assert nudge_answer(None)["nudge"] is False
+
+
+def test_undecided_keeps_the_rules_holds_for_the_person_who_decides() -> None:
+    verdict = decide([hit("hold", "links", "links")], None, THRESHOLDS, model_error="too slow")
+    assert answer(Decided(verdict, False, 0.6))[0] == 200
+    _, body = answer(Decided(verdict, False, 0.6))
+    assert body is not None and body["status"] == "PREMOD"
+    assert [a["reason"] for a in body["actions"]] == [SPAM]
+
+
+def test_a_trusted_authors_reject_is_still_flagged() -> None:
+    verdict = decide(
+        [hit("reject", "offensive_language")], {"toxicity": 0.1}, THRESHOLDS, trusted=True
+    )
+    _, body = answer(Decided(verdict, True, 0.01))
+    assert body is not None and body["status"] == "REJECTED"
+    assert [a["reason"] for a in body["actions"]] == [TOXIC]
