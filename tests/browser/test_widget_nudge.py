@@ -31,7 +31,8 @@ def live_service(
     tmp_path_factory: pytest.TempPathFactory,
 ) -> Iterator[Any]:
     """The service with sites read afresh on every request (the two gunicorn workers see the
-    site's `nudge` at once) and a pre-check deadline a loaded test machine can meet."""
+    site's `nudge` at once), a pre-check deadline a loaded test machine can meet, and the tiny
+    model (quick to load; its scores are near 0, so the rules decide what is nudged)."""
     yield from running_service(
         database_url,
         redis_url,
@@ -40,6 +41,8 @@ def live_service(
         MODERATION_WEB_ALLOWED_ORIGINS=WIDGET_HOST_ORIGIN,
         MODERATION_SITES_CACHE_SECONDS="0",
         MODERATION_NUDGE_DEADLINE_MS="3000",
+        MODERATION_MODEL_CHECKPOINT=str(tiny_model[0]),
+        MODERATION_MODEL_CONFIG_DIR=str(tiny_model[1]),
     )
 
 
