@@ -375,6 +375,18 @@ class CoralSettings:
     # The service answers within this many milliseconds; what the model has not scored by then
     # goes to Coral's pre-moderation queue. Keep it below the phase's timeout in Coral.
     deadline_ms: int = 600
+    # "coral-site-id:site" entries: a Coral tenant's one phase URL without a site
+    # (/v1/coral/phase) serves several of its sites, each judged as the site here it names.
+    # Coral site ids not listed go to the default site. env: MODERATION_CORAL_SITES
+    sites: list[str] = dataclasses.field(default_factory=list)
+
+    def site_for(self, coral_site_id: str) -> str | None:
+        """The site here that a Coral site's comments are judged as, if one is configured."""
+        for entry in self.sites:
+            coral_site, _, site = entry.rpartition(":")
+            if coral_site and coral_site == coral_site_id:
+                return site
+        return None
 
     def secrets_for(self, site_id: str) -> list[str]:
         """The signing secrets configured for `site_id` (newest first, as given)."""
@@ -662,6 +674,10 @@ def _validate_coral(coral: CoralSettings, nudge: NudgeSettings, fail: Any) -> No
             fail("coral.secrets", "entries must be site:secret with a site id first")
         if len(secret) < 16:
             fail("coral.secrets", f"gives site {site!r} a secret shorter than 16 characters")
+    for entry in coral.sites:
+        coral_site, _, site = entry.rpartition(":")
+        if not coral_site or not SITE_ID.fullmatch(site):
+            fail("coral.sites", f"holds {entry!r}: give coral-site-id:site, a site id last")
     if not 50 <= coral.deadline_ms <= 30000:
         fail("coral.deadline_ms", "must be between 50 and 30000")
     if not 50 <= nudge.deadline_ms <= 10000:

@@ -1,5 +1,6 @@
-"""Coral's External Moderation Phase endpoint: POST /v1/sites/<site>/coral/phase (and the
-default site's /v1/coral/phase). Configure its URL and the signing secret in Coral's admin
+"""Coral's External Moderation Phase endpoint: POST /v1/sites/<site>/coral/phase, or
+/v1/coral/phase for a tenant whose Coral sites `coral.sites` maps to sites here (else the
+default site). Configure its URL and the signing secret in Coral's admin
 (Configure, Moderation, External moderation phases); docs/coral.md.
 
 The signature is checked over the raw body before anything is parsed: no secret configured for
@@ -9,10 +10,11 @@ The comment is decided within `coral.deadline_ms`; nothing of it is stored.
 
 from __future__ import annotations
 
+import json
 import logging
 from typing import Any
 
-from flask import Response, request
+from flask import Response, g, request
 from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
@@ -28,6 +30,7 @@ from moderation.errors import (
     UnauthorizedError,
 )
 from moderation.sites.routing import current_site, site_route
+from moderation.sites.service import SiteService, SiteView
 from moderation.web.context import request_id, service, settings
 from moderation.web.errors import flatten_messages
 from moderation.web.throttle import wrong_credential
@@ -90,7 +93,7 @@ def coral_phase() -> Any:
     the model not answering within `coral.deadline_ms`: `{"status": "PREMOD"}` (Coral's
     pre-moderation queue, never publication). Nothing of the comment is stored.
     """
-    site = current_site()
+    site = _site()
     _check_signature(site.id)
     try:
         raw = request.get_json(force=True, silent=False)
@@ -128,6 +131,26 @@ def coral_phase() -> Any:
     if body is None:
         return Response(status=204)
     return CoralPhaseResponse().dump(body), status
+
+
+def _site() -> SiteView:
+    """The URL's site; for the path without one, the site `coral.sites` names for the body's
+    Coral site id (read before the signature is checked only to choose whose secret checks it),
+    else the default site."""
+    site = current_site()
+    if g.get("site_named"):
+        return site
+    try:
+        body = json.loads(request.get_data(cache=True))
+        coral_site = body["site"]["id"] if isinstance(body, dict) else None
+    except (ValueError, KeyError, TypeError):
+        coral_site = None
+    mapped = settings().coral.site_for(coral_site) if isinstance(coral_site, str) else None
+    if mapped is None:
+        return site
+    found = service(SiteService).require(mapped)
+    g.site, g.site_id = found, found.id
+    return found
 
 
 def _is_article_id(value: str) -> bool:

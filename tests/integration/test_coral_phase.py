@@ -36,18 +36,21 @@ from tests.support.settings import ADMIN_TOKEN, bearer, make_settings
 SECRET = "ssc_5d1a7b3e-0f4c-4c1e-9a51-coral-test-secret"
 OLD_SECRET = "ssc_0ld0ld0l-d0ld-0ld0-ld0l-coral-old-secret"
 PHASE = "/v1/sites/daily/coral/phase"
+CORAL_SITE = "c0a8f3d2-1b2c-4d5e-8f90-a1b2c3d4e5f6"
 COMMENT_STATUS = {"NONE", "APPROVED", "REJECTED", "PREMOD", "SYSTEM_WITHHELD"}
 FLAG_REASONS = {"COMMENT_DETECTED_TOXIC", "COMMENT_DETECTED_SPAM"}
 
 
-def coral_body(text: str, action: str = "NEW", role: str = "COMMENTER") -> bytes:
+def coral_body(
+    text: str, action: str = "NEW", role: str = "COMMENTER", coral_site: str = CORAL_SITE
+) -> bytes:
     """The request body as Coral serialises it (two-space indented JSON)."""
     request = {
         "action": action,
         "comment": {"body": text, "parentID": None},
         "author": {"id": "8d7f0a52-5e43-4b6c-a1c2-4f0e2f4e9b11", "role": role},
         "story": {"id": "3f9b6a0e-2c1d-4e8f-9a7b-1c2d3e4f5a6b", "url": "https://daily.test/a/1"},
-        "site": {"id": "c0a8f3d2-1b2c-4d5e-8f90-a1b2c3d4e5f6"},
+        "site": {"id": coral_site},
         "tenantID": "a1b2c3d4-0000-4000-8000-000000000001",
         "tenantDomain": "comments.daily.test",
     }
@@ -87,7 +90,11 @@ def settings(database_url: str, redis_url: str, tiny_model: tuple[Path, Path]) -
         database_url,
         redis_url,
         tiny_model,
-        coral={"secrets": [f"daily:{SECRET}", f"daily:{OLD_SECRET}"], "deadline_ms": 5000},
+        coral={
+            "secrets": [f"daily:{SECRET}", f"daily:{OLD_SECRET}"],
+            "deadline_ms": 5000,
+            "sites": [f"{CORAL_SITE}:daily"],
+        },
     )
 
 
@@ -167,6 +174,19 @@ def test_banned_term_is_rejected_with_coral_reason(
     assert "site_terms" in found["actions"][0]["additionalDetails"]
     # Coral keeps the comment; the service keeps nothing of it.
     assert stored_rows(database_url) == (0, 0)
+
+
+def test_one_tenant_url_serves_each_coral_site_as_its_site_here(
+    client: Any, site: None, worker: None
+) -> None:
+    # /v1/coral/phase names no site: the body's Coral site id picks it (coral.sites), with its
+    # secret and its words.
+    mapped = coral_body("You gnasherbeast")
+    answer = post(client, mapped, coral_signature(mapped, SECRET), "/v1/coral/phase")
+    assert answer.get_json()["status"] == "REJECTED"
+    # A Coral site that is not mapped is the default site's, which has no secret here.
+    other = coral_body("You gnasherbeast", coral_site="9e9e9e9e-unmapped")
+    assert post(client, other, coral_signature(other, SECRET), "/v1/coral/phase").status_code == 403
 
 
 def test_model_reject_through_the_worker(client: Any, site: None, worker: None) -> None:
