@@ -24,7 +24,7 @@ from moderation.config import Settings, load_settings
 from moderation.coral import api as coral_api
 from moderation.db.session import make_engine, make_session_factory
 from moderation.decisions import api as precheck_api
-from moderation.decisions.service import DecisionService
+from moderation.decisions.service import DecisionService, warm_in_background
 from moderation.observability import logging_setup
 from moderation.perspective import api as perspective_api
 from moderation.perspective import feedback_api
@@ -56,7 +56,7 @@ from moderation.web import (
     request_checks,
     security,
 )
-from moderation.web.context import provide
+from moderation.web.context import WARMUPS, provide
 from moderation.webhooks import api as webhooks_api
 from moderation.webhooks.queue import WebhookQueue, notify_outbox_commits
 from moderation.webhooks.subscriptions import WebhookService
@@ -110,6 +110,8 @@ def create_app(settings: Settings, work_queue: WorkQueue | None = None) -> Flask
         AccountService(sessions, reserved_logins=_environment_names(settings)),
     )
     app.extensions["moderation_engine"] = engine
+    # Run by gunicorn in each worker process (web/gunicorn_conf.py), never by tests or tools.
+    app.extensions[WARMUPS] = [lambda: warm_in_background(app)]
     app.before_request(_assign_request_id)
     proxy.init_app(app, settings.server)  # bodies read (or timed out) before any other hook
     app.after_request(_echo_request_id)

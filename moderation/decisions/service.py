@@ -20,6 +20,7 @@ import time
 from collections.abc import Sequence
 from typing import Any, Literal
 
+from flask import Flask
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -30,10 +31,12 @@ from moderation.decisions.remote import remote_router
 from moderation.errors import ServiceError
 from moderation.observability.metrics import SYNC_DECISION_LATENCY, SYNC_DECISIONS
 from moderation.perspective.analysis import AnalysisQueue
+from moderation.pipeline.language import identify
 from moderation.pipeline.rules import Rule, RuleContext, build_rules
 from moderation.pipeline.scoring import ScoringPipeline
 from moderation.pipeline.verdict import Verdict
 from moderation.sites.service import SiteService, SiteView
+from moderation.web.context import service
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +105,23 @@ class DecisionService:
                 self._rules = build_rules(self.settings.rules)
             return self._rules
 
+    def in_use(self) -> bool:
+        """Whether anything here asks for decisions: Coral secrets, or a site with `nudge`."""
+        if self.settings.coral.secrets:
+            return True
+        return any(site.settings.get("nudge") for site in self.sites.all())
+
+    @property
+    def warmed(self) -> bool:
+        """Whether the rules are built."""
+        return self._rules is not None
+
+    def warm(self) -> None:
+        """Build the rules and load the language identifier now (about 2 s and 3 s of CPU),
+        so the first call's deadline is not spent on them."""
+        self.rules()
+        identify("Warming up the language identifier for the first decision.")
+
     def decide(self, draft: Draft, deadline_seconds: float, caller: str) -> Decided:
         """The verdict on `draft` within `deadline_seconds`; DecisionUnavailableError when the
         author's standing or the article's settings cannot be read."""
@@ -151,3 +171,22 @@ class DecisionService:
             author_verified=draft.author_verified,
             site_anonymous=site.anonymous,
         )
+
+
+def warm_in_background(app: Flask) -> threading.Thread:
+    """Warm `app`'s DecisionService in a daemon thread if anything asks for decisions (called
+    by gunicorn's `post_worker_init`, so tests and tools that build apps pay nothing)."""
+
+    def run() -> None:
+        try:
+            with app.app_context():
+                decisions = service(DecisionService)
+            if decisions.in_use():
+                decisions.warm()
+                log.info("synchronous decisions warmed up")
+        except Exception as error:  # a cold first call is answered "undecided", not lost
+            log.warning("could not warm up synchronous decisions: %s", error)
+
+    thread = threading.Thread(target=run, name="warm-decisions", daemon=True)
+    thread.start()
+    return thread

@@ -13,8 +13,10 @@ from sqlalchemy import func, select
 from moderation.comments.models import Comment
 from moderation.config import Settings
 from moderation.db.session import make_engine
+from moderation.decisions.service import DecisionService
 from tests.support.analysis import draining_analysis
 from tests.support.settings import ADMIN_TOKEN, bearer, make_settings
+from tests.support.workers import wait_until
 
 PRECHECK = "/v1/sites/daily/articles/budget-2027/comments:precheck"
 AUTHOR = {"id": "reader-7", "name": "Noor"}
@@ -126,6 +128,20 @@ def test_the_widget_may_precheck_from_the_sites_pages(client: Any) -> None:
         headers={"Origin": "https://elsewhere.example", "Access-Control-Request-Method": "POST"},
     )
     assert "Access-Control-Allow-Origin" not in stranger.headers
+
+
+def test_web_processes_warm_decisions_once_a_site_uses_them(app: Any, client: Any) -> None:
+    from moderation.web.context import WARMUPS, service
+
+    with app.app_context():
+        decisions = service(DecisionService)
+    assert not decisions.in_use()
+    make_site(client, {"nudge": True})
+    assert decisions.in_use()
+    assert not decisions.warmed
+    (warm,) = app.extensions[WARMUPS]  # what gunicorn's post_worker_init runs
+    warm()
+    wait_until(lambda: decisions.warmed, "the rules to be built", timeout=60)
 
 
 def test_anonymous_off_needs_a_session_like_posting(client: Any) -> None:
