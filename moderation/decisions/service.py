@@ -35,6 +35,7 @@ from moderation.pipeline.language import identify
 from moderation.pipeline.rules import Rule, RuleContext, build_rules
 from moderation.pipeline.scoring import ScoringPipeline
 from moderation.pipeline.verdict import Verdict
+from moderation.pipeline.verdict import decide as decide_verdict
 from moderation.sites.service import SiteService, SiteView
 from moderation.web.context import service
 
@@ -97,6 +98,9 @@ class DecisionService:
         self.analysis = analysis
         self._rules = list(rules) if rules is not None else None
         self._lock = threading.Lock()
+        self._warmed = threading.Event()
+        self._warming = threading.Lock()
+        self._warm_started = False
 
     def rules(self) -> list[Rule]:
         """The configured rules, built on first use (word lists are read then, not at start)."""
@@ -113,26 +117,61 @@ class DecisionService:
 
     @property
     def warmed(self) -> bool:
-        """Whether the rules are built."""
-        return self._rules is not None
+        """Whether the rules are built and the language identifier loaded."""
+        return self._warmed.is_set()
 
     def warm(self) -> None:
-        """Build the rules and load the language identifier now (about 2 s and 3 s of CPU),
-        so the first call's deadline is not spent on them."""
+        """Build the rules and load the language identifier now (about 2 s and 3 s of CPU on a
+        busy machine, more than any deadline), so no call's deadline is spent on them."""
         self.rules()
         identify("Warming up the language identifier for the first decision.")
+        self._warmed.set()
+
+    def start_warming(self) -> None:
+        """Warm in a daemon thread, once."""
+        with self._warming:
+            if self._warm_started:
+                return
+            self._warm_started = True
+
+        def run() -> None:
+            try:
+                self.warm()
+                log.info("synchronous decisions warmed up")
+            except Exception as error:  # the next call tries again
+                log.warning("could not warm up synchronous decisions: %s", error)
+                with self._warming:
+                    self._warm_started = False
+
+        threading.Thread(target=run, name="warm-decisions", daemon=True).start()
 
     def decide(self, draft: Draft, deadline_seconds: float, caller: str) -> Decided:
         """The verdict on `draft` within `deadline_seconds`; DecisionUnavailableError when the
-        author's standing or the article's settings cannot be read."""
+        author's standing or the article's settings cannot be read.
+
+        A process that has not warmed up yet starts to, and waits for it only until the
+        deadline: past it, the call is undecided (never longer than its deadline).
+        """
         started = time.monotonic()
+        if not self._warmed.is_set():
+            self.start_warming()
+            if not self._warmed.wait(deadline_seconds):
+                return self._undecided(caller, started, "the rules are still being loaded")
         context = self._context(draft)
         router = remote_router(self.settings.model, self.analysis, started + deadline_seconds)
         verdict = ScoringPipeline.routed(self.rules(), router).score_batch([context])[0]
         decided = verdict.model_error is None or verdict.decision == "reject"
         if not decided:
             log.info("could not decide in time (%s): %s", caller, verdict.model_error)
-        found = Decided(verdict, decided, time.monotonic() - started)
+        return self._found(Decided(verdict, decided, time.monotonic() - started), caller)
+
+    def _undecided(self, caller: str, started: float, why: str) -> Decided:
+        log.info("could not decide in time (%s): %s", caller, why)
+        verdict = decide_verdict([], None, {}, model_error=why)
+        return self._found(Decided(verdict, False, time.monotonic() - started), caller)
+
+    @staticmethod
+    def _found(found: Decided, caller: str) -> Decided:
         SYNC_DECISIONS.labels(caller, found.outcome).inc()
         SYNC_DECISION_LATENCY.labels(caller).observe(found.seconds)
         return found
@@ -173,20 +212,18 @@ class DecisionService:
         )
 
 
-def warm_in_background(app: Flask) -> threading.Thread:
+def warm_in_background(app: Flask) -> None:
     """Warm `app`'s DecisionService in a daemon thread if anything asks for decisions (called
-    by gunicorn's `post_worker_init`, so tests and tools that build apps pay nothing)."""
+    by gunicorn's `post_worker_init`, so tests and tools that build apps pay nothing; a site
+    that turns `nudge` on later warms each process on its first pre-check)."""
 
     def run() -> None:
         try:
             with app.app_context():
                 decisions = service(DecisionService)
             if decisions.in_use():
-                decisions.warm()
-                log.info("synchronous decisions warmed up")
+                decisions.start_warming()
         except Exception as error:  # a cold first call is answered "undecided", not lost
             log.warning("could not warm up synchronous decisions: %s", error)
 
-    thread = threading.Thread(target=run, name="warm-decisions", daemon=True)
-    thread.start()
-    return thread
+    threading.Thread(target=run, name="warm-decisions-check", daemon=True).start()

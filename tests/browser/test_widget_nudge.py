@@ -4,6 +4,7 @@ plain words, and rephrases or posts anyway. Nothing is stored until the author p
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -53,6 +54,23 @@ def set_default_site(base_url: str, body: dict[str, Any]) -> None:
     assert answer.status_code == 200, answer.text
 
 
+def wait_for_warm_prechecks(base_url: str) -> None:
+    """Each web process warms up (rules, language identifier) on its first pre-check and answers
+    `unknown` until then: wait for ten decided answers in a row, for at most two minutes."""
+    in_a_row, give_up = 0, time.monotonic() + 120
+    while in_a_row < 10:
+        assert time.monotonic() < give_up, "the web processes never answered a decided pre-check"
+        answer = requests.post(
+            f"{base_url}/v1/articles/{ARTICLE}-warm/comments:precheck",
+            json={"text": f"a {BANNED_WORD}", "author": {"id": "warm-up", "name": "W"}},
+            timeout=10,
+        )
+        decided = answer.status_code == 200 and answer.json()["outcome"] == "reject"
+        in_a_row = in_a_row + 1 if decided else 0
+        if not decided:
+            time.sleep(0.2)
+
+
 def published_count(base_url: str) -> int:
     page = requests.get(f"{base_url}/v1/articles/{ARTICLE}/comments?limit=100", timeout=5)
     return len(page.json()["comments"])
@@ -61,6 +79,7 @@ def published_count(base_url: str) -> int:
 def test_author_is_nudged_then_rephrases_or_posts_anyway(reader: Reader) -> None:
     base = reader.base_url
     set_default_site(base, {"settings": {"nudge": True}, "words": {"banned": [BANNED_WORD]}})
+    wait_for_warm_prechecks(base)
     reader.open_demo(ARTICLE)
     form = reader.compose()
     rude = f"Only a {BANNED_WORD} would write this article"

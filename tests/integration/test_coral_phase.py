@@ -30,6 +30,8 @@ from sqlalchemy import func, select
 from moderation.comments.models import AuditRecord, Comment
 from moderation.config import Settings
 from moderation.db.session import make_engine
+from moderation.decisions.service import DecisionService
+from moderation.web.context import service
 from tests.support.analysis import draining_analysis
 from tests.support.settings import ADMIN_TOKEN, bearer, make_settings
 
@@ -133,7 +135,9 @@ def test_missing_signature_is_401_and_a_wrong_one_403(client: Any, site: None) -
     assert "coral.secrets" in other.get_json()["message"]
 
 
-def test_bodies_that_are_not_corals_are_refused_by_name(client: Any, site: None) -> None:
+def test_bodies_that_are_not_corals_are_refused_by_name(
+    client: Any, site: None, worker: None
+) -> None:
     broken = b'{"action": "NEW", "comment": '
     assert post(client, broken, coral_signature(broken, SECRET)).status_code == 400
     listed = b"[1, 2, 3]"
@@ -247,7 +251,11 @@ def test_missed_deadline_falls_back_to_corals_queue(
         tiny_model,
         coral={"secrets": [f"daily:{SECRET}"], "deadline_ms": 300},
     )
-    client = create_app(quick).test_client()
+    app = create_app(quick)
+    client = app.test_client()
+    with app.app_context():
+        # Warmed up, as gunicorn's processes are: the deadline is the model's alone here.
+        service(DecisionService).warm()
     client.post("/v1/sites", json={"id": "daily"}, headers=bearer(ADMIN_TOKEN))
     body = coral_body("Thanks for reporting on the council budget.")
     started = time.monotonic()

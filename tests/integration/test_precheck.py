@@ -14,6 +14,7 @@ from moderation.comments.models import Comment
 from moderation.config import Settings
 from moderation.db.session import make_engine
 from moderation.decisions.service import DecisionService
+from moderation.web.context import service
 from tests.support.analysis import draining_analysis
 from tests.support.settings import ADMIN_TOKEN, bearer, make_settings
 from tests.support.workers import wait_until
@@ -91,7 +92,11 @@ def test_no_worker_in_time_is_unknown(
     from moderation.app import create_app
 
     quick = make_settings(database_url, redis_url, tiny_model, nudge={"deadline_ms": 200})
-    client = create_app(quick).test_client()
+    app = create_app(quick)
+    client = app.test_client()
+    with app.app_context():
+        # Warmed up, as gunicorn's processes are: the deadline is the model's alone here.
+        service(DecisionService).warm()
     make_site(client, {"nudge": True})
     found = precheck(client, "Thanks for the clear explanation of the budget.").get_json()
     assert (found["outcome"], found["nudge"]) == ("unknown", False)
@@ -131,7 +136,7 @@ def test_the_widget_may_precheck_from_the_sites_pages(client: Any) -> None:
 
 
 def test_web_processes_warm_decisions_once_a_site_uses_them(app: Any, client: Any) -> None:
-    from moderation.web.context import WARMUPS, service
+    from moderation.web.context import WARMUPS
 
     with app.app_context():
         decisions = service(DecisionService)
