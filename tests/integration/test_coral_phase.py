@@ -46,7 +46,8 @@ FLAG_REASONS = {"COMMENT_DETECTED_TOXIC", "COMMENT_DETECTED_SPAM"}
 def coral_body(
     text: str, action: str = "NEW", role: str = "COMMENTER", coral_site: str = CORAL_SITE
 ) -> bytes:
-    """The request body as Coral serialises it (two-space indented JSON)."""
+    """The request body as Coral serialises it: JSON.stringify(request, null, 2), UTF-8 and
+    unescaped (what Node's fetch sends)."""
     request = {
         "action": action,
         "comment": {"body": text, "parentID": None},
@@ -56,7 +57,7 @@ def coral_body(
         "tenantID": "a1b2c3d4-0000-4000-8000-000000000001",
         "tenantDomain": "comments.daily.test",
     }
-    return json.dumps(request, indent=2).encode()
+    return json.dumps(request, indent=2, ensure_ascii=False).encode("utf-8")
 
 
 def coral_signature(body: bytes, *secrets: str) -> str:
@@ -191,6 +192,21 @@ def test_one_tenant_url_serves_each_coral_site_as_its_site_here(
     # A Coral site that is not mapped is the default site's, which has no secret here.
     other = coral_body("You gnasherbeast", coral_site="9e9e9e9e-unmapped")
     assert post(client, other, coral_signature(other, SECRET), "/v1/coral/phase").status_code == 403
+
+
+def test_a_replay_gets_the_same_answer_and_changes_nothing(
+    client: Any, site: None, worker: None, database_url: str
+) -> None:
+    # Coral's scheme signs the body only, with no timestamp to refuse a stale request by
+    # (docs/coral.md, "Replays and timestamps"): a replay is harmless because nothing changes.
+    body = coral_body("Ça suffit, espèce de gnasherbeast")  # signed as UTF-8 bytes
+    signature = coral_signature(body, SECRET)
+    first = post(client, body, signature)
+    again = post(client, body, signature)
+    assert first.status_code == again.status_code == 200
+    assert first.get_json() == again.get_json()
+    assert first.get_json()["status"] == "REJECTED"
+    assert stored_rows(database_url) == (0, 0)
 
 
 def test_model_reject_through_the_worker(client: Any, site: None, worker: None) -> None:
