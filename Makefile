@@ -12,7 +12,7 @@ ifneq ($(wildcard $(SHARED_MODEL)/model.ckpt),)
   export MODERATION_MODEL_CHECKPOINT MODERATION_MODEL_CONFIG_DIR
 endif
 
-.PHONY: install run test lint typecheck unit bench bench-reads bench-perspective soak eval clean constraints
+.PHONY: install run test lint typecheck unit bench bench-reads bench-perspective bench-precheck soak eval clean constraints
 
 $(BIN)/moderation: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -60,6 +60,10 @@ bench-reads: install
 
 bench-perspective: install
 	HF_HUB_OFFLINE=1 $(BIN)/python -m bench.bench_perspective $(BENCH_ARGS)
+
+# The widget's pre-check (the nudge) at half the analyze capacity (docs/benchmarks.md).
+bench-precheck: install
+	HF_HUB_OFFLINE=1 $(BIN)/python -m bench.bench_precheck $(BENCH_ARGS)
 
 # Ten minutes of mixed load on the real stack while faults are injected (docs/operations.md
 # "Soak test"). Needs PostgreSQL, which it empties: MODERATION_SOAK_DATABASE_URL or

@@ -22,7 +22,10 @@ from moderation.comments.service import CommentService
 from moderation.comments.thread_cache import ThreadCache
 from moderation.comments.work_queue import WorkQueue
 from moderation.config import Settings, load_settings
+from moderation.coral import api as coral_api
 from moderation.db.session import make_engine, make_session_factory
+from moderation.decisions import api as precheck_api
+from moderation.decisions.service import DecisionService, warm_in_background
 from moderation.dsa import api as dsa_api
 from moderation.dsa import review_api as dsa_review_api
 from moderation.dsa.appeals import AppealService
@@ -68,7 +71,7 @@ from moderation.web import (
     request_checks,
     security,
 )
-from moderation.web.context import provide
+from moderation.web.context import WARMUPS, provide
 from moderation.webhooks import api as webhooks_api
 from moderation.webhooks import payloads as webhook_payloads
 from moderation.webhooks.queue import WebhookQueue, notify_outbox_commits
@@ -106,6 +109,7 @@ def create_app(settings: Settings, work_queue: WorkQueue | None = None) -> Flask
     sites = SiteService(sessions, settings)
     surge = SurgeService(sessions, settings.surge, sites, SurgeCounters(redis))
     workbench = build_workbench(sessions, redis, settings, sites, surge)
+    perspective = build_perspective_services(settings.perspective, sessions, redis, workers)
     provide(
         app,
         settings,
@@ -121,7 +125,8 @@ def create_app(settings: Settings, work_queue: WorkQueue | None = None) -> Flask
         surge,
         sites,
         CommenterService(redis, settings),
-        build_perspective_services(settings.perspective, sessions, redis, workers),
+        perspective,
+        DecisionService(sessions, sites, settings, perspective.analysis),
         AccountService(sessions, reserved_logins=_environment_names(settings)),
         NoticeService(sessions),
         AppealService(sessions, settings.dsa),
@@ -130,6 +135,8 @@ def create_app(settings: Settings, work_queue: WorkQueue | None = None) -> Flask
         PrivacyService(sessions, settings),
     )
     app.extensions["moderation_engine"] = engine
+    # Run by gunicorn in each worker process (web/gunicorn_conf.py), never by tests or tools.
+    app.extensions[WARMUPS] = [lambda: warm_in_background(app)]
     app.before_request(_assign_request_id)
     proxy.init_app(app, settings.server)  # bodies read (or timed out) before any other hook
     app.after_request(_echo_request_id)
@@ -178,6 +185,8 @@ def register_api(app: Flask) -> Api:
     api.register_blueprint(dsa_review_api.blp)
     api.register_blueprint(privacy_api.blp)
     api.register_blueprint(transfer_api.blp)
+    api.register_blueprint(precheck_api.blp)
+    api.register_blueprint(coral_api.blp)
     openapi.describe_webhooks(api.spec, webhook_payloads.event_catalogue())
     return api
 

@@ -53,6 +53,7 @@ ENV_ALIASES = {
     "auth.moderator_tokens": "MODERATION_MODERATOR_TOKENS",
     "auth.admin_tokens": "MODERATION_ADMIN_TOKENS",
     "perspective.api_keys": "MODERATION_API_KEYS",
+    "coral.secrets": "MODERATION_CORAL_SECRETS",
 }
 
 # An origin as browsers send it: scheme, host, optional port; no path, no trailing slash.
@@ -364,7 +365,15 @@ class DsaSettings:
     max_comments_per_notice: int = 10
 
 
-LIMIT_KINDS = ("comments", "reports", "status", "perspective", "notices", "appeals")
+LIMIT_KINDS = (
+    "comments",
+    "reports",
+    "status",
+    "perspective",
+    "notices",
+    "appeals",
+    "precheck",
+)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -390,6 +399,10 @@ class LimitSettings:
     appeals_per_address: str = "5/minute;30/day"
     appeals_per_author: str = "3/minute;20/day"
     appeals_per_site: str = "300/minute"
+    # The widget's pre-check of a draft (nudge), per address, per author, per site.
+    precheck_per_address: str = "30/minute"
+    precheck_per_author: str = "10/minute"
+    precheck_per_site: str = "1200/minute"
 
     def rate(self, kind: str, per: str) -> str:
         """The configured rate of `kind` per `per` ("comments", "author"); "" when none."""
@@ -457,6 +470,47 @@ class PrivacySettings:
     pseudonym_key: str = ""
 
 
+class CoralSettings:
+    """Coral Talk's External Moderation Phase (coral/): the signing secrets per site and how long
+    the service may take before it answers "let a person decide" (docs/coral.md)."""
+
+    # "site:secret" entries: the signing secret Coral shows for the phase (several per site while
+    # Coral rotates it). No entry for a site: its phase endpoint refuses every call (403).
+    secrets: list[str] = dataclasses.field(default_factory=list)
+    # The service answers within this many milliseconds; what the model has not scored by then
+    # goes to Coral's pre-moderation queue. Keep it below the phase's timeout in Coral.
+    deadline_ms: int = 600
+    # "coral-site-id:site" entries: a Coral tenant's one phase URL without a site
+    # (/v1/coral/phase) serves several of its sites, each judged as the site here it names.
+    # Coral site ids not listed go to the default site. env: MODERATION_CORAL_SITES
+    sites: list[str] = dataclasses.field(default_factory=list)
+
+    def site_for(self, coral_site_id: str) -> str | None:
+        """The site here that a Coral site's comments are judged as, if one is configured."""
+        for entry in self.sites:
+            coral_site, _, site = entry.rpartition(":")
+            if coral_site and coral_site == coral_site_id:
+                return site
+        return None
+
+    def secrets_for(self, site_id: str) -> list[str]:
+        """The signing secrets configured for `site_id` (newest first, as given)."""
+        found = []
+        for entry in self.secrets:
+            site, _, secret = entry.partition(":")
+            if site == site_id and secret:
+                found.append(secret)
+        return found
+
+
+@dataclasses.dataclass(frozen=True)
+class NudgeSettings:
+    """The widget's pre-check of a draft (decisions/): how long it may take (docs/nudge.md)."""
+
+    # Past this many milliseconds the pre-check answers "unknown" and the widget posts as usual.
+    deadline_ms: int = 200
+
+
 # Settings that moved, with where to: giving one stops start-up with the new name.
 MOVED_SETTINGS = {
     "review.reports_per_minute": ("limits.reports_per_address", "{}/minute"),
@@ -485,6 +539,8 @@ class Settings:
     surge: SurgeSettings
     retention: RetentionSettings
     privacy: PrivacySettings
+    coral: CoralSettings
+    nudge: NudgeSettings
     dsa: DsaSettings = dataclasses.field(default_factory=DsaSettings)
 
     def replace(self, **sections: Mapping[str, Any]) -> Settings:
@@ -719,6 +775,7 @@ def _validate(settings: Settings) -> None:
     check_surge_ranges(settings.surge, fail)
     _validate_dsa(settings.dsa, fail)
     _validate_retention(settings.retention, settings.privacy, fail)
+    _validate_coral(settings.coral, settings.nudge, fail)
 
 
 def _validate_comments(comments: CommentSettings, fail: Any) -> None:
@@ -753,6 +810,23 @@ def _validate_retention(retention: RetentionSettings, privacy: PrivacySettings, 
         fail("retention.purge_batch_size", "must be between 1 and 10000")
     if privacy.pseudonym_key and len(privacy.pseudonym_key) < 32:
         fail("privacy.pseudonym_key", "must be at least 32 characters (or empty)")
+
+
+def _validate_coral(coral: CoralSettings, nudge: NudgeSettings, fail: Any) -> None:
+    for entry in coral.secrets:
+        site, _, secret = entry.partition(":")
+        if not SITE_ID.fullmatch(site):
+            fail("coral.secrets", "entries must be site:secret with a site id first")
+        if len(secret) < 16:
+            fail("coral.secrets", f"gives site {site!r} a secret shorter than 16 characters")
+    for entry in coral.sites:
+        coral_site, _, site = entry.rpartition(":")
+        if not coral_site or not SITE_ID.fullmatch(site):
+            fail("coral.sites", f"holds {entry!r}: give coral-site-id:site, a site id last")
+    if not 50 <= coral.deadline_ms <= 30000:
+        fail("coral.deadline_ms", "must be between 50 and 30000")
+    if not 50 <= nudge.deadline_ms <= 10000:
+        fail("nudge.deadline_ms", "must be between 50 and 10000")
 
 
 def _validate_reads(reads: ReadSettings, fail: Any) -> None:

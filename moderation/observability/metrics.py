@@ -65,6 +65,18 @@ BATCH_LATENCY = Histogram(
     "Time to score one batch: rules, then the model.",
     buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0),
 )
+SYNC_DECISIONS = Counter(
+    "moderation_sync_decisions",
+    "Texts decided at once, storing nothing (decisions/): by caller (coral, precheck) and "
+    "outcome (approve, hold, reject, unknown: the model did not answer by the deadline).",
+    ["caller", "outcome"],
+)
+SYNC_DECISION_LATENCY = Histogram(
+    "moderation_sync_decision_seconds",
+    "Time to decide a text at once: rules, the model on a scoring worker, the verdict.",
+    ["caller"],
+    buckets=(0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.5, 0.75, 1.0, 2.5),
+)
 RECONCILED = Counter(
     "moderation_reconcile_requeued_comments",
     "Comments found pending too long and enqueued again by reconcile.",

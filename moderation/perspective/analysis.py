@@ -117,15 +117,19 @@ class AnalysisQueue:
         self.max_pending = max_pending
         self._line_ahead_script = connection.register_script(_LINE_AHEAD)
 
-    def score(self, texts: Sequence[str], language: str = "") -> list[dict[str, float]]:
+    def score(
+        self, texts: Sequence[str], language: str = "", deadline_seconds: float | None = None
+    ) -> list[dict[str, float]]:
         """Scores for `texts`, in order, by the model of `language` ("": the default model);
-        AnalysisUnavailableError past capacity or deadline."""
+        AnalysisUnavailableError past capacity or deadline (`deadline_seconds`, else the
+        queue's own: the synchronous decisions of decisions/ bring theirs)."""
         started = time.monotonic()
+        deadline = self.deadline_seconds if deadline_seconds is None else deadline_seconds
         reply_key = REPLY_PREFIX + uuid.uuid4().hex
         payload = json.dumps(
             {
                 "reply": reply_key,
-                "expires": time.time() + self.deadline_seconds,
+                "expires": time.time() + deadline,
                 "texts": texts,
                 "language": language,
             }
@@ -134,7 +138,7 @@ class AnalysisQueue:
             waiting, cost, lanes = self._line_ahead()
             # A call that finds none waiting always gets its chance (and renews the measure).
             if waiting >= self.max_pending or (
-                waiting and (waiting + 1) * cost > self.deadline_seconds * ADMISSION_SHARE
+                waiting and (waiting + 1) * cost > deadline * ADMISSION_SHARE
             ):
                 raise AnalysisUnavailableError(
                     f"The service is over capacity ({waiting} calls ahead); retry later."
@@ -150,9 +154,9 @@ class AnalysisQueue:
             if not lanes:
                 # One queued drain job serves every call that waits. The flag outlives a job's
                 # wait in the queue (else every call would queue another); a lost one expires.
-                flag_ms = max(2000, int(self.deadline_seconds * 2000))
+                flag_ms = max(2000, int(deadline * 2000))
                 ensure_drain(self.connection, self.queue, flag_ms)
-            remaining = self.deadline_seconds - (time.monotonic() - started)
+            remaining = deadline - (time.monotonic() - started)
             answer = (
                 self.connection.blpop([reply_key], timeout=max(remaining, 0.001))
                 if remaining > 0
@@ -163,8 +167,7 @@ class AnalysisQueue:
             raise AnalysisUnavailableError("The scoring service is unreachable.") from error
         if answer is None:
             raise AnalysisUnavailableError(
-                f"No scoring worker answered within {int(self.deadline_seconds * 1000)} ms; "
-                "retry later."
+                f"No scoring worker answered within {int(deadline * 1000)} ms; retry later."
             )
         reply: dict[str, Any] = json.loads(answer[1])
         if "error" in reply:

@@ -32,7 +32,16 @@ SITE_REVIEW_SETTINGS = frozenset({"report_threshold", "hide_threshold"})
 SITE_RETENTION_SETTINGS = ("comment_text_days", "audit_detail_days", "feedback_days")
 # The comment settings a site may set for itself (comments/edits.py reads them).
 SITE_COMMENT_SETTINGS = frozenset({"edit_window_seconds"})
-SECTIONS = ("thresholds", "rules", "review", "premoderate", "surge", "retention", "comments")
+SECTIONS = (
+    "thresholds",
+    "rules",
+    "review",
+    "premoderate",
+    "surge",
+    "retention",
+    "comments",
+    "nudge",
+)
 WORD_LISTS = ("banned", "suspect")
 ANONYMOUS = ("allow", "premoderate", "off")
 _ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?")
@@ -79,9 +88,12 @@ def check_site_settings(
     surge: SurgeSettings | None = None,
 ) -> None:
     """A site's `settings`: thresholds per label, rule overrides, review thresholds,
-    `premoderate` (every comment of the site waits for a person) and surge protection."""
-    if not isinstance(overrides.get("premoderate", False), bool):
-        raise InvalidRequestError("must be true or false", field="settings.premoderate")
+    `premoderate` (every comment of the site waits for a person), `nudge` (the widget
+    pre-checks a draft and tells its author what would hold it: decisions/), surge protection,
+    retention periods and the edit window."""
+    for flag in ("premoderate", "nudge"):
+        if not isinstance(overrides.get(flag, False), bool):
+            raise InvalidRequestError("must be true or false", field=f"settings.{flag}")
     for section in overrides:
         if section not in SECTIONS:
             raise InvalidRequestError(
@@ -98,7 +110,7 @@ def check_site_settings(
 
 
 def _section(overrides: Mapping[str, Any], name: str) -> Mapping[str, Any]:
-    if name == "premoderate":
+    if name in ("premoderate", "nudge"):
         return {}
     section = overrides.get(name, {})
     if not isinstance(section, Mapping):

@@ -72,3 +72,8 @@ def loggable_path() -> str:
     if rule is not None and PERSONAL_PATH_PARAMETERS & set(request.view_args or {}):
         return rule.rule
     return request.path
+
+
+# Callables in `app.extensions[WARMUPS]` are run by gunicorn in each web process once it has
+# loaded the app (web/gunicorn_conf.py `post_worker_init`); each starts its own thread.
+WARMUPS = "moderation_warmups"

@@ -73,6 +73,16 @@ max_requests_jitter = 500
 control_socket_disable = True
 
 
+def post_worker_init(worker: Any) -> None:
+    """Run the app's warm-ups (`app.extensions["moderation_warmups"]`, callables that start
+    their own threads), so a process's first call that has a deadline meets it: the
+    synchronous decisions' rules and language identifier (decisions/service.py)."""
+    from moderation.web.context import WARMUPS
+
+    for warm in getattr(worker.wsgi, "extensions", {}).get(WARMUPS, ()):
+        warm()
+
+
 def on_starting(server: Any) -> None:
     """Log like the app does (JSON when asked); drop metrics files a previous run left behind."""
     from moderation.config import SettingsError, load_settings

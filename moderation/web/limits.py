@@ -104,6 +104,7 @@ KINDS = {
         Kind("perspective", "requests", "key"),
         Kind("notices", "notices", None),
         Kind("appeals", "appeals", "author"),
+        Kind("precheck", "pre-checks", "author"),
     )
 }
 _WHOSE = {

@@ -161,6 +161,23 @@
       "reportTooFast": "Too many reports from your connection. Please try again in a minute.",
       "reportFailed": "Your report could not be sent: {message}",
       "reportUnreachable": "We could not reach the comment service. Please try again.",
+      "nudgeTitle": "Before you post",
+      "postAnyway": "Post anyway",
+      "nudgeChoice": "You can change your comment, or post it as it is.",
+      "nudgeHeld": "If you post it now, a moderator will read it before it appears.",
+      "nudgeRejected": "If you post it now, it will most likely not be published.",
+      "nudge": {
+        "toxic_language": "Some of the wording may come across as hurtful to others.",
+        "offensive_language": "Some words go against our community guidelines.",
+        "awaiting_review": "Some of the wording means a moderator would read it first.",
+        "links": "Comments with links are read by a moderator before they appear.",
+        "spam": "A link in it points to a site we do not allow.",
+        "shouting": "It is written mostly in capitals, which reads as shouting.",
+        "noise": "It repeats some characters or words many times.",
+        "length": "It is very short or very long.",
+        "personal_data": "It seems to include an e-mail address or a phone number.",
+        "*": "Some of it may keep it from being published."
+      },
       "explain": {
         "pending:*": "Thanks! Every comment is checked before it appears. This usually takes a few seconds.",
         "held:awaiting_review": "A moderator will read your comment before it appears. Only you can see it until then.",
@@ -276,6 +293,23 @@
       "reportTooFast": "Trop de signalements depuis votre connexion. Veuillez réessayer dans une minute.",
       "reportFailed": "Votre signalement n'a pas pu être envoyé\u00a0: {message}",
       "reportUnreachable": "Le service de commentaires est injoignable. Veuillez réessayer.",
+      "nudgeTitle": "Avant de publier",
+      "postAnyway": "Publier quand même",
+      "nudgeChoice": "Vous pouvez modifier votre commentaire, ou le publier tel quel.",
+      "nudgeHeld": "Si vous le publiez maintenant, un modérateur le lira avant sa publication.",
+      "nudgeRejected": "Si vous le publiez maintenant, il ne sera probablement pas publié.",
+      "nudge": {
+        "toxic_language": "Certains termes pourraient être perçus comme blessants.",
+        "offensive_language": "Certains mots vont à l'encontre de nos règles de la communauté.",
+        "awaiting_review": "Certains termes feraient qu'un modérateur le lirait d'abord.",
+        "links": "Les commentaires contenant des liens sont lus par un modérateur avant leur publication.",
+        "spam": "Un lien qu'il contient mène à un site que nous n'autorisons pas.",
+        "shouting": "Il est écrit surtout en majuscules, ce qui donne l'impression de crier.",
+        "noise": "Il répète de nombreuses fois certains caractères ou mots.",
+        "length": "Il est très court ou très long.",
+        "personal_data": "Il semble contenir une adresse e-mail ou un numéro de téléphone.",
+        "*": "Certains éléments pourraient empêcher sa publication."
+      },
       "explain": {
         "pending:*": "Merci\u00a0! Chaque commentaire est vérifié avant d'apparaître. Cela prend généralement quelques secondes.",
         "held:awaiting_review": "Un modérateur lira votre commentaire avant sa publication. D'ici là, vous seul pouvez le voir.",
@@ -391,6 +425,23 @@
       "reportTooFast": "Zu viele Meldungen von Ihrem Anschluss. Bitte versuchen Sie es in einer Minute erneut.",
       "reportFailed": "Ihre Meldung konnte nicht gesendet werden: {message}",
       "reportUnreachable": "Der Kommentardienst ist nicht erreichbar. Bitte versuchen Sie es erneut.",
+      "nudgeTitle": "Bevor Sie senden",
+      "postAnyway": "Trotzdem senden",
+      "nudgeChoice": "Sie können Ihren Kommentar ändern oder so senden, wie er ist.",
+      "nudgeHeld": "Wenn Sie ihn jetzt senden, liest die Moderation ihn, bevor er erscheint.",
+      "nudgeRejected": "Wenn Sie ihn jetzt senden, wird er wahrscheinlich nicht veröffentlicht.",
+      "nudge": {
+        "toxic_language": "Einige Formulierungen könnten auf andere verletzend wirken.",
+        "offensive_language": "Einige Wörter verstoßen gegen unsere Community-Richtlinien.",
+        "awaiting_review": "Wegen einiger Formulierungen würde die Moderation ihn zuerst lesen.",
+        "links": "Kommentare mit Links liest die Moderation, bevor sie erscheinen.",
+        "spam": "Ein Link darin führt zu einer Website, die wir nicht zulassen.",
+        "shouting": "Er ist überwiegend in Großbuchstaben geschrieben und wirkt wie Schreien.",
+        "noise": "Er wiederholt einige Zeichen oder Wörter sehr oft.",
+        "length": "Er ist sehr kurz oder sehr lang.",
+        "personal_data": "Er scheint eine E-Mail-Adresse oder Telefonnummer zu enthalten.",
+        "*": "Einiges darin könnte eine Veröffentlichung verhindern."
+      },
       "explain": {
         "pending:*": "Danke! Jeder Kommentar wird geprüft, bevor er erscheint. Das dauert meist nur wenige Sekunden.",
         "held:awaiting_review": "Die Moderation liest Ihren Kommentar, bevor er erscheint. Bis dahin sehen nur Sie ihn.",
@@ -506,6 +557,23 @@
       "reportTooFast": "Demasiadas denuncias desde tu conexión. Vuelve a intentarlo dentro de un minuto.",
       "reportFailed": "No se pudo enviar tu denuncia: {message}",
       "reportUnreachable": "No hemos podido conectar con el servicio de comentarios. Inténtalo de nuevo.",
+      "nudgeTitle": "Antes de publicar",
+      "postAnyway": "Publicar de todos modos",
+      "nudgeChoice": "Puedes cambiar tu comentario o publicarlo tal como está.",
+      "nudgeHeld": "Si lo publicas ahora, un moderador lo leerá antes de que aparezca.",
+      "nudgeRejected": "Si lo publicas ahora, lo más probable es que no se publique.",
+      "nudge": {
+        "toxic_language": "Algunas expresiones podrían resultar hirientes para otras personas.",
+        "offensive_language": "Algunas palabras van en contra de nuestras normas de la comunidad.",
+        "awaiting_review": "Algunas expresiones harían que un moderador lo leyera primero.",
+        "links": "Los comentarios con enlaces los lee un moderador antes de que aparezcan.",
+        "spam": "Un enlace lleva a un sitio que no permitimos.",
+        "shouting": "Está escrito sobre todo en mayúsculas, lo que parece un grito.",
+        "noise": "Repite muchas veces algunos caracteres o palabras.",
+        "length": "Es muy corto o muy largo.",
+        "personal_data": "Parece incluir una dirección de correo electrónico o un número de teléfono.",
+        "*": "Algo en él podría impedir que se publique."
+      },
       "explain": {
         "pending:*": "¡Gracias! Revisamos cada comentario antes de que aparezca. Suele tardar unos segundos.",
         "held:awaiting_review": "Un moderador leerá tu comentario antes de que aparezca. Hasta entonces, solo tú puedes verlo.",
@@ -573,6 +641,8 @@
     ".counter { white-space: nowrap; }",
     ".counter.over { color: #b42318; font-weight: 600; }",
     ".error { margin: 0 0 12px; color: #b42318; font-weight: 500; }",
+    ".nudge { margin: 0 0 12px; padding: 8px 12px; border-left: 4px solid #b54708; background: #fffaeb; }",
+    ".nudge p, .nudge ul { margin: 4px 0; } .nudge-title { font-weight: 600; }",
     ".actions { display: flex; gap: 16px; align-items: center; }",
     "form .actions { gap: 8px; }",
     ".primary { background: var(--mw-accent, #14213d); color: #fff; border: 1px solid transparent; padding: 8px 16px; font-weight: 600; }",
@@ -790,6 +860,11 @@
   Api.prototype.post = function (articleId, body, key, headers) {
     return this.request("POST", this.prefix + "articles/" + encodeURIComponent(articleId) + "/comments",
       body, Object.assign({ "Idempotency-Key": key }, headers));
+  };
+  /** What posting this draft would most likely do (the nudge): { enabled, outcome, nudge, reasons }. */
+  Api.prototype.precheck = function (articleId, body, headers) {
+    return this.request("POST", this.prefix + "articles/" + encodeURIComponent(articleId) +
+      "/comments:precheck", body, headers);
   };
   /** The SSO token, once, for a session: { token, expires_at, user: { id, name } }. */
   Api.prototype.exchange = function (ssoToken) {
@@ -1386,6 +1461,9 @@
     var text = el("textarea", { id: "mw-text-" + n, name: "text", rows: "4", required: true,
       "aria-required": "true", "aria-describedby": "mw-hint-" + n + " mw-count-" + n });
     var error = el("p", { className: "error", role: "alert", hidden: true });
+    // The nudge: why the draft would be held or rejected, before it is posted (the site's
+    // `nudge` setting); the author may rephrase, or post anyway.
+    var nudge = el("div", { className: "nudge", role: "status", hidden: true });
     var submitLabel = this.t(parentId ? "postReply" : "postComment");
     var submit = el("button", { type: "submit", className: "primary", text: submitLabel });
     var title = parentId ? this.t("replyTo", { name: parentName }) : this.t("join");
@@ -1402,13 +1480,34 @@
         el("div", { className: "meta" }, [hint, counter])
       ]),
       error,
+      nudge,
       el("div", { className: "actions" }, [
         submit,
         parentId ? el("button", { type: "button", className: "secondary", text: this.t("cancel"),
           onclick: function () { self.closeReply(true); } }) : null
       ])
     ]);
-    var state = { busy: false, key: null };
+    var state = { busy: false, key: null, nudged: null };
+
+    function clearNudge() {
+      state.nudged = null;
+      nudge.hidden = true;
+      nudge.textContent = "";
+      if (!state.busy) submit.textContent = submitLabel;
+    }
+    function showNudge(answer) {
+      var items = answer.reasons.map(function (code) {
+        var words = self.strings.nudge[code] || self.strings.nudge["*"];
+        return el("li", { "data-reason": code, text: words });
+      });
+      nudge.textContent = "";
+      nudge.appendChild(el("p", { className: "nudge-title", text: self.t("nudgeTitle") }));
+      nudge.appendChild(el("p", { text: self.t(answer.outcome === "reject" ? "nudgeRejected" : "nudgeHeld") }));
+      nudge.appendChild(el("ul", {}, items));
+      nudge.appendChild(el("p", { text: self.t("nudgeChoice") }));
+      nudge.hidden = false;
+      submit.textContent = self.t("postAnyway");
+    }
 
     function count() {
       var used = length(text.value);
@@ -1427,6 +1526,7 @@
     }
     text.addEventListener("input", function () {
       count();
+      if (state.nudged !== null && text.value.replace(/\s+$/, "") !== state.nudged) clearNudge();
       text.removeAttribute("aria-invalid");
       // Different words are a different comment: a new submission, a new key.
       if (!state.busy) state.key = null;
@@ -1467,30 +1567,53 @@
       submit.disabled = true;
       submit.textContent = self.t("posting");
       var shownName = name;
-      self.authorized(function (headers, session) {
-        // With a session the service takes the reader from it; the body names nobody.
-        shownName = session ? session.user.name : name;
+      var nudgedAlready = state.nudged === body;
+      function draftFor(session) {
         var sent = { text: body, parent_id: parentId };
         if (!session) sent.author = { id: me.id, name: name };
-        return self.api.post(self.articleId, sent, state.key, headers);
-      })
-        .then(function (answer) {
-          state.key = null;
-          text.value = "";
-          count();
-          self.rememberEdit(answer.id, answer.edit_token || null, answer.editable_until);
-          self.posted({ id: answer.id, status: answer.status, reason_code: answer.reason_code,
-            parent_id: answer.parent_id || parentId || null, created_at: answer.created_at,
-            status_url: answer.status_url, author: { name: shownName }, text: body });
-        }, function (problem) {
-          fail(self.postError(problem), null);
-          text.focus();
+        return sent;
+      }
+      function finish() {
+        state.busy = false;
+        submit.disabled = false;
+        submit.textContent = state.nudged === body ? self.t("postAnyway") : submitLabel;
+      }
+      function send() {
+        return self.authorized(function (headers, session) {
+          // With a session the service takes the reader from it; the body names nobody.
+          shownName = session ? session.user.name : name;
+          return self.api.post(self.articleId, draftFor(session), state.key, headers);
         })
-        .then(function () {
-          state.busy = false;
-          submit.disabled = false;
-          submit.textContent = submitLabel;
-        });
+          .then(function (answer) {
+            state.key = null;
+            text.value = "";
+            count();
+            clearNudge();
+            self.rememberEdit(answer.id, answer.edit_token || null, answer.editable_until);
+            self.posted({ id: answer.id, status: answer.status, reason_code: answer.reason_code,
+              parent_id: answer.parent_id || parentId || null, created_at: answer.created_at,
+              status_url: answer.status_url, author: { name: shownName }, text: body });
+          }, function (problem) {
+            fail(self.postError(problem), null);
+            text.focus();
+          });
+      }
+      // Ask first, unless the author saw the nudge for these very words (then: post anyway),
+      // or the site does not nudge. A pre-check that fails never stops a comment.
+      var checked = nudgedAlready || self.nudgeOff ? Promise.resolve(null) :
+        self.authorized(function (headers, session) {
+          return self.api.precheck(self.articleId, draftFor(session), headers);
+        }).catch(function () { return null; });
+      checked.then(function (answer) {
+        if (answer && answer.enabled === false) self.nudgeOff = true;
+        if (answer && answer.nudge && answer.reasons && answer.reasons.length) {
+          state.nudged = body;
+          showNudge(answer);
+          text.focus();
+          return null;
+        }
+        return send();
+      }).then(finish, finish);
     });
     count();
     form.focusFirst = function () { (nameInput.value ? text : nameInput).focus(); };
