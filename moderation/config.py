@@ -470,6 +470,7 @@ class PrivacySettings:
     pseudonym_key: str = ""
 
 
+@dataclasses.dataclass(frozen=True)
 class CoralSettings:
     """Coral Talk's External Moderation Phase (coral/): the signing secrets per site and how long
     the service may take before it answers "let a person decide" (docs/coral.md)."""
