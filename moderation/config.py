@@ -300,6 +300,20 @@ class SiteSettings:
     commenter_token_leeway_seconds: int
 
 
+@dataclasses.dataclass(frozen=True)
+class PolicySettings:
+    """Sites' policies (docs/policies.md): spot checks and the models a policy may name."""
+
+    # The share of the comments the machine publishes that go to the "spot_check" review queue
+    # (they stay published), so people also label what the machine let through. A site's policy
+    # may set its own (`spot_check.share`).
+    spot_check_share: float
+    # Folders whose detoxify-format checkpoints a policy may name (`model.checkpoint`): loading
+    # a checkpoint runs its code, so an admin may name only what these folders hold. Empty: a
+    # policy may not name a checkpoint (the worker's own model decides).
+    checkpoint_dirs: list[str] = dataclasses.field(default_factory=list)
+
+
 LIMIT_KINDS = ("comments", "reports", "status", "perspective")
 
 
@@ -384,6 +398,7 @@ class Settings:
     logging: LoggingSettings
     sites: SiteSettings
     reads: ReadSettings
+    policies: PolicySettings
 
     def replace(self, **sections: Mapping[str, Any]) -> Settings:
         """A copy with some settings changed: `settings.replace(worker={"batch_size": 4})`."""
@@ -615,6 +630,15 @@ def _validate(settings: Settings) -> None:
     _validate_sites(settings.sites, fail)
     _validate_limits(settings.limits, fail)
     _validate_reads(settings.reads, fail)
+    _validate_policies(settings.policies, fail)
+
+
+def _validate_policies(policies: PolicySettings, fail: Any) -> None:
+    if not 0.0 <= policies.spot_check_share <= 1.0:
+        fail("policies.spot_check_share", "must be between 0 and 1")
+    for folder in policies.checkpoint_dirs:
+        if not os.path.isabs(os.path.expanduser(folder)):
+            fail("policies.checkpoint_dirs", f"holds {folder!r}: give absolute folders")
 
 
 def _validate_reads(reads: ReadSettings, fail: Any) -> None:

@@ -11,11 +11,22 @@ from moderation.comments import models as comments
 from moderation.db.base import Base
 from moderation.events import models as events
 from moderation.perspective import models as perspective
+from moderation.policies import models as policies
 from moderation.review import models as review
 from moderation.sites import models as sites
 from moderation.webhooks import models as webhooks
 
-FEATURE_MODELS = (accounts, articles, comments, events, perspective, review, sites, webhooks)
+FEATURE_MODELS = (
+    accounts,
+    articles,
+    comments,
+    events,
+    perspective,
+    policies,
+    review,
+    sites,
+    webhooks,
+)
 
 
 def metadata() -> MetaData:

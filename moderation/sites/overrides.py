@@ -20,7 +20,7 @@ from moderation.pipeline.rules.base import ARTICLE_SETTINGS
 
 # The review settings a site may set for itself (review/reports.py reads them).
 SITE_REVIEW_SETTINGS = frozenset({"report_threshold", "hide_threshold"})
-SECTIONS = ("thresholds", "rules", "review", "premoderate")
+SECTIONS = ("thresholds", "rules", "review", "premoderate", "spot_check")
 WORD_LISTS = ("banned", "suspect")
 ANONYMOUS = ("allow", "premoderate", "off")
 _ORIGIN = re.compile(r"https?://[A-Za-z0-9.-]+(:\d{1,5})?")
@@ -65,8 +65,8 @@ def check_site_settings(
     labels: typing.Iterable[str],
     review: Mapping[str, float],
 ) -> None:
-    """A site's `settings`: thresholds per label, rule overrides, review thresholds, and
-    `premoderate` (every comment of the site waits for a person)."""
+    """A site's `settings`: thresholds per label, rule overrides, review thresholds,
+    `premoderate` (every comment of the site waits for a person) and `spot_check`."""
     if not isinstance(overrides.get("premoderate", False), bool):
         raise InvalidRequestError("must be true or false", field="settings.premoderate")
     for section in overrides:
@@ -78,6 +78,21 @@ def check_site_settings(
     _check_thresholds(_section(overrides, "thresholds"), set(labels))
     check_rule_overrides(_section(overrides, "rules"), rules, field="settings.rules")
     _check_review(_section(overrides, "review"), review)
+    _check_spot_check(_section(overrides, "spot_check"))
+
+
+def _check_spot_check(section: Mapping[str, Any]) -> None:
+    """`{"share": 0.05}`: the share of published comments sampled for a spot check."""
+    for name, value in section.items():
+        if name != "share":
+            raise InvalidRequestError(
+                f"{name} is not a spot-check setting (one of: share)",
+                field=f"settings.spot_check.{name}",
+            )
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            raise InvalidRequestError(
+                "must be a number between 0 and 1", field="settings.spot_check.share"
+            )
 
 
 def _section(overrides: Mapping[str, Any], name: str) -> Mapping[str, Any]:

@@ -189,6 +189,13 @@ class ReviewDetail(Schema):
         lambda d: (d.comment.verdict or {}).get("model"),
         metadata={"description": "The model that scored it; null when none serves its language"},
     )
+    policy_version = fields.Function(
+        lambda d: (d.comment.verdict or {}).get("policy_version"),
+        metadata={
+            "description": "The version of the site's policy that made the machine's decision "
+            "(docs/policies.md); null: the service's settings alone"
+        },
+    )
     language = fields.Function(
         lambda d: (d.comment.verdict or {}).get("language"),
         metadata={
