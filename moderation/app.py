@@ -25,7 +25,12 @@ from moderation.db.session import make_engine, make_session_factory
 from moderation.observability import logging_setup
 from moderation.perspective import api as perspective_api
 from moderation.perspective import feedback_api
+from moderation.perspective.feedback import FeedbackService
 from moderation.perspective.services import build_perspective_services
+from moderation.policies import api as policies_api
+from moderation.policies.report import PolicyReports
+from moderation.policies.service import PolicyService
+from moderation.policies.spot_checks import SpotCheckService
 from moderation.review.api import audit as audit_api
 from moderation.review.api import authors as authors_api
 from moderation.review.api import reports as reports_api
@@ -89,6 +94,7 @@ def create_app(settings: Settings, work_queue: WorkQueue | None = None) -> Flask
     workers = WorkerRegistry(redis, settings.worker.heartbeat_seconds)
     sites = SiteService(sessions, settings)
     workbench = build_workbench(sessions, redis, settings, sites)
+    policies = PolicyService(sessions, settings, sites)
     provide(
         app,
         settings,
@@ -103,6 +109,9 @@ def create_app(settings: Settings, work_queue: WorkQueue | None = None) -> Flask
         CommenterService(redis, settings),
         build_perspective_services(settings.perspective, sessions, redis, workers),
         AccountService(sessions, reserved_logins=_environment_names(settings)),
+        policies,
+        PolicyReports(sessions, sites, policies, FeedbackService(sessions).labelled_pairs),
+        SpotCheckService(sessions),
     )
     app.extensions["moderation_engine"] = engine
     app.before_request(_assign_request_id)
@@ -149,6 +158,8 @@ def register_api(app: Flask) -> Api:
     api.register_blueprint(sites_api.blp)
     api.register_blueprint(accounts_api.blp)
     api.register_blueprint(commenters_api.blp)
+    api.register_blueprint(policies_api.blp)
+    api.register_blueprint(policies_api.spot_blp)
     return api
 
 

@@ -147,6 +147,11 @@ QUEUE_NAMES: dict[str, Entry] = {
     "pending": ("Pending", "Not scored yet: the workers have not reached them, or no model."),
     "approved": ("Approved", "Published."),
     "rejected": ("Rejected", "Not published."),
+    "spot_check": (
+        "Spot check",
+        "Published, and sampled at random for a person to look at: keep or reject. Your "
+        "decisions teach the thresholds what the machine let through.",
+    ),
     "all": ("All", "Every comment."),
 }
 

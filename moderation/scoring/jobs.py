@@ -96,9 +96,7 @@ def _score_and_record(
     started = time.perf_counter()
     for prepare in context.before_batch:
         prepare(context)
-    found = context.scoring.batch_inputs(
-        claimed, context.settings.rules.duplicate_window_seconds
-    )
+    found = context.scoring.batch_inputs(claimed, context.settings.rules.duplicate_window_seconds)
     # The live policy's run of each comment, and its site's shadow policy's beside it: one
     # model call per model for both (pipeline/scoring.py `score_runs`).
     planned = plan(

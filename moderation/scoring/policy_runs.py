@@ -42,9 +42,7 @@ class PolicyModels:
         self.settings = settings
         self.keep = keep
         self.loads = 0
-        self._models: OrderedDict[tuple[str, str, int], tuple[float, LoadedModel]] = (
-            OrderedDict()
-        )
+        self._models: OrderedDict[tuple[str, str, int], tuple[float, LoadedModel]] = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, model: Mapping[str, str] | None) -> LoadedModel | None:

@@ -236,9 +236,7 @@ class ScoringService:
         try:
             with self.sessions.begin() as session:
                 if transition_many(session, decisions):
-                    _record_outcomes(
-                        session, [(c, v, outcomes.get(c.id)) for c, v, _ in decided]
-                    )
+                    _record_outcomes(session, [(c, v, outcomes.get(c.id)) for c, v, _ in decided])
                     return [comment.id for comment, _, _ in decided], []
                 session.rollback()
             log.info("some comments of the batch moved on meanwhile; recording each on its own")

@@ -16,16 +16,16 @@ from sqlalchemy.orm import Session, sessionmaker
 from moderation.config import SITE_ID, Settings
 from moderation.errors import ConflictError, InvalidRequestError, NotFoundError
 from moderation.secrets import SecretBox, SecretKeyError
-from moderation.sites.commenter_config import merged_commenters, shown
 from moderation.sites import policies
+from moderation.sites.commenter_config import merged_commenters, shown
 from moderation.sites.models import Site
-from moderation.sites.policies import PolicyView
 from moderation.sites.overrides import (
     ANONYMOUS,
     check_origins,
     check_site_settings,
     check_words,
 )
+from moderation.sites.policies import PolicyView
 
 
 @dataclasses.dataclass(frozen=True)
@@ -247,9 +247,7 @@ class SiteService:
         self._forget(change.site_id)
         return view
 
-    def _version_settings(
-        self, session: Session, row: Site, change: SiteChange, kind: str
-    ) -> None:
+    def _version_settings(self, session: Session, row: Site, change: SiteChange, kind: str) -> None:
         """A site's settings are its live policy: a change of them is a new version, live at
         once, keeping the live model; a site's first settings are its version 1."""
         live = policies.load(session, row.id, row.policy_version) if row.policy_version else None
