@@ -121,9 +121,10 @@ def downgrade() -> None:
     op.drop_index("ix_shadow_verdicts_policy", table_name="shadow_verdicts")
     op.drop_index("ix_shadow_verdicts_comment_id", table_name="shadow_verdicts")
     op.drop_table("shadow_verdicts")
-    with op.batch_alter_table("sites") as batch:
-        batch.drop_column("shadow_version")
-        batch.drop_column("policy_version")
     op.drop_index("ix_site_policy_events_site_id", table_name="site_policy_events")
     op.drop_table("site_policy_events")
     op.drop_table("site_policies")
+    # Last: on SQLite this copies the sites table, which nothing may refer to by then.
+    with op.batch_alter_table("sites") as batch:
+        batch.drop_column("shadow_version")
+        batch.drop_column("policy_version")

@@ -5,7 +5,8 @@ Pure: scores and labels in, curves and suggestions out (numpy). The reject level
 threshold whose precision meets `reject_precision` (the most unhealthy comments rejected with
 few healthy ones among them); the hold level is the highest threshold whose recall meets
 `hold_recall` (the least held that still catches that share). A target no threshold meets
-gives no suggestion for that band, with why.
+gives no suggestion for that band, with why, and so does a hold level whose precision is no
+better than the share of unhealthy comments (a label that does not tell them apart).
 """
 
 from __future__ import annotations
@@ -76,9 +77,16 @@ def suggest(found: Curve, targets: Targets) -> dict[str, Any]:
     else:
         result["reject_note"] = f"no threshold reaches {targets.reject_precision:.0%} precision"
     recalled = np.nonzero(found.recall >= targets.hold_recall)[0]
-    if len(recalled):
+    base_rate = found.positives / (found.positives + found.negatives)
+    if len(recalled) and found.precision[int(recalled[0])] > base_rate:
         at = int(recalled[0])  # the highest threshold that already meets the recall
         result["hold"] = _point(found, at)
+    else:
+        # Holding there would hold comments no likelier to be unhealthy than any other.
+        result["hold_note"] = (
+            f"no threshold reaches {targets.hold_recall:.0%} recall with a precision above "
+            f"the share of unhealthy comments ({base_rate:.0%}): the label does not tell them apart"
+        )
     held, rejected = result.get("hold"), result.get("reject")
     if held and rejected and held["threshold"] > rejected["threshold"]:
         result["hold"] = dict(rejected)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 from collections.abc import Callable
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -13,6 +14,7 @@ from moderation.comments.models import AuditRecord, Comment
 from moderation.comments.transitions import add_event, transition
 from moderation.db.base import utcnow
 from moderation.errors import ConflictError, InvalidRequestError, NotFoundError
+from moderation.policies.notes import policy_notes
 from moderation.review.authors import AuthorHistory, author_history
 from moderation.review.claims import aware, ensure_free_for, live_claims
 from moderation.review.decisions import ACTIONS, UNDO_REASON_PREFIX, human_decision, undo_reason
@@ -32,6 +34,8 @@ class Detail:
     reports: list[ReaderReport]
     author: AuthorHistory
     parent: Comment | None = None
+    # The shadow policies' verdicts on it and its spot check (policies/notes.py).
+    policy: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,7 +94,8 @@ class ReviewService:
             claim = live_claims(session, [comment_id]).get(comment_id)
             author = author_history(session, comment.site_id, comment.author_id)
             parent = session.get(Comment, comment.parent_id) if comment.parent_id else None
-        return Detail(comment, audit, claim, reports, author, parent)
+            policy = policy_notes(session, comment_id)
+        return Detail(comment, audit, claim, reports, author, parent, policy)
 
     def decide(self, decision: Decision) -> Comment:
         """Approve or reject a comment at the version the moderator saw; 409 if it moved on."""
