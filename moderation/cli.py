@@ -284,6 +284,15 @@ def _sites_group() -> click.Group:
 main.add_command(_sites_group())
 
 
+def _policies_group() -> click.Group:
+    from moderation.policies.commands import policies_group
+
+    return policies_group(_settings)
+
+
+main.add_command(_policies_group())
+
+
 @main.group()
 def model() -> None:
     """The toxicity model."""

@@ -149,8 +149,8 @@ QUEUE_NAMES: dict[str, Entry] = {
     "rejected": ("Rejected", "Not published."),
     "spot_check": (
         "Spot check",
-        "Published, and sampled at random for a person to look at: keep or reject. Your "
-        "decisions teach the thresholds what the machine let through.",
+        "Published, sampled at random for a person: keep or reject. It shows what the machine "
+        "let through.",
     ),
     "all": ("All", "Every comment."),
 }
