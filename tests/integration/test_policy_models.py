@@ -4,6 +4,7 @@ within the sites cache window and without a restart."""
 
 from __future__ import annotations
 
+import itertools
 import time
 from pathlib import Path
 from typing import Any
@@ -47,10 +48,13 @@ def test_a_worker_picks_up_a_promoted_policys_checkpoint_without_a_restart(
     monkeypatch.setattr(worker_context, "_context", worker)
     queue = Queue(settings.redis.score_queue, connection=worker.redis)
 
+    posted = itertools.count()
+
     def score(text: str) -> dict[str, Any]:
+        # A new author each time: the same text twice from one author is a duplicate (held).
         answer = client.post(
             "/v1/sites/paper-b/articles/a-1/comments",
-            json={"author": {"id": "r1", "name": "R"}, "text": text},
+            json={"author": {"id": f"r{next(posted)}", "name": "R"}, "text": text},
         )
         assert answer.status_code == 202, answer.json
         burst([queue], worker.redis)
