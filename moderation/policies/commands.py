@@ -20,23 +20,12 @@ if TYPE_CHECKING:
 ACTOR = "cli"
 
 
-def _services(settings: Settings) -> tuple[PolicyService, PolicyReports]:
-    from moderation.db.session import make_engine, make_session_factory
-    from moderation.perspective.feedback import FeedbackService
-    from moderation.policies.report import PolicyReports
-    from moderation.policies.service import PolicyService
-    from moderation.sites.service import SiteService
-
-    sessions = make_session_factory(make_engine(settings.database.url))
-    sites = SiteService(sessions, settings)
-    policies = PolicyService(sessions, settings, sites)
-    return policies, PolicyReports(
-        sessions, sites, policies, FeedbackService(sessions).labelled_pairs
-    )
+Build = Callable[[Settings], tuple["PolicyService", "PolicyReports"]]
 
 
-def policies_group(settings: Callable[[], Settings]) -> click.Group:
-    """The `policies` command group; `settings` loads the settings when a command runs."""
+def policies_group(settings: Callable[[], Settings], build: Build) -> click.Group:
+    """The `policies` command group; `settings` loads the settings when a command runs and
+    `build` makes the services (cli.py, which may know the Perspective feedback)."""
 
     @click.group("policies")
     def policies() -> None:
@@ -44,7 +33,7 @@ def policies_group(settings: Callable[[], Settings]) -> click.Group:
 
     def run(action: Callable[[PolicyService, PolicyReports], Any]) -> None:
         try:
-            found = action(*_services(settings()))
+            found = action(*build(settings()))
         except (InvalidRequestError, ConflictError, NotFoundError, SettingsError) as error:
             field = getattr(error, "field", None)
             raise click.ClickException(f"{field}: {error}" if field else str(error)) from error
