@@ -103,12 +103,21 @@ def plan(
     """The runs of each comment: `contexts` are the live policy's rule inputs,
     `article_rules` each comment's article's own rule values (they go over any policy's)."""
     planned = []
+    # Each site's models once per batch (a policy's checkpoint file is looked at once).
+    loaded: dict[tuple[str, bool], LoadedModel | None] = {}
+
+    def model_of(site: SiteView, shadow: PolicyView | None) -> LoadedModel | None:
+        key = (site.id, shadow is not None)
+        if key not in loaded:
+            loaded[key] = models.get(shadow.model if shadow else site.model)
+        return loaded[key]
+
     for context, own, site in zip(contexts, article_rules, sites, strict=True):
-        live = PolicyRun(context, models.get(site.model) if site else None)
+        live = PolicyRun(context, model_of(site, None) if site else None)
         runs = [live]
         shadow = site.shadow if site else None
-        if shadow is not None:
-            runs.append(PolicyRun(shadow_context(context, own, shadow), models.get(shadow.model)))
+        if site is not None and shadow is not None:
+            runs.append(PolicyRun(shadow_context(context, own, shadow), model_of(site, shadow)))
         share = spot_check_share
         if site is not None and "share" in site.settings.get("spot_check", {}):
             share = float(site.settings["spot_check"]["share"])

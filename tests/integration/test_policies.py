@@ -4,6 +4,10 @@ report against people's decisions; spot checks; calibration into a shadowed cand
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from typing import Any
 
 from moderation.config import Settings
@@ -150,6 +154,13 @@ def test_bad_policy_acts_are_refused_naming_the_problem(client: Any) -> None:
     assert answer.status_code == 409 and "promote it" in answer.json["message"]
     assert client.get(POLICIES, headers=MODERATOR).status_code == 403
     assert client.get("/v1/sites/nowhere/policies", headers=ADMIN).status_code == 404
+    # The default site has no row before its first change: its first act makes one, and its
+    # settings of that moment (none) its version 1.
+    default = client.post(
+        "/v1/sites/default/policies", json={"reason": "a first candidate"}, headers=ADMIN
+    )
+    assert default.status_code == 201 and default.json["version"] == 2, default.json
+    assert client.get("/v1/sites/default", headers=ADMIN).json["policy_version"] == 1
 
 
 def test_a_shadow_policy_records_its_decisions_and_never_acts(
@@ -270,3 +281,44 @@ def test_calibration_from_decisions_becomes_a_shadowed_candidate(
         headers=ADMIN,
     )
     assert too_few.status_code == 422 and "create_candidate" in too_few.json["message"]
+
+
+def policies_command(settings: Settings, *args: str, stdin: str = "") -> Any:
+    """`moderation policies ARGS` as its own process, configured by its environment."""
+    environment = {
+        **os.environ,
+        "MODERATION_DATABASE_URL": settings.database.url,
+        "MODERATION_REDIS_URL": settings.redis.url,
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "moderation.cli", "policies", *args],
+        env=environment,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_the_policies_command_makes_promotes_and_lists_versions(
+    client: Any, settings: Settings
+) -> None:
+    make_site(client)
+    document = json.dumps({"thresholds": {"toxicity": {"hold": 0.4}}})
+    made = policies_command(
+        settings, "candidate", "paper-b", "-", "--reason", "from the desk", stdin=document
+    )
+    assert made.returncode == 0, made.stderr
+    assert json.loads(made.stdout)["version"] == 2
+    bad = policies_command(settings, "promote", "paper-b", "9", "--reason", "x")
+    assert bad.returncode != 0 and "version 9" in bad.stderr
+    promoted = policies_command(settings, "promote", "paper-b", "2", "--reason", "approved")
+    assert promoted.returncode == 0, promoted.stderr
+    history = client.get(POLICIES, headers=ADMIN).json
+    assert history["live"] == 2
+    assert history["events"][0] == {
+        **history["events"][0],
+        "action": "promoted",
+        "actor": "cli",
+        "reason": "approved",
+    }
