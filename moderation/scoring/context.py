@@ -73,6 +73,8 @@ class WorkerContext:
             "model_error": self.pipeline.model_error,
             "model_loads": self.model_loads,
             "load_seconds": round(self.load_seconds, 3),
+            # Models sites' policies named, loaded on first use (docs/policies.md).
+            "policy_models": self.policy_models.loaded(),
         }
         if router is not None:
             # Per language whose model is loaded: that model's labels (Perspective's analyze

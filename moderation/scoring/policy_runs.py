@@ -68,6 +68,12 @@ class PolicyModels:
                 self._models.popitem(last=False)
             return loaded
 
+    def loaded(self) -> dict[str, str | None]:
+        """Each model policies named that this worker holds: its description, and its error
+        (None: loaded), for the heartbeat's status."""
+        with self._lock:
+            return {model.description: model.error for _, model in self._models.values()}
+
     def _load(self, checkpoint: str, config_dir: str) -> LoadedModel:
         description = f"checkpoint {checkpoint}"
         started = time.perf_counter()

@@ -93,6 +93,7 @@ def test_a_worker_picks_up_a_promoted_policys_checkpoint_without_a_restart(
     assert decided["model"] == described
     assert worker.policy_models.loads == 1  # kept, not loaded again
     assert worker.model_loads == 1  # the worker's own model, loaded once at start
+    assert worker.status()["policy_models"] == {described: None}
 
 
 def _until_version(score: Any, shadowed: bool, timeout: float = 30.0) -> dict[str, Any]:
