@@ -35,7 +35,12 @@ from moderation.dsa.transparency import TransparencyService
 from moderation.observability import logging_setup
 from moderation.perspective import api as perspective_api
 from moderation.perspective import feedback_api
+from moderation.perspective.feedback import FeedbackService
 from moderation.perspective.services import build_perspective_services
+from moderation.policies import api as policies_api
+from moderation.policies.report import PolicyReports
+from moderation.policies.service import PolicyService
+from moderation.policies.spot_checks import SpotCheckService
 from moderation.privacy import api as privacy_api
 from moderation.privacy.service import PrivacyService
 from moderation.review.api import audit as audit_api
@@ -110,6 +115,7 @@ def create_app(settings: Settings, work_queue: WorkQueue | None = None) -> Flask
     surge = SurgeService(sessions, settings.surge, sites, SurgeCounters(redis))
     workbench = build_workbench(sessions, redis, settings, sites, surge)
     perspective = build_perspective_services(settings.perspective, sessions, redis, workers)
+    policies = PolicyService(sessions, settings, sites)
     provide(
         app,
         settings,
@@ -133,6 +139,9 @@ def create_app(settings: Settings, work_queue: WorkQueue | None = None) -> Flask
         StatementService(sessions, settings.dsa),
         TransparencyService(sessions),
         PrivacyService(sessions, settings),
+        policies,
+        PolicyReports(sessions, sites, policies, FeedbackService(sessions).labelled_pairs),
+        SpotCheckService(sessions),
     )
     app.extensions["moderation_engine"] = engine
     # Run by gunicorn in each worker process (web/gunicorn_conf.py), never by tests or tools.
@@ -187,6 +196,8 @@ def register_api(app: Flask) -> Api:
     api.register_blueprint(transfer_api.blp)
     api.register_blueprint(precheck_api.blp)
     api.register_blueprint(coral_api.blp)
+    api.register_blueprint(policies_api.blp)
+    api.register_blueprint(policies_api.spot_blp)
     openapi.describe_webhooks(api.spec, webhook_payloads.event_catalogue())
     return api
 

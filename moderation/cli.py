@@ -13,12 +13,16 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from moderation.accounts.cli import users_group
 from moderation.config import PROJECT_ROOT, Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from moderation.policies.report import PolicyReports
+    from moderation.policies.service import PolicyService
 
 
 def _settings(**overrides: Any) -> Settings:
@@ -313,6 +317,30 @@ def _comments_group() -> click.Group:
 
 
 main.add_command(_comments_group())
+
+
+def _policy_services(settings: Settings) -> tuple[PolicyService, PolicyReports]:
+    """The policy service and its reports, with Perspective feedback for calibration."""
+    from moderation.db.session import make_engine, make_session_factory
+    from moderation.perspective.feedback import FeedbackService
+    from moderation.policies.report import PolicyReports
+    from moderation.policies.service import PolicyService
+    from moderation.sites.service import SiteService
+
+    sessions = make_session_factory(make_engine(settings.database.url))
+    sites = SiteService(sessions, settings)
+    policies = PolicyService(sessions, settings, sites)
+    feedback = FeedbackService(sessions).labelled_pairs
+    return policies, PolicyReports(sessions, sites, policies, feedback)
+
+
+def _policies_group() -> click.Group:
+    from moderation.policies.commands import policies_group
+
+    return policies_group(_settings, _policy_services)
+
+
+main.add_command(_policies_group())
 
 
 @main.group()

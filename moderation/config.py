@@ -365,6 +365,20 @@ class DsaSettings:
     max_comments_per_notice: int = 10
 
 
+@dataclasses.dataclass(frozen=True)
+class PolicySettings:
+    """Sites' policies (docs/policies.md): spot checks and the models a policy may name."""
+
+    # The share of the comments the machine publishes that go to the "spot_check" review queue
+    # (they stay published), so people also label what the machine let through. A site's policy
+    # may set its own (`spot_check.share`).
+    spot_check_share: float
+    # Folders whose detoxify-format checkpoints a policy may name (`model.checkpoint`): loading
+    # a checkpoint runs its code, so an admin may name only what these folders hold. Empty: a
+    # policy may not name a checkpoint (the worker's own model decides).
+    checkpoint_dirs: list[str] = dataclasses.field(default_factory=list)
+
+
 LIMIT_KINDS = (
     "comments",
     "reports",
@@ -542,6 +556,7 @@ class Settings:
     privacy: PrivacySettings
     coral: CoralSettings
     nudge: NudgeSettings
+    policies: PolicySettings
     dsa: DsaSettings = dataclasses.field(default_factory=DsaSettings)
 
     def replace(self, **sections: Mapping[str, Any]) -> Settings:
@@ -777,6 +792,7 @@ def _validate(settings: Settings) -> None:
     _validate_dsa(settings.dsa, fail)
     _validate_retention(settings.retention, settings.privacy, fail)
     _validate_coral(settings.coral, settings.nudge, fail)
+    _validate_policies(settings.policies, fail)
 
 
 def _validate_comments(comments: CommentSettings, fail: Any) -> None:
@@ -828,6 +844,14 @@ def _validate_coral(coral: CoralSettings, nudge: NudgeSettings, fail: Any) -> No
         fail("coral.deadline_ms", "must be between 50 and 30000")
     if not 50 <= nudge.deadline_ms <= 10000:
         fail("nudge.deadline_ms", "must be between 50 and 10000")
+
+
+def _validate_policies(policies: PolicySettings, fail: Any) -> None:
+    if not 0.0 <= policies.spot_check_share <= 1.0:
+        fail("policies.spot_check_share", "must be between 0 and 1")
+    for folder in policies.checkpoint_dirs:
+        if not os.path.isabs(os.path.expanduser(folder)):
+            fail("policies.checkpoint_dirs", f"holds {folder!r}: give absolute folders")
 
 
 def _validate_reads(reads: ReadSettings, fail: Any) -> None:

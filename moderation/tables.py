@@ -12,6 +12,7 @@ from moderation.db.base import Base
 from moderation.dsa import models as dsa
 from moderation.events import models as events
 from moderation.perspective import models as perspective
+from moderation.policies import models as policies
 from moderation.privacy import models as privacy
 from moderation.review import models as review
 from moderation.sites import models as sites
@@ -26,6 +27,7 @@ FEATURE_MODELS = (
     dsa,
     events,
     perspective,
+    policies,
     privacy,
     review,
     sites,

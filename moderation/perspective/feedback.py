@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import datetime as dt
 import io
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
@@ -12,6 +13,7 @@ from typing import Any
 from sqlalchemy import select, true
 from sqlalchemy.orm import Session, sessionmaker
 
+from moderation.perspective.analyze import ATTRIBUTE_LABELS
 from moderation.perspective.models import ScoreFeedback
 from moderation.sites.models import DEFAULT_SITE
 
@@ -120,6 +122,41 @@ class FeedbackService:
             if len(rows) < chunk:
                 return
             after = rows[-1].id
+
+    def labelled_pairs(
+        self, site_id: str, since: dt.datetime | None = None, limit: int = 100_000
+    ) -> list[tuple[str, float, bool]]:
+        """Calibration material (policies/report.py): each `suggestscore` label a client sent
+        for a text this service also scored with `analyze` (stored only when
+        perspective.store_analyzed_text is on), as (model label, our score, unhealthy: the
+        suggested score at least 0.5). The newest `limit`."""
+        suggested = select(ScoreFeedback).where(
+            ScoreFeedback.site_id == site_id, ScoreFeedback.source == "suggestscore"
+        )
+        if since is not None:
+            suggested = suggested.where(ScoreFeedback.created_at >= since)
+        analyzed = (
+            select(ScoreFeedback.text, ScoreFeedback.attribute, ScoreFeedback.score)
+            .where(ScoreFeedback.site_id == site_id, ScoreFeedback.source == "analyze")
+            .order_by(ScoreFeedback.id)
+        )
+        with self.sessions() as session:
+            wanted = list(session.scalars(suggested.order_by(ScoreFeedback.id.desc()).limit(limit)))
+            if not wanted:
+                return []
+            scored = {
+                (text, attribute): score
+                for text, attribute, score in session.execute(
+                    analyzed.where(ScoreFeedback.text.in_({row.text for row in wanted}))
+                )
+            }
+        pairs = []
+        for row in wanted:
+            label = ATTRIBUTE_LABELS.get(row.attribute)
+            ours = scored.get((row.text, row.attribute))
+            if label is not None and ours is not None:
+                pairs.append((label, float(ours), row.score >= 0.5))
+        return pairs
 
 
 def _as_dict(row: ScoreFeedback) -> dict[str, Any]:

@@ -31,6 +31,15 @@ from moderation.pipeline.verdict import (
 
 
 @dataclasses.dataclass(frozen=True)
+class PolicyRun:
+    """A comment as one policy sees it: the rule inputs with that policy's settings, and the
+    model it names (None: the model the comment's language routes to)."""
+
+    context: RuleContext
+    model: LoadedModel | None = None
+
+
+@dataclasses.dataclass(frozen=True)
 class ScoringPipeline:
     """Rules plus models, with the thresholds that turn scores into decisions.
 
@@ -75,10 +84,31 @@ class ScoringPipeline:
 
         Comments are grouped by the model their language routes to: one batched call per model.
         """
-        all_hits = [run_rules(self.rules, context) for context in contexts]
-        routed: list[tuple[LanguageFound | None, Route | None]]
+        return [runs[0] for runs in self.score_runs([[PolicyRun(c)] for c in contexts])]
+
+    def score_runs(self, comments: Sequence[Sequence[PolicyRun]]) -> list[list[Verdict]]:
+        """Per comment, one verdict per policy run (the live policy's, then a shadow's).
+
+        A comment's language is identified once; each run gets its own rule hits (its rule
+        settings may differ) and thresholds; each text is scored once per distinct model, so a
+        shadow with the live policy's model costs no model call, only rules and a verdict.
+        """
+        flat = [(index, run) for index, runs in enumerate(comments) for run in runs]
+        contexts = [run.context for _, run in flat]
+        all_hits: list[list[RuleHit]] = []
+        first_at: dict[int, int] = {}  # comment -> the position of its live run
+        for index, run in flat:
+            at = first_at.setdefault(index, len(all_hits))
+            first = contexts[at]
+            if at != len(all_hits) and _same_rule_inputs(first, run.context):
+                # Thresholds are not rule inputs: a shadow that changes only them reuses the
+                # live run's hits (rules are most of a shadow's cost, bench/bench_shadow.py).
+                all_hits.append(list(all_hits[at]))
+            else:
+                all_hits.append(run_rules(self.rules, run.context))
+        languages: list[tuple[LanguageFound | None, Route | None]]
         if self.router is not None:
-            routed = [self.router.route(context.text) for context in contexts]
+            languages = [self.router.route(runs[0].context.text) for runs in comments]
         else:
             fallback = Route(
                 LoadedModel(
@@ -88,19 +118,25 @@ class ScoringPipeline:
                 ),
                 self.thresholds,
             )
-            routed = [(None, fallback) for _ in contexts]
-        scores, errors = _score_by_model(contexts, all_hits, routed)
-        verdicts = []
-        for index, (hits, context) in enumerate(zip(all_hits, contexts, strict=True)):
-            language, route = routed[index]
-            found: dict[str, float] | None = None if index in errors else scores.get(index)
+            languages = [(None, fallback) for _ in comments]
+        routed: list[tuple[LanguageFound | None, Route | None]] = []
+        for index, run in flat:
+            language, route = languages[index]
+            if route is not None and run.model is not None:
+                route = Route(run.model, route.thresholds)
+            routed.append((language, route))
+        scores, errors = _score_by_model(contexts, all_hits, routed, [i for i, _ in flat])
+        verdicts: list[list[Verdict]] = [[] for _ in comments]
+        for position, (hits, context) in enumerate(zip(all_hits, contexts, strict=True)):
+            language, route = routed[position]
+            found: dict[str, float] | None = None if position in errors else scores.get(position)
             adjustments = self._adjustments(context, hits, found) if found else []
             thresholds = route.thresholds if route is not None else self.thresholds
-            verdicts.append(
+            verdicts[flat[position][0]].append(
                 self._verdict(
                     hits,
                     found,
-                    errors.get(index),
+                    errors.get(position),
                     route.model.description if route and route.model.scorer else None,
                     context.author_trusted,
                     adjustments,
@@ -163,35 +199,49 @@ def _score_by_model(
     contexts: Sequence[RuleContext],
     all_hits: Sequence[list[RuleHit]],
     routed: Sequence[tuple[LanguageFound | None, Route | None]],
+    comments: Sequence[int] | None = None,
 ) -> tuple[dict[int, dict[str, float]], dict[int, str]]:
-    """Scores of the comments no rule rejected that a model serves, one call per model; and
-    why the others that should have been scored were not (a missing or failing model)."""
-    groups: dict[int, list[int]] = {}
+    """Scores of the runs no rule rejected that a model serves, one call per model and each
+    comment (`comments[run]`, the run's comment) scored once per model; and why the others
+    that should have been scored were not (a missing or failing model)."""
+    owner = list(comments) if comments is not None else list(range(len(contexts)))
+    groups: dict[int, dict[int, list[int]]] = {}
     models: dict[int, LoadedModel] = {}
     for index, hits in enumerate(all_hits):
         route = routed[index][1]
         if route is None or any(hit.action == "reject" for hit in hits):
             continue
-        groups.setdefault(id(route.model), []).append(index)
+        groups.setdefault(id(route.model), {}).setdefault(owner[index], []).append(index)
         models[id(route.model)] = route.model
     scores: dict[int, dict[str, float]] = {}
     errors: dict[int, str] = {}
-    for key, indices in groups.items():
+    for key, by_comment in groups.items():
         model = models[key]
+        runs = [index for indices in by_comment.values() for index in indices]
         if model.scorer is None:
-            errors.update(dict.fromkeys(indices, model.error or "no model is loaded"))
+            errors.update(dict.fromkeys(runs, model.error or "no model is loaded"))
             continue
         try:
-            batch = model.scorer.score([contexts[index].text for index in indices])
-            scores.update(zip(indices, batch, strict=True))
+            batch = model.scorer.score([contexts[found[0]].text for found in by_comment.values()])
+            for found, scored in zip(by_comment.values(), batch, strict=True):
+                scores.update(dict.fromkeys(found, scored))
         except Exception as failure:  # a model fault holds its comments, never publishes them
             failed = f"the model failed: {type(failure).__name__}: {failure}"
-            errors.update(dict.fromkeys(indices, failed))
+            errors.update(dict.fromkeys(runs, failed))
     for index, scored in scores.items():
         bad = _non_finite(scored)
         if bad:
             errors[index] = bad
     return scores, errors
+
+
+def _same_rule_inputs(first: RuleContext, other: RuleContext) -> bool:
+    """Whether two runs of one comment give the rules the same inputs (thresholds aside)."""
+    return (
+        first.article_rules == other.article_rules
+        and first.site_premoderate == other.site_premoderate
+        and dataclasses.replace(other, site_thresholds=first.site_thresholds) == first
+    )
 
 
 def _non_finite(scores: dict[str, float]) -> str | None:

@@ -20,6 +20,7 @@ from moderation.db.personal import Declaration, NoAuthorData, PersonalTable
 from moderation.dsa import personal_data as dsa
 from moderation.events import personal_data as events
 from moderation.perspective import personal_data as perspective
+from moderation.policies import personal_data as policies
 from moderation.review import personal_data as review
 from moderation.sites import personal_data as sites
 from moderation.surge import personal_data as surge
@@ -43,6 +44,7 @@ DECLARATIONS: tuple[Declaration, ...] = (
     *review.PERSONAL_DATA,
     *dsa.PERSONAL_DATA,
     *perspective.PERSONAL_DATA,
+    *policies.PERSONAL_DATA,
     *webhooks.PERSONAL_DATA,
     *events.PERSONAL_DATA,
     *accounts.PERSONAL_DATA,

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from moderation.comments.models import Comment
 from moderation.db.base import utcnow
 from moderation.errors import ConflictError, ForbiddenError, InvalidRequestError, NotFoundError
+from moderation.policies import spot_checks
 from moderation.review.claims import drop_claims, live_claims
 from moderation.review.decisions import ACTIONS, HUMAN_FROM, Prefetched, human_decision
 from moderation.review.models import BulkOperation
@@ -122,6 +123,8 @@ def _targets(session: Session, selection: dict[str, Any]) -> list[int]:
         where = QueueFilter(**selection["filter"])
         statuses = QUEUES[selection["queue"]] or ()
         query = select(Comment.id).where(*where.clauses(), Comment.status.in_(statuses))
+        if selection["queue"] == "spot_check":
+            query = query.where(spot_checks.waiting())
     if selection.get("sites") is not None:
         query = query.where(Comment.site_id.in_(selection["sites"]))
     return list(session.scalars(query.order_by(Comment.id)))

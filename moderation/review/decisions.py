@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from moderation.comments.models import AuditRecord, Comment
 from moderation.comments.transitions import add_event, transition
 from moderation.errors import ConflictError
+from moderation.policies.spot_checks import settle
 from moderation.review.claims import drop_claims, ensure_free_for
 from moderation.review.models import ReaderReport
 from moderation.review.reports import resolve_reports
@@ -113,6 +114,8 @@ def human_decision(
     )
     if prefetched is None or decided.id in prefetched.reported:
         resolve_reports(session, decided, to_status, decided.version)
+    # A spot-checked comment a person decided is a label either way (policies/spot_checks.py).
+    settle(session, decided.id, "rejected" if to_status == "rejected" else "kept", moderator)
     if prefetched is None:
         drop_claims(session, [decided.id])
     if machine is not None and machine != to_status:

@@ -156,6 +156,11 @@ QUEUE_NAMES: dict[str, Entry] = {
     "pending": ("Pending", "Not scored yet: the workers have not reached them, or no model."),
     "approved": ("Approved", "Published."),
     "rejected": ("Rejected", "Not published."),
+    "spot_check": (
+        "Spot check",
+        "Published, sampled at random for a person: keep or reject. It shows what the machine "
+        "let through.",
+    ),
     "all": ("All", "Every comment."),
 }
 

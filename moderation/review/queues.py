@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.comments.models import Comment
 from moderation.errors import InvalidRequestError
+from moderation.policies import spot_checks
 from moderation.review.claims import live_claims
 from moderation.review.models import ReviewClaim
 from moderation.surge.service import SurgeService
@@ -26,6 +27,8 @@ QUEUES: dict[str, tuple[str, ...] | None] = {
     "pending": ("pending",),
     "approved": ("approved",),
     "rejected": ("rejected",),
+    # Published comments sampled for a person to look at (policies/spot_checks.py).
+    "spot_check": ("approved",),
     "all": None,
 }
 SORTS = ("severity", "oldest", "newest")
@@ -163,7 +166,9 @@ class QueueService:
             raise InvalidRequestError(f"sort must be one of {', '.join(SORTS)}", field="sort")
         clauses = where.clauses()
         statuses = QUEUES[queue]
-        in_queue = [Comment.status.in_(statuses)] if statuses else []
+        in_queue: list[ColumnElement[bool]] = [Comment.status.in_(statuses)] if statuses else []
+        if queue == "spot_check":
+            in_queue.append(spot_checks.waiting())
         with self.sessions() as session:
             rows = list(
                 session.scalars(
@@ -187,6 +192,8 @@ class QueueService:
             for row in rows
         ]
         total = counts["all"] if statuses is None else sum(counts.get(s, 0) for s in statuses)
+        if queue == "spot_check":
+            total = counts["spot_check"]
         return QueuePage(items, _encode(sort, rows[-1]) if more and rows else None, counts, total)
 
     def _counts(self, session: Session, clauses: list[ColumnElement[bool]]) -> dict[str, int]:
@@ -200,6 +207,14 @@ class QueueService:
             counts.update(_count(session, [Comment.status.in_(WORKING)]))
             counts.update(self._finished_counts(session))
         counts["all"] = sum(counts[status] for status in (*WORKING, *FINISHED))
+        counts["spot_check"] = int(
+            session.scalar(
+                select(func.count())
+                .select_from(Comment)
+                .where(*clauses, Comment.status == "approved", spot_checks.waiting())
+            )
+            or 0
+        )
         return counts
 
     def _finished_counts(self, session: Session) -> dict[str, int]:

@@ -14,6 +14,7 @@ from moderation.comments.models import AuditRecord, Comment, CommentVersion
 from moderation.comments.transitions import add_event, transition
 from moderation.db.base import utcnow
 from moderation.errors import ConflictError, InvalidRequestError, NotFoundError
+from moderation.policies.notes import policy_notes
 from moderation.review.authors import AuthorHistory, author_history
 from moderation.review.claims import aware, ensure_free_for, live_claims
 from moderation.review.decisions import ACTIONS, UNDO_REASON_PREFIX, human_decision, undo_reason
@@ -38,6 +39,8 @@ class Detail:
     article_surge: dict[str, Any] | None = None
     # The texts it had before its author's edits, oldest first (comments/edits.py).
     versions: list[CommentVersion] = dataclasses.field(default_factory=list)
+    # The shadow policies' verdicts on it and its spot check (policies/notes.py).
+    policy: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -98,6 +101,7 @@ class ReviewService:
             claim = live_claims(session, [comment_id]).get(comment_id)
             author = author_history(session, comment.site_id, comment.author_id)
             parent = session.get(Comment, comment.parent_id) if comment.parent_id else None
+            policy = policy_notes(session, comment_id)
             versions = list(
                 session.scalars(
                     select(CommentVersion)
@@ -109,7 +113,7 @@ class ReviewService:
         if self.surges is not None:
             pair = (comment.site_id, comment.article_id)
             surge = self.surges.active([pair]).get(pair)
-        return Detail(comment, audit, claim, reports, author, parent, surge, versions)
+        return Detail(comment, audit, claim, reports, author, parent, surge, versions, policy)
 
     def decide(self, decision: Decision) -> Comment:
         """Approve or reject a comment at the version the moderator saw; 409 if it moved on."""

@@ -28,6 +28,7 @@ from moderation.pipeline.model import ModelUnavailableError, Scorer, load_scorer
 from moderation.pipeline.routing import load_router
 from moderation.pipeline.rules import build_rules
 from moderation.pipeline.scoring import ScoringPipeline
+from moderation.scoring.policy_runs import PolicyModels
 from moderation.scoring.queue import RQWorkQueue
 from moderation.scoring.registry import WorkerRegistry
 from moderation.scoring.service import ScoringService
@@ -53,9 +54,14 @@ class WorkerContext:
     # Raises an article's thread version after a batch published comments there, so the
     # readers' cached pages go stale at once (comments/thread_cache.py).
     threads: ThreadCache | None = None
+    # The models sites' policies name, loaded when a live or shadow policy first needs one.
+    policy_models: PolicyModels = dataclasses.field(init=False)
     # Called before each batch is scored. The worker process adds the Perspective feature's
     # `make_room_for_calls` here (worker/runner.py), so scoring knows no feature.
     before_batch: list[Callable[[WorkerContext], None]] = dataclasses.field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.policy_models = PolicyModels(self.settings.model)
 
     def status(self) -> dict[str, Any]:
         """What the heartbeat publishes: the models, and which languages each serves."""
@@ -69,6 +75,8 @@ class WorkerContext:
             "model_error": self.pipeline.model_error,
             "model_loads": self.model_loads,
             "load_seconds": round(self.load_seconds, 3),
+            # Models sites' policies named, loaded on first use (docs/policies.md).
+            "policy_models": self.policy_models.loaded(),
         }
         if router is not None:
             # Per language whose model is loaded: that model's labels (Perspective's analyze

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import random
 import time
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
@@ -13,12 +14,16 @@ from moderation.pipeline.model import ModelUnavailableError
 from moderation.pipeline.rules import RuleContext
 from moderation.pipeline.verdict import Verdict
 from moderation.scoring.context import WorkerContext, current
-from moderation.scoring.service import STATUS_FOR_DECISION
+from moderation.scoring.policy_runs import plan, spot_checked
+from moderation.scoring.service import STATUS_FOR_DECISION, PolicyOutcome
 
 if TYPE_CHECKING:
     from moderation.comments.models import Comment
 
 log = logging.getLogger(__name__)
+
+# Draws which published comments are spot-checked (policies.spot_check_share).
+_draw = random.Random()
 
 # Whose turn it is to look for the claims of silent workers (`release_orphaned_claims`).
 ORPHAN_CHECK_KEY = "moderation:orphaned-claims:turn"
@@ -91,10 +96,27 @@ def _score_and_record(
     started = time.perf_counter()
     for prepare in context.before_batch:
         prepare(context)
-    inputs = context.scoring.rule_inputs(claimed, context.settings.rules.duplicate_window_seconds)
-    verdicts = pipeline.score_batch(
-        [RuleContext(c.text, c.article_id, c.author_id, **inputs[c.id]) for c in claimed]
+    found = context.scoring.batch_inputs(claimed, context.settings.rules.duplicate_window_seconds)
+    # The live policy's run of each comment, and its site's shadow policy's beside it: one
+    # model call per model for both (pipeline/scoring.py `score_runs`).
+    planned = plan(
+        [RuleContext(c.text, c.article_id, c.author_id, **found.inputs[c.id]) for c in claimed],
+        [found.article_rules[c.id] for c in claimed],
+        [found.sites.get(c.site_id) for c in claimed],
+        context.policy_models,
+        context.settings.policies.spot_check_share,
     )
+    runs = pipeline.score_runs([policies.runs for policies in planned])
+    verdicts = [verdict[0] for verdict in runs]
+    outcomes = {
+        comment.id: PolicyOutcome(
+            live_version=policies.live_version,
+            shadow_version=policies.shadow_version,
+            shadow=verdict[1] if len(verdict) > 1 else None,
+            spot_check=spot_checked(verdict[0], policies.spot_check_share, _draw),
+        )
+        for comment, policies, verdict in zip(claimed, planned, runs, strict=True)
+    }
     metrics.record_batch(len(claimed), time.perf_counter() - started)
     wanted = set(comment_ids)
     # The job's request id belongs to the comments it was enqueued for, not their batch-mates.
@@ -102,7 +124,7 @@ def _score_and_record(
         (comment, verdict, request_id if comment.id in wanted else None)
         for comment, verdict in zip(claimed, verdicts, strict=True)
     ]
-    recorded, failed = context.scoring.record_batch(batch)
+    recorded, failed = context.scoring.record_batch(batch, outcomes)
     done = set(recorded)
     for comment, verdict, own_request in batch:
         if comment.id not in done:

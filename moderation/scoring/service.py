@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import inspect, or_, select, update
@@ -18,12 +19,34 @@ from moderation.comments.work_queue import WorkQueue
 from moderation.db.base import utcnow
 from moderation.errors import ConflictError
 from moderation.pipeline.verdict import Verdict
+from moderation.policies.models import ShadowVerdict, SpotCheck
 from moderation.sites.service import SiteService, SiteView
 from moderation.surge.service import SurgeService
 
 log = logging.getLogger(__name__)
 
 STATUS_FOR_DECISION = {"approve": "approved", "hold": "held", "reject": "rejected"}
+
+
+@dataclasses.dataclass(frozen=True)
+class BatchInputs:
+    """What the rules may know about each comment (`inputs`, by comment id), each comment's
+    article's own rule values (they go over any policy's) and its site, from one read."""
+
+    inputs: dict[int, dict[str, Any]]
+    article_rules: dict[int, Mapping[str, Any]]
+    sites: dict[str, SiteView]
+
+
+@dataclasses.dataclass(frozen=True)
+class PolicyOutcome:
+    """Beside a comment's verdict: the live policy's version, the shadow policy's verdict
+    (recorded, never acted on) and whether it was sampled for a spot check."""
+
+    live_version: int | None = None
+    shadow_version: int | None = None
+    shadow: Verdict | None = None
+    spot_check: bool = False
 
 
 class ScoringService:
@@ -105,8 +128,14 @@ class ScoringService:
         The author's standing and record, their earlier comments within the duplicate window
         and the last minute, and the article's own settings: four queries for a whole batch.
         """
+        return self.batch_inputs(comments, duplicate_window_seconds).inputs
+
+    def batch_inputs(
+        self, comments: Sequence[Comment], duplicate_window_seconds: int
+    ) -> BatchInputs:
+        """`rule_inputs`, with each article's own rule values and the batch's sites."""
         if not comments:
-            return {}
+            return BatchInputs({}, {}, {})
         lookback = dt.timedelta(seconds=max(duplicate_window_seconds, 60))
         oldest = min(comment.created_at for comment in comments) - lookback
         with self.sessions() as session:
@@ -126,6 +155,7 @@ class ScoringService:
             ).all()
         sites = self.sites.many(c.site_id for c in comments) if self.sites else {}
         inputs: dict[int, dict[str, Any]] = {}
+        own_rules: dict[int, Mapping[str, Any]] = {}
         for comment in comments:
             mine = [
                 row
@@ -138,6 +168,7 @@ class ScoringService:
             author = authors.get((comment.site_id, comment.author_id), {})
             article = articles[(comment.site_id, comment.article_id)]
             site = sites.get(comment.site_id)
+            own_rules[comment.id] = dict(article["rules"])
             inputs[comment.id] = {
                 "author_banned": bool(author.get("banned")),
                 "author_trusted": bool(author.get("trusted")),
@@ -157,20 +188,29 @@ class ScoringService:
                 "author_verified": bool(comment.author_verified),
                 "site_anonymous": site.anonymous if site else "allow",
             }
-        return inputs
+        return BatchInputs(inputs, own_rules, sites)
 
-    def record(self, comment: Comment, verdict: Verdict, request_id: str | None = None) -> bool:
+    def record(
+        self,
+        comment: Comment,
+        verdict: Verdict,
+        request_id: str | None = None,
+        outcome: PolicyOutcome | None = None,
+    ) -> bool:
         """Write the machine's decision for one comment; False if it moved on meanwhile."""
         try:
             with self.sessions.begin() as session:
-                self._decide(session, comment, verdict, request_id)
+                self._decide(session, comment, verdict, request_id, outcome)
+                _record_outcomes(session, [(comment, verdict, outcome)])
         except ConflictError as error:
             log.info("comment %s was decided elsewhere: %s", comment.id, error)
             return False
         return True
 
     def record_batch(
-        self, decided: Sequence[tuple[Comment, Verdict, str | None]]
+        self,
+        decided: Sequence[tuple[Comment, Verdict, str | None]],
+        outcomes: Mapping[int, PolicyOutcome] | None = None,
     ) -> tuple[list[int], list[int]]:
         """Write a batch's decisions; return the ids recorded and the ids that failed.
 
@@ -179,8 +219,10 @@ class ScoringService:
         on meanwhile (a moderator decided it first), or the transaction fails (a row the
         database refuses, a lost connection), nothing of it is kept and each comment is
         recorded in its own transaction instead: one bad comment does not fail its batch-mates,
-        and one decided elsewhere is skipped.
+        and one decided elsewhere is skipped. `outcomes` (by comment id) add the policy version
+        to each verdict, and the shadow verdicts and spot checks, in the same transaction.
         """
+        outcomes = outcomes or {}
         decisions = [
             MachineDecision(
                 comment,
@@ -188,7 +230,7 @@ class ScoringService:
                 verdict.public_reason,
                 verdict.summary,
                 request_id or comment.request_id,
-                self._verdict_record(verdict),
+                self._verdict_record(verdict, outcomes.get(comment.id)),
             )
             for comment, verdict, request_id in decided
         ]
@@ -199,7 +241,9 @@ class ScoringService:
         try:
             with self.sessions.begin() as session:
                 kept = transition_many(session, decisions)
-                if not kept:
+                if kept:
+                    _record_outcomes(session, [(c, v, outcomes.get(c.id)) for c, v, _ in decided])
+                else:
                     session.rollback()
             if kept:
                 recorded_all = [comment.id for comment, _, _ in decided]
@@ -219,7 +263,7 @@ class ScoringService:
         failed: list[int] = []
         for comment, verdict, request_id in decided:
             try:
-                if self.record(comment, verdict, request_id):
+                if self.record(comment, verdict, request_id, outcomes.get(comment.id)):
                     recorded.append(comment.id)
             except Exception:
                 log.exception("could not record the verdict for comment %s", comment.id)
@@ -244,9 +288,11 @@ class ScoringService:
             log.warning("surge protection could not count this batch", exc_info=True)
 
     @staticmethod
-    def _verdict_record(verdict: Verdict) -> dict[str, Any]:
+    def _verdict_record(verdict: Verdict, outcome: PolicyOutcome | None = None) -> dict[str, Any]:
         """What is stored of a verdict on the comment (moderators and the audit read it)."""
         return {
+            # The site's policy version that decided (None: the service's settings alone).
+            "policy_version": outcome.live_version if outcome else None,
             "decision": verdict.decision,
             "reasons": verdict.reasons(),
             "scores": verdict.scores(),
@@ -258,7 +304,12 @@ class ScoringService:
         }
 
     def _decide(
-        self, session: Session, comment: Comment, verdict: Verdict, request_id: str | None
+        self,
+        session: Session,
+        comment: Comment,
+        verdict: Verdict,
+        request_id: str | None,
+        outcome: PolicyOutcome | None = None,
     ) -> None:
         transition(
             session,
@@ -270,7 +321,7 @@ class ScoringService:
             reason_code=verdict.public_reason,
             reason=verdict.summary,
             request_id=request_id or comment.request_id,
-            verdict=self._verdict_record(verdict),
+            verdict=self._verdict_record(verdict, outcome),
         )
 
     def release(self, comment_ids: Sequence[int], worker: str) -> None:
@@ -367,6 +418,34 @@ class ScoringService:
                     .limit(limit)
                 )
             )
+
+
+def _record_outcomes(
+    session: Session, decided: Sequence[tuple[Comment, Verdict, PolicyOutcome | None]]
+) -> None:
+    """The shadow verdicts and spot checks of comments just decided, in their transaction."""
+    rows: list[ShadowVerdict | SpotCheck] = []
+    for comment, verdict, outcome in decided:
+        if outcome is None:
+            continue
+        if outcome.shadow is not None and outcome.shadow_version is not None:
+            shadow = ScoringService._verdict_record(outcome.shadow)
+            shadow.pop("policy_version")
+            rows.append(
+                ShadowVerdict(
+                    comment_id=comment.id,
+                    site_id=comment.site_id,
+                    policy_version=outcome.shadow_version,
+                    live_version=outcome.live_version,
+                    decision=outcome.shadow.decision,
+                    live_decision=verdict.decision,
+                    verdict=shadow,
+                )
+            )
+        if outcome.spot_check and verdict.decision == "approve":
+            rows.append(SpotCheck(comment_id=comment.id, site_id=comment.site_id))
+    if rows:
+        session.add_all(rows)
 
 
 def _columns(comment: Comment) -> dict[str, Any]:

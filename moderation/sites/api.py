@@ -40,8 +40,14 @@ class SiteIn(StrictSchema):
         metadata={
             "description": 'Overrides by section: {"thresholds": {"toxicity": {"hold": 0.6}}, '
             '"rules": {"max_links": 0}, "review": {"hide_threshold": 5}, "premoderate": false, '
-            '"surge": {"enabled": true, "held_share": 0.3}}'
+            '"surge": {"enabled": true, "held_share": 0.3}, '
+            '"spot_check": {"share": 0.02}}. A change makes a new version of the site\'s policy, '
+            "live at once (docs/policies.md)"
         },
+    )
+    reason = fields.String(
+        validate=validate.Length(min=1, max=2000),
+        metadata={"description": "Why the settings change, kept with the policy version"},
     )
     words = fields.Dict(
         keys=fields.String(),
@@ -78,6 +84,12 @@ class SiteOut(Schema):
     commenters = fields.Dict()
     updated_by = fields.String(allow_none=True)
     updated_at = fields.DateTime(allow_none=True)
+    policy_version = fields.Integer(
+        allow_none=True, metadata={"description": "The live policy version (docs/policies.md)"}
+    )
+    shadow_version = fields.Integer(
+        allow_none=True, metadata={"description": "The candidate scored in the shadows, if any"}
+    )
 
 
 class SiteList(Schema):
@@ -95,6 +107,7 @@ def _change(site_id: str, body: dict[str, Any]) -> SiteChange:
         words=body.get("words"),
         commenters=body.get("commenters"),
         commenters_off="commenters" in body and body["commenters"] is None,
+        reason=body.get("reason"),
     )
 
 

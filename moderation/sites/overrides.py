@@ -41,6 +41,7 @@ SECTIONS = (
     "retention",
     "comments",
     "nudge",
+    "spot_check",
 )
 WORD_LISTS = ("banned", "suspect")
 ANONYMOUS = ("allow", "premoderate", "off")
@@ -90,7 +91,7 @@ def check_site_settings(
     """A site's `settings`: thresholds per label, rule overrides, review thresholds,
     `premoderate` (every comment of the site waits for a person), `nudge` (the widget
     pre-checks a draft and tells its author what would hold it: decisions/), surge protection,
-    retention periods and the edit window."""
+    retention periods, the edit window and `spot_check`."""
     for flag in ("premoderate", "nudge"):
         if not isinstance(overrides.get(flag, False), bool):
             raise InvalidRequestError("must be true or false", field=f"settings.{flag}")
@@ -107,6 +108,20 @@ def check_site_settings(
         check_surge_overrides(_section(overrides, "surge"), surge)
     _check_retention(_section(overrides, "retention"))
     _check_comments(_section(overrides, "comments"))
+
+
+def _check_spot_check(section: Mapping[str, Any]) -> None:
+    """`{"share": 0.05}`: the share of published comments sampled for a spot check."""
+    for name, value in section.items():
+        if name != "share":
+            raise InvalidRequestError(
+                f"{name} is not a spot-check setting (one of: share)",
+                field=f"settings.spot_check.{name}",
+            )
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            raise InvalidRequestError(
+                "must be a number between 0 and 1", field="settings.spot_check.share"
+            )
 
 
 def _section(overrides: Mapping[str, Any], name: str) -> Mapping[str, Any]:

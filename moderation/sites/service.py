@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from moderation.config import SITE_ID, Settings
 from moderation.errors import ConflictError, InvalidRequestError, NotFoundError
 from moderation.secrets import SecretBox, SecretKeyError
+from moderation.sites import policies
 from moderation.sites.commenter_config import merged_commenters, shown
 from moderation.sites.models import Site
 from moderation.sites.overrides import (
@@ -24,6 +25,7 @@ from moderation.sites.overrides import (
     check_site_settings,
     check_words,
 )
+from moderation.sites.policies import PolicyView
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,6 +41,15 @@ class SiteView:
     commenters: Mapping[str, Any] = dataclasses.field(default_factory=dict)
     updated_by: str | None = None
     updated_at: dt.datetime | None = None
+    # The live policy's version (None: the site has none yet, the service's settings decide)
+    # and model (None: the worker's configured one); the candidate shadowed beside it.
+    policy_version: int | None = None
+    model: Mapping[str, str] | None = None
+    shadow: PolicyView | None = None
+
+    @property
+    def shadow_version(self) -> int | None:
+        return self.shadow.version if self.shadow else None
 
     @property
     def rule_overrides(self) -> Mapping[str, Any]:
@@ -56,6 +67,8 @@ class SiteView:
         view = dataclasses.asdict(self)
         view["origins"] = list(self.origins)
         view["commenters"] = shown(self.commenters)  # the secret never, once stored
+        view["shadow_version"] = self.shadow_version
+        view.pop("shadow")
         return view
 
 
@@ -63,7 +76,10 @@ class SiteView:
 DEFAULT_NAME = "Default site"
 
 
-def _view(row: Site) -> SiteView:
+def _view(row: Site, pointed: Mapping[tuple[str, int], PolicyView] | None = None) -> SiteView:
+    found = pointed or {}
+    live = found.get((row.id, row.policy_version)) if row.policy_version else None
+    shadow = found.get((row.id, row.shadow_version)) if row.shadow_version else None
     return SiteView(
         id=row.id,
         name=row.name,
@@ -74,6 +90,9 @@ def _view(row: Site) -> SiteView:
         commenters=dict(row.commenters or {}),
         updated_by=row.updated_by,
         updated_at=row.updated_at,
+        policy_version=row.policy_version,
+        model=live.model if live else None,
+        shadow=shadow,
     )
 
 
@@ -105,6 +124,8 @@ class SiteChange:
     # Commenter-token settings to set (sites/commenter_config.py); `commenters_off` removes them.
     commenters: Mapping[str, Any] | None = None
     commenters_off: bool = False
+    # Why the settings change (the policy version it makes records it).
+    reason: str | None = None
 
 
 class SiteService:
@@ -131,7 +152,7 @@ class SiteService:
         if SITE_ID.fullmatch(site_id):
             with self.sessions() as session:
                 row = session.get(Site, site_id)
-                found = _view(row) if row is not None else None
+                found = _view(row, policies.pointed(session, [row])) if row is not None else None
         if found is None and site_id == self.default_id:
             found = self.default()
         with self._lock:
@@ -157,7 +178,9 @@ class SiteService:
 
     def all(self) -> list[SiteView]:
         with self.sessions() as session:
-            views = [_view(row) for row in session.scalars(select(Site).order_by(Site.id))]
+            rows = list(session.scalars(select(Site).order_by(Site.id)))
+            pointed = policies.pointed(session, rows)
+            views = [_view(row, pointed) for row in rows]
         if not any(view.id == self.default_id for view in views):
             views.insert(0, self.default())
         return views
@@ -182,7 +205,8 @@ class SiteService:
             session.add(row)
             self._apply(row, change)
             session.flush()
-            view = _view(row)
+            self._version_settings(session, row, change, kind="initial")
+            view = _view(row, policies.pointed(session, [row]))
         self._forget(change.site_id)
         return view
 
@@ -222,9 +246,32 @@ class SiteService:
                 session.add(row)
             self._apply(row, change)
             session.flush()
-            view = _view(row)
+            self._version_settings(session, row, change, kind="change")
+            view = _view(row, policies.pointed(session, [row]))
         self._forget(change.site_id)
         return view
+
+    def _version_settings(self, session: Session, row: Site, change: SiteChange, kind: str) -> None:
+        """A site's settings are its live policy: a change of them is a new version, live at
+        once, keeping the live model; a site's first settings are its version 1."""
+        live = policies.load(session, row.id, row.policy_version) if row.policy_version else None
+        model = policies.view(live).model if live else None
+        wanted = policies.document(row.settings or {}, model)
+        if live is not None and dict(live.document) == wanted:
+            return
+        if live is None and change.settings is None and kind == "change":
+            return  # the default site's first row, made by a change of something else
+        reason = change.reason or ("site created" if kind == "initial" else "site settings changed")
+        made = policies.add_version(
+            session,
+            row.id,
+            wanted,
+            kind=kind,
+            actor=change.actor,
+            reason=reason,
+            based_on=row.policy_version,
+        )
+        policies.make_live(session, row, made, change.actor, reason, "promoted")
 
     def _check(self, change: SiteChange) -> None:
         if change.name is not None and not 1 <= len(change.name.strip()) <= 200:
@@ -273,6 +320,10 @@ class SiteService:
                 self._box,
             )
         row.updated_by = change.actor
+
+    def forget(self, site_id: str) -> None:
+        """Read the site again on its next use (its policy changed)."""
+        self._forget(site_id)
 
     def _forget(self, site_id: str) -> None:
         with self._lock:

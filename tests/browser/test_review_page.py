@@ -117,9 +117,9 @@ def test_a_moderator_works_the_queue_from_the_keyboard(
     sign_in.click()
     expect(page.locator("#who-name")).to_have_text("alice (moderator)")
     # Every queue the API has, by name, with its count.
-    expect(page.locator(".queue-tab")).to_have_count(6)
+    expect(page.locator(".queue-tab")).to_have_count(7)
     names = [name.split(" ")[0] for name in page.locator(".queue-tab").all_inner_texts()]
-    assert names == ["Held", "Reported", "Pending", "Approved", "Rejected", "All"]
+    assert names == ["Held", "Reported", "Pending", "Approved", "Rejected", "Spot", "All"]
     expect(page.locator("#queue li")).to_have_count(4)
     expect(page.locator('[data-count="held"]')).to_have_text("4")
     expect(page.locator('[data-count="pending"]')).to_have_text("1")
@@ -291,5 +291,52 @@ def test_the_detail_shows_the_texts_an_author_replaced(browser: Any, live_servic
     expect(page.locator("#d-versions-label")).to_have_text("Edited by its author: 1 earlier text")
     page.locator("#d-versions-label").click()
     expect(page.locator("#d-versions li blockquote")).to_have_text(first)
+    assert errors == []
+    context.close()
+
+
+SPOT_TEXT = "The library's new opening hours suit working parents better."
+
+
+def test_a_moderator_keeps_a_spot_checked_comment_published(
+    browser: Any, live_service: Any, database_url: str
+) -> None:
+    from sqlalchemy import insert
+
+    from moderation.db.session import make_engine
+    from moderation.policies.models import SpotCheck
+
+    (sampled,) = insert_comments(
+        database_url,
+        [comment_row(status="approved", article_id=f"{ARTICLE}-spot", text=SPOT_TEXT)],
+    )
+    engine = make_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(insert(SpotCheck), [{"comment_id": sampled, "site_id": "default"}])
+    engine.dispose()
+
+    context = browser.new_context(viewport={"width": 1400, "height": 900}, timezone_id="UTC")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.goto(f"{live_service.base_url}/review")
+    page.get_by_label("Moderator token").fill(MODERATOR_TOKEN.split(":", 1)[1])
+    page.get_by_role("button", name="Sign in").click()
+    page.locator(".queue-tab", has_text="Spot check").click()
+    page.locator("#queue li", has_text=SPOT_TEXT).click()
+    expect(page.locator("#d-text")).to_have_text(SPOT_TEXT)
+    page.keyboard.press("a")  # approving a spot-checked published comment keeps it
+
+    def outcome() -> Any:
+        answer = requests.get(
+            f"{live_service.base_url}/v1/spot-checks/{sampled}",
+            headers=bearer(MODERATOR_TOKEN),
+            timeout=5,
+        )
+        return answer.json()["outcome"]
+
+    wait_until(lambda: outcome() == "kept")
+    assert comment_state(database_url, sampled)["status"] == "approved"
     assert errors == []
     context.close()

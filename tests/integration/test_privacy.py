@@ -110,6 +110,13 @@ def populate(client: Any, settings: Settings, receiver: Receiver) -> dict[str, A
     for site in ("paper-a", "paper-b"):
         assert client.post("/v1/sites", json={"id": site}, headers=ADMIN).status_code == 201
     endpoint = subscribe(client, receiver.url, site_id="paper-a")
+    # A candidate policy in the shadows: its verdicts on their comments are theirs too.
+    shadow = client.post(
+        "/v1/sites/paper-a/policies",
+        json={"settings": {"thresholds": {"toxicity": {"hold": 0.0}}}, "reason": "stricter"},
+        headers=ADMIN,
+    )
+    assert shadow.status_code == 201 and shadow.json["state"] == "shadow", shadow.json
     mine = [post(client, "paper-a", AUTHOR, NAME, words) for words in TEXTS]
     theirs = post(client, "paper-a", "reader-8", "Bystander", "A bystander's view on roots")
     elsewhere = post(client, "paper-b", AUTHOR, "Z on B", "Another site, another account")

@@ -74,6 +74,6 @@ def test_the_glossary_names_rules_labels_reasons_and_queues(client: Any) -> None
     assert labels["identity_attack"]["name"] == "Identity attack"
     assert "who they are" in labels["identity_attack"]["explanation"]
     queues = [entry["id"] for entry in terms["queues"]]
-    assert queues == ["held", "reported", "pending", "approved", "rejected", "all"]
+    assert queues == ["held", "reported", "pending", "approved", "rejected", "spot_check", "all"]
     assert terms["reason_codes"][0]["id"] == "abusive"
     assert client.get("/v1/review/glossary").status_code == 401

@@ -58,6 +58,7 @@ def test_held_queue_is_ordered_by_severity_with_age(client: Any, mixed: dict[str
         "rejected": 1,
         "approved": 1,
         "pending": 0,
+        "spot_check": 0,
         "all": 6,
     }
     first = page["comments"][1]

@@ -41,6 +41,8 @@ def make_settings(
         "webhooks": {"secret_keys": [WEBHOOK_KEY]},
         # Tests post and poll in bulk from one address; the tests of the limits turn them on.
         "limits": {"enabled": False},
+        # Spot checks are random; the tests of policies turn them on (share 1.0).
+        "policies": {"spot_check_share": 0.0},
     }
     for section, values in overrides.items():
         sections.setdefault(section, {}).update(values)

@@ -509,6 +509,11 @@
       askReason(function () { decideLoaded("reject"); });
       return;
     }
+    if (action === "approve" && d.status === "approved" && d.spot_check &&
+        d.spot_check.outcome === null) {
+      keepSpotChecked(d, item);  // a spot check: approving it keeps it published
+      return;
+    }
     var body = { action: action, version: d.version, reason_code: reason,
                  note: $("note").value || null };
     api("POST", "/v1/review/comments/" + d.id + "/decision", body).then(function (answer) {
@@ -525,6 +530,18 @@
       $("note").value = "";
       $("reason-code").value = "";  // the next comment starts with no reason chosen
       toast("#" + d.id + " " + answer.body.status + " — press u to undo");
+      refreshCounts();
+      var next = state.items.findIndex(function (it, i) { return i > state.index && !it.done; });
+      move(next === -1 ? state.index : next);
+    });
+  }
+
+  /** A spot-checked comment the moderator leaves published: a label, not a decision. */
+  function keepSpotChecked(d, item) {
+    api("POST", "/v1/spot-checks/" + d.id + "/keep", {}).then(function (answer) {
+      if (!answer.ok) { toast(answer.body.message); loadDetail(d.id, false); return; }
+      item.done = "kept by you";
+      toast("#" + d.id + " stays published");
       refreshCounts();
       var next = state.items.findIndex(function (it, i) { return i > state.index && !it.done; });
       move(next === -1 ? state.index : next);

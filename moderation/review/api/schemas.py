@@ -209,6 +209,27 @@ class ReviewDetail(Schema):
         lambda d: (d.comment.verdict or {}).get("model"),
         metadata={"description": "The model that scored it; null when none serves its language"},
     )
+    policy_version = fields.Function(
+        lambda d: (d.comment.verdict or {}).get("policy_version"),
+        metadata={
+            "description": "The version of the site's policy that made the machine's decision "
+            "(docs/policies.md); null: the service's settings alone"
+        },
+    )
+    shadow_verdicts = fields.Function(
+        lambda d: d.policy.get("shadow_verdicts", []),
+        metadata={
+            "description": "What candidate policies scored in the shadows would have decided "
+            "(never acted on): policy_version, decision, reasons, model"
+        },
+    )
+    spot_check = fields.Function(
+        lambda d: d.policy.get("spot_check"),
+        metadata={
+            "description": "Sampled for a spot check: outcome (null: waiting, kept, rejected), "
+            "decided_by, sampled_at; null when not sampled"
+        },
+    )
     language = fields.Function(
         lambda d: (d.comment.verdict or {}).get("language"),
         metadata={
