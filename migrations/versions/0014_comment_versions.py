@@ -50,6 +50,9 @@ def upgrade() -> None:
         batch.add_column(sa.Column("edit_token_hash", sa.String(64), nullable=True))
         batch.add_column(sa.Column("external_id", sa.String(200), nullable=True))
         batch.add_column(sa.Column("edited_at", sa.DateTime(timezone=True), nullable=True))
+        batch.add_column(
+            sa.Column("text_revision", sa.Integer(), nullable=False, server_default="1")
+        )
         batch.create_index(
             "ix_comments_site_external_id", ["site_id", "external_id"], unique=True
         )
@@ -58,6 +61,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("comments") as batch:
         batch.drop_index("ix_comments_site_external_id")
+        batch.drop_column("text_revision")
         batch.drop_column("edited_at")
         batch.drop_column("external_id")
         batch.drop_column("edit_token_hash")

@@ -56,7 +56,7 @@ def status_view(comment: Any) -> dict[str, Any]:
         "status_url": public_base()
         + site_path(url_for("comments.get_comment", comment_id=comment.id)).lstrip("/"),
         "statement_of_reasons": _status_details().statement_of_reasons(comment),
-        "version": comment.version,
+        "version": comment.text_revision,
         "editable_until": editable_until(comment, edit_window(comment.site_id)),
     }
 

@@ -22,7 +22,7 @@ import hashlib
 import hmac
 import secrets
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from moderation.comments.counts import is_visible
@@ -63,8 +63,10 @@ def aware(moment: dt.datetime) -> dt.datetime:
 
 
 def editable_until(comment: Comment, window_seconds: int) -> dt.datetime | None:
-    """Until when its author may edit the comment; None when they may not (any more)."""
-    if window_seconds <= 0 or comment.status not in EDITABLE:
+    """Until when its author may edit the comment; None when they may not (any more). A
+    reported comment reads as the published one it was (the public status never tells of
+    reports), though an edit waits for the moderator's call."""
+    if window_seconds <= 0 or comment.status not in EDITABLE | {"reported"}:
         return None
     until = aware(comment.created_at) + dt.timedelta(seconds=window_seconds)
     return until if until > utcnow() else None
@@ -107,12 +109,12 @@ class CommentEdits:
             check_author(comment, edit.editor)
             _check_window(comment, edit.window_seconds)
             if comment.status not in EDITABLE:
-                raise ConflictError(_not_editable(comment), current_version=comment.version)
-            if comment.version != edit.version:
+                raise ConflictError(_not_editable(comment), current_version=comment.text_revision)
+            if comment.text_revision != edit.version:
                 raise ConflictError(
-                    f"comment {comment.id} is at version {comment.version}, not {edit.version}: "
-                    "reload it and edit again",
-                    current_version=comment.version,
+                    f"comment {comment.id} is at version {comment.text_revision}, not "
+                    f"{edit.version}: reload it and edit again",
+                    current_version=comment.text_revision,
                 )
             if edit.text == comment.text:
                 raise InvalidRequestError("is the comment's text already", field="text")
@@ -167,14 +169,7 @@ def _not_editable(comment: Comment) -> str:
 def _replace_text(session: Session, comment: Comment, edit: Edit) -> Comment:
     """The version row, the new state, the audit record and the event, in `session`."""
     now = utcnow()
-    revision = (
-        session.scalar(
-            select(func.count())
-            .select_from(CommentVersion)
-            .where(CommentVersion.comment_id == comment.id)
-        )
-        or 0
-    ) + 1
+    revision, old_version = comment.text_revision, comment.version  # of the text replaced
     last = session.scalar(
         select(CommentVersion.replaced_at)
         .where(CommentVersion.comment_id == comment.id)
@@ -198,11 +193,12 @@ def _replace_text(session: Session, comment: Comment, edit: Edit) -> Comment:
     from_status, was_visible = comment.status, is_visible(comment)
     fresh = session.scalars(
         update(Comment)
-        .where(Comment.id == comment.id, Comment.version == edit.version)
+        .where(Comment.id == comment.id, Comment.version == old_version)
         .values(
             text=edit.text,
+            text_revision=revision + 1,
             status="pending",
-            version=edit.version + 1,
+            version=old_version + 1,
             public_reason=None,
             verdict=None,
             decided_at=None,
@@ -233,7 +229,7 @@ def _replace_text(session: Session, comment: Comment, edit: Edit) -> Comment:
     row["payload"]["data"]["edit"] = {
         "revision": revision + 1,
         "previous_status": from_status,
-        "previous_version": edit.version,
+        "previous_version": old_version,
     }
     add_event_row(session, row)
     return fresh

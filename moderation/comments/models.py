@@ -100,6 +100,10 @@ class Comment(Base):
     external_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
     # When its author last edited it (comments/edits.py); readers see it, as "edited".
     edited_at: Mapped[dt.datetime | None] = mapped_column(nullable=True)
+    # The text's revision: 1 as posted, one more per edit by its author. It is what the author
+    # sees as `version` and sends back to edit: unlike `version`, reports and moderators'
+    # decisions leave it alone, so the public status says nothing of them.
+    text_revision: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
 
 class AuditRecord(Base):

@@ -112,7 +112,10 @@ class CommentStatus(Schema):
         },
     )
     version = fields.Integer(
-        metadata={"description": "Goes up with every change; an edit sends the one it saw"}
+        metadata={
+            "description": "The text's revision: 1 as posted, one more per edit by its "
+            "author; an edit sends the one it saw"
+        }
     )
     editable_until = fields.DateTime(
         allow_none=True,

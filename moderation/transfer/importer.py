@@ -272,6 +272,8 @@ def _comment(
         "updated_at": record["decided_at"] or record["created_at"],
         "decided_at": None if rescore else record["decided_at"],
         "edited_at": record["edited_at"],
+        # The text after its earlier ones: the next edit here numbers its version after them.
+        "text_revision": max((old["revision"] for old in record["versions"]), default=0) + 1,
         "external_id": record["external_id"],
         **queue_columns(verdict, record["created_at"], record["report_weight"]),
     }

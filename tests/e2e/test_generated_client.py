@@ -36,7 +36,11 @@ def generated(live_service: Any, tmp_path_factory: pytest.TempPathFactory) -> It
     document = requests.get(f"{live_service.base_url}/openapi.json", timeout=10).json()
     (folder / "openapi.json").write_text(json.dumps(document))
     # No post hooks: ruff formatting the generated code is not what is under test.
-    (folder / "config.yaml").write_text(f"package_name_override: {PACKAGE}\npost_hooks: []\n")
+    # NDJSON (the comments export) is a stream of bytes to a generated client.
+    (folder / "config.yaml").write_text(
+        f"package_name_override: {PACKAGE}\npost_hooks: []\n"
+        "content_type_overrides:\n  application/x-ndjson: application/octet-stream\n"
+    )
     command = [sys.executable, "-m", "openapi_python_client", "generate"]
     command += ["--path", str(folder / "openapi.json"), "--config", str(folder / "config.yaml")]
     command += ["--output-path", str(folder / PACKAGE), "--meta", "none", "--fail-on-warning"]
@@ -96,7 +100,7 @@ def test_a_generated_client_posts_reviews_and_decides_a_comment(
         article_id="generated", client=reader, body=body, idempotency_key="gen-1"
     )
     assert posted.status_code == 202
-    assert isinstance(posted.parsed, models.CommentStatus)
+    assert isinstance(posted.parsed, models.PostedComment)
     comment_id = posted.parsed.id
     again = post.sync_detailed(
         article_id="generated", client=reader, body=body, idempotency_key="gen-1"

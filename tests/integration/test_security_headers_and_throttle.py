@@ -37,6 +37,10 @@ PATH_VALUES = {
     "name": "swagger-ui.css",
     "site": "default",
     "site_id": "default",
+    "reference": "DSA-0000-0000",
+    "notice_id": "1",
+    "appeal_id": "1",
+    "version": "1",
 }
 
 

@@ -84,7 +84,7 @@ def a_history(client: Any, settings: Settings) -> None:
         f"{SITE}/comments/{edited['id']}",
         json={
             "text": "Budgets are very tight this year.",
-            "version": 2,
+            "version": 1,
             "edit_token": edited["edit_token"],
         },
     )
