@@ -10,12 +10,23 @@ from moderation.articles import models as articles
 from moderation.comments import models as comments
 from moderation.db.base import Base
 from moderation.events import models as events
+from moderation.learning import models as learning
 from moderation.perspective import models as perspective
 from moderation.review import models as review
 from moderation.sites import models as sites
 from moderation.webhooks import models as webhooks
 
-FEATURE_MODELS = (accounts, articles, comments, events, perspective, review, sites, webhooks)
+FEATURE_MODELS = (
+    accounts,
+    articles,
+    comments,
+    events,
+    learning,
+    perspective,
+    review,
+    sites,
+    webhooks,
+)
 
 
 def metadata() -> MetaData:
