@@ -16,7 +16,7 @@ from numpy.typing import NDArray
 
 from moderation.learning.metrics import roc_auc
 
-L2_GRID = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2)
+L2_GRID = (3e-4, 1e-3, 3e-3, 1e-2)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,12 +78,12 @@ def _fit(
 ) -> tuple[NDArray[np.float64], float]:
     import torch
 
-    x = torch.from_numpy(np.ascontiguousarray(features, dtype=np.float32)).double()
-    y = torch.from_numpy(labels.astype(np.float64))
-    weight = torch.zeros(x.shape[1], dtype=torch.float64, requires_grad=True)
-    bias = torch.zeros(1, dtype=torch.float64, requires_grad=True)
+    x = torch.from_numpy(np.ascontiguousarray(features, dtype=np.float32))
+    y = torch.from_numpy(labels.astype(np.float32))
+    weight = torch.zeros(x.shape[1], dtype=torch.float32, requires_grad=True)
+    bias = torch.zeros(1, dtype=torch.float32, requires_grad=True)
     optimiser = torch.optim.LBFGS(
-        [weight, bias], max_iter=300, tolerance_grad=1e-7, line_search_fn="strong_wolfe"
+        [weight, bias], max_iter=100, tolerance_grad=1e-5, line_search_fn="strong_wolfe"
     )
 
     def closure() -> torch.Tensor:
@@ -94,4 +94,4 @@ def _fit(
         return loss
 
     optimiser.step(closure)
-    return weight.detach().numpy(), float(bias.detach().item())
+    return weight.detach().numpy().astype(np.float64), float(bias.detach().item())
