@@ -53,7 +53,17 @@ def write_model(
     unknown = sorted(set(weights) - set(state))
     if unknown:
         raise ValueError(f"weights not in the base checkpoint: {', '.join(unknown)}")
-    state.update({name: tensor.detach().cpu() for name, tensor in weights.items()})
+    # Weights keep the base checkpoint's precision (MiniLM's is float16), except the output
+    # layer, whose retrained row is kept exact.
+    kept = (f"{base.output_layer}.weight", f"{base.output_layer}.bias")
+    state.update(
+        {
+            name: tensor.detach().cpu()
+            if name in kept
+            else tensor.detach().cpu().to(state[name].dtype)
+            for name, tensor in weights.items()
+        }
+    )
     saved["state_dict"] = state
     saved.setdefault("config", {})["learning"] = dict(provenance)
     torch.save(saved, partial / CHECKPOINT_NAME)
