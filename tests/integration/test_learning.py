@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import random
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +29,7 @@ from moderation.learning.service import LearningService, NotEnoughDecisionsError
 from moderation.learning.trainer import Examples, fit_site_model
 from moderation.pipeline.model import load_scorer
 from moderation.worker.runner import run_worker
-from tests.support.settings import MODERATOR_TOKEN, bearer, make_settings
+from tests.support.settings import MODERATOR_TOKEN, bearer, make_settings, service_env
 from tests.support.workbench import comment_row, insert_comments
 
 ALICE = bearer(MODERATOR_TOKEN)
@@ -198,3 +201,32 @@ def test_a_fine_tuned_model_loads_and_scores_as_trained(
         assert [s[label] for s in scores] == pytest.approx(list(expected[:, index]), abs=1e-3)
     before = load_scorer(learning_settings.model).score([t for t, _ in heldout])
     assert [s["threat"] for s in scores] == pytest.approx([s["threat"] for s in before], abs=0.01)
+
+
+def run_model(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "moderation.cli", "model", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+def test_the_model_train_and_trained_commands(
+    clean_state: None, database_url: str, redis_url: str, tiny_model: tuple[Path, Path]
+) -> None:
+    env = {**os.environ, **service_env(database_url, redis_url, tiny_model)}
+    queued = run_model(env, "train", "--site", "default")
+    assert queued.returncode == 0, queued.stderr
+    answer = json.loads(queued.stdout)
+    assert answer == {"job_id": job_id("default"), "queue": "learning", "site": "default"}
+    job = Job.fetch(answer["job_id"], connection=Redis.from_url(redis_url))
+    assert job.get_status() == "queued" and job.args == ("default", "cli")
+    here = run_model(env, "train", "--site", "nowhere", "--here")
+    assert here.returncode == 1 and "no site 'nowhere'" in here.stderr
+    few = run_model(env, "train", "--here")
+    assert few.returncode == 1 and "learning.min_decisions" in few.stderr
+    listed = run_model(env, "trained")
+    assert listed.returncode == 0 and json.loads(listed.stdout) == []
