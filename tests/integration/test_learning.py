@@ -52,6 +52,7 @@ def learning_settings(
             "min_per_outcome": 5,
             "heldout_share": 0.25,
             "threads": 1,
+            "new_decisions": 100,
         },
     )
 
@@ -93,6 +94,9 @@ def test_training_job_run_by_a_worker_proposes_a_loadable_better_model(
     undone = client.post(f"/v1/review/comments/{ids[-1]}/undo", json={"version": 3}, headers=ALICE)
     assert undone.status_code == 200, undone.json
 
+    service = LearningService(make_session_factory(make_engine(database_url)), learning_settings)
+    assert service.due_sites() == ["default"]  # 119 decisions, none learnt from yet
+
     redis = Redis.from_url(redis_url)
     identifier = enqueue_training(learning_settings, redis, "default", "alice")
     # A second request while the first is queued joins it.
@@ -104,8 +108,8 @@ def test_training_job_run_by_a_worker_proposes_a_loadable_better_model(
     result = job.return_value()
     assert result["status"] == "candidate", result["reason"]
 
-    service = LearningService(make_session_factory(make_engine(database_url)), learning_settings)
     [trained] = service.trained("default")
+    assert service.due_sites() == []  # nothing new since
     assert trained["id"] == result["id"] and trained["status"] == "candidate"
     assert trained["decisions"] == 119  # the undone one is not a label
     evaluation = trained["evaluation"]
