@@ -12,7 +12,7 @@ ifneq ($(wildcard $(SHARED_MODEL)/model.ckpt),)
   export MODERATION_MODEL_CHECKPOINT MODERATION_MODEL_CONFIG_DIR
 endif
 
-.PHONY: install run test lint typecheck unit bench bench-reads bench-perspective bench-precheck soak eval clean constraints
+.PHONY: install run test lint typecheck unit bench bench-reads bench-perspective bench-precheck soak eval eval-learning clean constraints
 
 $(BIN)/moderation: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -76,6 +76,13 @@ soak: install
 # rule or threshold change take seconds. EVAL_ARGS="--sets news_comments_socc --limit 500".
 eval: install
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/python -m bench.eval $(EVAL_ARGS)
+
+# A site model trained from decisions against the shipped model (docs/learning.md):
+# news_comments_unhealthy's val rows as the site's past decisions, its test rows as the future;
+# news_comments_socc by 5-fold cross-validation. The model's view of each comment is cached in
+# var/learning-eval/; nothing trained is kept. EVAL_LEARNING_ARGS="--methods head,finetune".
+eval-learning: install
+	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/python -m bench.eval_learning $(EVAL_LEARNING_ARGS)
 
 # The versions the Docker image installs: the ones installed here, for pyproject's dependencies.
 constraints: install

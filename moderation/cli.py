@@ -1,5 +1,5 @@
 """The `moderation` command: dev, serve, worker, db upgrade, users, sites, webhook keys, reconcile,
-score, model info."""
+score, model info, model train and trained."""
 
 from __future__ import annotations
 
@@ -379,6 +379,15 @@ def model_info() -> None:
             indent=2,
         )
     )
+
+
+def _learning_commands() -> None:
+    from moderation.learning.commands import add_model_commands
+
+    add_model_commands(model, _settings)
+
+
+_learning_commands()
 
 
 @main.command("webhook-receiver")

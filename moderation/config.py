@@ -526,6 +526,52 @@ class NudgeSettings:
     deadline_ms: int = 200
 
 
+LEARNING_METHODS = ("head", "finetune")
+
+
+@dataclasses.dataclass(frozen=True)
+class LearningSettings:
+    """Training a site model from its moderators' decisions (learning/, docs/learning.md)."""
+
+    # Trained models go to <models_dir>/<site>/<UTC time>/ (model.ckpt, config/, evaluation.json).
+    models_dir: str = "var/models"
+    # "head": a logistic-regression head on the model's own features, folded into its output
+    # layer; "finetune": the whole model fine-tuned. Both write a detoxify-format checkpoint.
+    method: str = "head"
+    # The label whose output the site's decisions retrain (the others are kept).
+    label: str = "toxicity"
+    # "cpu" or "cuda" (cuda:N) for training; torch threads on the CPU (0: torch's default).
+    device: str = "cpu"
+    threads: int = 2
+    # The RQ queue of training jobs, and how long one may run.
+    queue: str = "learning"
+    job_timeout_seconds: int = 3600
+    # Training needs at least this many decisions, and this many of each outcome.
+    min_decisions: int = 200
+    min_per_outcome: int = 20
+    # The newest this many decisions are used.
+    max_decisions: int = 20000
+    # The newest share of decisions is held out to compare the trained and the current model.
+    heldout_share: float = 0.2
+    # The trained model is proposed only if its ROC-AUC on held-out decisions beats the current
+    # model's best label by more than this.
+    min_improvement: float = 0.0
+    # Its retrained label is scaled so that the live hold and reject thresholds of that label
+    # hold this share of approved decisions, and reject this share of them.
+    false_hold_rate: float = 0.02
+    false_reject_rate: float = 0.002
+    # Tokens per comment seen in training (longer comments are cut).
+    max_tokens: int = 256
+    # finetune: passes over the training decisions, learning rate.
+    epochs: float = 2.0
+    learning_rate: float = 4e-5
+    # The scheduler checks every site this often and trains one with at least new_decisions
+    # decisions since its last trained model (false: only `moderation model train`).
+    auto_train: bool = False
+    check_every_seconds: int = 3600
+    new_decisions: int = 500
+
+
 # Settings that moved, with where to: giving one stops start-up with the new name.
 MOVED_SETTINGS = {
     "review.reports_per_minute": ("limits.reports_per_address", "{}/minute"),
@@ -558,6 +604,7 @@ class Settings:
     nudge: NudgeSettings
     policies: PolicySettings
     dsa: DsaSettings = dataclasses.field(default_factory=DsaSettings)
+    learning: LearningSettings = dataclasses.field(default_factory=LearningSettings)
 
     def replace(self, **sections: Mapping[str, Any]) -> Settings:
         """A copy with some settings changed: `settings.replace(worker={"batch_size": 4})`."""
@@ -793,6 +840,7 @@ def _validate(settings: Settings) -> None:
     _validate_retention(settings.retention, settings.privacy, fail)
     _validate_coral(settings.coral, settings.nudge, fail)
     _validate_policies(settings.policies, fail)
+    _validate_learning(settings.learning, fail)
 
 
 def _validate_comments(comments: CommentSettings, fail: Any) -> None:
@@ -852,6 +900,53 @@ def _validate_policies(policies: PolicySettings, fail: Any) -> None:
     for folder in policies.checkpoint_dirs:
         if not os.path.isabs(os.path.expanduser(folder)):
             fail("policies.checkpoint_dirs", f"holds {folder!r}: give absolute folders")
+
+
+def _validate_learning(learning: LearningSettings, fail: Any) -> None:
+    if not learning.models_dir:
+        fail("learning.models_dir", "is empty: give the folder trained models are written to")
+    if learning.method not in LEARNING_METHODS:
+        fail(
+            "learning.method",
+            f"must be one of {', '.join(LEARNING_METHODS)}, not {learning.method!r}",
+        )
+    if not re.fullmatch(r"cpu|cuda(:\d+)?", learning.device):
+        fail("learning.device", f"must be cpu, cuda or cuda:N, not {learning.device!r}")
+    if learning.threads < 0:
+        fail("learning.threads", "must be 0 (torch's default) or more")
+    if not learning.queue:
+        fail("learning.queue", "is empty: name the RQ queue of training jobs")
+    if learning.job_timeout_seconds < 60:
+        fail("learning.job_timeout_seconds", "must be at least 60")
+    if learning.min_per_outcome < 2:
+        fail("learning.min_per_outcome", "must be at least 2")
+    if learning.min_decisions < 2 * learning.min_per_outcome:
+        fail("learning.min_decisions", "must be at least twice learning.min_per_outcome")
+    if learning.max_decisions < learning.min_decisions:
+        fail("learning.max_decisions", "must be at least learning.min_decisions")
+    _validate_learning_data(learning, fail)
+
+
+def _validate_learning_data(learning: LearningSettings, fail: Any) -> None:
+    if not 0.05 <= learning.heldout_share <= 0.5:
+        fail("learning.heldout_share", "must be between 0.05 and 0.5")
+    if not 0 <= learning.min_improvement < 0.5:
+        fail("learning.min_improvement", "must be between 0 and 0.5 (ROC-AUC points)")
+    if not 0 < learning.false_reject_rate < learning.false_hold_rate < 0.5:
+        fail(
+            "learning.false_hold_rate",
+            "must satisfy 0 < learning.false_reject_rate < learning.false_hold_rate < 0.5",
+        )
+    if not 16 <= learning.max_tokens <= 512:
+        fail("learning.max_tokens", "must be between 16 and 512")
+    if not 0 < learning.epochs <= 20:
+        fail("learning.epochs", "must be more than 0 and at most 20")
+    if not 0 < learning.learning_rate < 1:
+        fail("learning.learning_rate", "must be between 0 and 1")
+    if learning.check_every_seconds < 60:
+        fail("learning.check_every_seconds", "must be at least 60")
+    if learning.new_decisions < 1:
+        fail("learning.new_decisions", "must be at least 1")
 
 
 def _validate_reads(reads: ReadSettings, fail: Any) -> None:

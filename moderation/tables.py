@@ -11,6 +11,7 @@ from moderation.comments import models as comments
 from moderation.db.base import Base
 from moderation.dsa import models as dsa
 from moderation.events import models as events
+from moderation.learning import models as learning
 from moderation.perspective import models as perspective
 from moderation.policies import models as policies
 from moderation.privacy import models as privacy
@@ -26,6 +27,7 @@ FEATURE_MODELS = (
     comments,
     dsa,
     events,
+    learning,
     perspective,
     policies,
     privacy,

@@ -19,6 +19,7 @@ from moderation.comments import personal_data as comments
 from moderation.db.personal import Declaration, NoAuthorData, PersonalTable
 from moderation.dsa import personal_data as dsa
 from moderation.events import personal_data as events
+from moderation.learning import personal_data as learning
 from moderation.perspective import personal_data as perspective
 from moderation.policies import personal_data as policies
 from moderation.review import personal_data as review
@@ -50,6 +51,7 @@ DECLARATIONS: tuple[Declaration, ...] = (
     *accounts.PERSONAL_DATA,
     *articles.PERSONAL_DATA,
     *sites.PERSONAL_DATA,
+    *learning.PERSONAL_DATA,
     *surge.PERSONAL_DATA,
     *transfer.PERSONAL_DATA,
     *_OWN,

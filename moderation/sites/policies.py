@@ -70,13 +70,15 @@ def check_policy(
     settings: Mapping[str, Any], model: Any, service: Settings
 ) -> dict[str, str] | None:
     """Check a policy's settings (as a site's, sites/overrides.py) and its model; return the
-    model as it is stored. A checkpoint must lie under `policies.checkpoint_dirs`."""
+    model as it is stored. A checkpoint must lie under `policies.checkpoint_dirs` or the
+    training job's `learning.models_dir`."""
     review = {
         "report_threshold": service.review.report_threshold,
         "hide_threshold": service.review.hide_threshold,
     }
     check_site_settings(settings, service.rules, service.model.thresholds, review)
-    return check_model(model, service.policies.checkpoint_dirs)
+    # The training job's own folder too: what it holds, the service itself wrote (learning/).
+    return check_model(model, [*service.policies.checkpoint_dirs, service.learning.models_dir])
 
 
 def check_model(model: Any, allowed: Iterable[str]) -> dict[str, str] | None:

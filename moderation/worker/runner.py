@@ -112,6 +112,8 @@ def run_worker(settings: Settings, burst: bool = False, scorer: Scorer | None = 
     queues = [analyze, queue] + ([webhooks] if webhooks is not None else [])
     # Bulk moderation jobs (review/jobs.py) come last: one may run for a minute.
     queues.append(Queue(settings.review.bulk_queue, connection=context.redis))
+    # Training a site model (learning/jobs.py) after everything else: it runs for minutes.
+    queues.append(Queue(settings.learning.queue, connection=context.redis))
     worker = ModerationWorker(
         queues,
         connection=context.redis,

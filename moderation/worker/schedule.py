@@ -79,6 +79,19 @@ def build_scheduler(
         ttl=purge_every,
         name="moderation.retention_purge",
     )
+    if settings.learning.auto_train:
+        from moderation.learning import jobs as learning_jobs
+
+        # Enqueues training for each site with enough new decisions (docs/learning.md).
+        scheduler.register(
+            learning_jobs.train_due_sites,
+            queue_name=settings.redis.score_queue,
+            interval=settings.learning.check_every_seconds,
+            job_timeout=300,
+            result_ttl=RESULT_TTL,
+            ttl=settings.learning.check_every_seconds,
+            name="moderation.learning.train_due_sites",
+        )
     return scheduler
 
 

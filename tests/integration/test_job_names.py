@@ -14,6 +14,7 @@ from rq.registry import ScheduledJobRegistry
 from rq.utils import import_attribute
 
 from moderation.config import Settings
+from moderation.learning.jobs import enqueue_training
 from moderation.perspective.analysis import ensure_drain
 from moderation.review.bulk import RQBulkQueue
 from moderation.scoring.queue import RQWorkQueue
@@ -37,6 +38,7 @@ def _enqueue_every_job(settings: Settings, redis: Redis) -> dict[str, Callable[[
         settings.perspective.queue: lambda: ensure_drain(
             redis, Queue(settings.perspective.queue, connection=redis), 1000
         ),
+        settings.learning.queue: lambda: enqueue_training(settings, redis, "default", "test"),
     }
 
 
@@ -68,9 +70,13 @@ def test_a_scheduled_delivery_and_the_cron_reconcile_resolve_too(settings: Setti
     assert scheduled
     for job_id in scheduled:
         _resolves(Job.fetch(job_id, connection=redis))
-    scheduler = build_scheduler(settings, redis)
+    # With auto_train, the scheduler also enqueues training for the sites that are due.
+    scheduler = build_scheduler(settings.replace(learning={"auto_train": True}), redis)
     registered = scheduler.get_jobs()
-    assert registered
+    assert {job.name for job in registered} == {
+        "moderation.reconcile",
+        "moderation.learning.train_due_sites",
+    }
     for cron_job in registered:
         function = cron_job.func
         name = f"{function.__module__}.{function.__qualname__}"

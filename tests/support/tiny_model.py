@@ -73,6 +73,7 @@ WORDS = [
 def build_tiny_checkpoint(folder: Path, bias: float = -6.0) -> tuple[Path, Path]:
     """Write model.ckpt and config/ under `folder`; return (checkpoint, config_dir)."""
     import torch
+    import transformers
     from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
 
     config_dir = folder / "config"
@@ -81,9 +82,18 @@ def build_tiny_checkpoint(folder: Path, bias: float = -6.0) -> tuple[Path, Path]
     vocab += ["##" + letter for letter in "abcdefghijklmnopqrstuvwxyz"]
     vocab_file = config_dir / "vocab.txt"
     vocab_file.write_text("\n".join(vocab) + "\n", encoding="utf-8")
-    tokenizer = BertTokenizerFast(
-        vocab_file=str(vocab_file), do_lower_case=True, model_max_length=64
-    )
+    if int(transformers.__version__.split(".")[0]) >= 5:
+        # transformers 5 ignores `vocab_file` here (every word would read as [UNK]): it takes
+        # the vocabulary itself.
+        tokenizer = BertTokenizerFast(
+            vocab={token: index for index, token in enumerate(vocab)},
+            do_lower_case=True,
+            model_max_length=64,
+        )
+    else:
+        tokenizer = BertTokenizerFast(
+            vocab_file=str(vocab_file), do_lower_case=True, model_max_length=64
+        )
     tokenizer.save_pretrained(str(config_dir))
     torch.manual_seed(0)
     config = BertConfig(

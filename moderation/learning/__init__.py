@@ -1,0 +1,1 @@
+"""A site model trained from its moderators' decisions (docs/learning.md)."""
