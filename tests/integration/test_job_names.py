@@ -75,6 +75,7 @@ def test_a_scheduled_delivery_and_the_cron_reconcile_resolve_too(settings: Setti
     registered = scheduler.get_jobs()
     assert {job.name for job in registered} == {
         "moderation.reconcile",
+        "moderation.retention_purge",
         "moderation.learning.train_due_sites",
     }
     for cron_job in registered:

@@ -29,7 +29,13 @@ from moderation.learning.service import LearningService, NotEnoughDecisionsError
 from moderation.learning.trainer import Examples, fit_site_model
 from moderation.pipeline.model import load_scorer
 from moderation.worker.runner import run_worker
-from tests.support.settings import MODERATOR_TOKEN, bearer, make_settings, service_env
+from tests.support.settings import (
+    ADMIN_TOKEN,
+    MODERATOR_TOKEN,
+    bearer,
+    make_settings,
+    service_env,
+)
 from tests.support.workbench import comment_row, insert_comments
 
 ALICE = bearer(MODERATOR_TOKEN)
@@ -121,6 +127,14 @@ def test_training_job_run_by_a_worker_proposes_a_loadable_better_model(
     folder = Path(trained["checkpoint"]).parent
     assert folder.parent == Path(learning_settings.learning.models_dir).resolve() / "default"
     assert json.loads((folder / "evaluation.json").read_text()) == evaluation
+
+    # It is the site's candidate policy, in the shadows: the live settings with the new model,
+    # promoted (or not) by an admin from the policy report (tests/integration/test_policy_models
+    # shows a worker deciding with a promoted policy's checkpoint without a restart).
+    history = client.get("/v1/sites/default/policies", headers=bearer(ADMIN_TOKEN)).json
+    shadow = next(v for v in history["versions"] if v["version"] == history["shadow"])
+    assert (shadow["kind"], shadow["state"]) == ("training", "shadow")
+    assert shadow["document"]["model"]["checkpoint"] == str(Path(trained["checkpoint"]).resolve())
 
     # The checkpoint loads through the worker's own loading path and scores the decisions'
     # lesson: a rude comment far above a kind one on the retrained label.
