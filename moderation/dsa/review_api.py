@@ -34,7 +34,6 @@ blp = Blueprint(
     url_prefix="/v1/review/dsa",
     description="EU Digital Services Act: the moderators' notice and appeal queues",
 )
-_MODERATOR: list[dict[str, list[str]]] = [{"moderatorToken": []}]
 
 
 def _actor() -> Actor:
@@ -58,7 +57,6 @@ def _my_sites(site_id: str | None) -> tuple[str, ...] | None:
 @require_role("moderator")
 @blp.arguments(QueueArgs, location="query", unknown=RAISE)
 @blp.response(200, NoticePage)
-@blp.doc(security=_MODERATOR)
 def notice_queue(args: dict[str, Any]) -> Any:
     """Notices of illegal content, oldest first: the open ones unless `status` says."""
     items = service(NoticeService).queue(
@@ -78,7 +76,6 @@ def _own_notice(notice_id: int) -> None:
 @blp.route("/notices/<int:notice_id>", methods=["GET"])
 @require_role("moderator")
 @blp.response(200, NoticeDetailOut)
-@blp.doc(security=_MODERATOR)
 def notice_detail(notice_id: int) -> Any:
     """A notice with its reporter, the comment as it stood, and its whole history."""
     return _notice_view(notice_id)
@@ -98,7 +95,6 @@ def _columns(row: Any) -> dict[str, Any]:
 @require_role("moderator")
 @blp.arguments(StatusIn)
 @blp.response(200, NoticeDetailOut)
-@blp.doc(security=_MODERATOR)
 def notice_status_change(body: dict[str, Any], notice_id: int) -> Any:
     """Take a notice under review, put it back, or void it (with a note saying why)."""
     _own_notice(notice_id)
@@ -110,7 +106,6 @@ def notice_status_change(body: dict[str, Any], notice_id: int) -> Any:
 @require_role("moderator")
 @blp.arguments(NoteIn)
 @blp.response(200, NoticeDetailOut)
-@blp.doc(security=_MODERATOR)
 def notice_note(body: dict[str, Any], notice_id: int) -> Any:
     """Add a note to the notice's history (moderators only; the reporter never sees it)."""
     _own_notice(notice_id)
@@ -123,7 +118,6 @@ def notice_note(body: dict[str, Any], notice_id: int) -> Any:
 @blp.arguments(NoticeDecisionIn)
 @blp.response(200, NoticeDetailOut)
 @blp.alt_response(409, description="Already decided or void; or the comment changed")
-@blp.doc(security=_MODERATOR)
 def notice_decision(body: dict[str, Any], notice_id: int) -> Any:
     """Decide a notice: ILLEGAL (with the legal grounds) removes the comment, LEGAL keeps it.
     The reporter is told (`dsa_notice.decided`); the author reads the statement of reasons."""
@@ -138,7 +132,6 @@ def notice_decision(body: dict[str, Any], notice_id: int) -> Any:
 @require_role("moderator")
 @blp.arguments(AppealQueueArgs, location="query", unknown=RAISE)
 @blp.response(200, AppealPage)
-@blp.doc(security=_MODERATOR)
 def appeal_queue(args: dict[str, Any]) -> Any:
     """Authors' appeals, oldest first: those awaiting review unless `status` says."""
     items = service(AppealService).queue(
@@ -154,7 +147,6 @@ def appeal_queue(args: dict[str, Any]) -> Any:
 @blp.route("/appeals/<int:appeal_id>", methods=["GET"])
 @require_role("moderator")
 @blp.response(200, AppealDetailOut)
-@blp.doc(security=_MODERATOR)
 def appeal_detail(appeal_id: int) -> Any:
     """An appeal with the comment, who decided what is appealed, and its history."""
     detail = service(AppealService).detail(appeal_id)
@@ -173,7 +165,6 @@ def appeal_detail(appeal_id: int) -> Any:
 @blp.response(200, ModeratorAppealOut)
 @blp.alt_response(403, description="You decided what is appealed: another moderator decides")
 @blp.alt_response(409, description="Already decided")
-@blp.doc(security=_MODERATOR)
 def appeal_decision(body: dict[str, Any], appeal_id: int) -> Any:
     """Uphold or reverse the appealed decision; a reversal publishes the comment. The author is
     told in the comment's status and by the `appeal.decided` webhook event."""

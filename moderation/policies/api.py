@@ -40,7 +40,6 @@ spot_blp = Blueprint(
     url_prefix="/v1/spot-checks",
     description="Published comments sampled for a person to look at (moderators)",
 )
-_SECURITY: list[dict[str, list[str]]] = [{"moderatorToken": []}]
 
 
 def _admin_of(site_id: str) -> str:
@@ -53,7 +52,6 @@ def _admin_of(site_id: str) -> str:
 @blp.route("", methods=["GET"])
 @require_role("admin")
 @blp.response(200, PolicyHistoryOut)
-@blp.doc(security=_SECURITY)
 def list_versions(site_id: str) -> Any:
     """Every version, newest first, with what each changed against the one before; the audit."""
     return service(PolicyService).history(_admin_of(site_id))
@@ -63,7 +61,6 @@ def list_versions(site_id: str) -> Any:
 @require_role("admin")
 @blp.arguments(CandidateIn)
 @blp.response(201, PolicyVersionOut)
-@blp.doc(security=_SECURITY)
 def create_candidate(body: dict[str, Any], site_id: str) -> Any:
     """A candidate version (not live), scored in the shadows at once unless `shadow` is false."""
     document = {**body.get("settings", {}), "model": body.get("model")}
@@ -75,7 +72,6 @@ def create_candidate(body: dict[str, Any], site_id: str) -> Any:
 @blp.route("/<int:version>", methods=["GET"])
 @require_role("admin")
 @blp.response(200, PolicyVersionOut)
-@blp.doc(security=_SECURITY)
 def show_version(site_id: str, version: int) -> Any:
     """One version, with what it changes against the live one."""
     return service(PolicyService).show(_admin_of(site_id), version)
@@ -85,7 +81,6 @@ def show_version(site_id: str, version: int) -> Any:
 @require_role("admin")
 @blp.arguments(ReasonIn)
 @blp.response(200, PolicyVersionOut)
-@blp.doc(security=_SECURITY)
 def promote(body: dict[str, Any], site_id: str, version: int) -> Any:
     """Make this version live: it decides the next comment scored (every process within
     `sites.cache_seconds`)."""
@@ -96,7 +91,6 @@ def promote(body: dict[str, Any], site_id: str, version: int) -> Any:
 @require_role("admin")
 @blp.arguments(RollbackIn)
 @blp.response(200, PolicyVersionOut)
-@blp.doc(security=_SECURITY)
 def rollback(body: dict[str, Any], site_id: str) -> Any:
     """Make an earlier version live again."""
     return service(PolicyService).rollback(
@@ -108,7 +102,6 @@ def rollback(body: dict[str, Any], site_id: str) -> Any:
 @require_role("admin")
 @blp.arguments(ShadowIn)
 @blp.response(200, PolicyHistoryOut)
-@blp.doc(security=_SECURITY)
 def set_shadow(body: dict[str, Any], site_id: str) -> Any:
     """Score this version in the shadows beside the live one (null: stop)."""
     return service(PolicyService).shadow(
@@ -120,7 +113,6 @@ def set_shadow(body: dict[str, Any], site_id: str) -> Any:
 @require_role("admin")
 @blp.arguments(ReportQuery, location="query")
 @blp.response(200)
-@blp.doc(security=_SECURITY)
 def report(query: dict[str, Any], site_id: str) -> Any:
     """Live against a candidate (default: the shadow now) against people's decisions:
     agreement, and precision and recall of each on the comments people decided."""
@@ -131,7 +123,6 @@ def report(query: dict[str, Any], site_id: str) -> Any:
 @require_role("admin")
 @blp.arguments(CalibrationIn)
 @blp.response(200)
-@blp.doc(security=_SECURITY)
 def calibrate(body: dict[str, Any], site_id: str) -> Any:
     """Per label, the precision/recall curve of people's decisions and the hold and reject
     levels meeting the targets; with `create_candidate`, a candidate shadowed at once."""
@@ -149,7 +140,6 @@ def calibrate(body: dict[str, Any], site_id: str) -> Any:
 @spot_blp.route("/<int:comment_id>", methods=["GET"])
 @require_role("moderator")
 @spot_blp.response(200, SpotCheckOut)
-@spot_blp.doc(security=_SECURITY)
 def get_spot_check(comment_id: int) -> Any:
     """Whether a comment was sampled for a spot check, and how it was settled."""
     found = service(SpotCheckService).get(comment_id)
@@ -160,7 +150,6 @@ def get_spot_check(comment_id: int) -> Any:
 @spot_blp.route("/<int:comment_id>/keep", methods=["POST"])
 @require_role("moderator")
 @spot_blp.response(200, SpotCheckOut)
-@spot_blp.doc(security=_SECURITY)
 def keep(comment_id: int) -> Any:
     """Leave a spot-checked comment published (to remove it, reject it in the review API)."""
     checks = service(SpotCheckService)

@@ -19,7 +19,6 @@ from moderation.web.schemas import StrictSchema
 blp = Blueprint(
     "surge", __name__, url_prefix="/v1", description="Surge protection: heated articles"
 )
-_SECURITY: list[dict[str, list[str]]] = [{"moderatorToken": []}]
 _NOTE = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=2000))
 
 
@@ -67,7 +66,6 @@ def _actor(body: dict[str, Any]) -> Actor:
 @site_route(blp, "/articles/<article_id>/surge", methods=["GET"])
 @require_role("moderator", on_site=True)
 @blp.response(200, SurgeStateOut)
-@blp.doc(security=_SECURITY)
 def get_surge(article_id: str) -> Any:
     """The article's surge (null when none), the settings in force and its trail."""
     return service(SurgeService).state(current_site().id, checked_article_id(article_id))
@@ -78,7 +76,6 @@ def get_surge(article_id: str) -> Any:
 @blp.arguments(EndIn)
 @blp.response(200, SurgeStateOut)
 @blp.alt_response(409, description="The article has no surge")
-@blp.doc(security=_SECURITY)
 def end_surge(body: dict[str, Any], article_id: str) -> Any:
     """End the surge now; it does not start again by itself for one window."""
     return service(SurgeService).end(
@@ -91,7 +88,6 @@ def end_surge(body: dict[str, Any], article_id: str) -> Any:
 @blp.arguments(PinIn)
 @blp.response(200, SurgeStateOut)
 @blp.alt_response(409, description="The article has no surge")
-@blp.doc(security=_SECURITY)
 def pin_surge(body: dict[str, Any], article_id: str) -> Any:
     """Pin the surge (it outlasts its cool-down until unpinned or ended), or unpin it."""
     return service(SurgeService).pin(
