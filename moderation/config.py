@@ -1020,12 +1020,14 @@ def _validate_model(model: ModelSettings, fail: Any) -> None:
         fail("model.device", f"must be cpu or cuda, not {model.device!r}")
     if model.on_unavailable not in {"hold", "fail"}:
         fail("model.on_unavailable", f"must be hold or fail, not {model.on_unavailable!r}")
-    if model.runtime not in {"torch", "onnx"}:
-        fail("model.runtime", f"must be torch or onnx, not {model.runtime!r}")
-    if model.runtime == "onnx" and (model.quantize != "none" or model.device != "cpu"):
-        fail("model.runtime", "onnx runs on the CPU without int8 quantisation here")
-    if model.quantize not in {"none", "int8"}:
-        fail("model.quantize", f"must be none or int8, not {model.quantize!r}")
+    if model.runtime not in {"auto", "torch", "onnx"}:
+        fail("model.runtime", f"must be auto, torch or onnx, not {model.runtime!r}")
+    if model.runtime == "onnx" and model.device != "cpu":
+        fail("model.runtime", "onnx runs on the CPU here; use auto or torch with a GPU")
+    if model.quantize not in {"auto", "none", "int8"}:
+        fail("model.quantize", f"must be auto, none or int8, not {model.quantize!r}")
+    if model.quantize == "int8" and model.device != "cpu":
+        fail("model.quantize", "int8 runs on the CPU; use auto or none with a GPU")
     if model.threads < 0:
         fail("model.threads", "must be 0 or more")
     for label, band in model.thresholds.items():

@@ -3,7 +3,9 @@ with a checkpoint the tests build, no network, and clear errors when loading can
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -14,6 +16,7 @@ from moderation.pipeline.model import (
     ModelUnavailableError,
     load_scorer,
     offline_checkpoint,
+    runtime_choice,
 )
 from tests.support.shared import SHARED_MODEL, shared_file
 
@@ -23,7 +26,9 @@ def test_tiny_checkpoint_loads_offline_and_matches_detoxify_predict(
 ) -> None:
     from detoxify import Detoxify
 
-    scorer = load_scorer(settings.model)
+    # torch in float is detoxify's own arithmetic: the same numbers. (The default on the CPU,
+    # ONNX Runtime with int8 weights, is compared with it below.)
+    scorer = load_scorer(settings.replace(model={"runtime": "torch", "quantize": "none"}).model)
     assert isinstance(scorer, DetoxifyScorer)
     assert scorer.labels == (
         "toxicity",
@@ -69,10 +74,68 @@ def test_abuse_after_the_token_limit_is_still_seen(settings: Settings) -> None:
         }
     )
     scorer = load_scorer(shared.model)
-    text = "I enjoyed reading about the new library opening downtown. " * 60
-    text += "You are a stupid idiot and everyone hates you."
+    clean = "I enjoyed reading about the new library opening downtown. " * 60
+    text = clean + "You are a stupid idiot and everyone hates you."
     assert len(scorer.windows(text)) > 1
-    assert scorer.score([text])[0]["toxicity"] > 0.5
+    # The insult is diluted by the clean sentences in its window (0.48-0.51 with this model),
+    # but a scorer that stopped at the token limit would see only the clean start (0.002).
+    clean_score, abusive_score = (scores["toxicity"] for scores in scorer.score([clean, text]))
+    assert clean_score < 0.01
+    assert abusive_score > 0.3
+
+
+def test_the_cpu_default_is_onnx_runtime_int8_and_keeps_the_float_model_s_judgement(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    shared_file(SHARED_MODEL / "model.ckpt", "the tiny test model scores everything alike")
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # a cache of its own: the export happens here
+    tempfile.tempdir = None
+    try:
+        shared = settings.replace(
+            model={
+                "checkpoint": str(SHARED_MODEL / "model.ckpt"),
+                "config_dir": str(SHARED_MODEL / "config"),
+            }
+        )
+        assert runtime_choice(shared.model) == ("onnx", "int8")
+        fast = load_scorer(shared.model)
+        assert fast.description.endswith("(ONNX Runtime, int8)")
+        cached = sorted(path.name for path in (tmp_path / "moderation-models").glob("*.onnx"))
+        assert len(cached) == 2 and any(name.endswith(".int8.onnx") for name in cached)
+        stamps = {path: path.stat().st_mtime_ns for path in tmp_path.rglob("*.onnx")}
+        again = load_scorer(shared.model)  # a second worker: the files are reused, not rewritten
+        assert {path: path.stat().st_mtime_ns for path in tmp_path.rglob("*.onnx")} == stamps
+    finally:
+        tempfile.tempdir = None
+    exact = load_scorer(dataclasses.replace(shared.model, runtime="torch", quantize="none"))
+    texts = [
+        "Thanks for a careful piece on the council budget.",
+        "You are a stupid idiot and a worthless piece of garbage.",
+        "I will find where you live and hurt you.",
+        "What a load of crap, the mayor lied again.",
+        "Go back to your country, you people ruin everything.",
+    ]
+    fast_scores, again_scores, exact_scores = (s.score(texts) for s in (fast, again, exact))
+    assert fast_scores == again_scores
+    # int8 weights move a score by a few hundredths at most (0.04 in the middle of the range
+    # here); a broken export (a lost attention mask, say) moves it far more.
+    for fast_row, exact_row in zip(fast_scores, exact_scores, strict=True):
+        for label, value in exact_row.items():
+            assert fast_row[label] == pytest.approx(value, abs=0.06), label
+    # The same order of the texts on every label: what thresholds and the review queue use.
+    for label in exact.labels:
+
+        def order(rows: list[dict[str, float]]) -> list[int]:
+            return sorted(range(len(texts)), key=lambda index: rows[index][label])
+
+        assert order(fast_scores) == order(exact_scores), label
+
+
+def test_auto_runs_torch_in_float_on_a_gpu(settings: Settings) -> None:
+    gpu = dataclasses.replace(settings.model, device="cuda")
+    assert runtime_choice(gpu) == ("torch", "none")
+    assert runtime_choice(dataclasses.replace(settings.model, runtime="torch")) == ("torch", "none")
+    assert runtime_choice(dataclasses.replace(settings.model, quantize="none")) == ("onnx", "none")
 
 
 def test_missing_checkpoint_names_the_setting(settings: Settings) -> None:
