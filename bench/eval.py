@@ -40,7 +40,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from moderation.config import PROJECT_ROOT, ModelSettings, Settings, load_settings, resolve_path
-from moderation.pipeline.model import ModelUnavailableError, Scorer, load_scorer
+from moderation.pipeline.model import ModelUnavailableError, Scorer, load_scorer, runtime_choice
 from moderation.pipeline.routing import load_router
 from moderation.pipeline.rules import RuleContext, build_rules
 from moderation.pipeline.rules.identity import load_identity_terms
@@ -230,7 +230,9 @@ class CachedScorer:
 
 
 def describe(settings: ModelSettings) -> str:
-    return f"checkpoint {settings.checkpoint}" if settings.checkpoint else settings.name
+    model = f"checkpoint {settings.checkpoint}" if settings.checkpoint else settings.name
+    runtime, quantize = runtime_choice(settings)
+    return f"{model} ({runtime}{', int8' if quantize == 'int8' else ''})"
 
 
 def model_key(settings: ModelSettings) -> str:
@@ -242,8 +244,7 @@ def model_key(settings: ModelSettings) -> str:
     parts = [
         describe(settings),
         stamp,
-        settings.quantize,
-        settings.runtime,
+        *runtime_choice(settings),
         str(settings.window_tokens),
         str(settings.window_overlap_tokens),
     ]

@@ -8,8 +8,13 @@
     per core, one torch thread each, by default), until all are decided: intake requests/s and
     latency, comments/s end to end, and the CPU each role used per comment;
 (c) steady load at half of (b)'s capacity: submit-to-decision p50/p99;
-(d) resident memory of a worker.
-Ends with one line `service/raw ratio: <number>` (service comments/s over the raw model's best).
+(d) resident memory of a worker;
+(e) the scoring tier alone, draining a stored backlog.
+The baseline, the model as it ran before ONNX Runtime with int8 weights became the default
+(torch in float), is measured in the same run: its raw model, and (b) against it.
+Ends with `service/raw ratio: <number>` (service comments/s over the raw model's best) and,
+last, `cpu ms per decided comment: X (baseline Y)`: the CPU of every process of the service
+(web, workers, PostgreSQL, Redis; not the load generator) per decided comment.
 
 Runs against PostgreSQL/Redis when MODERATION_BENCH_DATABASE_URL / MODERATION_BENCH_REDIS_URL
 are set, else SQLite and an embedded redis-server. Options: python -m bench.run --help.
@@ -51,6 +56,12 @@ def percentile(values: list[float], share: float) -> float:
         return float("nan")
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+# The configuration that `cpu ms per decided comment` is compared with: the model as it ran
+# before ONNX Runtime with int8 weights became the default (torch, float; docs/benchmarks.md).
+BASELINE_MODEL = {"runtime": "torch", "quantize": "none"}
+BASELINE_ENVIRONMENT = {"MODERATION_MODEL_RUNTIME": "torch", "MODERATION_MODEL_QUANTIZE": "none"}
 
 
 def model_env(threads: int) -> dict[str, str]:
@@ -97,15 +108,22 @@ def bench_raw(texts: list[str], threads: int, batches: list[int], **options: str
     return results
 
 
-def _raw_share(texts: list[str], threads: int, batch: int, barrier: Any, results: Any) -> None:
+def _raw_share(
+    texts: list[str],
+    threads: int,
+    batch: int,
+    barrier: Any,
+    results: Any,
+    options: dict[str, str],
+) -> None:
     """One process of `bench_raw_processes`: load, wait for the others, score its share."""
-    scorer = _warm_scorer(texts, threads)
+    scorer = _warm_scorer(texts, threads, **options)
     barrier.wait()
     results.put(_score_all(scorer, texts, batch))
 
 
 def bench_raw_processes(
-    texts: list[str], processes: int, threads: int, batch: int
+    texts: list[str], processes: int, threads: int, batch: int, **options: str
 ) -> dict[str, Any]:
     """The scorer alone in several processes at once (as several workers run): comments/s.
 
@@ -119,7 +137,7 @@ def bench_raw_processes(
     results = context.Queue()
     shares = [texts[number::processes] for number in range(processes)]
     children = [
-        context.Process(target=_raw_share, args=(share, threads, batch, barrier, results))
+        context.Process(target=_raw_share, args=(share, threads, batch, barrier, results, options))
         for share in shares
     ]
     for child in children:
@@ -156,7 +174,14 @@ def bench_detoxify_predict(texts: list[str], threads: int, batch: int) -> float:
 class Service:
     """gunicorn + one scoring worker, on a fresh database, for one measurement."""
 
-    def __init__(self, threads: int, batch_size: int, web_workers: int, workers: int = 1) -> None:
+    def __init__(
+        self,
+        threads: int,
+        batch_size: int,
+        web_workers: int,
+        workers: int = 1,
+        environment: dict[str, str] | None = None,
+    ) -> None:
         from moderation.embedded_redis import EmbeddedRedis
         from tests.support.database import fresh_schema
         from tests.support.live import LiveService
@@ -185,6 +210,7 @@ class Service:
                 # One address posts for 500 readers as fast as it can: no rate limits.
                 "MODERATION_LIMITS_ENABLED": "false",
                 **model_env(threads),
+                **(environment or {}),
             },
             self.folder / "logs",
         )
@@ -345,11 +371,44 @@ def cpu_by_role(service: Service) -> dict[str, float]:
     return result
 
 
+SERVICE_ROLES = ("web", "workers", "postgres", "redis")
+
+
 def cpu_split(before: dict[str, float], after: dict[str, float], comments: int) -> dict[str, Any]:
-    """CPU milliseconds per comment by role between two `cpu_by_role` snapshots."""
-    return {role: round(1000 * (after[role] - before[role]) / comments, 2) for role in after} | {
-        "total": round(1000 * (sum(after.values()) - sum(before.values())) / comments, 2)
+    """CPU milliseconds per comment by role between two `cpu_by_role` snapshots.
+
+    "service" adds up the service's own processes (web, workers, PostgreSQL, Redis): what a
+    decided comment costs a newsroom. "load" (this benchmark posting) is outside it.
+    """
+    used = {role: 1000 * (after[role] - before[role]) / comments for role in after}
+    return {role: round(value, 2) for role, value in used.items()} | {
+        "service": round(sum(used[role] for role in SERVICE_ROLES), 2),
     }
+
+
+def model_description(service: Service) -> str:
+    """How the workers run the model, as the service's own readiness check reports it."""
+    import urllib.request
+
+    try:
+        with urllib.request.urlopen(service.live.base_url + "/readyz", timeout=10) as answer:
+            body = json.loads(answer.read())
+    except (OSError, ValueError):
+        return "unknown"
+    found: list[str] = []
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            for key, item in value.items():
+                if key in {"model", "description"} and isinstance(item, str):
+                    found.append(item)
+                walk(item)
+        elif isinstance(value, list):
+            for item in value:
+                walk(item)
+
+    walk(body)
+    return found[0] if found else "unknown"
 
 
 def rss_mib(pid: int) -> float:
@@ -358,9 +417,22 @@ def rss_mib(pid: int) -> float:
     return round(psutil.Process(pid).memory_info().rss / 2**20, 1)
 
 
-def bench_service(texts: list[str], args: argparse.Namespace) -> dict[str, Any]:
+def bench_service(
+    texts: list[str],
+    args: argparse.Namespace,
+    environment: dict[str, str] | None = None,
+    burst_only: bool = False,
+) -> dict[str, Any]:
+    """(b) to (e) against a service started with `environment` on top of the bench's own.
+
+    `burst_only`: only (b), the burst and what each role spent on it (the baseline's run).
+    """
     service = Service(
-        args.worker_threads or args.threads, args.batch_size, args.web_workers, args.workers
+        args.worker_threads or args.threads,
+        args.batch_size,
+        args.web_workers,
+        args.workers,
+        environment,
     ).start()
     try:
         base = service.live.base_url
@@ -389,7 +461,10 @@ def bench_service(texts: list[str], args: argparse.Namespace) -> dict[str, Any]:
             "wall_ms_per_comment_x_cores": round(
                 1000 * total_seconds * (os.cpu_count() or 1) / len(ids), 2
             ),
+            "model": model_description(service),
         }
+        if burst_only:
+            return result
         # Steady load at half capacity: one comment every 2/capacity seconds.
         rate = capacity / 2
         count = max(20, int(rate * args.steady_seconds))
@@ -484,9 +559,17 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8, help="HTTP clients posting at once")
     parser.add_argument("--steady-seconds", type=float, default=20.0)
     parser.add_argument(
-        "--options", action="store_true", help="also the raw model with int8 and ONNX Runtime"
+        "--options",
+        action="store_true",
+        help="also the raw model with torch's int8 and with ONNX Runtime in float",
     )
     parser.add_argument("--skip-service", action="store_true")
+    parser.add_argument(
+        "--no-baseline",
+        dest="baseline",
+        action="store_false",
+        help="skip the baseline (torch in float) measured in the same run",
+    )
     parser.add_argument(
         "--skip-raw", action="store_true", help="service only (no ratio): for profiling runs"
     )
@@ -509,17 +592,33 @@ def main() -> None:
             layouts.append(bench_raw_processes(texts, args.workers, args.worker_threads, batch))
             print(json.dumps({"raw_processes": layouts[-1]}), flush=True)
         report["raw_processes"] = layouts[1:]
+    if args.baseline:
+        # The baseline's model alone, in the service's layout, at the worker's batch size.
+        report["raw_baseline"] = bench_raw_processes(
+            texts, args.workers, args.worker_threads, args.batch_size, **BASELINE_MODEL
+        )
+        print(json.dumps({"raw_baseline": report["raw_baseline"]}), flush=True)
     if (MODEL / "model.ckpt").is_file():
         report["detoxify_predict_batch_32"] = bench_detoxify_predict(texts, args.threads, 32)
         report["detoxify_predict_batch_1"] = bench_detoxify_predict(texts, args.threads, 1)
     if args.options:
-        report["raw_int8"] = bench_raw(texts, args.threads, [1, args.batch_size], quantize="int8")
-        report["raw_onnx"] = bench_raw(texts, args.threads, [1, args.batch_size], runtime="onnx")
+        report["raw_torch_int8"] = bench_raw(
+            texts, args.threads, [1, args.batch_size], runtime="torch", quantize="int8"
+        )
+        report["raw_onnx_float"] = bench_raw(
+            texts, args.threads, [1, args.batch_size], runtime="onnx", quantize="none"
+        )
     best_raw = max(
         value for layout in layouts for key, value in layout.items() if key.startswith("batch_")
     )
     report["raw_best"] = best_raw
     if not args.skip_service:
+        if args.baseline:
+            # Today's configuration before this one, on the same machine in the same run.
+            report["service_baseline"] = bench_service(
+                texts, args, BASELINE_ENVIRONMENT, burst_only=True
+            )
+            print(json.dumps({"service_baseline": report["service_baseline"]}), flush=True)
         report["service"] = bench_service(texts, args)
         predict_best = max(
             report.get("detoxify_predict_batch_1", 0), report.get("detoxify_predict_batch_32", 0)
@@ -531,10 +630,34 @@ def main() -> None:
     if "service" in report:
         report["drain_over_raw"] = round(report["service"]["drain_comments_per_s"] / best_raw, 3)
     print(json.dumps(report, indent=2))
-    if "service" in report:
-        ratio = report["service"]["service_comments_per_s"] / best_raw
-        print(f"drain/raw ratio (scoring tier alone): {report['drain_over_raw']:.3f}")
-        print(f"service/raw ratio: {ratio:.3f}")
+    print_summary(report, best_raw)
+
+
+def print_summary(report: dict[str, Any], best_raw: float) -> None:
+    """The last lines: ratios, comments/s, CPU by role, and the figure the issue measures."""
+    if "service" not in report:
+        return
+    service = report["service"]
+    ratio = service["service_comments_per_s"] / best_raw
+    print(f"drain/raw ratio (scoring tier alone): {report['drain_over_raw']:.3f}")
+    print(f"service/raw ratio: {ratio:.3f}")
+    print(f"comments/s end to end: {service['service_comments_per_s']}", end="")
+    if "service_baseline" in report:
+        print(f" (baseline {report['service_baseline']['service_comments_per_s']})", end="")
+    print()
+    roles = service["cpu_ms_per_comment"]
+    line = f"cpu ms per decided comment: {roles['service']:.2f}"
+    if "service_baseline" in report:
+        baseline = report["service_baseline"]["cpu_ms_per_comment"]
+        print(
+            "by role (web / workers / postgres / redis): "
+            + " / ".join(f"{roles[r]:.2f}" for r in SERVICE_ROLES)
+            + " (baseline "
+            + " / ".join(f"{baseline[r]:.2f}" for r in SERVICE_ROLES)
+            + ")"
+        )
+        line += f" (baseline {baseline['service']:.2f})"
+    print(line)
 
 
 if __name__ == "__main__":

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_smorest import Blueprint
-
 from moderation.accounts.schemas import (
     CreatedOut,
     GrantIn,
@@ -24,6 +22,7 @@ from moderation.accounts.schemas import (
 )
 from moderation.accounts.service import AccountService, NewPerson
 from moderation.web.auth import current_principal, require_role
+from moderation.web.blueprint import Blueprint
 from moderation.web.context import service
 
 blp = Blueprint(

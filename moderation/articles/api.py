@@ -5,13 +5,13 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g
-from flask_smorest import Blueprint
 from marshmallow import fields
 
 from moderation.articles.ids import checked_article_id
 from moderation.articles.service import ArticleChange, ArticleService
 from moderation.sites.routing import current_site, site_route
 from moderation.web.auth import require_role
+from moderation.web.blueprint import Blueprint
 from moderation.web.context import service
 from moderation.web.schemas import StrictSchema
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, g, request, url_for
-from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from moderation.articles.ids import checked_article_id
@@ -26,6 +25,7 @@ from moderation.sites.commenters import CommenterService
 from moderation.sites.routing import current_site, site_path, site_route
 from moderation.sites.service import SiteService
 from moderation.web import limits, openapi
+from moderation.web.blueprint import Blueprint
 from moderation.web.context import public_base, request_id, service, settings
 from moderation.web.http_cache import PRIVATE, conditional, public_cache_control
 from moderation.web.schemas import IdempotencyHeaders

@@ -15,7 +15,6 @@ import logging
 from typing import Any
 
 from flask import Response, g, request
-from flask_smorest import Blueprint
 from marshmallow import ValidationError
 
 from moderation.articles.ids import checked_article_id
@@ -31,6 +30,7 @@ from moderation.errors import (
 )
 from moderation.sites.routing import current_site, site_route
 from moderation.sites.service import SiteService, SiteView
+from moderation.web.blueprint import Blueprint
 from moderation.web.context import request_id, service, settings
 from moderation.web.errors import flatten_messages
 from moderation.web.throttle import wrong_credential

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
-from flask_smorest import Blueprint
 
 from moderation.articles.ids import checked_article_id
 from moderation.decisions.nudge import nudge_answer
@@ -19,6 +18,7 @@ from moderation.decisions.service import DecisionService, DecisionUnavailableErr
 from moderation.sites.commenters import CommenterService
 from moderation.sites.routing import current_site, site_route
 from moderation.web import limits
+from moderation.web.blueprint import Blueprint
 from moderation.web.context import service, settings
 
 blp = Blueprint(

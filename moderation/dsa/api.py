@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, g, request, url_for
-from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from moderation.comments.service import CommentService
@@ -29,6 +28,7 @@ from moderation.sites.routing import current_site, site_route
 from moderation.sites.service import SiteService
 from moderation.web import limits
 from moderation.web.auth import require_role
+from moderation.web.blueprint import Blueprint
 from moderation.web.context import public_base, request_id, service, settings
 
 blp = Blueprint(

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g
-from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from moderation.dsa.appeals import AppealService
@@ -26,6 +25,7 @@ from moderation.dsa.schemas import (
 )
 from moderation.dsa.vocabulary import AWAITING_REVIEW, UNDER_REVIEW
 from moderation.web.auth import current_principal, require_role, require_site
+from moderation.web.blueprint import Blueprint
 from moderation.web.context import request_id, service
 
 blp = Blueprint(

@@ -12,13 +12,13 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Response, g, request, stream_with_context
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from moderation.errors import ForbiddenError, RateLimitedError, UnauthorizedError
 from moderation.perspective.services import PerspectiveServices
 from moderation.web import openapi
 from moderation.web.auth import current_principal, require_role, require_site
+from moderation.web.blueprint import Blueprint
 from moderation.web.context import service, settings
 from moderation.web.schemas import StrictSchema
 from moderation.web.throttle import wrong_credential

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g
-from flask_smorest import Blueprint
 
 from moderation.policies.calibration import Targets
 from moderation.policies.report import PolicyReports
@@ -25,6 +24,7 @@ from moderation.policies.service import PolicyService
 from moderation.policies.spot_checks import SpotCheckService
 from moderation.sites.service import SiteService
 from moderation.web.auth import require_role, require_site
+from moderation.web.blueprint import Blueprint
 from moderation.web.context import service
 
 blp = Blueprint(

@@ -6,7 +6,6 @@ import re
 from typing import Any
 
 from flask import g
-from flask_smorest import Blueprint
 
 from moderation.errors import InvalidRequestError
 from moderation.privacy.schemas import (
@@ -20,6 +19,7 @@ from moderation.privacy.schemas import (
 from moderation.privacy.service import PrivacyService, Requester
 from moderation.sites.routing import current_site, site_route
 from moderation.web.auth import current_principal, require_role, require_site
+from moderation.web.blueprint import Blueprint
 from moderation.web.context import request_id, service
 
 blp = Blueprint(

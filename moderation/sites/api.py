@@ -6,12 +6,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from moderation.sites.overrides import ANONYMOUS
 from moderation.sites.service import SiteChange, SiteService
 from moderation.web.auth import current_principal, require_role, require_site
+from moderation.web.blueprint import Blueprint
 from moderation.web.context import service
 from moderation.web.schemas import StrictSchema
 

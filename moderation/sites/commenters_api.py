@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from flask import request
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields
 
 from moderation.sites.commenters import CommenterService
 from moderation.sites.routing import current_site, site_route
 from moderation.web import openapi
+from moderation.web.blueprint import Blueprint
 from moderation.web.context import service
 from moderation.web.schemas import StrictSchema
 

@@ -12,9 +12,9 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import g, request
-from flask_smorest import Blueprint
 
 from moderation.sites.service import SiteService, SiteView
+from moderation.web.blueprint import Blueprint
 from moderation.web.context import service
 
 F = TypeVar("F", bound=Callable[..., Any])

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g
-from flask_smorest import Blueprint
 from marshmallow import fields, validate
 
 from moderation.articles.api import SurgeOut
@@ -13,6 +12,7 @@ from moderation.articles.ids import checked_article_id
 from moderation.sites.routing import current_site, site_route
 from moderation.surge.service import Actor, SurgeService
 from moderation.web.auth import require_role
+from moderation.web.blueprint import Blueprint
 from moderation.web.context import request_id, service
 from moderation.web.schemas import StrictSchema
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, stream_with_context
-from flask_smorest import Blueprint
 from marshmallow import RAISE, ValidationError, fields, validate, validates_schema
 
 from moderation.articles.ids import checked_article_id
@@ -13,6 +12,7 @@ from moderation.sites.service import SiteService
 from moderation.transfer.export import ExportFilter
 from moderation.transfer.service import TransferService
 from moderation.web.auth import require_role, require_site
+from moderation.web.blueprint import Blueprint
 from moderation.web.context import service
 from moderation.web.schemas import StrictSchema
 

@@ -6,10 +6,10 @@ import logging
 from typing import Any
 
 from flask import g
-from flask_smorest import Blueprint
 
 from moderation.sites.service import SiteService
 from moderation.web.auth import current_principal, require_role, require_site
+from moderation.web.blueprint import Blueprint
 from moderation.web.context import service
 from moderation.web.principal import ALL_SITES
 from moderation.webhooks.schemas import (

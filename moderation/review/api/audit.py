@@ -8,13 +8,13 @@ from collections.abc import Iterator
 from typing import Any
 
 from flask import Response, stream_with_context
-from flask_smorest import Blueprint
 from marshmallow import RAISE, Schema, fields, validate
 
 from moderation.review.api.schemas import AuditOut
 from moderation.review.audit import EXPORT_COLUMNS, AuditFilter
 from moderation.review.workbench import Workbench
 from moderation.web.auth import current_principal, require_role, require_site
+from moderation.web.blueprint import Blueprint
 from moderation.web.context import service
 from moderation.web.schemas import StrictSchema
 

@@ -6,7 +6,6 @@ import re
 from typing import Any
 
 from flask import g
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from moderation.errors import InvalidRequestError
@@ -15,6 +14,7 @@ from moderation.review.service import REASON_CODES
 from moderation.review.workbench import Workbench
 from moderation.sites.routing import current_site, site_route
 from moderation.web.auth import require_role
+from moderation.web.blueprint import Blueprint
 from moderation.web.context import request_id, service
 from moderation.web.schemas import StrictSchema
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g, request
-from flask_smorest import Blueprint
 from marshmallow import Schema, fields, validate
 
 from moderation.comments.service import CommentService
@@ -18,6 +17,7 @@ from moderation.review.workbench import Workbench
 from moderation.sites.commenters import CommenterService
 from moderation.sites.service import SiteService
 from moderation.web import limits, openapi
+from moderation.web.blueprint import Blueprint
 from moderation.web.context import request_id, service
 from moderation.web.schemas import StrictSchema
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from flask import g, url_for
-from flask_smorest import Blueprint
 from marshmallow import RAISE
 
 from moderation.errors import ForbiddenError
@@ -30,6 +29,7 @@ from moderation.review.queues import QueueFilter
 from moderation.review.service import REASON_CODES, Decision, ReviewService
 from moderation.review.workbench import Workbench
 from moderation.web.auth import current_principal, require_role, require_site
+from moderation.web.blueprint import Blueprint
 from moderation.web.context import request_id, service
 
 blp = Blueprint(
