@@ -12,7 +12,7 @@ ifneq ($(wildcard $(SHARED_MODEL)/model.ckpt),)
   export MODERATION_MODEL_CHECKPOINT MODERATION_MODEL_CONFIG_DIR
 endif
 
-.PHONY: install run test lint typecheck unit bench bench-reads bench-perspective bench-precheck soak eval eval-learning clean constraints
+.PHONY: install run test lint typecheck unit bench bench-model bench-reads bench-perspective bench-precheck soak eval eval-learning clean constraints
 
 $(BIN)/moderation: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -54,6 +54,10 @@ bench: install
 	HF_HUB_OFFLINE=1 $(BIN)/python -m bench.run $(BENCH_ARGS)
 
 # Perspective-compatible analyze: capacity, p50/p99 at half of it, alone and under scoring load.
+# The model alone: the default (ONNX Runtime, int8) against torch in float, CPU and ROC-AUC.
+bench-model: install
+	HF_HUB_OFFLINE=1 $(BIN)/python -m bench.bench_model --compare $(BENCH_ARGS)
+
 # The published thread (uncached, cached, 304) against the status lookup (docs/benchmarks.md).
 bench-reads: install
 	HF_HUB_OFFLINE=1 $(BIN)/python -m bench.bench_reads $(BENCH_ARGS)

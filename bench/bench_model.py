@@ -1,6 +1,12 @@
 """The model alone: comments/s per batch size and ROC-AUC per label, for one model variant.
 
     python -m bench.bench_model [--device cuda] [--quantize int8] [--auc] [--threads 2]
+    python -m bench.bench_model --compare     (make bench-model)
+
+`--compare` measures the default (on the CPU: ONNX Runtime, int8) against the baseline (torch in
+float) in one run, one thread each, on every text of the file: the CPU milliseconds per comment
+of each and every label's ROC-AUC, ending with the line
+`model cpu ms per comment: X (baseline Y); largest ROC-AUC change: <label> <+-d>`.
 
 Texts and labels come from ../shared/data/jigsaw_wiki_dev.csv (3,000 Wikipedia comments in
 detoxify's column layout; the stand-in for civil_comments_dev.csv, see its README). ROC-AUC is
@@ -54,12 +60,18 @@ def main() -> None:
     parser.add_argument("--data", type=Path, default=DEFAULT_DATA)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--quantize", default="none", choices=["none", "int8"])
-    parser.add_argument("--runtime", default="torch", choices=["torch", "onnx"])
+    parser.add_argument("--quantize", default="auto", choices=["auto", "none", "int8"])
+    parser.add_argument("--runtime", default="auto", choices=["auto", "torch", "onnx"])
+    parser.add_argument(
+        "--compare", action="store_true", help="the default against torch in float, one run"
+    )
     parser.add_argument("--limit", type=int, default=600, help="texts for the speed runs")
     parser.add_argument("--batches", default="1,8,16,32,64")
     parser.add_argument("--auc", action="store_true", help="score the whole file for ROC-AUC")
     args = parser.parse_args()
+    if args.compare:
+        compare(args)
+        return
 
     settings = load_settings(
         environ={},
@@ -96,14 +108,67 @@ def main() -> None:
         scores: list[dict[str, float]] = []
         for start in range(0, len(texts), 32):
             scores += scorer.score(texts[start : start + 32])
-        report["roc_auc"] = {}
-        for label in scorer.labels:
-            if label not in rows[0] or not rows[0][label]:
-                continue
-            positives = [float(row[label] or 0) >= 0.5 for row in rows]
-            auc = roc_auc([score[label] for score in scores], positives)
-            report["roc_auc"][label] = None if auc is None else round(auc, 4)
+        report["roc_auc"] = label_aucs(rows, scores, scorer.labels)
     print(json.dumps(report))
+
+
+def label_aucs(
+    rows: list[dict[str, str]], scores: list[dict[str, float]], labels: tuple[str, ...]
+) -> dict[str, float | None]:
+    """ROC-AUC per label of the file that has a column for it (label >= 0.5 is positive)."""
+    result: dict[str, float | None] = {}
+    for label in labels:
+        if label not in rows[0] or not rows[0][label]:
+            continue
+        positives = [float(row[label] or 0) >= 0.5 for row in rows]
+        auc = roc_auc([score[label] for score in scores], positives)
+        result[label] = None if auc is None else round(auc, 4)
+    return result
+
+
+def compare(args: argparse.Namespace) -> None:
+    """The default model path against torch in float: CPU per comment and ROC-AUC per label."""
+    rows = read_rows(args.data)
+    texts = [row["text"] for row in rows]
+    results: dict[str, dict[str, Any]] = {}
+    for name, runtime, quantize in (("default", "auto", "auto"), ("baseline", "torch", "none")):
+        settings = load_settings(
+            environ={},
+            overrides={
+                "model": {
+                    "checkpoint": str(args.model / "model.ckpt"),
+                    "config_dir": str(args.model / "config"),
+                    "threads": 1,
+                    "runtime": runtime,
+                    "quantize": quantize,
+                }
+            },
+        )
+        scorer = load_scorer(settings.model)
+        scorer.score(texts[:16])
+        cpu = time.process_time()
+        scores: list[dict[str, float]] = []
+        for start in range(0, len(texts), 64):
+            scores += scorer.score(texts[start : start + 64])
+        results[name] = {
+            "model": scorer.description,
+            "cpu_ms_per_comment": round(1000 * (time.process_time() - cpu) / len(texts), 2),
+            "roc_auc": label_aucs(rows, scores, scorer.labels),
+        }
+        print(json.dumps({name: results[name]}), flush=True)
+    default, baseline = results["default"], results["baseline"]
+    changes = {
+        label: round(value - (baseline["roc_auc"][label] or 0.0), 4)
+        for label, value in default["roc_auc"].items()
+        if value is not None and baseline["roc_auc"].get(label) is not None
+    }
+    worst = max(changes, key=lambda label: abs(changes[label]))
+    print(json.dumps({"roc_auc_change": changes}))
+    print(
+        f"model cpu ms per comment: {default['cpu_ms_per_comment']:.2f} "
+        f"(baseline {baseline['cpu_ms_per_comment']:.2f}); "
+        f"largest ROC-AUC change: {worst} {changes[worst]:+.4f}"
+    )
 
 
 if __name__ == "__main__":
