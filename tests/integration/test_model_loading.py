@@ -26,9 +26,10 @@ def test_tiny_checkpoint_loads_offline_and_matches_detoxify_predict(
 ) -> None:
     from detoxify import Detoxify
 
-    # torch in float is detoxify's own arithmetic: the same numbers. (The default on the CPU,
-    # ONNX Runtime with int8 weights, is compared with it below.)
-    scorer = load_scorer(settings.replace(model={"runtime": "torch", "quantize": "none"}).model)
+    # The default, torch in float, is detoxify's own arithmetic: the same numbers. (ONNX Runtime
+    # with int8 weights is compared with it below.)
+    assert runtime_choice(settings.model) == ("torch", "none")
+    scorer = load_scorer(settings.model)
     assert isinstance(scorer, DetoxifyScorer)
     assert scorer.labels == (
         "toxicity",
@@ -84,7 +85,7 @@ def test_abuse_after_the_token_limit_is_still_seen(settings: Settings) -> None:
     assert abusive_score > 0.3
 
 
-def test_the_cpu_default_is_onnx_runtime_int8_and_keeps_the_float_model_s_judgement(
+def test_onnx_runtime_int8_is_exported_once_and_keeps_the_float_model_s_judgement(
     settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     shared_file(SHARED_MODEL / "model.ckpt", "the tiny test model scores everything alike")
@@ -95,6 +96,8 @@ def test_the_cpu_default_is_onnx_runtime_int8_and_keeps_the_float_model_s_judgem
             model={
                 "checkpoint": str(SHARED_MODEL / "model.ckpt"),
                 "config_dir": str(SHARED_MODEL / "config"),
+                "runtime": "auto",
+                "quantize": "auto",
             }
         )
         assert runtime_choice(shared.model) == ("onnx", "int8")
@@ -122,20 +125,21 @@ def test_the_cpu_default_is_onnx_runtime_int8_and_keeps_the_float_model_s_judgem
     for fast_row, exact_row in zip(fast_scores, exact_scores, strict=True):
         for label, value in exact_row.items():
             assert fast_row[label] == pytest.approx(value, abs=0.06), label
+
     # The same order of the texts on every label: what thresholds and the review queue use.
+    def order(rows: list[dict[str, float]], label: str) -> list[int]:
+        return sorted(range(len(texts)), key=lambda index: rows[index][label])
+
     for label in exact.labels:
-
-        def order(rows: list[dict[str, float]]) -> list[int]:
-            return sorted(range(len(texts)), key=lambda index: rows[index][label])
-
-        assert order(fast_scores) == order(exact_scores), label
+        assert order(fast_scores, label) == order(exact_scores, label), label
 
 
-def test_auto_runs_torch_in_float_on_a_gpu(settings: Settings) -> None:
-    gpu = dataclasses.replace(settings.model, device="cuda")
-    assert runtime_choice(gpu) == ("torch", "none")
-    assert runtime_choice(dataclasses.replace(settings.model, runtime="torch")) == ("torch", "none")
-    assert runtime_choice(dataclasses.replace(settings.model, quantize="none")) == ("onnx", "none")
+def test_auto_runs_int8_on_the_cpu_and_torch_in_float_on_a_gpu(settings: Settings) -> None:
+    auto = dataclasses.replace(settings.model, runtime="auto", quantize="auto")
+    assert runtime_choice(auto) == ("onnx", "int8")
+    assert runtime_choice(dataclasses.replace(auto, device="cuda")) == ("torch", "none")
+    assert runtime_choice(dataclasses.replace(auto, runtime="torch")) == ("torch", "none")
+    assert runtime_choice(dataclasses.replace(auto, quantize="none")) == ("onnx", "none")
 
 
 def test_missing_checkpoint_names_the_setting(settings: Settings) -> None:
