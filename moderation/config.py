@@ -146,6 +146,9 @@ class ModelSettings:
     language_min_confidence: float = 0.9
     language_min_letters: int = 10
     languages: dict[str, LanguageModel] = dataclasses.field(default_factory=dict)
+    # With int8 weights: a score within this many logits of a threshold is scored again in
+    # float before it decides (decision 0028). 0: never.
+    int8_confirm_logits: float = 0.4
 
     def language_thresholds(self, code: str) -> dict[str, Thresholds]:
         """The thresholds for comments in this language: the default ones, the language's over."""
@@ -1028,6 +1031,8 @@ def _validate_model(model: ModelSettings, fail: Any) -> None:
         fail("model.quantize", f"must be auto, none or int8, not {model.quantize!r}")
     if model.quantize == "int8" and model.device != "cpu":
         fail("model.quantize", "int8 runs on the CPU; use auto or none with a GPU")
+    if not 0.0 <= model.int8_confirm_logits <= 10.0:
+        fail("model.int8_confirm_logits", "must be between 0 (never) and 10")
     if model.threads < 0:
         fail("model.threads", "must be 0 or more")
     for label, band in model.thresholds.items():
