@@ -21,6 +21,9 @@ from moderation.worker.runner import run_worker
 from tests.support.adapters import KeywordScorer
 from tests.support.settings import make_settings
 
+# How the default settings run a detoxify model on the CPU (decision 0028).
+RUNS = " (ONNX Runtime, int8, confirmed in float)"
+
 ENGLISH = "Thanks for the report on the council vote."
 FRENCH = "Merci beaucoup pour cet article très intéressant sur le conseil municipal."
 SPANISH = "Muchas gracias por este artículo tan interesante sobre el ayuntamiento."
@@ -97,12 +100,12 @@ def test_each_language_is_decided_by_its_own_model_or_held_for_a_person(
     assert found["en"]["status"] == "approved"
     assert found["en"]["language"]["code"] == "en"
     assert found["en"]["language"]["routing"] == "served"
-    assert found["en"]["model"] == f"checkpoint {tiny_model[0]}"
+    assert found["en"]["model"] == f"checkpoint {tiny_model[0]}{RUNS}"
 
     # French: its own model read it (and, being the toxic one, rejected it).
     assert found["fr"]["status"] == "rejected"
     assert found["fr"]["language"]["code"] == "fr" and found["fr"]["language"]["confidence"] > 0.9
-    assert found["fr"]["model"] == f"checkpoint {toxic_model[0]}"
+    assert found["fr"]["model"] == f"checkpoint {toxic_model[0]}{RUNS}"
     assert "toxicity" in reason_ids(found["fr"])
 
     # German, Arabic and Kurdish: no loaded model serves them; never the English model.
@@ -175,7 +178,7 @@ def test_one_model_named_by_two_languages_is_loaded_once_and_called_once_per_bat
             "confidence": found["language"]["confidence"],
             "routing": "served",
         }
-    assert detail(client, english)["model"] == f"checkpoint {tiny_model[0]}"
+    assert detail(client, english)["model"] == f"checkpoint {tiny_model[0]}{RUNS}"
 
 
 def test_a_site_plugs_in_its_own_arabic_classifier_through_an_adapter(

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from moderation.config import Settings
+from moderation.config import Settings, Thresholds
 from moderation.pipeline.model import (
     DetoxifyScorer,
     ModelUnavailableError,
@@ -26,10 +26,10 @@ def test_tiny_checkpoint_loads_offline_and_matches_detoxify_predict(
 ) -> None:
     from detoxify import Detoxify
 
-    # The default, torch in float, is detoxify's own arithmetic: the same numbers. (ONNX Runtime
-    # with int8 weights is compared with it below.)
-    assert runtime_choice(settings.model) == ("torch", "none")
-    scorer = load_scorer(settings.model)
+    # torch in float is detoxify's own arithmetic: the same numbers. (The default on the CPU,
+    # ONNX Runtime with int8 weights, is compared with it below.)
+    assert runtime_choice(settings.model) == ("onnx", "int8")
+    scorer = load_scorer(settings.replace(model={"runtime": "torch", "quantize": "none"}).model)
     assert isinstance(scorer, DetoxifyScorer)
     assert scorer.labels == (
         "toxicity",
@@ -85,7 +85,7 @@ def test_abuse_after_the_token_limit_is_still_seen(settings: Settings) -> None:
     assert abusive_score > 0.3
 
 
-def test_onnx_runtime_int8_is_exported_once_and_keeps_the_float_model_s_judgement(
+def test_the_cpu_default_is_onnx_runtime_int8_exported_once_close_to_float(
     settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     shared_file(SHARED_MODEL / "model.ckpt", "the tiny test model scores everything alike")
@@ -96,8 +96,7 @@ def test_onnx_runtime_int8_is_exported_once_and_keeps_the_float_model_s_judgemen
             model={
                 "checkpoint": str(SHARED_MODEL / "model.ckpt"),
                 "config_dir": str(SHARED_MODEL / "config"),
-                "runtime": "auto",
-                "quantize": "auto",
+                "int8_confirm_logits": 0.0,  # int8 alone here; the confirmation is tested below
             }
         )
         assert runtime_choice(shared.model) == ("onnx", "int8")
@@ -140,6 +139,38 @@ def test_auto_runs_int8_on_the_cpu_and_torch_in_float_on_a_gpu(settings: Setting
     assert runtime_choice(dataclasses.replace(auto, device="cuda")) == ("torch", "none")
     assert runtime_choice(dataclasses.replace(auto, runtime="torch")) == ("torch", "none")
     assert runtime_choice(dataclasses.replace(auto, quantize="none")) == ("onnx", "none")
+
+
+def test_int8_scores_near_a_threshold_are_scored_again_in_float(settings: Settings) -> None:
+    shared_file(SHARED_MODEL / "model.ckpt", "the tiny test model scores everything alike")
+    model = {
+        "checkpoint": str(SHARED_MODEL / "model.ckpt"),
+        "config_dir": str(SHARED_MODEL / "config"),
+    }
+    exact = load_scorer(
+        settings.replace(model={**model, "runtime": "torch", "quantize": "none"}).model
+    )
+    alone = load_scorer(settings.replace(model={**model, "int8_confirm_logits": 0.0}).model)
+    texts = [
+        "Thanks for a careful piece on the council budget.",
+        "You are a stupid idiot and a worthless piece of garbage.",
+        "What a load of crap, the mayor lied again.",
+        "The new bridge opens on Monday, finally.",
+    ]
+    exact_scores, alone_scores = exact.score(texts), alone.score(texts)
+    # Thresholds at the int8 scores of the third text: only that one is near a line.
+    near = alone_scores[2]["toxicity"]
+    only_toxicity = {"toxicity": Thresholds(hold=near, reject=near)}
+    confirmed = load_scorer(
+        dataclasses.replace(settings.replace(model=model).model, thresholds=only_toxicity)
+    )
+    assert confirmed.description.endswith("(ONNX Runtime, int8, confirmed in float)")
+    scores = confirmed.score(texts)
+    assert (confirmed.windows_scored, confirmed.windows_confirmed) == (4, 1)
+    assert scores[2] == pytest.approx(exact_scores[2], abs=1e-5)  # float's, every label
+    for number in (0, 1, 3):
+        assert scores[number] == alone_scores[number]  # int8's, far from every threshold
+    assert scores[2]["toxicity"] != pytest.approx(near, abs=1e-4)
 
 
 def test_missing_checkpoint_names_the_setting(settings: Settings) -> None:

@@ -35,7 +35,8 @@ def test_a_worker_picks_up_a_promoted_policys_checkpoint_without_a_restart(
     models = tmp_path.resolve() / "models"
     # The site's own model: every score near 1, where the worker's model scores near 0.
     build_tiny_checkpoint(models / "site-model", bias=6.0)
-    described = f"checkpoint {models / 'site-model' / 'model.ckpt'}"
+    checkpoint = models / "site-model" / "model.ckpt"
+    described = f"checkpoint {checkpoint} (ONNX Runtime, int8, confirmed in float)"
     settings = make_settings(
         database_url,
         redis_url,
