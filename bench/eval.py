@@ -232,7 +232,10 @@ class CachedScorer:
 def describe(settings: ModelSettings) -> str:
     model = f"checkpoint {settings.checkpoint}" if settings.checkpoint else settings.name
     runtime, quantize = runtime_choice(settings)
-    return f"{model} ({runtime}{', int8' if quantize == 'int8' else ''})"
+    how = runtime
+    if quantize == "int8":
+        how += f", int8 confirmed within {settings.int8_confirm_logits} logits"
+    return f"{model} ({how})"
 
 
 def model_key(settings: ModelSettings) -> str:
@@ -246,6 +249,7 @@ def model_key(settings: ModelSettings) -> str:
         stamp,
         *runtime_choice(settings),
         str(settings.window_tokens),
+        f"confirm {settings.int8_confirm_logits}",
         str(settings.window_overlap_tokens),
     ]
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
