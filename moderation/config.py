@@ -1014,15 +1014,7 @@ def _validate_server(server: ServerSettings, fail: Any) -> None:
         fail("server.proxy_hops", "must be 0 (no proxy in front) or more")
 
 
-def _validate_model(model: ModelSettings, fail: Any) -> None:
-    if not model.checkpoint and model.name not in MODEL_NAMES:
-        fail("model.name", f"must be one of {', '.join(MODEL_NAMES)}, not {model.name!r}")
-    if bool(model.checkpoint) != bool(model.config_dir):
-        fail("model.config_dir", "and model.checkpoint must be set together")
-    if model.device not in {"cpu", "cuda"} and not model.device.startswith("cuda:"):
-        fail("model.device", f"must be cpu or cuda, not {model.device!r}")
-    if model.on_unavailable not in {"hold", "fail"}:
-        fail("model.on_unavailable", f"must be hold or fail, not {model.on_unavailable!r}")
+def _validate_runtime(model: ModelSettings, fail: Any) -> None:
     if model.runtime not in {"auto", "torch", "onnx"}:
         fail("model.runtime", f"must be auto, torch or onnx, not {model.runtime!r}")
     if model.runtime == "onnx" and model.device != "cpu":
@@ -1033,6 +1025,18 @@ def _validate_model(model: ModelSettings, fail: Any) -> None:
         fail("model.quantize", "int8 runs on the CPU; use auto or none with a GPU")
     if not 0.0 <= model.int8_confirm_logits <= 10.0:
         fail("model.int8_confirm_logits", "must be between 0 (never) and 10")
+
+
+def _validate_model(model: ModelSettings, fail: Any) -> None:
+    if not model.checkpoint and model.name not in MODEL_NAMES:
+        fail("model.name", f"must be one of {', '.join(MODEL_NAMES)}, not {model.name!r}")
+    if bool(model.checkpoint) != bool(model.config_dir):
+        fail("model.config_dir", "and model.checkpoint must be set together")
+    if model.device not in {"cpu", "cuda"} and not model.device.startswith("cuda:"):
+        fail("model.device", f"must be cpu or cuda, not {model.device!r}")
+    if model.on_unavailable not in {"hold", "fail"}:
+        fail("model.on_unavailable", f"must be hold or fail, not {model.on_unavailable!r}")
+    _validate_runtime(model, fail)
     if model.threads < 0:
         fail("model.threads", "must be 0 or more")
     for label, band in model.thresholds.items():

@@ -96,6 +96,11 @@ class DetoxifyScorer:
         self.max_tokens: int | None = None
         self.between_groups: Callable[[], None] | None = None
 
+    def confirm_near(self, points: Mapping[str, Sequence[float]]) -> None:
+        """Levels that decide too (a site's thresholds): int8 scores near them get float's."""
+        if self._confirmation is not None:
+            self._confirmation.add(self.labels, points)
+
     def windows(self, text: str) -> list[list[int]]:
         """The token-id windows that cover `text` (one for a text within the limit)."""
         ids: list[int] = self._tokenizer(text, add_special_tokens=False, truncation=False)[
@@ -165,6 +170,18 @@ class Confirmation:
         self._points = [
             sorted({_logit(point) for point in points.get(label, ())}) for label in labels
         ]
+
+    def add(self, labels: Sequence[str], points: Mapping[str, Sequence[float]]) -> None:
+        """Also confirm near these levels (a site's own thresholds), at most 64 per label."""
+        for number, label in enumerate(labels):
+            known = self._points[number] if number < len(self._points) else None
+            if known is None:
+                continue
+            for point in points.get(label, ()):
+                logit = _logit(point)
+                if logit not in known and len(known) < 64:
+                    known.append(logit)
+                    known.sort()
 
     def near(self, row: Sequence[float]) -> bool:
         """Whether any label's score is within the margin of one of its thresholds."""

@@ -125,6 +125,7 @@ class ScoringPipeline:
             if route is not None and run.model is not None:
                 route = Route(run.model, route.thresholds)
             routed.append((language, route))
+        _confirm_site_levels(contexts, routed)
         scores, errors = _score_by_model(contexts, all_hits, routed, [i for i, _ in flat])
         verdicts: list[list[Verdict]] = [[] for _ in comments]
         for position, (hits, context) in enumerate(zip(all_hits, contexts, strict=True)):
@@ -254,3 +255,20 @@ def _non_finite(scores: dict[str, float]) -> str | None:
     if not bad:
         return None
     return f"the model returned a non-finite score for {', '.join(bad)}"
+
+
+def _confirm_site_levels(
+    contexts: Sequence[RuleContext], routed: Sequence[tuple[LanguageFound | None, Route | None]]
+) -> None:
+    """Tell a model that confirms int8 scores in float about the sites' own thresholds."""
+    for context, (_, route) in zip(contexts, routed, strict=True):
+        if not context.site_thresholds or route is None or route.model.scorer is None:
+            continue
+        confirm_near = getattr(route.model.scorer, "confirm_near", None)
+        if confirm_near is not None:
+            confirm_near(
+                {
+                    label: [float(level) for level in band.values()]
+                    for label, band in context.site_thresholds.items()
+                }
+            )

@@ -171,6 +171,14 @@ def test_int8_scores_near_a_threshold_are_scored_again_in_float(settings: Settin
     for number in (0, 1, 3):
         assert scores[number] == alone_scores[number]  # int8's, far from every threshold
     assert scores[2]["toxicity"] != pytest.approx(near, abs=1e-4)
+    # A site's own level (its policy's threshold) joins the band when the pipeline meets it.
+    far = {"threat": Thresholds(hold=0.99, reject=0.99)}
+    sited = load_scorer(dataclasses.replace(settings.replace(model=model).model, thresholds=far))
+    sited.score(texts)
+    assert sited.windows_confirmed == 0
+    sited.confirm_near({"toxicity": [near]})
+    assert sited.score(texts)[2] == pytest.approx(exact_scores[2], abs=1e-5)
+    assert sited.windows_confirmed == 1
 
 
 def test_missing_checkpoint_names_the_setting(settings: Settings) -> None:

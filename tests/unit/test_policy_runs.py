@@ -74,3 +74,27 @@ def test_a_shadow_with_other_rule_settings_or_its_own_model_is_scored_apart() ->
     assert second[1].model_description == "site model"
     # score_batch is the live run alone
     assert [v.decision for v in pipeline.score_batch([live])] == ["approve"]
+
+
+class ConfirmingScorer(FakeScorer):
+    """A FakeScorer that, like int8 confirmed in float, is told the levels that decide."""
+
+    def __init__(self, toxicity: float) -> None:
+        super().__init__(toxicity)
+        self.levels: list[dict[str, list[float]]] = []
+
+    def confirm_near(self, points: dict[str, list[float]]) -> None:
+        self.levels.append(points)
+
+
+def test_a_site_s_own_thresholds_reach_the_model_that_confirms_near_them() -> None:
+    scorer = ConfirmingScorer(0.4)
+    pipeline = ScoringPipeline([], scorer, {"toxicity": (0.5, 0.9)})
+    stricter = {"toxicity": {"hold": 0.2, "reject": 0.3}}
+    pipeline.score_runs(
+        [
+            [PolicyRun(RuleContext("the service's levels only"))],
+            [PolicyRun(RuleContext("a site's own", site_thresholds=stricter))],
+        ]
+    )
+    assert scorer.levels == [{"toxicity": [0.2, 0.3]}]
