@@ -54,7 +54,7 @@ bench: install
 	HF_HUB_OFFLINE=1 $(BIN)/python -m bench.run $(BENCH_ARGS)
 
 # Perspective-compatible analyze: capacity, p50/p99 at half of it, alone and under scoring load.
-# The model alone: ONNX Runtime with int8 weights against torch in float, CPU and ROC-AUC.
+# The model alone: the default (ONNX Runtime, int8, confirmed in float) against torch in float.
 bench-model: install
 	HF_HUB_OFFLINE=1 $(BIN)/python -m bench.bench_model --compare $(BENCH_ARGS)
 
