@@ -43,6 +43,9 @@ class IdentityTerms:
 
     def __init__(self, entries: Iterable[str | tuple[str, str]]) -> None:
         alternatives: dict[str, list[str]] = {}
+        # What a text's words must include for any entry to match (see `_could_match`).
+        self._first_words: set[str] = set()
+        self._first_stems: set[str] = set()
         for item in entries:
             label, entry = item if isinstance(item, tuple) else (item, item)
             stem = entry.endswith("*")
@@ -51,15 +54,20 @@ class IdentityTerms:
                 continue
             pattern = r"\s+".join(re.escape(word) for word in key.split())
             alternatives.setdefault(pattern + (r"\w{0,3}" if stem else ""), []).append(label)
+            _note_first_word(key, stem, self._first_words, self._first_stems)
         ordered = sorted(alternatives, key=len, reverse=True)
         self._entries = [tuple(alternatives[pattern]) for pattern in ordered]
+        # One word-start check, then the entries: the same matches as a check per entry, twice
+        # as fast (each entry's own `(?<!\w)` was tried at every position of the text).
         self._pattern = (
-            re.compile("|".join(f"(?<!\\w)({p})(?!\\w)" for p in ordered)) if ordered else None
+            re.compile("(?<!\\w)(?:" + "|".join(f"({p})(?!\\w)" for p in ordered) + ")")
+            if ordered
+            else None
         )
 
     def find(self, normalised: Normalised) -> list[Mention]:
         """Every mention, in text order."""
-        if self._pattern is None:
+        if self._pattern is None or not self._could_match(normalised.text):
             return []
         mentions = []
         for match in self._pattern.finditer(normalised.text):
@@ -69,10 +77,43 @@ class IdentityTerms:
             mentions.append(Mention(labels[0], match.start(), match.end(), labels))
         return mentions
 
+    def _could_match(self, text: str) -> bool:
+        """Whether a word of `text` can begin an entry: most comments name no group, and this
+        set lookup per word is about ten times cheaper than running the pattern over them.
+
+        An entry's first word (up to its first non-word character) is a whole word of the text
+        wherever the entry matches; a one-word entry ending in "*" may have three more letters.
+        """
+        if "" in self._first_words:  # an entry that starts with a sign
+            return True
+        for word in _WORDS.findall(text):
+            if word in self._first_words:
+                return True
+            for cut in range(4):
+                if len(word) > cut and word[: len(word) - cut] in self._first_stems:
+                    return True
+        return False
+
     def first(self, text: str) -> str:
         """The list entry of the first mention in `text`, or "" (for reports)."""
         found = self.find(normalise(text))
         return found[0].term if found else ""
+
+
+_WORDS = re.compile(r"\w+")
+
+
+def _note_first_word(key: str, stem: bool, words: set[str], stems: set[str]) -> None:
+    """Record the first word of the normalised entry `key` for `IdentityTerms._could_match`."""
+    first = key.split()[0]
+    run = _WORDS.match(first)
+    if run is None:  # an entry that starts with a sign: every text could match it
+        words.add("")
+        return
+    if stem and len(key.split()) == 1 and run.group() == first:
+        stems.add(first)
+    else:
+        words.add(run.group())
 
 
 def load_identity_terms(
