@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from moderation.comments.thread_cache import ThreadCache
 from moderation.config import Settings, load_settings
 from moderation.db.session import make_engine, make_session_factory
+from moderation.pipeline.language import preload as preload_language_identifier
 from moderation.pipeline.model import ModelUnavailableError, Scorer, load_scorer
 from moderation.pipeline.routing import load_router
 from moderation.pipeline.rules import build_rules
@@ -120,6 +121,7 @@ def build_context(
             error = str(failure)
             log.error("no model: %s", error)
     router = load_router(settings.model, scorer, error, load_default=False)
+    preload_language_identifier()  # the first batch would load it otherwise
     # Models this process loaded itself: the default (unless handed in) and each language's.
     loads = sum(
         model.scorer is not None and (model is not router.default.model or not given)
