@@ -40,11 +40,13 @@ API_KEY = "paper-a-perspective-key-0123456789"
 AUTHOR = "reader-7"
 NAME = "Zelda Quux"
 EMAIL = "zelda.quux@example.org"
-TEXTS = ("Turnips are underrated, says 4417", "Parsnips deserve a column too, 9931")
+# The marks are words no random id can contain (event ids and digests are hex; "4417" alone
+# turned up inside an event id about once in a hundred runs).
+TEXTS = ("Turnips are underrated, says Wyx4417", "Parsnips deserve a column too, Qoz9931")
 # A comment they edited: its first text lives on in comment_versions.
 FIRST_TEXT, EDITED_TEXT = "Swedes are turnips too, 5521", "Swedes are roots, 7730"
 # What must not be found anywhere after the erasure (the id only on the other site's rows).
-NEEDLES = (NAME, "Zelda", "Quux", EMAIL, "4417", "9931")
+NEEDLES = (NAME, "Zelda", "Quux", EMAIL, "Wyx4417", "Qoz9931")
 
 
 @pytest.fixture
