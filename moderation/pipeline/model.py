@@ -30,6 +30,8 @@ from typing import Any, Protocol
 
 from moderation.config import LanguageModel, ModelSettings
 
+log = logging.getLogger(__name__)
+
 _MAX_WINDOW_CAP = 512
 
 # One model call: padded token-id rows and their attention masks in, probabilities out.
@@ -281,7 +283,7 @@ def _onnx_forward(model: Any, source_key: str, threads: int, int8: bool) -> Forw
         ) from error
     versions = f"torch {torch.__version__}, onnxruntime {onnxruntime.__version__}, export 2"
     key = hashlib.sha256(f"{source_key}:{versions}".encode()).hexdigest()[:24]
-    folder = Path(tempfile.gettempdir()) / "moderation-models"
+    folder = _cache_folder()
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{key}.onnx"
     if not path.is_file():
@@ -311,6 +313,11 @@ def _onnx_forward(model: Any, source_key: str, threads: int, int8: bool) -> Forw
         return result
 
     return forward
+
+
+def _cache_folder() -> Path:
+    """Where exported and quantised models are kept: the temp folder's moderation-models/."""
+    return Path(tempfile.gettempdir()) / "moderation-models"
 
 
 def _export_onnx(model: Any, path: Path) -> None:
@@ -467,35 +474,8 @@ def load_scorer(settings: ModelSettings) -> DetoxifyScorer:
                 "MODERATION_MODEL_CONFIG_DIR to a local detoxify checkpoint and its config "
                 "folder (README: Choosing the model)."
             ) from error
-    runtime, quantize = runtime_choice(settings)
-    forward = None
-    confirmation = None
-    if runtime == "onnx":
-        detoxify.model.eval()
-        source = settings.checkpoint or settings.name
-        forward = _onnx_forward(
-            detoxify.model,
-            f"{source}:{_file_stamp(source)}",
-            settings.threads,
-            int8=quantize == "int8",
-        )
-        if quantize == "int8" and settings.int8_confirm_logits > 0:
-            confirmation = Confirmation(
-                _torch_forward(detoxify.model),
-                tuple(detoxify.class_names),
-                threshold_points(settings),
-                settings.int8_confirm_logits,
-            )
-            description += " (ONNX Runtime, int8, confirmed in float)"
-        elif quantize == "int8":
-            description += " (ONNX Runtime, int8)"
-        else:
-            description += " (ONNX Runtime)"
-    elif quantize == "int8":
-        detoxify.model = torch.ao.quantization.quantize_dynamic(
-            detoxify.model, {torch.nn.Linear}, dtype=torch.qint8
-        )
-        description += " (int8)"
+    forward, confirmation, how = _prepare_runtime(detoxify, settings)
+    description += how
     return DetoxifyScorer(
         detoxify,
         description,
@@ -505,6 +485,65 @@ def load_scorer(settings: ModelSettings) -> DetoxifyScorer:
         forward=forward,
         confirm=confirmation,
     )
+
+
+def _prepare_runtime(
+    detoxify: Any, settings: ModelSettings
+) -> tuple[Forward | None, Confirmation | None, str]:
+    """How the loaded model runs: the forward function (None: torch in float), the float
+    confirmation of int8 scores, and the words the description gets for it."""
+    import torch
+
+    how = ""
+    runtime, quantize = runtime_choice(settings)
+    forward = None
+    confirmation = None
+    if runtime == "onnx":
+        detoxify.model.eval()
+        source = settings.checkpoint or settings.name
+        try:
+            forward = _onnx_forward(
+                detoxify.model,
+                f"{source}:{_file_stamp(source)}",
+                settings.threads,
+                int8=quantize == "int8",
+            )
+        except Exception as error:
+            if settings.runtime == "onnx":  # asked for by name: say so and stop
+                if isinstance(error, ModelUnavailableError):
+                    raise
+                raise ModelUnavailableError(
+                    f"MODERATION_MODEL_RUNTIME=onnx: the model could not be exported or "
+                    f"quantised into {_cache_folder()} ({type(error).__name__}: {error}); point "
+                    "TMPDIR at a writable folder or set MODERATION_MODEL_RUNTIME=torch"
+                ) from error
+            # "auto": the same decisions in float, at float's cost, rather than no model.
+            log.warning(
+                "ONNX Runtime could not run %s (%s: %s); scoring with torch in float",
+                source,
+                type(error).__name__,
+                error,
+            )
+            runtime, quantize = "torch", "none"
+    if runtime == "onnx":
+        if quantize == "int8" and settings.int8_confirm_logits > 0:
+            confirmation = Confirmation(
+                _torch_forward(detoxify.model),
+                tuple(detoxify.class_names),
+                threshold_points(settings),
+                settings.int8_confirm_logits,
+            )
+            how += " (ONNX Runtime, int8, confirmed in float)"
+        elif quantize == "int8":
+            how += " (ONNX Runtime, int8)"
+        else:
+            how += " (ONNX Runtime)"
+    elif quantize == "int8":
+        detoxify.model = torch.ao.quantization.quantize_dynamic(
+            detoxify.model, {torch.nn.Linear}, dtype=torch.qint8
+        )
+        how += " (int8)"
+    return forward, confirmation, how
 
 
 def _file_stamp(path: str) -> str:
@@ -553,10 +592,16 @@ def offline_checkpoint(checkpoint: str, config_dir: str) -> tuple[Path, Path]:
     if Path(str(arch_args.get("model_type", ""))).is_dir():
         return path, folder
     loaded["config"]["arch"]["args"] = dict(arch_args, model_type=str(folder))
-    patched.parent.mkdir(parents=True, exist_ok=True)
-    partial = patched.with_suffix(f".{os.getpid()}.partial")
-    torch.save(loaded, partial)
-    partial.replace(patched)
+    try:
+        patched.parent.mkdir(parents=True, exist_ok=True)
+        partial = patched.with_suffix(f".{os.getpid()}.partial")
+        torch.save(loaded, partial)
+        partial.replace(patched)
+    except OSError as error:
+        raise ModelUnavailableError(
+            f"MODERATION_MODEL_CHECKPOINT={checkpoint}: its offline copy could not be written "
+            f"to {patched.parent} ({error}); point TMPDIR at a writable folder"
+        ) from error
     return patched, folder
 
 

@@ -7,6 +7,7 @@ import dataclasses
 import itertools
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -179,6 +180,31 @@ def test_int8_scores_near_a_threshold_are_scored_again_in_float(settings: Settin
     sited.confirm_near({"toxicity": [near]})
     assert sited.score(texts)[2] == pytest.approx(exact_scores[2], abs=1e-5)
     assert sited.windows_confirmed == 1
+
+
+def test_when_the_model_cannot_be_exported_auto_scores_in_float_and_onnx_says_why(
+    settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: Any
+) -> None:
+    # An exporter that fails, as torch's does on an operator ONNX lacks (a site's own model).
+    import torch
+
+    def unsupported(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("Exporting the operator 'aten::site_op' to ONNX is not supported")
+
+    monkeypatch.setattr(torch.onnx, "export", unsupported)
+    monkeypatch.setenv("TMPDIR", str(tmp_path))  # nothing exported before
+    tempfile.tempdir = None
+    try:
+        with caplog.at_level("WARNING", logger="moderation.pipeline.model"):
+            fallback = load_scorer(settings.model)  # auto
+        assert fallback.description == f"checkpoint {settings.model.checkpoint}"
+        assert "scoring with torch in float" in caplog.text
+        exact = load_scorer(dataclasses.replace(settings.model, runtime="torch", quantize="none"))
+        assert fallback.score(["you idiot"]) == exact.score(["you idiot"])
+        with pytest.raises(ModelUnavailableError, match="MODERATION_MODEL_RUNTIME=torch"):
+            load_scorer(dataclasses.replace(settings.model, runtime="onnx"))
+    finally:
+        tempfile.tempdir = None
 
 
 def test_missing_checkpoint_names_the_setting(settings: Settings) -> None:
