@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,17 +18,26 @@ from tests.support.database import empty_state
 from tests.support.settings import model_files, service_env
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+def free_port(taken: Collection[int] = ()) -> int:
+    """A port nothing listens on now, other than `taken` (ports already handed to a process
+    that has not bound them yet: the kernel may offer a closed port again at once)."""
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        if port not in taken:
+            return port
 
 
 class LiveService:
     """The API under gunicorn and one scoring worker, configured by environment variables."""
 
     def __init__(self, env: dict[str, str], log_dir: Path, workers: int = 1) -> None:
-        self.port = free_port()
+        # Not a port this service's environment already gives one of its processes (the
+        # worker's metrics): gunicorn would take it first, and the worker's server would fail.
+        self.port = free_port(
+            {int(value) for key, value in env.items() if key.endswith("_PORT") and value.isdigit()}
+        )
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.env = {
             **os.environ,
