@@ -102,7 +102,7 @@ class DetoxifyScorer:
     def confirm_near(self, points: Mapping[str, Sequence[float]]) -> None:
         """Levels that decide too (a site's thresholds): int8 scores near them get float's."""
         if self._confirmation is not None:
-            self._confirmation.add(self.labels, points)
+            self._confirmation.add(points)
 
     def windows(self, text: str) -> list[list[int]]:
         """The token-id windows that cover `text` (one for a text within the limit)."""
@@ -170,21 +170,16 @@ class Confirmation:
     ) -> None:
         self._forward = forward
         self.margin = margin
-        self._points = [
-            sorted({_logit(point) for point in points.get(label, ())}) for label in labels
-        ]
+        self._labels = tuple(labels)
+        # Per label, in the model's order: the levels (as logits) a score is checked against.
+        self._points = [{_logit(point) for point in points.get(label, ())} for label in labels]
 
-    def add(self, labels: Sequence[str], points: Mapping[str, Sequence[float]]) -> None:
+    def add(self, points: Mapping[str, Sequence[float]]) -> None:
         """Also confirm near these levels (a site's own thresholds), at most 64 per label."""
-        for number, label in enumerate(labels):
-            known = self._points[number] if number < len(self._points) else None
-            if known is None:
-                continue
+        for label, known in zip(self._labels, self._points, strict=True):
             for point in points.get(label, ()):
-                logit = _logit(point)
-                if logit not in known and len(known) < 64:
-                    known.append(logit)
-                    known.sort()
+                if len(known) < 64:
+                    known.add(_logit(point))
 
     def near(self, row: Sequence[float]) -> bool:
         """Whether any label's score is within the margin of one of its thresholds."""
@@ -526,6 +521,7 @@ def _prepare_runtime(
             )
             runtime, quantize = "torch", "none"
     if runtime == "onnx":
+        how = " (ONNX Runtime)"
         if quantize == "int8" and settings.int8_confirm_logits > 0:
             confirmation = Confirmation(
                 _torch_forward(detoxify.model),
@@ -533,16 +529,14 @@ def _prepare_runtime(
                 threshold_points(settings),
                 settings.int8_confirm_logits,
             )
-            how += " (ONNX Runtime, int8, confirmed in float)"
+            how = " (ONNX Runtime, int8, confirmed in float)"
         elif quantize == "int8":
-            how += " (ONNX Runtime, int8)"
-        else:
-            how += " (ONNX Runtime)"
+            how = " (ONNX Runtime, int8)"
     elif quantize == "int8":
         detoxify.model = torch.ao.quantization.quantize_dynamic(
             detoxify.model, {torch.nn.Linear}, dtype=torch.qint8
         )
-        how += " (int8)"
+        how = " (int8)"
     return forward, confirmation, how
 
 

@@ -46,6 +46,7 @@ class IdentityTerms:
         # What a text's words must include for any entry to match (see `_could_match`).
         self._first_words: set[str] = set()
         self._first_stems: set[str] = set()
+        self._matches_anywhere = False  # an entry that starts with a sign
         for item in entries:
             label, entry = item if isinstance(item, tuple) else (item, item)
             stem = entry.endswith("*")
@@ -54,7 +55,7 @@ class IdentityTerms:
                 continue
             pattern = r"\s+".join(re.escape(word) for word in key.split())
             alternatives.setdefault(pattern + (r"\w{0,3}" if stem else ""), []).append(label)
-            _note_first_word(key, stem, self._first_words, self._first_stems)
+            self._note_first_word(key, stem)
         ordered = sorted(alternatives, key=len, reverse=True)
         self._entries = [tuple(alternatives[pattern]) for pattern in ordered]
         # One word-start check, then the entries: the same matches as a check per entry, twice
@@ -77,6 +78,17 @@ class IdentityTerms:
             mentions.append(Mention(labels[0], match.start(), match.end(), labels))
         return mentions
 
+    def _note_first_word(self, key: str, stem: bool) -> None:
+        """Record the first word of the normalised entry `key` for `_could_match`."""
+        words = key.split()
+        run = _WORDS.match(words[0])
+        if run is None:  # an entry that starts with a sign: every text could match it
+            self._matches_anywhere = True
+        elif stem and len(words) == 1 and run.group() == words[0]:
+            self._first_stems.add(words[0])
+        else:
+            self._first_words.add(run.group())
+
     def _could_match(self, text: str) -> bool:
         """Whether a word of `text` can begin an entry: most comments name no group, and this
         set lookup per word is about ten times cheaper than running the pattern over them.
@@ -84,7 +96,7 @@ class IdentityTerms:
         An entry's first word (up to its first non-word character) is a whole word of the text
         wherever the entry matches; a one-word entry ending in "*" may have three more letters.
         """
-        if "" in self._first_words:  # an entry that starts with a sign
+        if self._matches_anywhere:
             return True
         for word in _WORDS.findall(text):
             if word in self._first_words:
@@ -101,19 +113,6 @@ class IdentityTerms:
 
 
 _WORDS = re.compile(r"\w+")
-
-
-def _note_first_word(key: str, stem: bool, words: set[str], stems: set[str]) -> None:
-    """Record the first word of the normalised entry `key` for `IdentityTerms._could_match`."""
-    first = key.split()[0]
-    run = _WORDS.match(first)
-    if run is None:  # an entry that starts with a sign: every text could match it
-        words.add("")
-        return
-    if stem and len(key.split()) == 1 and run.group() == first:
-        stems.add(first)
-    else:
-        words.add(run.group())
 
 
 def load_identity_terms(
