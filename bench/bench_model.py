@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from moderation.config import PROJECT_ROOT, load_settings
+from moderation.config import PROJECT_ROOT, ModelSettings, load_settings
 from moderation.pipeline.model import load_scorer
 
 DEFAULT_DATA = PROJECT_ROOT.parent / "shared" / "data" / "jigsaw_wiki_dev.csv"
@@ -75,20 +75,15 @@ def main() -> None:
         compare(args)
         return
 
-    settings = load_settings(
-        environ={},
-        overrides={
-            "model": {
-                "checkpoint": str(args.model / "model.ckpt"),
-                "config_dir": str(args.model / "config"),
-                "device": args.device,
-                "threads": args.threads,
-                "quantize": args.quantize,
-                "runtime": args.runtime,
-            }
-        },
+    scorer = load_scorer(
+        model_settings(
+            args.model,
+            device=args.device,
+            threads=args.threads,
+            quantize=args.quantize,
+            runtime=args.runtime,
+        )
     )
-    scorer = load_scorer(settings.model)
     rows = read_rows(args.data)
     texts = [row["text"] for row in rows]
     speed_texts = [text[:1000] for text in texts[: args.limit]]
@@ -114,6 +109,16 @@ def main() -> None:
     print(json.dumps(report))
 
 
+def model_settings(folder: Path, **options: Any) -> ModelSettings:
+    """The default model settings for the checkpoint in `folder`, with `options` over them."""
+    model = {
+        "checkpoint": str(folder / "model.ckpt"),
+        "config_dir": str(folder / "config"),
+        **options,
+    }
+    return load_settings(environ={}, overrides={"model": model}).model
+
+
 def label_aucs(
     rows: list[dict[str, str]], scores: list[dict[str, float]], labels: tuple[str, ...]
 ) -> dict[str, float | None]:
@@ -133,26 +138,13 @@ def compare(args: argparse.Namespace) -> None:
     rows = read_rows(args.data)
     texts = [row["text"] for row in rows]
     results: dict[str, dict[str, Any]] = {}
-    variants = (
-        ("onnx_int8", "onnx", "int8", 0.4),  # the default: int8, confirmed in float near a line
-        ("onnx_int8_alone", "onnx", "int8", 0.0),
-        ("baseline", "torch", "none", 0.0),
-    )
-    for name, runtime, quantize, confirm in variants:
-        settings = load_settings(
-            environ={},
-            overrides={
-                "model": {
-                    "checkpoint": str(args.model / "model.ckpt"),
-                    "config_dir": str(args.model / "config"),
-                    "threads": 1,
-                    "runtime": runtime,
-                    "quantize": quantize,
-                    "int8_confirm_logits": confirm,
-                }
-            },
-        )
-        scorer = load_scorer(settings.model)
+    variants: dict[str, dict[str, Any]] = {
+        "onnx_int8": {},  # the default: int8, confirmed in float near a threshold
+        "onnx_int8_alone": {"runtime": "onnx", "quantize": "int8", "int8_confirm_logits": 0.0},
+        "baseline": {"runtime": "torch", "quantize": "none"},
+    }
+    for name, options in variants.items():
+        scorer = load_scorer(model_settings(args.model, threads=1, **options))
         scorer.score(texts[:16])
         scorer.windows_scored = scorer.windows_confirmed = 0
         cpu = time.process_time()

@@ -61,9 +61,12 @@ def percentile(values: list[float], share: float) -> float:
 # The configuration that `cpu ms per decided comment` is compared with: the default, torch in
 # float; and the one measured against it, ONNX Runtime with int8 weights (decision 0028).
 BASELINE_MODEL = {"runtime": "torch", "quantize": "none"}
-BASELINE_ENVIRONMENT = {"MODERATION_MODEL_RUNTIME": "torch", "MODERATION_MODEL_QUANTIZE": "none"}
 CANDIDATE_MODEL = {"runtime": "onnx", "quantize": "int8"}
-CANDIDATE_ENVIRONMENT = {"MODERATION_MODEL_RUNTIME": "onnx", "MODERATION_MODEL_QUANTIZE": "int8"}
+
+
+def model_environment(model: dict[str, str]) -> dict[str, str]:
+    """The same model settings as the service's environment variables."""
+    return {f"MODERATION_MODEL_{key.upper()}": value for key, value in model.items()}
 
 
 def model_env(threads: int) -> dict[str, str]:
@@ -622,10 +625,10 @@ def main() -> None:
         if args.baseline:
             # Today's configuration before this one, on the same machine in the same run.
             report["service_baseline"] = bench_service(
-                texts, args, BASELINE_ENVIRONMENT, burst_only=True
+                texts, args, model_environment(BASELINE_MODEL), burst_only=True
             )
             print(json.dumps({"service_baseline": report["service_baseline"]}), flush=True)
-        report["service"] = bench_service(texts, args, CANDIDATE_ENVIRONMENT)
+        report["service"] = bench_service(texts, args, model_environment(CANDIDATE_MODEL))
         predict_best = max(
             report.get("detoxify_predict_batch_1", 0), report.get("detoxify_predict_batch_32", 0)
         )
