@@ -149,6 +149,13 @@ class ModelSettings:
     # With int8 weights: a score within this many logits of a threshold is scored again in
     # float before it decides (decision 0028). 0: never.
     int8_confirm_logits: float = 0.4
+    # A smaller model distilled from this one (`moderation model distill`) that scores every
+    # window first; a window whose screening score lies within `screen_confirm_logits` of a
+    # threshold is scored by this model instead (decision 0029). Empty: no screening.
+    screen_checkpoint: str = ""
+    # Its config folder; empty: the `config` folder beside the checkpoint.
+    screen_config_dir: str = ""
+    screen_confirm_logits: float = 1.5
 
     def language_thresholds(self, code: str) -> dict[str, Thresholds]:
         """The thresholds for comments in this language: the default ones, the language's over."""
@@ -1025,6 +1032,10 @@ def _validate_runtime(model: ModelSettings, fail: Any) -> None:
         fail("model.quantize", "int8 runs on the CPU; use auto or none with a GPU")
     if not 0.0 <= model.int8_confirm_logits <= 10.0:
         fail("model.int8_confirm_logits", "must be between 0 (never) and 10")
+    if not 0.0 <= model.screen_confirm_logits <= 20.0:
+        fail("model.screen_confirm_logits", "must be between 0 (never) and 20")
+    if model.screen_config_dir and not model.screen_checkpoint:
+        fail("model.screen_config_dir", "needs model.screen_checkpoint")
 
 
 def _validate_model(model: ModelSettings, fail: Any) -> None:

@@ -100,9 +100,11 @@ class DetoxifyScorer:
         self.between_groups: Callable[[], None] | None = None
 
     def confirm_near(self, points: Mapping[str, Sequence[float]]) -> None:
-        """Levels that decide too (a site's thresholds): int8 scores near them get float's."""
-        if self._confirmation is not None:
-            self._confirmation.add(points)
+        """Levels that decide too (a site's thresholds): scores near them get the exact ones."""
+        confirmation = self._confirmation
+        while confirmation is not None:
+            confirmation.add(points)
+            confirmation = confirmation.inner
 
     def windows(self, text: str) -> list[list[int]]:
         """The token-id windows that cover `text` (one for a text within the limit)."""
@@ -140,9 +142,7 @@ class DetoxifyScorer:
             probabilities = self._forward(padded, masks)
             self.windows_scored += len(rows)
             if self._confirmation is not None:
-                self.windows_confirmed += self._confirmation.apply(
-                    rows, padded, masks, probabilities
-                )
+                self.windows_confirmed += self._confirmation.apply(padded, masks, probabilities)
             for (index, _), row in zip(group, probabilities, strict=True):
                 current = results[index]
                 for label, value in zip(self.labels, row, strict=False):
@@ -167,9 +167,15 @@ class Confirmation:
         labels: Sequence[str],
         points: Mapping[str, Sequence[float]],
         margin: float,
+        inner: Confirmation | None = None,
     ) -> None:
-        self._forward = forward
+        # With `inner`, `forward` is itself confirmed by it (a screening model's windows near a
+        # line go to the main model, whose int8 scores near a line go to float).
+        self._forward = forward if inner is None else inner.confirmed(forward)
+        self.inner = inner
         self.margin = margin
+        # Windows this confirmation scored again.
+        self.windows = 0
         self._labels = tuple(labels)
         # Per label, in the model's order: the levels (as logits) a score is checked against.
         self._points = [{_logit(point) for point in points.get(label, ())} for label in labels]
@@ -192,23 +198,33 @@ class Confirmation:
 
     def apply(
         self,
-        rows: list[list[int]],
         padded: list[list[int]],
         masks: list[list[int]],
         probabilities: list[list[float]],
     ) -> int:
-        """Replace, in place, the rows near a threshold by float's scores; how many there were."""
+        """Replace, in place, the rows near a threshold by the exact scores; how many there were."""
         chosen = [number for number, row in enumerate(probabilities) if self.near(row)]
         if not chosen:
             return 0
-        width = max(len(rows[number]) for number in chosen)
+        width = max(sum(masks[number]) for number in chosen)
         again = self._forward(
             [padded[number][:width] for number in chosen],
             [masks[number][:width] for number in chosen],
         )
         for number, row in zip(chosen, again, strict=True):
             probabilities[number] = row
+        self.windows += len(chosen)
         return len(chosen)
+
+    def confirmed(self, forward: Forward) -> Forward:
+        """`forward` with this confirmation applied to its results."""
+
+        def run(rows: list[list[int]], masks: list[list[int]]) -> list[list[float]]:
+            probabilities = forward(rows, masks)
+            self.apply(rows, masks, probabilities)
+            return probabilities
+
+        return run
 
 
 def _logit(probability: float) -> float:
@@ -471,6 +487,9 @@ def load_scorer(settings: ModelSettings) -> DetoxifyScorer:
             ) from error
     forward, confirmation, how = _prepare_runtime(detoxify, settings)
     description += how
+    if settings.screen_checkpoint:
+        forward, confirmation = _screen(detoxify, settings, forward, confirmation)
+        description += f", screened by {settings.screen_checkpoint}"
     return DetoxifyScorer(
         detoxify,
         description,
@@ -540,6 +559,78 @@ def _prepare_runtime(
     return forward, confirmation, how
 
 
+def _screen(
+    detoxify: Any,
+    settings: ModelSettings,
+    forward: Forward | None,
+    confirmation: Confirmation | None,
+) -> tuple[Forward, Confirmation]:
+    """The screening model's forward, and the confirmation that gives a window near a threshold
+    the main model's scores (`forward`, itself confirmed in float by `confirmation`).
+
+    The screening model is a smaller model distilled from the main one (`moderation model
+    distill`, decision 0029): it must score the same labels with the same tokenizer, and it
+    runs as the main model does (ONNX Runtime with int8 weights on the CPU by default).
+    """
+    from detoxify import Detoxify
+
+    path = settings.screen_checkpoint
+    config_dir = settings.screen_config_dir or str(Path(path).expanduser().parent / "config")
+    checkpoint, folder = offline_checkpoint(
+        path,
+        config_dir,
+        names=("MODERATION_MODEL_SCREEN_CHECKPOINT", "MODERATION_MODEL_SCREEN_CONFIG_DIR"),
+    )
+    try:
+        screen = Detoxify(
+            checkpoint=str(checkpoint), huggingface_config_path=str(folder), device=settings.device
+        )
+    except Exception as error:
+        raise ModelUnavailableError(
+            f"could not load the screening model MODERATION_MODEL_SCREEN_CHECKPOINT={path}: "
+            f"{type(error).__name__}: {error}"
+        ) from error
+    labels = tuple(detoxify.class_names)
+    if tuple(screen.class_names) != labels:
+        raise ModelUnavailableError(
+            f"the screening model {path} scores {', '.join(screen.class_names)}, the model "
+            f"{', '.join(labels)}: distil it from this model (`moderation model distill`)"
+        )
+    if screen.tokenizer.get_vocab() != detoxify.tokenizer.get_vocab():
+        raise ModelUnavailableError(
+            f"the screening model {path} has another tokenizer than the model: distil it from "
+            "this model (`moderation model distill`)"
+        )
+    screen.model.eval()
+    screen_forward = _torch_forward(screen.model)
+    runtime, quantize = runtime_choice(settings)
+    if runtime == "onnx":
+        try:
+            screen_forward = _onnx_forward(
+                screen.model, f"{path}:{_file_stamp(path)}", settings.threads, quantize == "int8"
+            )
+        except Exception as error:
+            if settings.runtime == "onnx":
+                raise ModelUnavailableError(
+                    f"MODERATION_MODEL_RUNTIME=onnx: the screening model could not be exported "
+                    f"or quantised into {_cache_folder()} ({type(error).__name__}: {error})"
+                ) from error
+            log.warning(
+                "ONNX Runtime could not run the screening model %s (%s: %s); it runs in torch",
+                path,
+                type(error).__name__,
+                error,
+            )
+    main = forward if forward is not None else _torch_forward(detoxify.model)
+    return screen_forward, Confirmation(
+        main,
+        labels,
+        threshold_points(settings),
+        settings.screen_confirm_logits,
+        inner=confirmation,
+    )
+
+
 def _file_stamp(path: str) -> str:
     try:
         stat = Path(path).stat()
@@ -548,7 +639,11 @@ def _file_stamp(path: str) -> str:
     return f"{stat.st_size}:{stat.st_mtime_ns}"
 
 
-def offline_checkpoint(checkpoint: str, config_dir: str) -> tuple[Path, Path]:
+def offline_checkpoint(
+    checkpoint: str,
+    config_dir: str,
+    names: tuple[str, str] = ("MODERATION_MODEL_CHECKPOINT", "MODERATION_MODEL_CONFIG_DIR"),
+) -> tuple[Path, Path]:
     """Check the files, and point the checkpoint's base model at the local config folder.
 
     detoxify calls `from_pretrained(arch.args.model_type)` even when given a config folder, and
@@ -561,12 +656,12 @@ def offline_checkpoint(checkpoint: str, config_dir: str) -> tuple[Path, Path]:
     folder = Path(config_dir).expanduser().resolve()
     if not path.is_file():
         raise ModelUnavailableError(
-            f"MODERATION_MODEL_CHECKPOINT={checkpoint}: no such file. Point it at a detoxify "
+            f"{names[0]}={checkpoint}: no such file. Point it at a detoxify "
             "checkpoint (.ckpt) or unset it to use MODERATION_MODEL."
         )
     if not (folder / "config.json").is_file():
         raise ModelUnavailableError(
-            f"MODERATION_MODEL_CONFIG_DIR={config_dir}: no config.json there. Point it at the "
+            f"{names[1]}={config_dir}: no config.json there. Point it at the "
             "Hugging Face config and tokenizer folder that belongs to the checkpoint."
         )
     stat = path.stat()
@@ -580,7 +675,7 @@ def offline_checkpoint(checkpoint: str, config_dir: str) -> tuple[Path, Path]:
         loaded["state_dict"]
     except Exception as error:
         raise ModelUnavailableError(
-            f"MODERATION_MODEL_CHECKPOINT={checkpoint} is not a detoxify checkpoint "
+            f"{names[0]}={checkpoint} is not a detoxify checkpoint "
             f"(a dict with config.arch.args and state_dict): {type(error).__name__}: {error}"
         ) from error
     if Path(str(arch_args.get("model_type", ""))).is_dir():
@@ -593,7 +688,7 @@ def offline_checkpoint(checkpoint: str, config_dir: str) -> tuple[Path, Path]:
         partial.replace(patched)
     except OSError as error:
         raise ModelUnavailableError(
-            f"MODERATION_MODEL_CHECKPOINT={checkpoint}: its offline copy could not be written "
+            f"{names[0]}={checkpoint}: its offline copy could not be written "
             f"to {patched.parent} ({error}); point TMPDIR at a writable folder"
         ) from error
     return patched, folder

@@ -129,3 +129,40 @@ def build_tiny_checkpoint(folder: Path, bias: float = -6.0) -> tuple[Path, Path]
         checkpoint,
     )
     return checkpoint, config_dir
+
+
+# What the trained tiny model learns: a label is on when the text holds one of its words.
+TAUGHT = [{"idiot"}, {"stupid", "idiot"}, {"bad"}, {"hate"}, {"stupid"}, {"hate", "people"}]
+
+
+def build_trained_checkpoint(folder: Path, texts: list[str], steps: int = 150) -> tuple[Path, Path]:
+    """A tiny checkpoint trained for a few seconds on `texts` to score by `TAUGHT`: its scores
+    differ from text to text and depend on both layers (a teacher to distil from)."""
+    import torch
+    from transformers import BertConfig, BertForSequenceClassification, BertTokenizerFast
+
+    checkpoint, config_dir = build_tiny_checkpoint(folder, bias=0.0)
+    saved = torch.load(checkpoint, weights_only=False)
+    model = BertForSequenceClassification(BertConfig.from_pretrained(str(config_dir)))
+    model.load_state_dict(saved["state_dict"])
+    tokenizer = BertTokenizerFast.from_pretrained(str(config_dir))
+    encoded = tokenizer(texts, padding=True, return_tensors="pt")
+    wanted = torch.tensor(
+        [[float(bool(set(text.split()) & words)) for words in TAUGHT] for text in texts]
+    )
+    torch.manual_seed(0)
+    optimiser = torch.optim.AdamW(model.parameters(), lr=3e-3)
+    model.train()
+    for _ in range(steps):
+        chosen = torch.randint(0, len(texts), (64,))
+        logits = model(
+            input_ids=encoded["input_ids"][chosen],
+            attention_mask=encoded["attention_mask"][chosen],
+        ).logits
+        loss = torch.nn.functional.binary_cross_entropy_with_logits(logits, wanted[chosen])
+        loss.backward()
+        optimiser.step()
+        optimiser.zero_grad()
+    saved["state_dict"] = {name: value.detach() for name, value in model.state_dict().items()}
+    torch.save(saved, checkpoint)
+    return checkpoint, config_dir

@@ -1,0 +1,268 @@
+"""A screening model distilled from the current one (decision 0029), for real: a tiny teacher
+with varied scores, a student trained on CPU through detoxify's loading path, and the
+screened scorer that sends windows near a threshold to the teacher."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import random
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from moderation.config import Settings, Thresholds
+from moderation.learning.distill import (
+    distill,
+    layer_candidates,
+    student_of,
+    teacher_logits,
+    windows,
+    write_student,
+)
+from moderation.learning.encoder import BaseModel, load_base
+from moderation.pipeline.model import ModelUnavailableError, load_scorer
+from tests.support.settings import service_env
+from tests.support.tiny_model import WORDS, build_trained_checkpoint
+
+TEXTS = [
+    " ".join(random.Random(number).choices(WORDS, k=random.Random(-number).randint(2, 14)))
+    for number in range(360)
+]
+
+
+@pytest.fixture(scope="module")
+def teacher(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A tiny 2-layer model trained to score by words: scores that differ from text to text."""
+    return build_trained_checkpoint(tmp_path_factory.mktemp("teacher"), TEXTS)
+
+
+@pytest.fixture(scope="module")
+def student(
+    teacher: tuple[Path, Path], tmp_path_factory: pytest.TempPathFactory
+) -> tuple[Path, dict[str, Any], BaseModel]:
+    import torch
+
+    torch.manual_seed(0)
+    base = load_base(str(teacher[0]), str(teacher[1]))
+    model, evaluation = distill(
+        base, TEXTS, layers=1, epochs=40, held_out_share=0.2, learning_rate=3e-3
+    )
+    folder = tmp_path_factory.mktemp("student") / "screen"
+    return write_student(base, model, folder, evaluation), evaluation, base
+
+
+def screened(settings: Settings, teacher: tuple[Path, Path], **model: Any) -> Any:
+    return dataclasses.replace(
+        settings.model,
+        checkpoint=str(teacher[0]),
+        config_dir=str(teacher[1]),
+        runtime="torch",
+        quantize="none",
+        **model,
+    )
+
+
+def test_the_student_learns_the_teachers_scores_and_loads_as_a_detoxify_checkpoint(
+    student: tuple[Path, dict[str, Any], BaseModel], settings: Settings
+) -> None:
+    checkpoint, evaluation, base = student
+    assert evaluation["layers"] in ([0], [1])
+    assert evaluation["held_out_texts"] == 72 and evaluation["texts"] == 288
+    # On texts it never saw, the trained student is far closer to the teacher than the layer
+    # it started from.
+    shuffled = list(TEXTS)
+    random.Random(0).shuffle(shuffled)
+    held_out = shuffled[:72]
+    rows, _ = windows(base, held_out)
+    wanted = teacher_logits(base, rows)
+    untrained = BaseModel(
+        **{**base.__dict__, "model": student_of(base.model, evaluation["layers"])}
+    )
+    before = float(np.abs(teacher_logits(untrained, rows) - wanted).mean())
+    after = np.mean([label["mean"] for label in evaluation["held_out"]["per_label"].values()])
+    assert after < 0.7 * before, (after, before)
+    assert evaluation["held_out"]["band_for_all"] >= evaluation["held_out"]["band_for_999"] > 0
+    # The folder loads on its own, one layer deep, and scores as the student did.
+    config = json.loads((checkpoint.parent / "config" / "config.json").read_text())
+    assert config["num_hidden_layers"] == 1
+    alone = load_scorer(
+        dataclasses.replace(
+            settings.model,
+            checkpoint=str(checkpoint),
+            config_dir=str(checkpoint.parent / "config"),
+            runtime="torch",
+            quantize="none",
+        )
+    )
+    loaded = alone.score(held_out[:8])
+    reloaded = load_base(str(checkpoint), str(checkpoint.parent / "config"))
+    expected = 1 / (1 + np.exp(-teacher_logits(reloaded, rows[:8])))
+    for number, scores in enumerate(loaded):
+        assert [scores[label] for label in alone.labels] == pytest.approx(
+            list(expected[number]), abs=1e-4
+        )
+
+
+def test_windows_near_a_threshold_get_the_teachers_scores_the_rest_the_students(
+    student: tuple[Path, dict[str, Any], BaseModel],
+    teacher: tuple[Path, Path],
+    settings: Settings,
+) -> None:
+    checkpoint = student[0]
+    student_alone = load_scorer(
+        dataclasses.replace(
+            screened(settings, teacher),
+            checkpoint=str(checkpoint),
+            config_dir=str(checkpoint.parent / "config"),
+        )
+    )
+    texts = TEXTS[:60]
+    exact = load_scorer(screened(settings, teacher)).score(texts)
+    alone = student_alone.score(texts)
+    # One threshold, at the student's toxicity score of the text farthest from its neighbours,
+    # and a band half that distance: only that text is near a line.
+    logits = [float(np.log(s["toxicity"] / (1 - s["toxicity"]))) for s in alone]
+    gaps = [min(abs(x - y) for j, y in enumerate(logits) if j != i) for i, x in enumerate(logits)]
+    target = max(range(len(texts)), key=gaps.__getitem__)
+    assert gaps[target] > 0.02
+    near = alone[target]["toxicity"]
+    line = {"toxicity": Thresholds(hold=near, reject=near)}
+    scorer = load_scorer(
+        screened(
+            settings,
+            teacher,
+            thresholds=line,
+            screen_checkpoint=str(checkpoint),
+            screen_confirm_logits=gaps[target] / 2,
+        )
+    )
+    assert scorer.description.endswith(f", screened by {checkpoint}")
+    scores = scorer.score(texts)
+    assert (scorer.windows_scored, scorer.windows_confirmed) == (60, 1)
+    assert scores[target] == pytest.approx(exact[target], abs=1e-5)  # the teacher's, every label
+    assert scores[target] != pytest.approx(alone[target], abs=1e-3)
+    for number in set(range(60)) - {target}:
+        assert scores[number] == pytest.approx(alone[number], abs=1e-6)  # the student's
+    # A site's own level joins the screening band too.
+    other = min(set(range(60)) - {target}, key=lambda number: -gaps[number])
+    scorer.confirm_near({"toxicity": [alone[other]["toxicity"]]})
+    assert scorer.score(texts)[other] == pytest.approx(exact[other], abs=1e-5)
+
+
+def test_the_default_runtime_screens_in_int8_and_confirms_the_teacher_in_float(
+    student: tuple[Path, dict[str, Any], BaseModel],
+    teacher: tuple[Path, Path],
+    settings: Settings,
+) -> None:
+    checkpoint = student[0]
+    auto = dataclasses.replace(
+        screened(settings, teacher, screen_checkpoint=str(checkpoint)),
+        runtime="auto",
+        quantize="auto",
+        screen_confirm_logits=20.0,  # every window goes to the teacher
+    )
+    scorer = load_scorer(auto)
+    assert scorer.description == (
+        f"checkpoint {teacher[0]} (ONNX Runtime, int8, confirmed in float), "
+        f"screened by {checkpoint}"
+    )
+    exact = load_scorer(screened(settings, teacher)).score(TEXTS[:20])
+    scores = scorer.score(TEXTS[:20])
+    assert scorer.windows_confirmed == 20
+    # Every window is the teacher's: int8's where far from a line, float's near one.
+    for ours, theirs in zip(scores, exact, strict=True):
+        assert ours == pytest.approx(theirs, abs=0.05)
+
+
+def test_a_screen_that_is_not_the_models_student_is_refused(
+    student: tuple[Path, dict[str, Any], BaseModel],
+    teacher: tuple[Path, Path],
+    settings: Settings,
+    tmp_path: Path,
+) -> None:
+    import torch
+
+    missing = screened(settings, teacher, screen_checkpoint=str(tmp_path / "none.ckpt"))
+    with pytest.raises(
+        ModelUnavailableError, match=r"MODERATION_MODEL_SCREEN_CHECKPOINT=.*no such"
+    ):
+        load_scorer(missing)
+    saved = torch.load(student[0], weights_only=False)
+    saved["config"]["dataset"]["args"]["classes"] = ["toxicity", "spam", "a", "b", "c", "d"]
+    other = tmp_path / "other.ckpt"
+    torch.save(saved, other)
+    with pytest.raises(ModelUnavailableError, match="scores toxicity, spam"):
+        load_scorer(
+            screened(
+                settings,
+                teacher,
+                screen_checkpoint=str(other),
+                screen_config_dir=str(student[0].parent / "config"),
+            )
+        )
+
+
+def test_layer_candidates_try_every_subset_when_few_and_keep_the_last_layer_when_many() -> None:
+    assert layer_candidates(6, 3) == sorted(layer_candidates(6, 3))
+    assert len(layer_candidates(6, 3)) == 20
+    many = layer_candidates(24, 6)
+    assert len(many) == 64 and all(len(keep) == 6 for keep in many)
+    assert all(keep[-1] == 23 or keep == (0, 5, 9, 14, 18, 23) for keep in many)
+
+
+def test_the_model_distill_command_writes_a_folder_the_screen_setting_loads(
+    teacher: tuple[Path, Path], database_url: str, redis_url: str, tmp_path: Path
+) -> None:
+    texts = tmp_path / "texts.csv"
+    texts.write_text(
+        "id,text\n" + "".join(f'{n},"{text}"\n' for n, text in enumerate(TEXTS)), encoding="utf-8"
+    )
+    env = {
+        **os.environ,
+        **service_env(database_url, redis_url, teacher),
+        "MODERATION_MODEL_RUNTIME": "torch",
+        "MODERATION_MODEL_QUANTIZE": "none",
+    }
+    out = tmp_path / "screen"
+    command = [sys.executable, "-m", "moderation.cli", "model", "distill", "--out", str(out)]
+    few = subprocess.run(
+        [*command, "--texts", str(texts), "--limit", "100", "--layers", "5"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert few.returncode == 1 and "a student needs 1 to 1" in few.stderr
+    done = subprocess.run(
+        [*command, "--texts", str(texts), "--layers", "1", "--epochs", "1", "--threads", "1"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    answer = json.loads(done.stdout)
+    distinct = len(dict.fromkeys(TEXTS))
+    assert answer["checkpoint"] == str(out / "model.ckpt")
+    assert answer["texts"] == distinct - int(distinct * 0.05)
+    assert "teacher scored them" in done.stderr
+    assert json.loads((out / "evaluation.json").read_text())["layers"] == answer["layers"]
+    env["MODERATION_MODEL_SCREEN_CHECKPOINT"] = str(out / "model.ckpt")
+    info = subprocess.run(
+        [sys.executable, "-m", "moderation.cli", "model", "info"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert info.returncode == 0, info.stderr
+    assert json.loads(info.stdout)["model"].endswith(f"screened by {out / 'model.ckpt'}")
