@@ -12,7 +12,7 @@ ifneq ($(wildcard $(SHARED_MODEL)/model.ckpt),)
   export MODERATION_MODEL_CHECKPOINT MODERATION_MODEL_CONFIG_DIR
 endif
 
-.PHONY: install run test lint typecheck unit bench bench-model bench-reads bench-perspective bench-precheck soak eval eval-learning clean constraints
+.PHONY: install run test lint typecheck unit bench bench-model distill bench-reads bench-perspective bench-precheck soak eval eval-learning clean constraints
 
 $(BIN)/moderation: pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -80,6 +80,14 @@ soak: install
 # rule or threshold change take seconds. EVAL_ARGS="--sets news_comments_socc --limit 500".
 eval: install
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/python -m bench.eval $(EVAL_ARGS)
+
+# A screening model distilled from the configured model on unlabelled text (decision 0029):
+# ../shared/data's CC0 and CC BY-SA comment text, 3 epochs; about an hour on 2 cores. Then
+# `make bench-model BENCH_ARGS="--screen var/screen"` and `make bench BENCH_ARGS=...` measure it.
+distill: install
+	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/moderation model distill --out var/screen \
+	  --texts $(MODERATION_SHARED_DIR)/data/jigsaw_wiki_train.csv --texts $(MODERATION_SHARED_DIR)/data/civil_comments_toxic_spans.csv \
+	  $(DISTILL_ARGS)
 
 # A site model trained from decisions against the shipped model (docs/learning.md):
 # news_comments_unhealthy's val rows as the site's past decisions, its test rows as the future;

@@ -8,7 +8,8 @@ near a threshold), int8 alone, and torch in float (the baseline), in one run, on
 on every text of the file: the CPU milliseconds per comment of each and every label's ROC-AUC,
 ending with the line
 `model cpu ms per comment: X (baseline Y); largest ROC-AUC change: <label> <+-d>` (X: the
-default's).
+default's). With `--screen <folder>` (`make bench-model BENCH_ARGS="--screen var/screen"`) it
+also measures the default screened by that distilled model (decision 0029), and X is that.
 
 Texts and labels come from ../shared/data/jigsaw_wiki_dev.csv (3,000 Wikipedia comments in
 detoxify's column layout; the stand-in for civil_comments_dev.csv, see its README). ROC-AUC is
@@ -70,6 +71,13 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=600, help="texts for the speed runs")
     parser.add_argument("--batches", default="1,8,16,32,64")
     parser.add_argument("--auc", action="store_true", help="score the whole file for ROC-AUC")
+    parser.add_argument(
+        "--screen",
+        type=Path,
+        default=None,
+        help="with --compare: also the default screened by this distilled model's folder",
+    )
+    parser.add_argument("--screen-band", type=float, default=None, help="its confirm band")
     args = parser.parse_args()
     if args.compare:
         compare(args)
@@ -143,6 +151,13 @@ def compare(args: argparse.Namespace) -> None:
         "onnx_int8_alone": {"runtime": "onnx", "quantize": "int8", "int8_confirm_logits": 0.0},
         "baseline": {"runtime": "torch", "quantize": "none"},
     }
+    measured = "onnx_int8"
+    if args.screen is not None:
+        screen: dict[str, Any] = {"screen_checkpoint": str(args.screen.resolve() / "model.ckpt")}
+        if args.screen_band is not None:
+            screen["screen_confirm_logits"] = args.screen_band
+        variants = {"screened": screen, **variants}
+        measured = "screened"
     for name, options in variants.items():
         scorer = load_scorer(model_settings(args.model, threads=1, **options))
         scorer.score(texts[:16])
@@ -154,11 +169,11 @@ def compare(args: argparse.Namespace) -> None:
         results[name] = {
             "model": scorer.description,
             "cpu_ms_per_comment": round(1000 * (time.process_time() - cpu) / len(texts), 2),
-            "windows_confirmed_in_float": f"{scorer.windows_confirmed} of {scorer.windows_scored}",
+            "windows_confirmed": f"{scorer.windows_confirmed} of {scorer.windows_scored}",
             "roc_auc": label_aucs(rows, scores, scorer.labels),
         }
         print(json.dumps({name: results[name]}), flush=True)
-    default, baseline = results["onnx_int8"], results["baseline"]
+    default, baseline = results[measured], results["baseline"]
     changes = {
         label: round(value - (baseline["roc_auc"][label] or 0.0), 4)
         for label, value in default["roc_auc"].items()
@@ -167,7 +182,8 @@ def compare(args: argparse.Namespace) -> None:
     worst = max(changes, key=lambda label: abs(changes[label]))
     print(json.dumps({"roc_auc_change": changes}))
     print(
-        f"model cpu ms per comment: {default['cpu_ms_per_comment']:.2f} "
+        f"model cpu ms per comment{' (screened)' if measured == 'screened' else ''}: "
+        f"{default['cpu_ms_per_comment']:.2f} "
         f"(baseline {baseline['cpu_ms_per_comment']:.2f}); "
         f"largest ROC-AUC change: {worst} {changes[worst]:+.4f}"
     )

@@ -60,13 +60,13 @@ def percentile(values: list[float], share: float) -> float:
 
 # The configuration that `cpu ms per decided comment` is compared with: the default, torch in
 # float; and the one measured against it, ONNX Runtime with int8 weights (decision 0028).
-BASELINE_MODEL = {"runtime": "torch", "quantize": "none"}
-CANDIDATE_MODEL = {"runtime": "onnx", "quantize": "int8"}
+BASELINE_MODEL: dict[str, Any] = {"runtime": "torch", "quantize": "none"}
+CANDIDATE_MODEL: dict[str, Any] = {"runtime": "onnx", "quantize": "int8"}  # --screen adds one
 
 
-def model_environment(model: dict[str, str]) -> dict[str, str]:
+def model_environment(model: dict[str, Any]) -> dict[str, str]:
     """The same model settings as the service's environment variables."""
-    return {f"MODERATION_MODEL_{key.upper()}": value for key, value in model.items()}
+    return {f"MODERATION_MODEL_{key.upper()}": str(value) for key, value in model.items()}
 
 
 def model_env(threads: int) -> dict[str, str]:
@@ -77,7 +77,7 @@ def model_env(threads: int) -> dict[str, str]:
     return env
 
 
-def _warm_scorer(texts: list[str], threads: int, **options: str) -> Any:
+def _warm_scorer(texts: list[str], threads: int, **options: Any) -> Any:
     """The scorer loaded with these model settings, after one warm-up call."""
     from moderation.pipeline.model import load_scorer
 
@@ -99,7 +99,7 @@ def _score_all(scorer: Any, texts: list[str], batch: int) -> tuple[float, float]
     return time.perf_counter() - started, time.process_time() - cpu
 
 
-def bench_raw(texts: list[str], threads: int, batches: list[int], **options: str) -> dict[str, Any]:
+def bench_raw(texts: list[str], threads: int, batches: list[int], **options: Any) -> dict[str, Any]:
     """Comments/s of the scorer alone, per batch size, after one warm-up call.
 
     `options` are model settings to try (quantize="int8", runtime="onnx").
@@ -119,7 +119,7 @@ def _raw_share(
     batch: int,
     barrier: Any,
     results: Any,
-    options: dict[str, str],
+    options: dict[str, Any],
 ) -> None:
     """One process of `bench_raw_processes`: load, wait for the others, score its share."""
     scorer = _warm_scorer(texts, threads, **options)
@@ -128,7 +128,7 @@ def _raw_share(
 
 
 def bench_raw_processes(
-    texts: list[str], processes: int, threads: int, batch: int, **options: str
+    texts: list[str], processes: int, threads: int, batch: int, **options: Any
 ) -> dict[str, Any]:
     """The scorer alone in several processes at once (as several workers run): comments/s.
 
@@ -541,8 +541,8 @@ def bench_drain(service: Service, texts: list[str], concurrency: int) -> dict[st
     }
 
 
-def main() -> None:
-    cores = os.cpu_count() or 1
+def parse_args(cores: int) -> argparse.Namespace:
+    """The command line of `make bench`."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--comments", type=int, default=1000, help="comments for (a) and (b)")
     parser.add_argument(
@@ -578,7 +578,26 @@ def main() -> None:
     parser.add_argument(
         "--skip-raw", action="store_true", help="service only (no ratio): for profiling runs"
     )
+    parser.add_argument(
+        "--screen",
+        type=Path,
+        default=None,
+        help="a screening model folder (`moderation model distill`) the measured service uses",
+    )
+    parser.add_argument(
+        "--screen-band", type=float, default=None, help="model.screen_confirm_logits with --screen"
+    )
     args = parser.parse_args()
+    if args.screen is not None:
+        CANDIDATE_MODEL["screen_checkpoint"] = str(args.screen.resolve() / "model.ckpt")
+        if args.screen_band is not None:
+            CANDIDATE_MODEL["screen_confirm_logits"] = args.screen_band
+    return args
+
+
+def main() -> None:
+    cores = os.cpu_count() or 1
+    args = parse_args(cores)
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
     texts = load_texts(args.comments)

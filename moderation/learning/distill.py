@@ -197,7 +197,7 @@ def train_student(
     warmup = max(1, int(0.05 * steps))
     optimiser = torch.optim.AdamW(student.parameters(), lr=learning_rate, weight_decay=0.01)
     schedule = torch.optim.lr_scheduler.LambdaLR(
-        optimiser, lambda step: min((step + 1) / warmup, max(0.0, (steps - step) / steps))
+        optimiser, lambda step: min(1.0, step / warmup) * max(0.0, 1 - step / steps)
     )
     student.train()
     started = time.perf_counter()

@@ -709,6 +709,9 @@ def load_language_model(settings: ModelSettings, entry: LanguageModel) -> Scorer
             name=entry.name or settings.name,
             checkpoint=entry.checkpoint,
             config_dir=entry.config_dir,
+            # The screening model is the default model's student, not this one's.
+            screen_checkpoint="",
+            screen_config_dir="",
         )
     )
 

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from moderation.config import Settings, Thresholds
+from moderation.config import LanguageModel, Settings, Thresholds
 from moderation.learning.distill import (
     distill,
     layer_candidates,
@@ -26,7 +26,7 @@ from moderation.learning.distill import (
     write_student,
 )
 from moderation.learning.encoder import BaseModel, load_base
-from moderation.pipeline.model import ModelUnavailableError, load_scorer
+from moderation.pipeline.model import ModelUnavailableError, load_language_model, load_scorer
 from tests.support.settings import service_env
 from tests.support.tiny_model import WORDS, build_trained_checkpoint
 
@@ -178,6 +178,11 @@ def test_the_default_runtime_screens_in_int8_and_confirms_the_teacher_in_float(
     # Every window is the teacher's: int8's where far from a line, float's near one.
     for ours, theirs in zip(scores, exact, strict=True):
         assert ours == pytest.approx(theirs, abs=0.05)
+    # The screen is the default model's student: a language's or a policy's model has none.
+    other = load_language_model(
+        auto, LanguageModel(checkpoint=str(teacher[0]), config_dir=str(teacher[1]))
+    )
+    assert "screened" not in other.description
 
 
 def test_a_screen_that_is_not_the_models_student_is_refused(
