@@ -30,7 +30,7 @@ from moderation.perspective.analysis import (
     ensure_drain,
 )
 from moderation.pipeline.model import DetoxifyScorer
-from moderation.pipeline.routing import LanguageRouter, LoadedModel, fixed_router
+from moderation.pipeline.routing import LanguageRouter, LoadedModel, fixed_router, unscreened
 from moderation.scoring.context import WorkerContext, current
 
 log = logging.getLogger(__name__)
@@ -46,10 +46,12 @@ def drain_analysis() -> dict[str, Any]:
 
 
 def _router(context: WorkerContext) -> LanguageRouter:
+    # Analyze clients read the scores against their own thresholds: the model's own scores,
+    # never a screening model's (decision 0029).
     pipeline = context.pipeline
     if pipeline.router is not None:
-        return pipeline.router
-    return fixed_router(pipeline.scorer, pipeline.thresholds, pipeline.model_error)
+        return unscreened(pipeline.router)
+    return unscreened(fixed_router(pipeline.scorer, pipeline.thresholds, pipeline.model_error))
 
 
 def drain(context: WorkerContext, router: LanguageRouter) -> dict[str, Any]:

@@ -10,6 +10,7 @@ to their comments; without lanes (`[perspective] worker_lane = false`) drain job
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -32,13 +33,16 @@ class AnalyzeLane(threading.Thread):
         self.stopping = threading.Event()
 
     def run(self) -> None:
+        # Analyze clients read the scores against their own thresholds, not the service's:
+        # they get the model's, never a screening model's (decision 0029).
+        settings = dataclasses.replace(self.context.settings.model, screen_checkpoint="")
         try:
-            default = load_scorer(self.context.settings.model)
+            default = load_scorer(settings)
         except ModelUnavailableError as error:
             log.error("analyze lane has no model, drain jobs serve analyze calls: %s", error)
             return
         # Its own copy of every language's model too, each loaded once.
-        router = load_router(self.context.settings.model, default)
+        router = load_router(settings, default)
         redis = self.context.redis
         name = self.context.name
         try:

@@ -77,9 +77,13 @@ class DetoxifyScorer:
             forward = _torch_forward(detoxify.model)
         self._forward = forward
         self._confirmation = confirm
-        # Windows scored, and of them scored again in float (int8 with a confirmation).
+        # Windows scored, and of them scored again (int8 with a confirmation: in float; with a
+        # screening model: by the model).
         self.windows_scored = 0
         self.windows_confirmed = 0
+        # This model without a screening model in front (itself when it has none): the model's
+        # own scores, for callers that apply their own thresholds (Perspective's analyze).
+        self.unscreened: DetoxifyScorer = self
         self._tokenizer = detoxify.tokenizer
         self.labels: tuple[str, ...] = tuple(detoxify.class_names)
         self.description = description
@@ -168,12 +172,16 @@ class Confirmation:
         points: Mapping[str, Sequence[float]],
         margin: float,
         inner: Confirmation | None = None,
+        below_only: bool = False,
     ) -> None:
         # With `inner`, `forward` is itself confirmed by it (a screening model's windows near a
         # line go to the main model, whose int8 scores near a line go to float).
         self._forward = forward if inner is None else inner.confirmed(forward)
         self.inner = inner
         self.margin = margin
+        # below_only: keep only scores that lie more than the margin below every level of
+        # their label; every other window is scored again (a screen clears clean windows only).
+        self.below_only = below_only
         # Windows this confirmation scored again.
         self.windows = 0
         self._labels = tuple(labels)
@@ -188,11 +196,15 @@ class Confirmation:
                     known.add(_logit(point))
 
     def near(self, row: Sequence[float]) -> bool:
-        """Whether any label's score is within the margin of one of its thresholds."""
+        """Whether any label's score is within the margin of one of its thresholds (with
+        `below_only`: not more than the margin below all of them)."""
         for value, points in zip(row, self._points, strict=False):
             if points:
                 logit = _logit(value)
-                if any(abs(logit - point) < self.margin for point in points):
+                if self.below_only:
+                    if logit > min(points) - self.margin:
+                        return True
+                elif any(abs(logit - point) < self.margin for point in points):
                     return True
         return False
 
@@ -487,18 +499,30 @@ def load_scorer(settings: ModelSettings) -> DetoxifyScorer:
             ) from error
     forward, confirmation, how = _prepare_runtime(detoxify, settings)
     description += how
+    windows = {
+        "window_tokens": settings.window_tokens,
+        "overlap_tokens": settings.window_overlap_tokens,
+    }
+    plain = None
     if settings.screen_checkpoint:
+        # The same model without the screen, sharing its weights: what analyze answers with.
+        plain = DetoxifyScorer(
+            detoxify, description, forward=forward, confirm=confirmation, **windows
+        )
         forward, confirmation = _screen(detoxify, settings, forward, confirmation)
         description += f", screened by {settings.screen_checkpoint}"
-    return DetoxifyScorer(
+    scorer = DetoxifyScorer(
         detoxify,
         description,
-        window_tokens=settings.window_tokens,
-        overlap_tokens=settings.window_overlap_tokens,
         load_seconds=time.perf_counter() - started,
         forward=forward,
         confirm=confirmation,
+        **windows,
     )
+    if plain is not None:
+        plain.load_seconds = scorer.load_seconds
+        scorer.unscreened = plain
+    return scorer
 
 
 def _prepare_runtime(
@@ -565,8 +589,9 @@ def _screen(
     forward: Forward | None,
     confirmation: Confirmation | None,
 ) -> tuple[Forward, Confirmation]:
-    """The screening model's forward, and the confirmation that gives a window near a threshold
-    the main model's scores (`forward`, itself confirmed in float by `confirmation`).
+    """The screening model's forward, and the confirmation that gives every window the main
+    model's scores (`forward`, itself confirmed in float by `confirmation`) unless the screen
+    put it more than `screen_confirm_logits` below every threshold of every label.
 
     The screening model is a smaller model distilled from the main one (`moderation model
     distill`, decision 0029): it must score the same labels with the same tokenizer, and it
@@ -628,6 +653,7 @@ def _screen(
         threshold_points(settings),
         settings.screen_confirm_logits,
         inner=confirmation,
+        below_only=True,
     )
 
 

@@ -110,6 +110,25 @@ class LanguageRouter:
         return route.model if route is not None else self.default.model
 
 
+def unscreened(router: LanguageRouter) -> LanguageRouter:
+    """`router` with its default model's own scores, without a screening model in front
+    (decision 0029): for callers that apply their own thresholds, such as analyze's."""
+    model = router.default.model
+    plain = getattr(model.scorer, "unscreened", model.scorer)
+    if plain is None or plain is model.scorer:
+        return router
+    replacement = LoadedModel(plain, plain.description, model.error)
+
+    def swap(route: Route) -> Route:
+        return Route(replacement, route.thresholds) if route.model is model else route
+
+    return dataclasses.replace(
+        router,
+        default=swap(router.default),
+        routes={code: swap(route) for code, route in router.routes.items()},
+    )
+
+
 def fixed_router(
     scorer: Scorer | None,
     thresholds: Mapping[str, tuple[float, float]],

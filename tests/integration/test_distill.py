@@ -27,6 +27,7 @@ from moderation.learning.distill import (
 )
 from moderation.learning.encoder import BaseModel, load_base
 from moderation.pipeline.model import ModelUnavailableError, load_language_model, load_scorer
+from moderation.pipeline.routing import fixed_router, unscreened
 from tests.support.settings import service_env
 from tests.support.tiny_model import WORDS, build_trained_checkpoint
 
@@ -125,12 +126,13 @@ def test_windows_near_a_threshold_get_the_teachers_scores_the_rest_the_students(
     texts = TEXTS[:60]
     exact = load_scorer(screened(settings, teacher)).score(texts)
     alone = student_alone.score(texts)
-    # One threshold, at the student's toxicity score of the text farthest from its neighbours,
-    # and a band half that distance: only that text is near a line.
+    # One threshold, at the student's highest toxicity score, and a band half the gaps to the
+    # next two: only that text is not clearly below the line.
     logits = [float(np.log(s["toxicity"] / (1 - s["toxicity"]))) for s in alone]
-    gaps = [min(abs(x - y) for j, y in enumerate(logits) if j != i) for i, x in enumerate(logits)]
-    target = max(range(len(texts)), key=gaps.__getitem__)
-    assert gaps[target] > 0.02
+    ranked = sorted(range(len(texts)), key=logits.__getitem__, reverse=True)
+    target, second, third = ranked[:3]
+    band = min(logits[target] - logits[second], logits[second] - logits[third]) / 2
+    assert band > 0.005
     near = alone[target]["toxicity"]
     line = {"toxicity": Thresholds(hold=near, reject=near)}
     scorer = load_scorer(
@@ -139,7 +141,7 @@ def test_windows_near_a_threshold_get_the_teachers_scores_the_rest_the_students(
             teacher,
             thresholds=line,
             screen_checkpoint=str(checkpoint),
-            screen_confirm_logits=gaps[target] / 2,
+            screen_confirm_logits=band,
         )
     )
     assert scorer.description.endswith(f", screened by {checkpoint}")
@@ -149,10 +151,18 @@ def test_windows_near_a_threshold_get_the_teachers_scores_the_rest_the_students(
     assert scores[target] != pytest.approx(alone[target], abs=1e-3)
     for number in set(range(60)) - {target}:
         assert scores[number] == pytest.approx(alone[number], abs=1e-6)  # the student's
-    # A site's own level joins the screening band too.
-    other = min(set(range(60)) - {target}, key=lambda number: -gaps[number])
-    scorer.confirm_near({"toxicity": [alone[other]["toxicity"]]})
-    assert scorer.score(texts)[other] == pytest.approx(exact[other], abs=1e-5)
+    # A site's own lower level joins the band: the second text is no longer clearly below.
+    scorer.confirm_near({"toxicity": [alone[second]["toxicity"]]})
+    again = scorer.score(texts)
+    assert again[second] == pytest.approx(exact[second], abs=1e-5)
+    assert again[third] == pytest.approx(alone[third], abs=1e-6)
+    # Analyze answers with the model's own scores: the same weights, no screen in front.
+    router = unscreened(fixed_router(scorer, {}))
+    plain = router.default.model.scorer
+    assert plain is scorer.unscreened and "screened" not in plain.description
+    for ours, theirs in zip(plain.score(texts), exact, strict=True):
+        assert ours == pytest.approx(theirs, abs=1e-5)
+    assert unscreened(router) is router
 
 
 def test_the_default_runtime_screens_in_int8_and_confirms_the_teacher_in_float(
