@@ -235,6 +235,11 @@ def describe(settings: ModelSettings) -> str:
     how = runtime
     if quantize == "int8":
         how += f", int8 confirmed within {settings.int8_confirm_logits} logits"
+    if settings.screen_checkpoint:
+        how += (
+            f", screened by {settings.screen_checkpoint} "
+            f"clearing below {settings.screen_confirm_logits} logits"
+        )
     return f"{model} ({how})"
 
 
@@ -252,6 +257,9 @@ def model_key(settings: ModelSettings) -> str:
         f"confirm {settings.int8_confirm_logits}",
         str(settings.window_overlap_tokens),
     ]
+    if settings.screen_checkpoint and Path(settings.screen_checkpoint).is_file():
+        status = Path(settings.screen_checkpoint).stat()
+        parts.append(f"screen {status.st_size}:{status.st_mtime_ns}")
     return hashlib.sha256("|".join(parts).encode()).hexdigest()[:16]
 
 
