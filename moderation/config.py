@@ -150,12 +150,13 @@ class ModelSettings:
     # float before it decides (decision 0028). 0: never.
     int8_confirm_logits: float = 0.4
     # A smaller model distilled from this one (`moderation model distill`) that scores every
-    # window first; a window whose screening score lies within `screen_confirm_logits` of a
-    # threshold is scored by this model instead (decision 0029). Empty: no screening.
+    # window first; it clears a window whose every label lies more than
+    # `screen_confirm_logits` below all of that label's thresholds, and every other window is
+    # scored by this model (decision 0029). Empty: no screening.
     screen_checkpoint: str = ""
     # Its config folder; empty: the `config` folder beside the checkpoint.
     screen_config_dir: str = ""
-    screen_confirm_logits: float = 1.5
+    screen_confirm_logits: float = 1.0
 
     def language_thresholds(self, code: str) -> dict[str, Thresholds]:
         """The thresholds for comments in this language: the default ones, the language's over."""
