@@ -281,3 +281,23 @@ def test_the_model_distill_command_writes_a_folder_the_screen_setting_loads(
     )
     assert info.returncode == 0, info.stderr
     assert json.loads(info.stdout)["model"].endswith(f"screened by {out / 'model.ckpt'}")
+
+
+def test_from_comments_reads_the_newest_texts_and_leaves_erased_ones_out(
+    app: Any, settings: Settings
+) -> None:
+    from sqlalchemy import update
+
+    from moderation.comments.models import Comment
+    from moderation.db.personal import ERASED
+    from moderation.db.session import make_engine, make_session_factory
+    from moderation.learning.commands import comment_texts
+    from tests.support.webhooks import post_comment
+
+    client = app.test_client()
+    ids = [post_comment(client, text) for text in ("first words", "second words", "third words")]
+    sessions = make_session_factory(make_engine(settings.database.url))
+    with sessions.begin() as session:
+        session.execute(update(Comment).where(Comment.id == ids[1]).values(text=ERASED))
+    assert comment_texts(settings, 10) == ["third words", "first words"]
+    assert comment_texts(settings, 1) == ["third words"]
