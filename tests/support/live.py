@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -18,15 +19,36 @@ from tests.support.database import empty_state
 from tests.support.settings import model_files, service_env
 
 
+def _ephemeral_ports() -> tuple[int, int]:
+    """The range the kernel picks outgoing connections' local ports from."""
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999
+
+
 def free_port(taken: Collection[int] = ()) -> int:
     """A port nothing listens on now, other than `taken` (ports already handed to a process
-    that has not bound them yet: the kernel may offer a closed port again at once)."""
+    that has not bound them yet).
+
+    It lies below the kernel's ephemeral range: a port from that range (what binding port 0
+    gives) can be taken by any outgoing connection (to PostgreSQL, to Redis) in the seconds
+    before the service binds it, and the service's server then fails to start.
+    """
+    low, _ = _ephemeral_ports()
+    first = max(1024, low - 12000)
+    chooser = random.SystemRandom()
     while True:
+        port = chooser.randrange(first, low)
+        if port in taken:
+            continue
         with socket.socket() as sock:
-            sock.bind(("127.0.0.1", 0))
-            port = int(sock.getsockname()[1])
-        if port not in taken:
-            return port
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
 
 
 class LiveService:
