@@ -32,6 +32,7 @@ import numpy as np
 
 from moderation.learning.artifacts import CHECKPOINT_NAME, CONFIG_NAME, write_evaluation
 from moderation.learning.encoder import BaseModel
+from moderation.pipeline.model import file_digest
 
 Progress = Callable[[str], None]
 
@@ -348,6 +349,8 @@ def write_student(base: BaseModel, student: Any, folder: Path, evaluation: dict[
     }
     saved.setdefault("config", {})["distilled"] = {
         "teacher": evaluation["teacher"],
+        # What the worker checks the configured model against (a stale screen is refused).
+        "teacher_sha256": file_digest(Path(evaluation["teacher"])),
         "layers": evaluation["layers"],
     }
     shutil.copytree(base.config_dir, partial / CONFIG_NAME)

@@ -606,6 +606,7 @@ def _screen(
         config_dir,
         names=("MODERATION_MODEL_SCREEN_CHECKPOINT", "MODERATION_MODEL_SCREEN_CONFIG_DIR"),
     )
+    _check_teacher(checkpoint, path, settings)
     try:
         screen = Detoxify(
             checkpoint=str(checkpoint), huggingface_config_path=str(folder), device=settings.device
@@ -655,6 +656,35 @@ def _screen(
         inner=confirmation,
         below_only=True,
     )
+
+
+def file_digest(path: Path) -> str:
+    """The SHA-256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _check_teacher(checkpoint: Path, path: str, settings: ModelSettings) -> None:
+    """Refuse a screen distilled from another model than the configured checkpoint: its
+    scores would stray from this model's by more than its band was measured for."""
+    import torch
+
+    distilled = torch.load(checkpoint, map_location="cpu", weights_only=False)["config"].get(
+        "distilled", {}
+    )
+    wanted = distilled.get("teacher_sha256")
+    if not wanted or not settings.checkpoint:
+        return
+    if file_digest(Path(settings.checkpoint).expanduser()) != wanted:
+        raise ModelUnavailableError(
+            f"the screening model MODERATION_MODEL_SCREEN_CHECKPOINT={path} was distilled from "
+            f"another model ({distilled.get('teacher')}), not "
+            f"MODERATION_MODEL_CHECKPOINT={settings.checkpoint}: distil it again from this model "
+            "(`moderation model distill`) or unset MODERATION_MODEL_SCREEN_CHECKPOINT"
+        )
 
 
 def _file_stamp(path: str) -> str:

@@ -208,6 +208,9 @@ def test_a_screen_that_is_not_the_models_student_is_refused(
         ModelUnavailableError, match=r"MODERATION_MODEL_SCREEN_CHECKPOINT=.*no such"
     ):
         load_scorer(missing)
+    # Distilled from the trained teacher, not from the tiny model the settings name.
+    with pytest.raises(ModelUnavailableError, match="was distilled from another model"):
+        load_scorer(dataclasses.replace(settings.model, screen_checkpoint=str(student[0])))
     saved = torch.load(student[0], weights_only=False)
     saved["config"]["dataset"]["args"]["classes"] = ["toxicity", "spam", "a", "b", "c", "d"]
     other = tmp_path / "other.ckpt"
