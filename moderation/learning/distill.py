@@ -32,7 +32,7 @@ import numpy as np
 
 from moderation.learning.artifacts import CHECKPOINT_NAME, CONFIG_NAME, write_evaluation
 from moderation.learning.encoder import BaseModel
-from moderation.pipeline.model import file_digest
+from moderation.pipeline.model import file_digest, special_tokens
 
 Progress = Callable[[str], None]
 
@@ -44,10 +44,7 @@ def windows(base: BaseModel, texts: Sequence[str]) -> tuple[list[list[int]], lis
     """Token-id rows (special tokens included) cut as the scorer cuts them, and their text."""
     tokenizer = base.tokenizer
     limit = min(int(getattr(tokenizer, "model_max_length", 512) or 512), 512)
-    bare = tokenizer("x", add_special_tokens=False)["input_ids"]
-    full = tokenizer("x", add_special_tokens=True)["input_ids"]
-    start = next(i for i in range(len(full)) if full[i : i + len(bare)] == bare)
-    prefix, suffix = full[:start], full[start + len(bare) :]
+    prefix, suffix = special_tokens(tokenizer)
     size = limit - len(prefix) - len(suffix)
     stride = max(1, size - 32)
     rows: list[list[int]] = []

@@ -91,7 +91,7 @@ class DetoxifyScorer:
         self.device = str(getattr(detoxify, "device", "cpu"))
         limit = int(getattr(self._tokenizer, "model_max_length", _MAX_WINDOW_CAP) or 0)
         limit = min(limit if limit > 0 else _MAX_WINDOW_CAP, _MAX_WINDOW_CAP)
-        self._prefix, self._suffix = _special_tokens(self._tokenizer)
+        self._prefix, self._suffix = special_tokens(self._tokenizer)
         self._pad_id = int(self._tokenizer.pad_token_id or 0)
         special = len(self._prefix) + len(self._suffix)
         # Content tokens per window: the configured size, never more than the model accepts.
@@ -412,7 +412,7 @@ class _DropRecords(logging.Filter):
         return not (record.levelno <= logging.WARNING and self.part in record.pathname)
 
 
-def _special_tokens(tokenizer: Any) -> tuple[list[int], list[int]]:
+def special_tokens(tokenizer: Any) -> tuple[list[int], list[int]]:
     """The ids the tokenizer puts before and after a text ([CLS] ... [SEP], <s> ... </s>)."""
     bare: list[int] = tokenizer("x", add_special_tokens=False)["input_ids"]
     full: list[int] = tokenizer("x", add_special_tokens=True)["input_ids"]
