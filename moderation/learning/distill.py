@@ -31,8 +31,8 @@ from typing import Any
 import numpy as np
 
 from moderation.learning.artifacts import CHECKPOINT_NAME, CONFIG_NAME, write_evaluation
-from moderation.learning.encoder import BaseModel
-from moderation.pipeline.model import file_digest, special_tokens
+from moderation.learning.encoder import BaseModel, padded
+from moderation.pipeline.model import cut_windows, file_digest, special_tokens, window_shape
 
 Progress = Callable[[str], None]
 
@@ -40,23 +40,13 @@ Progress = Callable[[str], None]
 _MAX_CANDIDATES = 64
 
 
-def windows(base: BaseModel, texts: Sequence[str]) -> tuple[list[list[int]], list[int]]:
-    """Token-id rows (special tokens included) cut as the scorer cuts them, and their text."""
+def windows(base: BaseModel, texts: Sequence[str]) -> list[list[int]]:
+    """Token-id rows (special tokens included) cut as the scorer cuts them, text after text."""
     tokenizer = base.tokenizer
-    limit = min(int(getattr(tokenizer, "model_max_length", 512) or 512), 512)
     prefix, suffix = special_tokens(tokenizer)
-    size = limit - len(prefix) - len(suffix)
-    stride = max(1, size - 32)
-    rows: list[list[int]] = []
-    owners: list[int] = []
+    size, stride = window_shape(tokenizer)
     encoded = tokenizer(list(texts), add_special_tokens=False, truncation=False)["input_ids"]
-    for index, ids in enumerate(encoded):
-        for begin in range(0, max(len(ids), 1), stride):
-            rows.append(prefix + ids[begin : begin + size] + suffix)
-            owners.append(index)
-            if begin + size >= len(ids):
-                break
-    return rows, owners
+    return [prefix + piece + suffix for ids in encoded for piece in cut_windows(ids, size, stride)]
 
 
 def _batches(rows: Sequence[Sequence[int]], budget: int) -> list[list[int]]:
@@ -74,25 +64,15 @@ def _batches(rows: Sequence[Sequence[int]], budget: int) -> list[list[int]]:
     return batches
 
 
-def _tensors(rows: Sequence[Sequence[int]], batch: Sequence[int], pad: int, device: str) -> Any:
-    import torch
-
-    width = max(len(rows[i]) for i in batch)
-    ids = torch.tensor([list(rows[i]) + [pad] * (width - len(rows[i])) for i in batch])
-    mask = torch.tensor([[1] * len(rows[i]) + [0] * (width - len(rows[i])) for i in batch])
-    return ids.to(device), mask.to(device)
-
-
 def teacher_logits(base: BaseModel, rows: Sequence[Sequence[int]], budget: int = 8192) -> Any:
     """The current model's logits for every row (float32, rows x labels)."""
     import torch
 
-    pad = int(base.tokenizer.pad_token_id or 0)
     out: Any = np.zeros((len(rows), len(base.labels)), dtype=np.float32)
     base.model.eval()
     with torch.inference_mode():
         for batch in _batches(rows, budget):
-            ids, mask = _tensors(rows, batch, pad, base.device)
+            ids, mask = padded([list(rows[i]) for i in batch], base, torch)
             out[batch] = base.model(input_ids=ids, attention_mask=mask)[0].float().cpu().numpy()
     return out
 
@@ -148,7 +128,6 @@ def choose_layers(
     total = len(getattr(*_encoder_layers(base.model)))
     picked = sorted(random.Random(0).sample(range(len(rows)), min(sample, len(rows))))
     short = [i for i in picked if len(rows[i]) <= 128] or picked
-    pad = int(base.tokenizer.pad_token_id or 0)
     best: tuple[tuple[int, ...], float] | None = None
     for keep in layer_candidates(total, count):
         model = student_of(base.model, keep).eval()
@@ -156,7 +135,7 @@ def choose_layers(
         with torch.inference_mode():
             for batch in _batches([rows[i] for i in short], 4096):
                 chosen = [short[i] for i in batch]
-                ids, mask = _tensors(rows, chosen, pad, base.device)
+                ids, mask = padded([list(rows[i]) for i in chosen], base, torch)
                 logits = model(input_ids=ids, attention_mask=mask)[0].float().cpu().numpy()
                 error += float(((logits - targets[chosen]) ** 2).sum())
         error /= len(short) * targets.shape[1]
@@ -189,7 +168,6 @@ def train_student(
     total = len(getattr(*_encoder_layers(teacher)))
     # Student layer j matches the teacher's hidden state at the same relative depth.
     matched = [round((j + 1) * total / len(keep)) for j in range(len(keep))]
-    pad = int(base.tokenizer.pad_token_id or 0)
     batches = _batches(rows, budget)
     steps = max(1, math.ceil(len(batches) * epochs))
     warmup = max(1, int(0.05 * steps))
@@ -204,7 +182,7 @@ def train_student(
     while step < steps:
         shuffler.shuffle(batches)
         for batch in batches:
-            ids, mask = _tensors(rows, batch, pad, base.device)
+            ids, mask = padded([list(rows[i]) for i in batch], base, torch)
             wanted = torch.tensor(targets[batch], device=base.device)
             output = student(
                 input_ids=ids, attention_mask=mask, output_hidden_states=hidden_weight > 0
@@ -291,8 +269,8 @@ def distill(
     held = max(1, int(len(shuffled) * held_out_share)) if len(shuffled) > 1 else 0
     train_texts, test_texts = shuffled[held:], shuffled[:held]
     started = time.perf_counter()
-    rows, _ = windows(base, train_texts)
-    test_rows, _ = windows(base, test_texts)
+    rows = windows(base, train_texts)
+    test_rows = windows(base, test_texts)
     say(f"{len(train_texts)} texts ({len(rows)} windows) to learn from, {len(test_texts)} held out")
     targets = teacher_logits(base, rows)
     test_targets = teacher_logits(base, test_rows)

@@ -108,7 +108,7 @@ def encode(
         with torch.inference_mode():
             for start in range(0, len(order), batch_size):
                 chunk = order[start : start + batch_size]
-                input_ids, attention = _padded([ids[i] for i in chunk], base, torch)
+                input_ids, attention = padded([ids[i] for i in chunk], base, torch)
                 captured.clear()
                 out = base.model(input_ids=input_ids, attention_mask=attention)[0]
                 features[chunk] = captured[-1].float().cpu().numpy()
@@ -118,7 +118,8 @@ def encode(
     return features, logits
 
 
-def _padded(rows: list[list[int]], base: BaseModel, torch: Any) -> tuple[Any, Any]:
+def padded(rows: list[list[int]], base: BaseModel, torch: Any) -> tuple[Any, Any]:
+    """Token-id rows padded to the longest, and their attention mask, on the model's device."""
     pad = int(base.tokenizer.pad_token_id or 0)
     width = max(len(row) for row in rows)
     input_ids = torch.tensor(

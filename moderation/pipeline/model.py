@@ -89,14 +89,9 @@ class DetoxifyScorer:
         self.description = description
         self.load_seconds = load_seconds
         self.device = str(getattr(detoxify, "device", "cpu"))
-        limit = int(getattr(self._tokenizer, "model_max_length", _MAX_WINDOW_CAP) or 0)
-        limit = min(limit if limit > 0 else _MAX_WINDOW_CAP, _MAX_WINDOW_CAP)
         self._prefix, self._suffix = special_tokens(self._tokenizer)
         self._pad_id = int(self._tokenizer.pad_token_id or 0)
-        special = len(self._prefix) + len(self._suffix)
-        # Content tokens per window: the configured size, never more than the model accepts.
-        self.window = min(window_tokens or limit, limit) - special
-        self.stride = max(1, self.window - max(0, min(overlap_tokens, self.window - 1)))
+        self.window, self.stride = window_shape(self._tokenizer, window_tokens, overlap_tokens)
         # Set by a scoring worker that also answers analyze calls: at most this many tokens per
         # model call (padding included), and a function called between model calls (it may
         # score waiting calls). None: model calls as large as the batch.
@@ -115,14 +110,7 @@ class DetoxifyScorer:
         ids: list[int] = self._tokenizer(text, add_special_tokens=False, truncation=False)[
             "input_ids"
         ]
-        if len(ids) <= self.window:
-            return [ids]
-        pieces = []
-        for start in range(0, len(ids), self.stride):
-            pieces.append(ids[start : start + self.window])
-            if start + self.window >= len(ids):
-                break
-        return pieces
+        return cut_windows(ids, self.window, self.stride)
 
     def score(self, texts: Sequence[str]) -> list[dict[str, float]]:
         """Scores for every text; a long text's score is its worst window per label."""
@@ -412,6 +400,30 @@ class _DropRecords(logging.Filter):
         return not (record.levelno <= logging.WARNING and self.part in record.pathname)
 
 
+def window_shape(
+    tokenizer: Any, window_tokens: int = 0, overlap_tokens: int = 32
+) -> tuple[int, int]:
+    """Content tokens per window (the configured size, 0: the tokenizer's limit; never more than
+    the model accepts, special tokens taken off) and the stride from one window to the next."""
+    limit = int(getattr(tokenizer, "model_max_length", _MAX_WINDOW_CAP) or 0)
+    limit = min(limit if limit > 0 else _MAX_WINDOW_CAP, _MAX_WINDOW_CAP)
+    prefix, suffix = special_tokens(tokenizer)
+    window = min(window_tokens or limit, limit) - len(prefix) - len(suffix)
+    return window, max(1, window - max(0, min(overlap_tokens, window - 1)))
+
+
+def cut_windows(ids: list[int], window: int, stride: int) -> list[list[int]]:
+    """Overlapping windows of `window` token ids that cover `ids` (one when it fits)."""
+    if len(ids) <= window:
+        return [ids]
+    pieces = []
+    for start in range(0, len(ids), stride):
+        pieces.append(ids[start : start + window])
+        if start + window >= len(ids):
+            break
+    return pieces
+
+
 def special_tokens(tokenizer: Any) -> tuple[list[int], list[int]]:
     """The ids the tokenizer puts before and after a text ([CLS] ... [SEP], <s> ... </s>)."""
     bare: list[int] = tokenizer("x", add_special_tokens=False)["input_ids"]
@@ -534,35 +546,10 @@ def _prepare_runtime(
 
     how = ""
     runtime, quantize = runtime_choice(settings)
-    forward = None
     confirmation = None
-    if runtime == "onnx":
-        detoxify.model.eval()
-        source = settings.checkpoint or settings.name
-        try:
-            forward = _onnx_forward(
-                detoxify.model,
-                f"{source}:{_file_stamp(source)}",
-                settings.threads,
-                int8=quantize == "int8",
-            )
-        except Exception as error:
-            if settings.runtime == "onnx":  # asked for by name: say so and stop
-                if isinstance(error, ModelUnavailableError):
-                    raise
-                raise ModelUnavailableError(
-                    f"MODERATION_MODEL_RUNTIME=onnx: the model could not be exported or "
-                    f"quantised into {_cache_folder()} ({type(error).__name__}: {error}); point "
-                    "TMPDIR at a writable folder or set MODERATION_MODEL_RUNTIME=torch"
-                ) from error
-            # "auto": the same decisions in float, at float's cost, rather than no model.
-            log.warning(
-                "ONNX Runtime could not run %s (%s: %s); scoring with torch in float",
-                source,
-                type(error).__name__,
-                error,
-            )
-            runtime, quantize = "torch", "none"
+    forward = _onnx_unless_torch(detoxify.model, settings.checkpoint or settings.name, settings)
+    if runtime == "onnx" and forward is None:
+        runtime, quantize = "torch", "none"  # the export failed under "auto"
     if runtime == "onnx":
         how = " (ONNX Runtime)"
         if quantize == "int8" and settings.int8_confirm_logits > 0:
@@ -581,6 +568,37 @@ def _prepare_runtime(
         )
         how = " (int8)"
     return forward, confirmation, how
+
+
+def _onnx_unless_torch(model: Any, source: str, settings: ModelSettings) -> Forward | None:
+    """`model` in ONNX Runtime (int8 when so chosen) when the settings choose it; None for torch:
+    when they choose torch, or under "auto" when the export failed (logged). Asked for by name
+    (`runtime = "onnx"`), a failed export raises ModelUnavailableError saying why."""
+    runtime, quantize = runtime_choice(settings)
+    if runtime != "onnx":
+        return None
+    model.eval()
+    try:
+        return _onnx_forward(
+            model, f"{source}:{_file_stamp(source)}", settings.threads, int8=quantize == "int8"
+        )
+    except Exception as error:
+        if settings.runtime == "onnx":  # asked for by name: say so and stop
+            if isinstance(error, ModelUnavailableError):
+                raise
+            raise ModelUnavailableError(
+                f"MODERATION_MODEL_RUNTIME=onnx: {source} could not be exported or quantised "
+                f"into {_cache_folder()} ({type(error).__name__}: {error}); point TMPDIR at a "
+                "writable folder or set MODERATION_MODEL_RUNTIME=torch"
+            ) from error
+        # "auto": the same decisions in float, at float's cost, rather than no model.
+        log.warning(
+            "ONNX Runtime could not run %s (%s: %s); scoring with torch in float",
+            source,
+            type(error).__name__,
+            error,
+        )
+        return None
 
 
 def _screen(
@@ -628,25 +646,9 @@ def _screen(
             "this model (`moderation model distill`)"
         )
     screen.model.eval()
-    screen_forward = _torch_forward(screen.model)
-    runtime, quantize = runtime_choice(settings)
-    if runtime == "onnx":
-        try:
-            screen_forward = _onnx_forward(
-                screen.model, f"{path}:{_file_stamp(path)}", settings.threads, quantize == "int8"
-            )
-        except Exception as error:
-            if settings.runtime == "onnx":
-                raise ModelUnavailableError(
-                    f"MODERATION_MODEL_RUNTIME=onnx: the screening model could not be exported "
-                    f"or quantised into {_cache_folder()} ({type(error).__name__}: {error})"
-                ) from error
-            log.warning(
-                "ONNX Runtime could not run the screening model %s (%s: %s); it runs in torch",
-                path,
-                type(error).__name__,
-                error,
-            )
+    screen_forward = _onnx_unless_torch(screen.model, path, settings) or _torch_forward(
+        screen.model
+    )
     main = forward if forward is not None else _torch_forward(detoxify.model)
     return screen_forward, Confirmation(
         main,

@@ -8,8 +8,6 @@ import dataclasses
 import json
 import os
 import random
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -28,6 +26,7 @@ from moderation.learning.distill import (
 from moderation.learning.encoder import BaseModel, load_base
 from moderation.pipeline.model import ModelUnavailableError, load_language_model, load_scorer
 from moderation.pipeline.routing import fixed_router, unscreened
+from tests.support.live import run_model
 from tests.support.settings import service_env
 from tests.support.tiny_model import WORDS, build_trained_checkpoint
 
@@ -80,7 +79,7 @@ def test_the_student_learns_the_teachers_scores_and_loads_as_a_detoxify_checkpoi
     shuffled = list(TEXTS)
     random.Random(0).shuffle(shuffled)
     held_out = shuffled[:72]
-    rows, _ = windows(base, held_out)
+    rows = windows(base, held_out)
     wanted = teacher_logits(base, rows)
     untrained = BaseModel(
         **{**base.__dict__, "model": student_of(base.model, evaluation["layers"])}
@@ -248,24 +247,10 @@ def test_the_model_distill_command_writes_a_folder_the_screen_setting_loads(
         "MODERATION_MODEL_QUANTIZE": "none",
     }
     out = tmp_path / "screen"
-    command = [sys.executable, "-m", "moderation.cli", "model", "distill", "--out", str(out)]
-    few = subprocess.run(
-        [*command, "--texts", str(texts), "--limit", "100", "--layers", "5"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    distill = ("distill", "--out", str(out), "--texts", str(texts))
+    few = run_model(env, *distill, "--limit", "100", "--layers", "5")
     assert few.returncode == 1 and "a student needs 1 to 1" in few.stderr
-    done = subprocess.run(
-        [*command, "--texts", str(texts), "--layers", "1", "--epochs", "1", "--threads", "1"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    done = run_model(env, *distill, "--layers", "1", "--epochs", "1", "--threads", "1", timeout=300)
     assert done.returncode == 0, done.stderr
     answer = json.loads(done.stdout)
     distinct = len(dict.fromkeys(TEXTS))
@@ -274,14 +259,7 @@ def test_the_model_distill_command_writes_a_folder_the_screen_setting_loads(
     assert "teacher scored them" in done.stderr
     assert json.loads((out / "evaluation.json").read_text())["layers"] == answer["layers"]
     env["MODERATION_MODEL_SCREEN_CHECKPOINT"] = str(out / "model.ckpt")
-    info = subprocess.run(
-        [sys.executable, "-m", "moderation.cli", "model", "info"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    info = run_model(env, "info")
     assert info.returncode == 0, info.stderr
     assert json.loads(info.stdout)["model"].endswith(f"screened by {out / 'model.ckpt'}")
 

@@ -8,8 +8,6 @@ import dataclasses
 import json
 import os
 import random
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +27,7 @@ from moderation.learning.service import LearningService, NotEnoughDecisionsError
 from moderation.learning.trainer import Examples, fit_site_model
 from moderation.pipeline.model import load_scorer
 from moderation.worker.runner import run_worker
+from tests.support.live import run_model
 from tests.support.settings import (
     ADMIN_TOKEN,
     MODERATOR_TOKEN,
@@ -225,17 +224,6 @@ def test_a_fine_tuned_model_loads_and_scores_as_trained(
         assert [s[label] for s in scores] == pytest.approx(list(expected[:, index]), abs=1e-3)
     before = load_scorer(learning_settings.model).score([t for t, _ in heldout])
     assert [s["threat"] for s in scores] == pytest.approx([s["threat"] for s in before], abs=0.01)
-
-
-def run_model(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "moderation.cli", "model", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
 
 
 def test_the_model_train_and_trained_commands(

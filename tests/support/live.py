@@ -164,3 +164,17 @@ def running_service(
         yield service.start()
     finally:
         service.stop()
+
+
+def run_model(
+    env: dict[str, str], *args: str, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """`moderation model <args>` in its own process, its output captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "moderation.cli", "model", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
