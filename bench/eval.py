@@ -40,7 +40,13 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from moderation.config import PROJECT_ROOT, ModelSettings, Settings, load_settings, resolve_path
-from moderation.pipeline.model import ModelUnavailableError, Scorer, load_scorer, runtime_choice
+from moderation.pipeline.model import (
+    INT8_RECIPE,
+    ModelUnavailableError,
+    Scorer,
+    load_scorer,
+    runtime_choice,
+)
 from moderation.pipeline.routing import load_router
 from moderation.pipeline.rules import RuleContext, build_rules
 from moderation.pipeline.rules.identity import load_identity_terms
@@ -255,6 +261,7 @@ def model_key(settings: ModelSettings) -> str:
         *runtime_choice(settings),
         str(settings.window_tokens),
         f"confirm {settings.int8_confirm_logits}",
+        INT8_RECIPE,
         str(settings.window_overlap_tokens),
     ]
     if settings.screen_checkpoint and Path(settings.screen_checkpoint).is_file():

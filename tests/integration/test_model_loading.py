@@ -5,14 +5,18 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
+import random
 import tempfile
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 
 from moderation.config import Settings, Thresholds
 from moderation.pipeline.model import (
+    INT8_RECIPE,
     DetoxifyScorer,
     ModelUnavailableError,
     load_scorer,
@@ -104,7 +108,7 @@ def test_the_cpu_default_is_onnx_runtime_int8_exported_once_close_to_float(
         fast = load_scorer(shared.model)
         assert fast.description.endswith("(ONNX Runtime, int8)")
         cached = sorted(path.name for path in (tmp_path / "moderation-models").glob("*.onnx"))
-        assert len(cached) == 2 and any(name.endswith(".int8.onnx") for name in cached)
+        assert len(cached) == 2 and any(name.endswith(f".{INT8_RECIPE}.onnx") for name in cached)
         stamps = {path: path.stat().st_mtime_ns for path in tmp_path.rglob("*.onnx")}
         again = load_scorer(shared.model)  # a second worker: the files are reused, not rewritten
         assert {path: path.stat().st_mtime_ns for path in tmp_path.rglob("*.onnx")} == stamps
@@ -180,6 +184,66 @@ def test_int8_scores_near_a_threshold_are_scored_again_in_float(settings: Settin
     sited.confirm_near({"toxicity": [near]})
     assert sited.score(texts)[2] == pytest.approx(exact_scores[2], abs=1e-5)
     assert sited.windows_confirmed == 1
+
+
+def test_a_trained_head_keeps_its_scores_in_int8(settings: Settings, tmp_path: Path) -> None:
+    # A site model's head (issue 16) folds standardised weights into the output layer, a few
+    # of them far larger than the rest: an int8 channel scaled to those rounded the others
+    # away (1.3 logits off on average here). The output layer now stays in float (0.4 off,
+    # the encoder's own int8 error as the head reads it).
+    shared_file(SHARED_MODEL / "model.ckpt", "the tiny test model's features barely vary")
+    from moderation.learning import artifacts
+    from moderation.learning.encoder import load_base
+    from moderation.learning.trainer import Examples, fit_site_model
+
+    filler = [
+        *("the", "council", "vote", "on", "the", "school", "road", "budget", "this", "week"),
+        *("and", "the", "mayor", "said", "residents", "would", "see", "the", "plan", "soon"),
+    ]
+
+    def decisions(count: int, seed: int) -> Examples:
+        rng = random.Random(seed)
+        texts, rejected = [], []
+        for index in range(count):
+            rude = index % 3 == 0
+            words = [*rng.sample(filler, 6), rng.choice(RUDE if rude else KIND)]
+            rng.shuffle(words)
+            texts.append(" ".join(words))
+            rejected.append(rude)
+        return Examples(texts, np.array(rejected))
+
+    model = settings.replace(
+        model={
+            "checkpoint": str(SHARED_MODEL / "model.ckpt"),
+            "config_dir": str(SHARED_MODEL / "config"),
+        }
+    )
+    base = load_base(model.model.checkpoint, model.model.config_dir)
+    train, fresh = decisions(90, seed=1), decisions(60, seed=2)
+    trained = fit_site_model(base, train, fresh, model.learning, model.model.thresholds["toxicity"])
+    checkpoint, config_dir = artifacts.write_model(base, tmp_path / "site", trained.weights, {}, {})
+    site = dataclasses.replace(model.model, checkpoint=str(checkpoint), config_dir=str(config_dir))
+    exact = load_scorer(dataclasses.replace(site, runtime="torch", quantize="none"))
+    alone = load_scorer(dataclasses.replace(site, int8_confirm_logits=0.0))
+    assert alone.description.endswith("(ONNX Runtime, int8)")
+    texts = list(fresh.texts)
+    exact_logits = [_logit(row["toxicity"]) for row in exact.score(texts)]
+    int8_logits = [_logit(row["toxicity"]) for row in alone.score(texts)]
+    # The head learnt its lesson (the float scores tell the rude comments apart) ...
+    spread = max(exact_logits) - min(exact_logits)
+    assert spread > 10
+    # ... and int8 keeps it: 0.4 logit off on average (1.3 with the output layer in int8).
+    gaps = [abs(a - b) for a, b in zip(int8_logits, exact_logits, strict=True)]
+    assert sum(gaps) / len(gaps) < 0.7
+
+
+RUDE = ("clowns", "morons", "liars", "crooks", "hypocrites")
+KIND = ("neighbours", "volunteers", "teachers", "nurses", "planners")
+
+
+def _logit(probability: float) -> float:
+    clipped = min(max(probability, 1e-7), 1 - 1e-7)
+    return math.log(clipped / (1 - clipped))
 
 
 def test_when_the_model_cannot_be_exported_auto_scores_in_float_and_onnx_says_why(
