@@ -10,21 +10,23 @@ import dataclasses
 import datetime as dt
 import logging
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from moderation.config import Settings
+from moderation.config import LanguageModel, Settings
 from moderation.db.base import utcnow
 from moderation.errors import InvalidRequestError
 from moderation.learning import artifacts
 from moderation.learning.decisions import Decision, count_decisions, kinds, load_decisions
 from moderation.learning.encoder import load_base
-from moderation.learning.handoff import current_model, propose_candidate
+from moderation.learning.handoff import CurrentModel, current_model, propose_candidate
 from moderation.learning.models import TrainedModel
-from moderation.learning.trainer import Examples, evaluate, fit_site_model
+from moderation.learning.trainer import Examples, SiteModel, evaluate, fit_site_model, in_runtime
+from moderation.pipeline.model import load_language_model
 from moderation.policies.service import PolicyService
 from moderation.sites.service import SiteService
 
@@ -136,7 +138,22 @@ class LearningService:
             evaluation,
             {"site_id": site_id, "method": learning.method, "label": learning.label},
         )
-        reason = _reason(measured, learning.min_improvement, beats)
+        runtime: dict[str, Any] | None = None
+        if beats:
+            # As a worker will run it (int8 on a CPU, long texts in windows): what a site gets
+            # is what the comparison above promised, or the model is not proposed.
+            runtime = self._in_runtime(current, checkpoint, config_dir, heldout, model, measured)
+            evaluation["runtime"] = runtime
+            beats = (
+                runtime["trained_roc_auc"] is not None
+                and runtime["trained_roc_auc"] - measured["current_best_roc_auc"]
+                > learning.min_improvement
+            )
+            evaluation["beats_current"] = beats
+            seconds = time.perf_counter() - started
+            evaluation["seconds"] = round(seconds, 1)
+            artifacts.write_evaluation(folder, evaluation)
+        reason = _reason(measured, learning.min_improvement, beats, runtime)
         if not beats:
             artifacts.discard_weights(folder)
         row = TrainedModel(
@@ -163,6 +180,42 @@ class LearningService:
             result = trained_view(row)
         log.info("site %s: trained model %s (%s): %s", site_id, result["id"], row.status, reason)
         return result
+
+    def _in_runtime(
+        self,
+        current: CurrentModel,
+        checkpoint: Path,
+        config_dir: Path,
+        heldout: Examples,
+        model: SiteModel,
+        measured: dict[str, Any],
+    ) -> dict[str, Any]:
+        """The trained model loaded the way a policy's model is (`load_language_model`: the
+        runtime, quantisation and windows of [model], no screening model), with the site's
+        thresholds in its confirmation band, scoring the held-out decisions."""
+        learning = self.settings.learning
+        settings = dataclasses.replace(
+            self.settings.model, thresholds=current.thresholds, threads=learning.threads
+        )
+        scorer = load_language_model(
+            settings, LanguageModel(checkpoint=str(checkpoint), config_dir=str(config_dir))
+        )
+        runtime = in_runtime(
+            scorer.labels,
+            learning.label,
+            heldout.rejected,
+            model.heldout_logits,
+            scorer.score(list(heldout.texts)),
+            current.thresholds,
+            scorer.description,
+        )
+        runtime["trained_roc_auc"] = runtime["roc_auc"][learning.label]
+        runtime["roc_auc_change"] = (
+            None
+            if runtime["trained_roc_auc"] is None or measured["current_best_roc_auc"] is None
+            else round(runtime["trained_roc_auc"] - measured["current_best_roc_auc"], 4)
+        )
+        return runtime
 
     def due_sites(self) -> list[str]:
         """Sites with at least `learning.new_decisions` decisions since their last training."""
@@ -210,17 +263,26 @@ def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
 
 
-def _reason(measured: dict[str, Any], margin: float, beats: bool) -> str:
+def _reason(
+    measured: dict[str, Any], margin: float, beats: bool, runtime: dict[str, Any] | None
+) -> str:
     trained, best = measured["trained_roc_auc"], measured["current_best_roc_auc"]
     label = measured["current_best_label"]
-    if beats:
+    against = f"against {best} ({label} of the current model)"
+    if runtime is None:
+        if beats:
+            return f"ROC-AUC {trained} on held-out decisions {against}"
         return (
-            f"ROC-AUC {trained} on held-out decisions against {best} ({label} of the current model)"
+            f"not better: ROC-AUC {trained} on held-out decisions {against}; it must beat it "
+            f"by more than {margin}"
         )
-    return (
-        f"not better: ROC-AUC {trained} on held-out decisions against {best} ({label} of the "
-        f"current model); it must beat it by more than {margin}"
+    as_run = (
+        f"ROC-AUC {trained} on held-out decisions as trained, {runtime['trained_roc_auc']} as a "
+        f"worker runs it, {against}"
     )
+    if beats:
+        return as_run
+    return f"not better as a worker runs it: {as_run}; it must beat it by more than {margin}"
 
 
 def _examples(decisions: list[Decision]) -> Examples:

@@ -162,24 +162,8 @@ def evaluate(
     """ROC-AUC per label of both models on held-out decisions, their recall and false holds
     under the live thresholds, and the change in the retrained label against the current
     model's best label."""
-
-    def summary(logits: NDArray[np.float64]) -> dict[str, Any]:
-        scores = probabilities(logits)
-        per_label = {
-            name: _rounded(roc_auc(scores[:, index], rejected)) for index, name in enumerate(labels)
-        }
-        held: NDArray[np.bool_] = np.zeros(len(rejected), dtype=bool)
-        for index, name in enumerate(labels):
-            if name in thresholds:
-                held |= scores[:, index] >= thresholds[name].hold
-        recall, false_holds = rates_at(held.astype(float), rejected, 0.5)
-        return {
-            "roc_auc": per_label,
-            "recall": round(recall, 4),
-            "false_hold_rate": round(false_holds, 4),
-        }
-
-    current, trained = summary(current_logits), summary(trained_logits)
+    current = summarise(labels, rejected, current_logits, thresholds)
+    trained = summarise(labels, rejected, trained_logits, thresholds)
     finite = {k: v for k, v in current["roc_auc"].items() if v is not None}
     best_label = max(finite, key=lambda name: finite[name]) if finite else label
     best = finite.get(best_label)
@@ -192,6 +176,68 @@ def evaluate(
         "current_best_roc_auc": best,
         "trained_roc_auc": trained["roc_auc"][label],
         "roc_auc_change": change,
+    }
+
+
+def summarise(
+    labels: Sequence[str],
+    rejected: NDArray[np.bool_],
+    logits: NDArray[np.float64],
+    thresholds: dict[str, Thresholds],
+) -> dict[str, Any]:
+    """ROC-AUC per label on the decisions, and recall and false holds under `thresholds` (a
+    comment is held when any label reaches its hold level)."""
+    scores = probabilities(logits)
+    per_label = {
+        name: _rounded(roc_auc(scores[:, index], rejected)) for index, name in enumerate(labels)
+    }
+    held: NDArray[np.bool_] = np.zeros(len(rejected), dtype=bool)
+    for index, name in enumerate(labels):
+        if name in thresholds:
+            held |= scores[:, index] >= thresholds[name].hold
+    recall, false_holds = rates_at(held.astype(float), rejected, 0.5)
+    return {
+        "roc_auc": per_label,
+        "recall": round(recall, 4),
+        "false_hold_rate": round(false_holds, 4),
+    }
+
+
+def in_runtime(
+    labels: Sequence[str],
+    label: str,
+    rejected: NDArray[np.bool_],
+    trained_logits: NDArray[np.float64],
+    runtime_scores: Sequence[dict[str, float]],
+    thresholds: dict[str, Thresholds],
+    description: str,
+) -> dict[str, Any]:
+    """The trained model on the held-out decisions as a worker runs it (`runtime_scores`, from
+    `load_scorer`: int8 on a CPU, long texts in windows), against the trainer's own logits (in
+    float, texts cut at learning.max_tokens): its ROC-AUC per label, recall and false holds,
+    how many held-out comments the retrained label puts in another band (publish, hold,
+    reject), and the largest gap between the two logits of that label."""
+    clipped = np.clip(
+        np.array([[row[name] for name in labels] for row in runtime_scores], dtype=np.float64),
+        1e-7,
+        1 - 1e-7,
+    )
+    logits = np.log(clipped / (1 - clipped))
+    row = list(labels).index(label)
+    band = thresholds[label]
+
+    def bands(values: NDArray[np.float64]) -> NDArray[np.int64]:
+        scores = probabilities(values)
+        return (scores >= band.hold).astype(np.int64) + (scores >= band.reject).astype(np.int64)
+
+    # The trainer's logits compared where the runtime's probabilities can say anything.
+    edge = -math.log(1e-7 / (1 - 1e-7))
+    trained = np.clip(trained_logits[:, row], -edge, edge)
+    return {
+        "description": description,
+        **summarise(labels, rejected, logits, thresholds),
+        "decisions_changed": int((bands(logits[:, row]) != bands(trained_logits[:, row])).sum()),
+        "largest_logit_gap": round(float(np.abs(logits[:, row] - trained).max()), 4),
     }
 
 
