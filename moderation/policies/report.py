@@ -4,14 +4,17 @@ The report reads the shadow verdicts of one version (recorded by the scoring wor
 live verdict of the same comment) and people's decisions on those comments (labels.py). A
 policy "flags" a comment when it holds or rejects it; against people's decisions (rejected:
 unhealthy), precision is the share of its flags people rejected and recall the share of the
-comments people rejected that it flagged.
+comments people rejected that it flagged. A version whose model the training job made also
+shows that model's own evaluation (`model_evaluation`): how it did on held-out decisions.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import json
 from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -113,6 +116,7 @@ class PolicyReports:
             "people": {"labels": len(labels), "sources": sources},
             "live": measure(live, labels),
             "candidate": measure(candidate, labels),
+            "model_evaluation": model_evaluation(shown.document),
         }
 
     def calibrate(
@@ -172,6 +176,26 @@ class PolicyReports:
             )
             result["candidate"] = made.version
         return result
+
+
+def model_evaluation(document: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """What the training job measured of a version's model, from the `evaluation.json` it
+    wrote beside the checkpoint (docs/learning.md): the decisions it learnt from and was held
+    out on, the current and the trained model on the held-out ones, and the trained model as
+    a worker runs it. None for a model the training job did not make. The shadow verdicts
+    above say how it does on new comments; this says what it promised."""
+    model = (document or {}).get("model") or {}
+    checkpoint = model.get("checkpoint") if isinstance(model, Mapping) else None
+    if not checkpoint:
+        return None
+    try:
+        evaluation = json.loads((Path(checkpoint).parent / "evaluation.json").read_text())
+    except (OSError, ValueError):
+        return None
+    if not isinstance(evaluation, dict):
+        return None
+    wanted = ("method", "label", "decisions", "heldout", "runtime", "beats_current")
+    return {key: evaluation[key] for key in wanted if key in evaluation}
 
 
 def _counts(decisions: Iterable[str]) -> dict[str, int]:

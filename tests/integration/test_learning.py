@@ -139,6 +139,17 @@ def test_training_job_run_by_a_worker_proposes_a_loadable_better_model(
     shadow = next(v for v in history["versions"] if v["version"] == history["shadow"])
     assert (shadow["kind"], shadow["state"]) == ("training", "shadow")
     assert shadow["document"]["model"]["checkpoint"] == str(Path(trained["checkpoint"]).resolve())
+    # The policy report shows what the model promised beside how its shadow does.
+    answer = client.get(
+        f"/v1/sites/default/policies/report?version={shadow['version']}",
+        headers=bearer(ADMIN_TOKEN),
+    )
+    assert answer.status_code == 200, answer.json
+    report = answer.json
+    assert report["version"] == shadow["version"]
+    promised = report["model_evaluation"]
+    assert promised["heldout"] == heldout and promised["runtime"] == evaluation["runtime"]
+    assert promised["decisions"] == evaluation["decisions"] and promised["beats_current"]
 
     # Measured as the worker runs it (here torch in float, the fixture's runtime): the same.
     runtime = evaluation["runtime"]
