@@ -95,6 +95,14 @@ def add_model_commands(group: click.Group, settings: Callable[[], Settings]) -> 
     @click.option("--layers", type=click.IntRange(1, 48), default=3, show_default=True)
     @click.option("--epochs", type=click.FloatRange(0.05, 50), default=3.0, show_default=True)
     @click.option(
+        "--label-weights",
+        type=click.Choice(["equal", "spread"]),
+        default="equal",
+        show_default=True,
+        help="How labels weigh in the loss: alike, or each by the inverse of its logits' spread "
+        "(keeps the rare labels' ranking in the cleared windows; docs/models.md).",
+    )
+    @click.option(
         "--threads", type=click.IntRange(0, 256), default=0, help="torch threads (0: all cores)."
     )
     def distill(
@@ -104,6 +112,7 @@ def add_model_commands(group: click.Group, settings: Callable[[], Settings]) -> 
         limit: int,
         layers: int,
         epochs: float,
+        label_weights: str,
         threads: int,
     ) -> None:
         """Distil a smaller screening model from the configured model (docs/models.md).
@@ -144,6 +153,7 @@ def add_model_commands(group: click.Group, settings: Callable[[], Settings]) -> 
                 texts,
                 layers=layers,
                 epochs=epochs,
+                label_weights=label_weights,
                 progress=lambda message: click.echo(message, err=True),
             )
         except (ModelUnavailableError, ValueError) as error:

@@ -157,10 +157,18 @@ def train_student(
     budget: int = 4096,
     seed: int = 0,
     progress: Progress | None = None,
+    label_weights: str = "equal",
 ) -> dict[str, Any]:
-    """Teach `student` the teacher's logits and hidden states on `rows`, in place."""
+    """Teach `student` the teacher's logits and hidden states on `rows`, in place.
+
+    `label_weights`: "equal", every label's squared logit error alike; or "spread", each
+    label's weighted by the inverse of the spread (standard deviation) of the teacher's logits
+    for it over `rows`, the weights averaging 1. A screen's cleared windows keep the student's
+    scores, and what they must keep is each label's ranking: the rare labels' logits are packed
+    tight (threat's spread 0.46 and identity_attack's 0.62 on make eval's texts, against 2.99
+    for toxicity), so the same error shuffles them several times more.
+    """
     import torch
-    import torch.nn.functional as functional
 
     torch.manual_seed(seed)
     shuffler = random.Random(seed)
@@ -175,6 +183,8 @@ def train_student(
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimiser, lambda step: min(1.0, step / warmup) * max(0.0, 1 - step / steps)
     )
+    weights = label_weighting(targets, label_weights)
+    weight = torch.tensor(weights, dtype=torch.float32, device=base.device)
     student.train()
     started = time.perf_counter()
     step = 0
@@ -187,7 +197,7 @@ def train_student(
             output = student(
                 input_ids=ids, attention_mask=mask, output_hidden_states=hidden_weight > 0
             )
-            loss = functional.mse_loss(output.logits, wanted)
+            loss = (((output.logits - wanted) ** 2) * weight).mean()
             recent.append(float(loss.detach()))
             if hidden_weight > 0:
                 with torch.no_grad():
@@ -221,9 +231,25 @@ def train_student(
         "epochs": epochs,
         "learning_rate": learning_rate,
         "hidden_weight": hidden_weight,
+        "label_weights": {"how": label_weights, "weights": [round(w, 4) for w in weights]},
         "final_logit_error": round(float(np.mean(recent[-50:])), 4),
         "seconds": round(time.perf_counter() - started, 1),
     }
+
+
+LABEL_WEIGHTINGS = ("equal", "spread")
+
+
+def label_weighting(targets: Any, how: str) -> list[float]:
+    """Each label's weight in the student's logit loss (train_student's `label_weights`)."""
+    count = int(np.asarray(targets).shape[1])
+    if how == "equal":
+        return [1.0] * count
+    if how != "spread":
+        raise ValueError(f"label weights: {how!r} is not one of {', '.join(LABEL_WEIGHTINGS)}")
+    spread = np.maximum(np.asarray(targets, dtype=np.float64).std(axis=0), 1e-3)
+    inverse = 1.0 / spread
+    return [float(w) for w in inverse / inverse.mean()]
 
 
 def fidelity(student_logits: Any, teacher_logits_: Any, labels: Sequence[str]) -> dict[str, Any]:
@@ -258,6 +284,7 @@ def distill(
     hidden_weight: float = 1.0,
     seed: int = 0,
     progress: Progress | None = None,
+    label_weights: str = "equal",
 ) -> tuple[Any, dict[str, Any]]:
     """A student of `layers` layers distilled from `base` on `texts`, and its evaluation."""
     say = progress or (lambda _message: None)
@@ -289,6 +316,7 @@ def distill(
         hidden_weight=hidden_weight,
         seed=seed,
         progress=say,
+        label_weights=label_weights,
     )
     scored = BaseModel(**{**base.__dict__, "model": student})
     evaluation = {

@@ -250,9 +250,18 @@ def test_the_model_distill_command_writes_a_folder_the_screen_setting_loads(
     distill = ("distill", "--out", str(out), "--texts", str(texts))
     few = run_model(env, *distill, "--limit", "100", "--layers", "5")
     assert few.returncode == 1 and "a student needs 1 to 1" in few.stderr
-    done = run_model(env, *distill, "--layers", "1", "--epochs", "1", "--threads", "1", timeout=300)
+    done = run_model(
+        env,
+        *distill,
+        *("--layers", "1", "--epochs", "1", "--threads", "1", "--label-weights", "spread"),
+        timeout=300,
+    )
     assert done.returncode == 0, done.stderr
     answer = json.loads(done.stdout)
+    # Spread weighting: the labels whose logits the teacher packs tightest weigh most.
+    weighting = answer["training"]["label_weights"]
+    assert weighting["how"] == "spread"
+    assert sum(weighting["weights"]) / 6 == pytest.approx(1.0, abs=1e-3)
     distinct = len(dict.fromkeys(TEXTS))
     assert answer["checkpoint"] == str(out / "model.ckpt")
     assert answer["texts"] == distinct - int(distinct * 0.05)

@@ -88,3 +88,20 @@ def test_learning_settings_from_the_environment() -> None:
     assert settings.learning.device == "cuda:1"
     assert settings.learning.auto_train is True
     assert settings.learning.method == "head"
+
+
+def test_spread_label_weights_favour_the_labels_whose_logits_are_packed_tight() -> None:
+    from moderation.learning.distill import label_weighting
+
+    rng = np.random.default_rng(0)
+    # Three labels: wide (toxicity-like), tight (threat-like), and in between.
+    targets = np.column_stack(
+        [rng.normal(-2, 3.0, 5000), rng.normal(-6, 0.5, 5000), rng.normal(-4, 1.5, 5000)]
+    )
+    assert label_weighting(targets, "equal") == [1.0, 1.0, 1.0]
+    wide, tight, middle = label_weighting(targets, "spread")
+    assert tight > middle > wide
+    assert tight / wide == pytest.approx(6.0, rel=0.05)  # the inverse of the spreads' ratio
+    assert (wide + tight + middle) / 3 == pytest.approx(1.0)
+    with pytest.raises(ValueError, match="not one of equal, spread"):
+        label_weighting(targets, "rare")
