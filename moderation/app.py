@@ -36,7 +36,7 @@ from moderation.observability import logging_setup
 from moderation.perspective import api as perspective_api
 from moderation.perspective import feedback_api
 from moderation.perspective.feedback import FeedbackService
-from moderation.perspective.services import build_perspective_services
+from moderation.perspective.services import build_perspective_services, warm_analyze
 from moderation.policies import api as policies_api
 from moderation.policies.report import PolicyReports
 from moderation.policies.service import PolicyService
@@ -145,7 +145,10 @@ def create_app(settings: Settings, work_queue: WorkQueue | None = None) -> Flask
     )
     app.extensions["moderation_engine"] = engine
     # Run by gunicorn in each worker process (web/gunicorn_conf.py), never by tests or tools.
-    app.extensions[WARMUPS] = [lambda: warm_in_background(app)]
+    app.extensions[WARMUPS] = [
+        lambda: warm_in_background(app),
+        lambda: warm_analyze(settings.perspective),
+    ]
     app.before_request(_assign_request_id)
     proxy.init_app(app, settings.server)  # bodies read (or timed out) before any other hook
     app.after_request(_echo_request_id)

@@ -103,3 +103,18 @@ def build_perspective_services(
         feedback=FeedbackService(sessions),
         served=ServedLabels(workers, allowed=settings.languages),
     )
+
+
+def warm_analyze(settings: PerspectiveSettings) -> None:
+    """Load the language identifier in a daemon thread when analyze is on (API keys are set).
+
+    Analyze tells each text's language in the web process; loaded lazily, the identifier made a
+    process's first call pay for it (about 0.3 s, seconds on a busy machine), past the timeout
+    of a client such as Coral, which then lets the comment through unscored. Called by
+    gunicorn's `post_worker_init` (web/gunicorn_conf.py), so tests and tools pay nothing.
+    """
+    if not settings.api_keys:
+        return
+    from moderation.pipeline.language import preload
+
+    threading.Thread(target=preload, name="warm-analyze", daemon=True).start()

@@ -65,6 +65,11 @@ def preload() -> None:
     _load()
 
 
+def loaded() -> bool:
+    """Whether the identifier is loaded (a first `identify` call will not wait for it)."""
+    return _identifier is not None
+
+
 def identify(text: str) -> Identified:
     """The most likely language of `text`, dialects folded, with what decides its routing.
 

@@ -18,6 +18,7 @@ from moderation.perspective.jobs import drain_analysis
 from moderation.scoring.context import build_context, install
 from tests.support.settings import ADMIN_TOKEN, bearer, make_settings
 from tests.support.shared import SHARED_SPECS, shared_file
+from tests.support.workers import wait_until
 
 SPEC_FILE = SHARED_SPECS / "perspective-commentanalyzer-v1alpha1.openapi.json"
 KEY = "newsroom-key-0123456789abcdef"
@@ -379,3 +380,18 @@ def test_calls_past_their_deadline_do_not_count_against_capacity(
     answer = analyze(client, {"comment": {"text": "hi"}, "requestedAttributes": {"TOXICITY": {}}})
     assert answer.status_code == 200, answer.json
     assert redis.llen(PENDING_KEY) == 0
+
+
+def test_web_processes_load_the_language_identifier_when_analyze_is_on(
+    app: Any, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from moderation.perspective.services import warm_analyze
+    from moderation.pipeline import language
+    from moderation.web.context import WARMUPS
+
+    monkeypatch.setattr(language, "_identifier", None)  # as in a fresh web process
+    warm_analyze(settings.replace(perspective={"api_keys": []}).perspective)
+    assert not language.loaded()  # analyze is off: nothing to load, no thread started
+    for warm in app.extensions[WARMUPS]:  # what gunicorn's post_worker_init runs
+        warm()
+    wait_until(language.loaded, "the language identifier to load", timeout=30)
