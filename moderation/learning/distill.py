@@ -183,8 +183,8 @@ def train_student(
     schedule = torch.optim.lr_scheduler.LambdaLR(
         optimiser, lambda step: min(1.0, step / warmup) * max(0.0, 1 - step / steps)
     )
-    weights = label_weighting(targets, label_weights)
-    weight = torch.tensor(weights, dtype=torch.float32, device=base.device)
+    per_label = label_weighting(targets, label_weights)
+    weight = torch.tensor(per_label, dtype=torch.float32, device=base.device)
     student.train()
     started = time.perf_counter()
     step = 0
@@ -231,7 +231,7 @@ def train_student(
         "epochs": epochs,
         "learning_rate": learning_rate,
         "hidden_weight": hidden_weight,
-        "label_weights": {"how": label_weights, "weights": [round(w, 4) for w in weights]},
+        "label_weights": {"how": label_weights, "weights": [round(w, 4) for w in per_label]},
         "final_logit_error": round(float(np.mean(recent[-50:])), 4),
         "seconds": round(time.perf_counter() - started, 1),
     }

@@ -114,6 +114,14 @@ class DetoxifyScorer:
 
     def score(self, texts: Sequence[str]) -> list[dict[str, float]]:
         """Scores for every text; a long text's score is its worst window per label."""
+        return self.score_shifted(texts, ())
+
+    def score_shifted(
+        self, texts: Sequence[str], shifts: Sequence[Mapping[str, Sequence[float]]]
+    ) -> list[dict[str, float]]:
+        """`score`, where `shifts[i]` gives, per label, the logits an adjustment will take off
+        text i's score (the identity correction): a confirmation also confirms that text's
+        windows near "threshold + shift", where its adjusted score meets a threshold."""
         pieces: list[tuple[int, list[int]]] = []
         for index, text in enumerate(texts):
             pieces.extend((index, window) for window in self.windows(text))
@@ -134,7 +142,12 @@ class DetoxifyScorer:
             probabilities = self._forward(padded, masks)
             self.windows_scored += len(rows)
             if self._confirmation is not None:
-                self.windows_confirmed += self._confirmation.apply(padded, masks, probabilities)
+                self.windows_confirmed += self._confirmation.apply(
+                    padded,
+                    masks,
+                    probabilities,
+                    [shifts[index] for index, _ in group] if shifts else None,
+                )
             for (index, _), row in zip(group, probabilities, strict=True):
                 current = results[index]
                 for label, value in zip(self.labels, row, strict=False):
@@ -162,9 +175,9 @@ class Confirmation:
         inner: Confirmation | None = None,
         below_only: bool = False,
     ) -> None:
-        # With `inner`, `forward` is itself confirmed by it (a screening model's windows near a
-        # line go to the main model, whose int8 scores near a line go to float).
-        self._forward = forward if inner is None else inner.confirmed(forward)
+        # With `inner`, what `forward` gives is itself confirmed by it (a screening model's
+        # windows near a line go to the main model, whose int8 scores near a line go to float).
+        self._forward = forward
         self.inner = inner
         self.margin = margin
         # below_only: keep only scores that lie more than the margin below every level of
@@ -183,17 +196,25 @@ class Confirmation:
                 if len(known) < 64:
                     known.add(_logit(point))
 
-    def near(self, row: Sequence[float]) -> bool:
+    def near(
+        self, row: Sequence[float], shifts: Mapping[str, Sequence[float]] | None = None
+    ) -> bool:
         """Whether any label's score is within the margin of one of its thresholds (with
-        `below_only`: not more than the margin below all of them)."""
-        for value, points in zip(row, self._points, strict=False):
+        `below_only`: not more than the margin below all of them). `shifts`: per label, logits
+        an adjustment will take off this score; the shifted score is checked too. (A positive
+        shift only lowers a score, so a screen's `below_only` check already covers it.)"""
+        for label, value, points in zip(self._labels, row, self._points, strict=False):
             if points:
                 logit = _logit(value)
                 if self.below_only:
                     if logit > min(points) - self.margin:
                         return True
-                elif any(abs(logit - point) < self.margin for point in points):
+                    continue
+                if any(abs(logit - point) < self.margin for point in points):
                     return True
+                for shift in (shifts or {}).get(label, ()):
+                    if any(abs(logit - shift - point) < self.margin for point in points):
+                        return True
         return False
 
     def apply(
@@ -201,30 +222,30 @@ class Confirmation:
         padded: list[list[int]],
         masks: list[list[int]],
         probabilities: list[list[float]],
+        shifts: Sequence[Mapping[str, Sequence[float]]] | None = None,
     ) -> int:
-        """Replace, in place, the rows near a threshold by the exact scores; how many there were."""
-        chosen = [number for number, row in enumerate(probabilities) if self.near(row)]
+        """Replace, in place, the rows near a threshold by the exact scores; how many there were.
+
+        `shifts`, one per row: see `near`."""
+        chosen = [
+            number
+            for number, row in enumerate(probabilities)
+            if self.near(row, shifts[number] if shifts else None)
+        ]
         if not chosen:
             return 0
         width = max(sum(masks[number]) for number in chosen)
-        again = self._forward(
-            [padded[number][:width] for number in chosen],
-            [masks[number][:width] for number in chosen],
-        )
+        rows = [padded[number][:width] for number in chosen]
+        row_masks = [masks[number][:width] for number in chosen]
+        again = self._forward(rows, row_masks)
+        if self.inner is not None:
+            self.inner.apply(
+                rows, row_masks, again, [shifts[number] for number in chosen] if shifts else None
+            )
         for number, row in zip(chosen, again, strict=True):
             probabilities[number] = row
         self.windows += len(chosen)
         return len(chosen)
-
-    def confirmed(self, forward: Forward) -> Forward:
-        """`forward` with this confirmation applied to its results."""
-
-        def run(rows: list[list[int]], masks: list[list[int]]) -> list[list[float]]:
-            probabilities = forward(rows, masks)
-            self.apply(rows, masks, probabilities)
-            return probabilities
-
-        return run
 
 
 def _logit(probability: float) -> float:

@@ -21,7 +21,7 @@ from moderation.config import ModelSettings
 from moderation.pipeline.model import Scorer
 from moderation.pipeline.routing import LanguageRouter, LoadedModel, Route
 from moderation.pipeline.rules import Rule, RuleContext, run_rules
-from moderation.pipeline.rules.base import ScoreAdjuster
+from moderation.pipeline.rules.base import PlannedAdjustment, ScoreAdjuster
 from moderation.pipeline.verdict import (
     LanguageFound,
     RuleHit,
@@ -127,12 +127,15 @@ class ScoringPipeline:
                 route = Route(run.model, route.thresholds)
             routed.append((language, route))
         _confirm_site_levels(contexts, routed)
-        scores, errors = _score_by_model(contexts, all_hits, routed, [i for i, _ in flat])
+        plans = [
+            self._plans(context, hits) for context, hits in zip(contexts, all_hits, strict=True)
+        ]
+        scores, errors = _score_by_model(contexts, all_hits, routed, [i for i, _ in flat], plans)
         verdicts: list[list[Verdict]] = [[] for _ in comments]
         for position, (hits, context) in enumerate(zip(all_hits, contexts, strict=True)):
             language, route = routed[position]
             found: dict[str, float] | None = None if position in errors else scores.get(position)
-            adjustments = self._adjustments(context, hits, found) if found else []
+            adjustments = [plan.apply(found) for plan in plans[position]] if found else []
             thresholds = route.thresholds if route is not None else self.thresholds
             verdicts[flat[position][0]].append(
                 self._verdict(
@@ -161,15 +164,14 @@ class ScoringPipeline:
             merged[label] = (float(band.get("hold", hold)), float(band.get("reject", reject)))
         return merged
 
-    def _adjustments(
-        self, context: RuleContext, hits: list[RuleHit], scores: dict[str, float]
-    ) -> list[ScoreAdjustment]:
+    def _plans(self, context: RuleContext, hits: list[RuleHit]) -> list[PlannedAdjustment]:
+        """What the adjusters will take off this run's scores (known before scoring)."""
         found = []
         for rule in self.rules:
             if _is_adjuster(rule):
-                adjustment = rule.adjust(context, hits, scores)
-                if adjustment is not None:
-                    found.append(adjustment)
+                plan = rule.plan(context, hits)
+                if plan is not None:
+                    found.append(plan)
         return found
 
     def _verdict(
@@ -202,10 +204,16 @@ def _score_by_model(
     all_hits: Sequence[list[RuleHit]],
     routed: Sequence[tuple[LanguageFound | None, Route | None]],
     comments: Sequence[int] | None = None,
+    plans: Sequence[Sequence[PlannedAdjustment]] = (),
 ) -> tuple[dict[int, dict[str, float]], dict[int, str]]:
     """Scores of the runs no rule rejected that a model serves, one call per model and each
     comment (`comments[run]`, the run's comment) scored once per model; and why the others
-    that should have been scored were not (a missing or failing model)."""
+    that should have been scored were not (a missing or failing model).
+
+    A model that confirms int8 scores in float near the thresholds (`score_shifted`) is told,
+    per text, the logits its runs' adjustments will take off each label (`plans`), so that it
+    also confirms near the levels the adjusted scores are compared with.
+    """
     owner = list(comments) if comments is not None else list(range(len(contexts)))
     groups: dict[int, dict[int, list[int]]] = {}
     models: dict[int, LoadedModel] = {}
@@ -223,8 +231,14 @@ def _score_by_model(
         if model.scorer is None:
             errors.update(dict.fromkeys(runs, model.error or "no model is loaded"))
             continue
+        texts = [contexts[found[0]].text for found in by_comment.values()]
+        shifts = [_shifts_of(plans, found) for found in by_comment.values()] if plans else []
+        score_shifted = getattr(model.scorer, "score_shifted", None)
         try:
-            batch = model.scorer.score([contexts[found[0]].text for found in by_comment.values()])
+            if score_shifted is not None and any(shifts):
+                batch = score_shifted(texts, shifts)
+            else:
+                batch = model.scorer.score(texts)
             for found, scored in zip(by_comment.values(), batch, strict=True):
                 scores.update(dict.fromkeys(found, scored))
         except Exception as failure:  # a model fault holds its comments, never publishes them
@@ -235,6 +249,19 @@ def _score_by_model(
         if bad:
             errors[index] = bad
     return scores, errors
+
+
+def _shifts_of(
+    plans: Sequence[Sequence[PlannedAdjustment]], runs: Sequence[int]
+) -> dict[str, list[float]]:
+    """Per label, every shift the adjustments of these runs (one comment's) will make."""
+    found: dict[str, list[float]] = {}
+    for run in runs:
+        for plan in plans[run]:
+            for label, shift in plan.shifts.items():
+                if shift and shift not in found.setdefault(label, []):
+                    found[label].append(shift)
+    return found
 
 
 def _same_rule_inputs(first: RuleContext, other: RuleContext) -> bool:

@@ -186,6 +186,46 @@ def test_int8_scores_near_a_threshold_are_scored_again_in_float(settings: Settin
     assert sited.windows_confirmed == 1
 
 
+def test_a_score_the_identity_correction_moves_onto_a_threshold_is_confirmed_in_float(
+    settings: Settings,
+) -> None:
+    # The identity correction takes a measured bias off a clean mention's score, so the raw
+    # score that meets a threshold lies that far above it. The pipeline tells the scorer the
+    # shift before scoring, and a window whose shifted int8 score lies near a threshold gets
+    # float's scores, as one whose own score does.
+    shared_file(SHARED_MODEL / "model.ckpt", "the tiny test model scores everything alike")
+    from moderation.pipeline.rules import RuleContext, build_rules
+    from moderation.pipeline.scoring import ScoringPipeline
+
+    model = settings.replace(
+        model={
+            "checkpoint": str(SHARED_MODEL / "model.ckpt"),
+            "config_dir": str(SHARED_MODEL / "config"),
+        }
+    ).model
+    rules = build_rules(settings.rules)
+    text = "Medina is a gracious lesbian"
+    comment = RuleContext(text, author_approved_count=3)
+    alone = load_scorer(dataclasses.replace(model, int8_confirm_logits=0.0))
+    [adjustment] = (
+        ScoringPipeline.from_settings(rules, alone, model).score_batch([comment])[0].adjustments
+    )
+    raw, adjusted = adjustment.before["toxicity"], adjustment.after["toxicity"]
+    assert _logit(raw) - _logit(adjusted) > 2 * model.int8_confirm_logits  # far from the line
+    # A hold level exactly where the corrected int8 score lands.
+    only = {"toxicity": Thresholds(hold=adjusted, reject=0.9999)}
+    confirming = dataclasses.replace(model, thresholds=only)
+    scorer = load_scorer(confirming)
+    scorer.score([text])
+    assert scorer.windows_confirmed == 0  # its own score is far from every level
+    verdict = ScoringPipeline.from_settings(rules, scorer, confirming).score_batch([comment])[0]
+    assert scorer.windows_confirmed == 1
+    exact = load_scorer(dataclasses.replace(model, runtime="torch", quantize="none"))
+    [scores] = exact.score([text])
+    assert verdict.adjustments[0].before["toxicity"] == pytest.approx(scores["toxicity"], abs=1e-6)
+    assert verdict.adjustments[0].before["toxicity"] != pytest.approx(raw, abs=1e-4)
+
+
 def test_a_trained_head_keeps_its_scores_in_int8(settings: Settings, tmp_path: Path) -> None:
     # A site model's head (issue 16) folds standardised weights into the output layer, a few
     # of them far larger than the rest: an int8 channel scaled to those rounded the others

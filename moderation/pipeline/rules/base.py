@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from functools import cached_property
 from typing import Protocol, runtime_checkable
@@ -61,21 +62,51 @@ class Rule(Protocol):
     def check(self, context: RuleContext) -> list[RuleHit]: ...
 
 
+@dataclasses.dataclass(frozen=True)
+class PlannedAdjustment:
+    """What an adjuster takes off a comment's scores, known before the model scores it.
+
+    `shifts` gives the logits each label loses. Known beforehand, they let a model that
+    confirms int8 scores in float near the thresholds also confirm near the levels that the
+    adjusted scores are compared with (a raw score near "threshold + shift").
+    """
+
+    rule_id: str
+    shifts: Mapping[str, float]
+    # Why, in words; the scores before and after follow it in the verdict.
+    reason: str
+
+    def apply(self, scores: Mapping[str, float]) -> ScoreAdjustment:
+        """The adjustment of these scores (labels the model does not produce are left out)."""
+        before = {label: scores[label] for label in self.shifts if label in scores}
+        after = {label: shifted(value, self.shifts[label]) for label, value in before.items()}
+        message = f"{self.reason}: " + ", ".join(
+            f"{label} {before[label]:.2f} -> {after[label]:.2f}" for label in before
+        )
+        return ScoreAdjustment(self.rule_id, message, before, after)
+
+
+def shifted(probability: float, logits: float) -> float:
+    """`probability` moved down by `logits` on the logit scale."""
+    probability = min(max(probability, 1e-9), 1 - 1e-9)
+    value = math.log(probability / (1 - probability)) - logits
+    return 1 / (1 + math.exp(-value))
+
+
 @runtime_checkable
 class ScoreAdjuster(Protocol):
     """A rule that may also change the model's scores of a comment, saying why.
 
-    The pipeline asks it after the model has scored the comment, with the comment's rule hits;
-    the verdict shows every adjustment with the scores before and after.
+    The pipeline asks it for its plan before the model scores the comment, with the comment's
+    rule hits, and applies the plan to the scores; the verdict shows every adjustment with the
+    scores before and after.
     """
 
     id: str
 
     def check(self, context: RuleContext) -> list[RuleHit]: ...
 
-    def adjust(
-        self, context: RuleContext, hits: Sequence[RuleHit], scores: Mapping[str, float]
-    ) -> ScoreAdjustment | None: ...
+    def plan(self, context: RuleContext, hits: Sequence[RuleHit]) -> PlannedAdjustment | None: ...
 
 
 # The [rules] settings an article may override; the rules that read them say so.

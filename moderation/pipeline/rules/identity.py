@@ -11,16 +11,15 @@ the text (case, accents, look-alikes), so "jüdisch" matches "judisch" and "JÜD
 from __future__ import annotations
 
 import dataclasses
-import math
 import re
 import tomllib
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from moderation.pipeline.normalise import Normalised, normalise
-from moderation.pipeline.rules.base import RuleContext
+from moderation.pipeline.rules.base import PlannedAdjustment, RuleContext
 from moderation.pipeline.rules.wordlists import read_terms
-from moderation.pipeline.verdict import RuleHit, ScoreAdjustment
+from moderation.pipeline.verdict import RuleHit
 
 
 @dataclasses.dataclass(frozen=True)
@@ -259,10 +258,9 @@ class IdentityCorrection:
     def check(self, context: RuleContext) -> list[RuleHit]:
         return []
 
-    def adjust(
-        self, context: RuleContext, hits: Sequence[RuleHit], scores: Mapping[str, float]
-    ) -> ScoreAdjustment | None:
-        """The corrected scores for one comment, or None when the correction does not apply."""
+    def plan(self, context: RuleContext, hits: Sequence[RuleHit]) -> PlannedAdjustment | None:
+        """What this comment's scores lose, or None when the correction does not apply (known
+        from the text and the rule hits, before the model scores it)."""
         if self.strength <= 0 or not self.bias.terms:
             return None
         if any(hit.rule_id in BLOCKING_RULES or hit.rule_id.startswith("threat") for hit in hits):
@@ -285,24 +283,15 @@ class IdentityCorrection:
         # a longer comment it weighs less, and so does its correction.
         words = len(context.normalised.text.split())
         shift *= self.strength * min(1.0, _MEASURED_WORDS / max(words, 1))
-        before = {label: scores[label] for label in CORRECTED_LABELS if label in scores}
-        after = {label: _shifted(value, shift) for label, value in before.items()}
         written = sorted(
             {
                 context.text[slice(*context.normalised.original_span(m.start, m.end))]
                 for m in mentions
             }
         )
-        message = (
+        reason = (
             f"names an identity ({', '.join(repr(word) for word in written)}) with no insult, "
             "slur, threat or hostile word: "
-            f"the model's measured bias for '{term}' ({shift:.2f} logits) taken off: "
-            + ", ".join(f"{label} {before[label]:.2f} -> {after[label]:.2f}" for label in before)
+            f"the model's measured bias for '{term}' ({shift:.2f} logits) taken off"
         )
-        return ScoreAdjustment(self.id, message, before, after)
-
-
-def _shifted(probability: float, logits: float) -> float:
-    probability = min(max(probability, 1e-9), 1 - 1e-9)
-    value = math.log(probability / (1 - probability)) - logits
-    return 1 / (1 + math.exp(-value))
+        return PlannedAdjustment(self.id, dict.fromkeys(CORRECTED_LABELS, shift), reason)
