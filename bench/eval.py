@@ -36,7 +36,7 @@ import sqlite3
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from moderation.config import PROJECT_ROOT, ModelSettings, Settings, load_settings, resolve_path
@@ -203,7 +203,24 @@ class CachedScorer:
         self.misses = 0
 
     def score(self, texts: Sequence[str]) -> list[dict[str, float]]:
-        digests = [hashlib.sha256(text.encode()).hexdigest() for text in texts]
+        return self.score_shifted(texts, ())
+
+    def score_shifted(
+        self, texts: Sequence[str], shifts: Sequence[Mapping[str, Sequence[float]]]
+    ) -> list[dict[str, float]]:
+        """The scorer's `score_shifted` (the identity correction's shifts join the confirmation
+        band): a text with shifts is cached under the text and its shifts."""
+
+        def key_of(index: int) -> str:
+            shifted = shifts[index] if shifts else {}
+            extra = (
+                json.dumps({k: sorted(v) for k, v in sorted(shifted.items())}) if shifted else ""
+            )
+            return hashlib.sha256(
+                (texts[index] + ("\0" + extra if extra else "")).encode()
+            ).hexdigest()
+
+        digests = [key_of(index) for index in range(len(texts))]
         known: dict[str, dict[str, float]] = {}
         for start in range(0, len(digests), 500):
             chunk = digests[start : start + 500]
@@ -215,7 +232,12 @@ class CachedScorer:
                 known[digest] = json.loads(scores)
         missing = [i for i, digest in enumerate(digests) if digest not in known]
         if missing:
-            found = self.inner().score([texts[i] for i in missing])
+            inner = self.inner()
+            score_shifted = getattr(inner, "score_shifted", None)
+            if shifts and score_shifted is not None:
+                found = score_shifted([texts[i] for i in missing], [shifts[i] for i in missing])
+            else:
+                found = inner.score([texts[i] for i in missing])
             self.misses += len(missing)
             with self.db:
                 self.db.executemany(
