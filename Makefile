@@ -82,7 +82,7 @@ eval: install
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/python -m bench.eval $(EVAL_ARGS)
 
 # A screening model distilled from the configured model on unlabelled text (decision 0029):
-# ../shared/data's CC0 and CC BY-SA comment text, 3 epochs; about an hour on 2 cores. Then
+# ../shared/data's CC0 and CC BY-SA comment text, 2 epochs; about 50 minutes on 2 cores. Then
 # `make bench-model BENCH_ARGS="--screen var/screen"` and `make bench BENCH_ARGS=...` measure it.
 distill: install
 	HF_HUB_OFFLINE=1 TRANSFORMERS_OFFLINE=1 $(BIN)/moderation model distill --out var/screen \

@@ -156,7 +156,7 @@ class ModelSettings:
     screen_checkpoint: str = ""
     # Its config folder; empty: the `config` folder beside the checkpoint.
     screen_config_dir: str = ""
-    screen_confirm_logits: float = 1.0
+    screen_confirm_logits: float = 1.5
 
     def language_thresholds(self, code: str) -> dict[str, Thresholds]:
         """The thresholds for comments in this language: the default ones, the language's over."""

@@ -93,11 +93,11 @@ def add_model_commands(group: click.Group, settings: Callable[[], Settings]) -> 
         "--limit", type=click.IntRange(100, 10_000_000), default=100_000, show_default=True
     )
     @click.option("--layers", type=click.IntRange(1, 48), default=3, show_default=True)
-    @click.option("--epochs", type=click.FloatRange(0.05, 50), default=3.0, show_default=True)
+    @click.option("--epochs", type=click.FloatRange(0.05, 50), default=2.0, show_default=True)
     @click.option(
         "--label-weights",
         type=click.Choice(["equal", "spread"]),
-        default="equal",
+        default="spread",
         show_default=True,
         help="How labels weigh in the loss: alike, or each by the inverse of its logits' spread "
         "(keeps the rare labels' ranking in the cleared windows; docs/models.md).",

@@ -157,7 +157,7 @@ def train_student(
     budget: int = 4096,
     seed: int = 0,
     progress: Progress | None = None,
-    label_weights: str = "equal",
+    label_weights: str = "spread",
 ) -> dict[str, Any]:
     """Teach `student` the teacher's logits and hidden states on `rows`, in place.
 
@@ -284,7 +284,7 @@ def distill(
     hidden_weight: float = 1.0,
     seed: int = 0,
     progress: Progress | None = None,
-    label_weights: str = "equal",
+    label_weights: str = "spread",
 ) -> tuple[Any, dict[str, Any]]:
     """A student of `layers` layers distilled from `base` on `texts`, and its evaluation."""
     say = progress or (lambda _message: None)
