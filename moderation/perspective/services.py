@@ -110,8 +110,8 @@ def warm_analyze(settings: PerspectiveSettings) -> None:
 
     Analyze tells each text's language in the web process; loaded lazily, the identifier made a
     process's first call pay for it (about 0.3 s, seconds on a busy machine), past the timeout
-    of a client such as Coral, which then lets the comment through unscored. Called by
-    gunicorn's `post_worker_init` (web/gunicorn_conf.py), so tests and tools pay nothing.
+    of a client such as Coral. Called by gunicorn's `post_worker_init` (web/gunicorn_conf.py),
+    so tests and tools pay nothing.
     """
     if not settings.api_keys:
         return
