@@ -107,9 +107,7 @@ class LearningService:
             model.heldout_logits,
             current.thresholds,
         )
-        beats = measured["roc_auc_change"] is not None and (
-            measured["roc_auc_change"] > learning.min_improvement
-        )
+        beats = _beats(measured, learning.min_improvement)
         seconds = time.perf_counter() - started
         evaluation = {
             "site_id": site_id,
@@ -144,11 +142,7 @@ class LearningService:
             # is what the comparison above promised, or the model is not proposed.
             runtime = self._in_runtime(current, checkpoint, config_dir, heldout, model, measured)
             evaluation["runtime"] = runtime
-            beats = (
-                runtime["trained_roc_auc"] is not None
-                and runtime["trained_roc_auc"] - measured["current_best_roc_auc"]
-                > learning.min_improvement
-            )
+            beats = _beats(runtime, learning.min_improvement)
             evaluation["beats_current"] = beats
             seconds = time.perf_counter() - started
             evaluation["seconds"] = round(seconds, 1)
@@ -261,6 +255,13 @@ def trained_view(row: TrainedModel) -> dict[str, Any]:
 
 def _iso(value: dt.datetime | None) -> str | None:
     return value.isoformat() if value is not None else None
+
+
+def _beats(measured: dict[str, Any], margin: float) -> bool:
+    """Whether the retrained label's ROC-AUC beats the current model's best by more than
+    `margin` (`roc_auc_change`, as trained or as a worker runs it)."""
+    change = measured["roc_auc_change"]
+    return change is not None and change > margin
 
 
 def _reason(
