@@ -10,7 +10,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -24,7 +23,7 @@ from moderation.accounts.lookup import AccountTokens
 from moderation.accounts.models import AccountToken
 from moderation.comments.models import AuditRecord, AuthorAction
 from moderation.db.session import make_engine, make_session_factory
-from tests.support.live import LiveService, running_service
+from tests.support.live import LiveService, run_cli, running_service
 from tests.support.settings import ADMIN_TOKEN, MODERATOR_TOKEN, bearer, model_files, service_env
 from tests.support.workbench import comment_row, insert_comments
 
@@ -418,14 +417,7 @@ def test_unknown_people_tokens_and_roles_are_404(live: LiveService) -> None:
 
 
 def run_users(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "moderation.cli", "users", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    return run_cli(env, "users", *args, timeout=60)
 
 
 def test_the_users_commands(

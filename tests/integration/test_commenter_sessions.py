@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import os
-import subprocess
-import sys
 import time
 from typing import Any
 
@@ -20,6 +17,7 @@ from moderation.secrets import SecretBox
 from moderation.sites.models import Site
 from tests.integration.test_webhook_secrets_at_rest import cli
 from tests.support.commenters import HS_SECRET, claims, sign
+from tests.support.live import cli_env, run_cli
 from tests.support.settings import ADMIN_TOKEN, NEW_WEBHOOK_KEY, WEBHOOK_KEY, bearer
 
 HS = {"algorithms": ["HS256"], "secret": HS_SECRET}
@@ -108,20 +106,8 @@ def test_with_redis_away_the_exchange_is_refused_not_let_through(
 
 def sites_command(settings: Settings, *args: str, stdin: str = "") -> Any:
     """`moderation sites ARGS` as its own process, configured by its environment."""
-    environment = {
-        **os.environ,
-        "MODERATION_DATABASE_URL": settings.database.url,
-        "MODERATION_REDIS_URL": settings.redis.url,
-        "MODERATION_WEBHOOKS_SECRET_KEYS": WEBHOOK_KEY,
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "moderation.cli", "sites", *args],
-        env=environment,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    environment = cli_env(settings, MODERATION_WEBHOOKS_SECRET_KEYS=WEBHOOK_KEY)
+    return run_cli(environment, "sites", *args, stdin=stdin)
 
 
 def test_the_sites_command_adds_lists_and_sets_with_the_apis_checks(

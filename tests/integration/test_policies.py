@@ -5,14 +5,12 @@ report against people's decisions; spot checks; calibration into a shadowed cand
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from typing import Any
 
 from moderation.config import Settings
 from moderation.worker.runner import run_worker
 from tests.support.adapters import KeywordScorer
+from tests.support.live import cli_env, run_cli
 from tests.support.settings import ADMIN_TOKEN, MODERATOR_TOKEN, bearer
 
 ADMIN = bearer(ADMIN_TOKEN)
@@ -285,19 +283,7 @@ def test_calibration_from_decisions_becomes_a_shadowed_candidate(
 
 def policies_command(settings: Settings, *args: str, stdin: str = "") -> Any:
     """`moderation policies ARGS` as its own process, configured by its environment."""
-    environment = {
-        **os.environ,
-        "MODERATION_DATABASE_URL": settings.database.url,
-        "MODERATION_REDIS_URL": settings.redis.url,
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "moderation.cli", "policies", *args],
-        env=environment,
-        input=stdin,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_cli(cli_env(settings), "policies", *args, stdin=stdin)
 
 
 def test_the_policies_command_makes_promotes_and_lists_versions(

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 from redis import Redis
@@ -16,18 +15,13 @@ from sqlalchemy import select
 from moderation.comments.models import Comment
 from moderation.db.session import make_engine, make_session_factory
 from moderation.privacy.models import PrivacyRequest
+from tests.support.live import run_cli
 from tests.support.settings import model_files, service_env
 from tests.support.workbench import comment_row, insert_comments
 
 
 def run_privacy(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "-m", "moderation.cli", "privacy", *args],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_cli(env, "privacy", *args)
 
 
 def test_the_privacy_commands(

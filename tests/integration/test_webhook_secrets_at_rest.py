@@ -6,9 +6,7 @@ nothing that handles secrets starts without a key. Deliveries are checked with t
 from __future__ import annotations
 
 import datetime as dt
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +19,7 @@ from standardwebhooks.webhooks import Webhook
 from moderation.config import Settings, SettingsError
 from moderation.db.migrate import alembic_config, downgrade, upgrade
 from moderation.db.session import make_engine
+from tests.support.live import cli_env, run_cli
 from tests.support.receiver import Receiver, running
 from tests.support.settings import ADMIN_TOKEN, NEW_WEBHOOK_KEY, WEBHOOK_KEY, bearer
 from tests.support.webhooks import deliver_until, post_comment, subscribe, webhook_settings
@@ -51,19 +50,7 @@ def opens(key: str, token: str) -> str:
 
 def cli(settings: Settings, *args: str, keys: list[str]) -> subprocess.CompletedProcess[str]:
     """`moderation ARGS` as its own process, configured by its environment as in production."""
-    environment = {
-        **os.environ,
-        "MODERATION_DATABASE_URL": settings.database.url,
-        "MODERATION_REDIS_URL": settings.redis.url,
-        "MODERATION_WEBHOOKS_SECRET_KEYS": ",".join(keys),
-    }
-    return subprocess.run(
-        [sys.executable, "-m", "moderation.cli", *args],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    return run_cli(cli_env(settings, MODERATION_WEBHOOKS_SECRET_KEYS=",".join(keys)), *args)
 
 
 def test_the_stored_column_never_holds_the_secret(client: Any, settings: Settings) -> None:

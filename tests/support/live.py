@@ -15,6 +15,7 @@ from typing import Any
 
 import requests
 
+from moderation.config import Settings
 from tests.support.database import empty_state
 from tests.support.settings import model_files, service_env
 
@@ -166,15 +167,34 @@ def running_service(
         service.stop()
 
 
-def run_model(
-    env: dict[str, str], *args: str, timeout: float = 120
+def run_cli(
+    env: dict[str, str], *args: str, stdin: str | None = None, timeout: float = 120
 ) -> subprocess.CompletedProcess[str]:
-    """`moderation model <args>` in its own process, its output captured."""
+    """`moderation <args>` in its own process, configured by `env` as in production, its
+    output captured as text."""
     return subprocess.run(
-        [sys.executable, "-m", "moderation.cli", "model", *args],
+        [sys.executable, "-m", "moderation.cli", *args],
         env=env,
+        input=stdin,
         capture_output=True,
         text=True,
         timeout=timeout,
         check=False,
     )
+
+
+def cli_env(settings: Settings, **extra: str) -> dict[str, str]:
+    """This process's environment with `settings`' database and Redis, and `extra`."""
+    return {
+        **os.environ,
+        "MODERATION_DATABASE_URL": settings.database.url,
+        "MODERATION_REDIS_URL": settings.redis.url,
+        **extra,
+    }
+
+
+def run_model(
+    env: dict[str, str], *args: str, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
+    """`moderation model <args>` in its own process, its output captured."""
+    return run_cli(env, "model", *args, timeout=timeout)
