@@ -11,7 +11,7 @@ that language's thresholds, exactly as the worker's own router would.
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from moderation.config import ModelSettings
 from moderation.perspective.analysis import AnalysisQueue, AnalysisUnavailableError
@@ -39,10 +39,18 @@ class RemoteScorer:
         self.deadline_at = deadline_at  # time.monotonic() value
 
     def score(self, texts: Sequence[str]) -> list[dict[str, float]]:
+        return self.score_shifted(texts, ())
+
+    def score_shifted(
+        self, texts: Sequence[str], shifts: Sequence[Mapping[str, Sequence[float]]]
+    ) -> list[dict[str, float]]:
+        """`score`, telling the worker's model each text's planned adjustments (the identity
+        correction), so its int8 confirmation covers the adjusted levels as it does for the
+        comments a worker decides itself."""
         left = self.deadline_at - time.monotonic()
         if left < MIN_SECONDS_FOR_MODEL:
             raise AnalysisUnavailableError("the deadline passed before the model was asked")
-        return self.analysis.score(list(texts), self.language, deadline_seconds=left)
+        return self.analysis.score(list(texts), self.language, deadline_seconds=left, shifts=shifts)
 
 
 def remote_router(

@@ -17,7 +17,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from redis import Redis
@@ -118,22 +118,30 @@ class AnalysisQueue:
         self._line_ahead_script = connection.register_script(_LINE_AHEAD)
 
     def score(
-        self, texts: Sequence[str], language: str = "", deadline_seconds: float | None = None
+        self,
+        texts: Sequence[str],
+        language: str = "",
+        deadline_seconds: float | None = None,
+        shifts: Sequence[Mapping[str, Sequence[float]]] = (),
     ) -> list[dict[str, float]]:
         """Scores for `texts`, in order, by the model of `language` ("": the default model);
         AnalysisUnavailableError past capacity or deadline (`deadline_seconds`, else the
-        queue's own: the synchronous decisions of decisions/ bring theirs)."""
+        queue's own: the synchronous decisions of decisions/ bring theirs). `shifts[i]`, per
+        label, the logits an adjustment will take off text i's score (the identity
+        correction), so the worker's model confirms in float near the adjusted levels too
+        (`DetoxifyScorer.score_shifted`), as it does for the comments it scores itself."""
         started = time.monotonic()
         deadline = self.deadline_seconds if deadline_seconds is None else deadline_seconds
         reply_key = REPLY_PREFIX + uuid.uuid4().hex
-        payload = json.dumps(
-            {
-                "reply": reply_key,
-                "expires": time.time() + deadline,
-                "texts": texts,
-                "language": language,
-            }
-        )
+        call: dict[str, Any] = {
+            "reply": reply_key,
+            "expires": time.time() + deadline,
+            "texts": list(texts),
+            "language": language,
+        }
+        if any(shifts):
+            call["shifts"] = [{label: list(v) for label, v in s.items()} for s in shifts]
+        payload = json.dumps(call)
         try:
             waiting, cost, lanes = self._line_ahead()
             # A call that finds none waiting always gets its chance (and renews the measure).

@@ -177,8 +177,14 @@ def _answer(context: WorkerContext, calls: list[dict[str, Any]], router: Languag
         # The same text twice (a one-sentence comment and its only span, a repeated call) is
         # scored once.
         unique = list(dict.fromkeys(texts))
+        shifts = _shifts(calls, indices, unique)
+        score_shifted = getattr(model.scorer, "score_shifted", None)
         try:
-            unique_scores = dict(zip(unique, model.scorer.score(unique), strict=True))
+            if shifts and score_shifted is not None:
+                batch = score_shifted(unique, shifts)
+            else:
+                batch = model.scorer.score(unique)
+            unique_scores = dict(zip(unique, batch, strict=True))
         except Exception as error:
             log.exception("analyze batch failed")
             failure = error
@@ -193,6 +199,28 @@ def _answer(context: WorkerContext, calls: list[dict[str, Any]], router: Languag
     if failure is not None:
         raise failure
     return scored
+
+
+def _shifts(
+    calls: list[dict[str, Any]], indices: list[int], unique: list[str]
+) -> list[dict[str, list[float]]]:
+    """Per unique text, every label's planned shift that a synchronous decision sent with it
+    (`AnalysisQueue.score`'s `shifts`); [] when no call sent any."""
+    found: dict[str, dict[str, list[float]]] = {}
+    for index in indices:
+        sent = calls[index].get("shifts") or []
+        for text, shift in zip(calls[index]["texts"], sent, strict=False):
+            if not isinstance(shift, dict):
+                continue
+            into = found.setdefault(text, {})
+            for label, values in shift.items():
+                if isinstance(values, list):
+                    into.setdefault(str(label), []).extend(
+                        float(v) for v in values if isinstance(v, int | float)
+                    )
+    if not found:
+        return []
+    return [found.get(text, {}) for text in unique]
 
 
 def _reply(context: WorkerContext, calls: list[dict[str, Any]], replies: list[str]) -> None:

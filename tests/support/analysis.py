@@ -10,12 +10,13 @@ from contextlib import contextmanager
 
 from moderation.config import Settings
 from moderation.perspective.jobs import drain_analysis
-from moderation.scoring.context import build_context, install
+from moderation.scoring.context import WorkerContext, build_context, install
 
 
 @contextmanager
-def draining_analysis(settings: Settings) -> Iterator[None]:
-    """Analyze calls are scored while this lasts, as a worker with the settings' model would."""
+def draining_analysis(settings: Settings) -> Iterator[WorkerContext]:
+    """Analyze calls are scored while this lasts, as a worker with the settings' model would
+    (the worker's context is yielded: its router holds the models that score them)."""
     context = build_context(settings)
     install(context)
     context.registry.beat(context.name, context.status())
@@ -34,7 +35,7 @@ def draining_analysis(settings: Settings) -> Iterator[None]:
     thread = threading.Thread(target=loop, daemon=True)
     thread.start()
     try:
-        yield
+        yield context
     finally:
         stopping.set()
         thread.join(5)
