@@ -171,8 +171,12 @@ class TestPatterns:
         rules = build_rules(load_settings(environ={}).rules)
         ids = {hit.rule_id for hit in run_rules(rules, RuleContext("I'll kill you"))}
         assert "threat_to_kill" in ids  # the threat family (tests/unit/test_threats.py)
-        ids = {hit.rule_id for hit in run_rules(rules, RuleContext("go hang yourself"))}
-        assert "self_harm_incitement" in ids
+        for text in ("go hang yourself", "Do us all a favour and hang yourself"):
+            ids = {hit.rule_id for hit in run_rules(rules, RuleContext(text))}
+            assert "self_harm_incitement" in ids, text
+        # "favour" without the imperative after it is no incitement
+        ids = {hit.rule_id for hit in run_rules(rules, RuleContext("do me a favour and ask"))}
+        assert "self_harm_incitement" not in ids
 
     def test_catastrophic_pattern_is_cut_off_and_holds(self) -> None:
         import regex
