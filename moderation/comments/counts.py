@@ -7,7 +7,7 @@ import threading
 import time
 
 from sqlalchemy import ColumnElement, and_, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.util import AliasedClass
 
 from moderation.comments.models import Comment
@@ -45,20 +45,17 @@ def public_status(comment: Comment) -> str:
 
 
 def count_visible(session: Session, site_id: str, article_id: str) -> int:
-    """What the public pages show: visible top-level comments, and visible replies in a thread
-    whose top is visible (a reply whose own parent is not published still shows, under the top)."""
-    root = aliased(Comment)
+    """What the public pages show: every visible comment, top-level or reply (a reply whose own
+    parent is not published shows under the top of its thread; one whose top is not visible
+    shows under a placeholder, comments/service.py `Thread.removed`)."""
     return int(
         session.scalar(
             select(func.count())
             .select_from(Comment)
-            # Same article: lets the database read the thread tops by the article's index.
-            .outerjoin(root, and_(root.id == Comment.root_id, root.article_id == article_id))
             .where(
                 Comment.site_id == site_id,
                 Comment.article_id == article_id,
                 visible_to_readers(),
-                or_(Comment.parent_id.is_(None), visible_to_readers(root)),
             )
         )
         or 0

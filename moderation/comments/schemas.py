@@ -197,8 +197,26 @@ class PostedComment(CommentStatus):
 
 class PublishedComment(Schema):
     id = fields.Integer(attribute="comment.id")
-    author = fields.Function(lambda thread: {"name": thread.comment.author_name})
-    text = fields.String(attribute="comment.text")
+    removed = fields.Boolean(
+        metadata={
+            "description": "True for a top-level comment readers no longer see (erased at its "
+            "author's request, removed by a moderator, hidden by reports) that stays as a "
+            "placeholder because published replies sit under it: its `author` and `text` are "
+            "null and it takes no replies of its own"
+        },
+    )
+    author = fields.Function(
+        lambda thread: None if thread.removed else {"name": thread.comment.author_name},
+        metadata={
+            "type": ["object", "null"],
+            "properties": {"name": {"type": "string"}},
+            "description": "null for a placeholder (`removed`)",
+        },
+    )
+    text = fields.Function(
+        lambda thread: None if thread.removed else thread.comment.text,
+        metadata={"type": ["string", "null"], "description": "null for a placeholder (`removed`)"},
+    )
     parent_id = fields.Integer(attribute="comment.parent_id", allow_none=True)
     thread_id = fields.Function(
         lambda thread: thread.comment.root_id if thread.comment.parent_id else None,

@@ -10,11 +10,11 @@ import json
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import exists, or_, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session, aliased, sessionmaker
 
-from moderation.comments.counts import VisibleCounts, visible_to_readers
+from moderation.comments.counts import VisibleCounts, is_visible, visible_to_readers
 from moderation.comments.edits import new_edit_token
 from moderation.comments.intake import insert_comment
 from moderation.comments.models import Comment
@@ -69,6 +69,10 @@ class Submitted:
 class Thread:
     comment: Comment
     replies: list[Thread]
+    # A top-level comment readers no longer see (erased at its author's request, removed by a
+    # moderator, hidden by reports, an edit under review) shown as a placeholder because
+    # other readers' replies under it are still published: their words stay where they were.
+    removed: bool = False
 
 
 @dataclasses.dataclass(frozen=True)
@@ -232,7 +236,10 @@ class CommentService:
     ) -> Page:
         """Published top-level comments, oldest (or newest) first, each with its replies.
 
-        Replies always read oldest first under their parent, as a conversation does. The first
+        Replies always read oldest first under their parent, as a conversation does. A
+        top-level comment readers can no longer see but whose thread holds a published reply
+        comes as a placeholder (`Thread.removed`: no text, no author) with those replies, so
+        erasing or removing one comment never takes other readers' replies with it. The first
         page also counts every comment a reader can see under the article (`total`), reused for
         a few seconds unless the article's `version` (comments/thread_cache.py) moved.
         """
@@ -243,6 +250,12 @@ class CommentService:
             ordering = Comment.id.desc()
         else:
             page_filter, ordering = Comment.id > position, Comment.id.asc()
+        reply = aliased(Comment)
+        answered = exists().where(
+            reply.root_id == Comment.id,
+            reply.parent_id.is_not(None),
+            visible_to_readers(reply),
+        )
         with self.sessions() as session:
             roots = list(
                 session.scalars(
@@ -250,7 +263,7 @@ class CommentService:
                     .where(
                         Comment.site_id == site_id,
                         Comment.article_id == article_id,
-                        visible_to_readers(),
+                        or_(visible_to_readers(), answered),
                         Comment.parent_id.is_(None),
                         page_filter,
                     )
@@ -307,7 +320,8 @@ class CommentService:
 
 
 def _build_threads(roots: list[Comment], replies: list[Comment]) -> list[Thread]:
-    nodes = {comment.id: Thread(comment, []) for comment in [*roots, *replies]}
+    nodes = {comment.id: Thread(comment, []) for comment in replies}
+    nodes.update({root.id: Thread(root, [], removed=not is_visible(root)) for root in roots})
     for reply in replies:
         # A reply whose parent is not published hangs under the top of its thread.
         parent = nodes.get(reply.parent_id or 0) or nodes.get(reply.root_id or 0)

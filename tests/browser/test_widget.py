@@ -416,3 +416,30 @@ def test_the_demo_page_opens_on_a_published_thread(reader: Reader) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     reader.page.screenshot(path=str(ARTIFACTS / "demo-first-look.png"), full_page=True)
     assert reader.errors == []
+
+
+def test_replies_stay_under_a_removed_comment(reader: Reader) -> None:
+    article = f"removed-{uuid.uuid4().hex[:8]}"
+    top = post_approved(reader.base_url, article, "The stadium plan is a waste.", name="Quinn")
+    reply = "I think it pays for itself within a decade."
+    post_approved(reader.base_url, article, reply, "Rosa", top)
+    auth = bearer(MODERATOR_TOKEN)
+    detail = requests.get(f"{reader.base_url}/v1/review/comments/{top}", headers=auth, timeout=5)
+    removed = requests.post(
+        f"{reader.base_url}/v1/review/comments/{top}/decision",
+        json={"action": "reject", "version": detail.json()["version"], "reason_code": "off_topic"},
+        headers=auth,
+        timeout=5,
+    )
+    assert removed.status_code == 200, removed.text
+    reader.open_demo(article)
+    placeholder = reader.published().filter(has_text="This comment is no longer available.")
+    expect(placeholder).to_have_count(1)
+    expect(placeholder).not_to_contain_text("stadium")
+    expect(placeholder.locator("ol.replies li.comment").filter(has_text=reply)).to_have_count(1)
+    # Nothing to reply to or report on the placeholder itself; the reply keeps its buttons.
+    expect(placeholder.locator(":scope > article button")).to_have_count(0)
+    answer = placeholder.locator("ol.replies li.comment").filter(has_text=reply)
+    expect(answer.get_by_role("button", name="Reply to Rosa")).to_have_count(1)
+    expect(reader.widget.get_by_role("heading", level=2)).to_have_text("1 comment")
+    assert reader.errors == []

@@ -428,3 +428,80 @@ def test_a_bad_erasure_request_names_the_problem_and_erases_nothing(client: Any)
     with make_session_factory(make_engine(settings.database.url))() as session:
         assert session.scalar(select(Comment.text)) == TEXTS[0]
         assert session.scalar(select(func.count()).select_from(PrivacyRequest)) == 0
+
+
+def test_replies_outlive_an_erased_or_removed_top_level_comment(
+    client: Any, settings: Settings
+) -> None:
+    # Other readers' replies are their words: erasing or removing the comment they answered
+    # leaves a placeholder in its place (no author, no text) with the replies under it. A top
+    # with no published reply simply goes.
+    assert client.post("/v1/sites", json={"id": "paper-a"}, headers=ADMIN).status_code == 201
+    admin_a = person(client, "ada", "admin", "paper-a")
+    top = post(client, "paper-a", AUTHOR, NAME, TEXTS[0])
+    alone = post(client, "paper-a", AUTHOR, NAME, TEXTS[1])
+    other = post(client, "paper-a", "reader-9", "Other", "A top-level comment nobody answers")
+    answered = post(client, "paper-a", "reader-9", "Other", "A view someone will answer")
+    run_worker(settings, burst=True)
+
+    def reply(parent: int, reader: str, words: str) -> int:
+        answer = client.post(
+            "/v1/sites/paper-a/articles/a-1/comments",
+            json={
+                "author": {"id": reader, "name": reader.title()},
+                "text": words,
+                "parent_id": parent,
+            },
+        )
+        assert answer.status_code == 202, answer.json
+        return int(answer.json["id"])
+
+    first = reply(top, "reader-8", "I disagree with the turnip take")
+    own = reply(top, AUTHOR, "Adding to my own point")
+    countered = reply(answered, "reader-8", "Fair enough")
+    run_worker(settings, burst=True)
+    nested = reply(first, "reader-9", "And I with yours")
+    run_worker(settings, burst=True)
+    page = client.get("/v1/sites/paper-a/articles/a-1/comments").json
+    assert page["total"] == 8 and not any(c["removed"] for c in page["comments"])
+
+    erased = client.post(
+        f"/v1/sites/paper-a/authors/{AUTHOR}/erasure",
+        json={"reason": "SAR-2026-18"},
+        headers=admin_a,
+    )
+    assert erased.status_code == 200, erased.json
+    detail = client.get(f"/v1/review/comments/{answered}", headers=MODERATOR).json
+    removed = client.post(
+        f"/v1/review/comments/{answered}/decision",
+        json={"action": "reject", "version": detail["version"], "reason_code": "off_topic"},
+        headers=MODERATOR,
+    )
+    assert removed.status_code == 200, removed.json
+
+    page = client.get("/v1/sites/paper-a/articles/a-1/comments").json
+    shown = {c["id"]: c for c in page["comments"]}
+    # The erased author's unanswered comment is gone; the others keep their place.
+    assert alone not in shown and list(shown) == [top, other, answered]
+    for placeholder in (shown[top], shown[answered]):
+        assert placeholder["removed"] is True
+        assert (placeholder["author"], placeholder["text"]) == (None, None)
+    assert shown[other]["removed"] is False and shown[other]["text"]
+
+    # The erased author's own reply went with the rest of their comments.
+    def ids(comments: list[dict[str, Any]]) -> list[int]:
+        return [i for c in comments for i in (c["id"], *ids(c["replies"]))]
+
+    assert [r["id"] for r in shown[top]["replies"]] == [first] and own not in ids(page["comments"])
+    assert [r["id"] for r in shown[top]["replies"][0]["replies"]] == [nested]
+    assert shown[top]["replies"][0]["author"] == {"name": "Reader-8"}
+    assert [r["id"] for r in shown[answered]["replies"]] == [countered]
+    # What a reader can see: the placeholders are not comments.
+    assert page["total"] == 4
+    assert NAME not in json.dumps(page) and TEXTS[0] not in json.dumps(page)
+    # A placeholder takes no new replies (its parent is not published).
+    refused = client.post(
+        "/v1/sites/paper-a/articles/a-1/comments",
+        json={"author": {"id": "reader-8", "name": "R"}, "text": "Still?", "parent_id": top},
+    )
+    assert refused.status_code == 422, refused.json

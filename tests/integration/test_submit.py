@@ -105,8 +105,9 @@ def test_public_list_shows_approved_threads_oldest_first(app: Any, client: Any) 
 
 
 def test_the_first_page_counts_what_readers_see(app: Any, client: Any) -> None:
-    """Visible comments and replies, on every page of threads; not pending ones, nor a reply
-    whose thread's top was rejected after the reply was published."""
+    """Visible comments and replies, on every page of threads, a reply whose thread's top was
+    rejected after the reply was published included (it shows under a placeholder); not
+    pending ones, nor the placeholder."""
     tops = [post(client, f"Top {n}.").json["id"] for n in range(3)]
     for top in tops:
         approve(app, top)
@@ -123,10 +124,14 @@ def test_the_first_page_counts_what_readers_see(app: Any, client: Any) -> None:
     review.decide(Decision(tops[2], "reject", version, "test-moderator", reason_code="spam"))
 
     first = client.get("/v1/articles/a-1/comments?limit=1").json
-    assert first["total"] == 3  # two tops and one reply; not the orphan, not the pending one
+    assert first["total"] == 4  # two tops, the reply and the orphan; not the pending one
     later = client.get(f"/v1/articles/a-1/comments?limit=1&cursor={first['next_cursor']}").json
     assert later["total"] is None
-    assert client.get("/v1/articles/a-1/comments?order=newest").json["total"] == 3
+    newest = client.get("/v1/articles/a-1/comments?order=newest").json
+    assert newest["total"] == 4
+    [placeholder, *_] = newest["comments"]
+    assert (placeholder["id"], placeholder["removed"], placeholder["text"]) == (tops[2], True, None)
+    assert [r["id"] for r in placeholder["replies"]] == [orphan]
     assert client.get("/v1/articles/nothing-here/comments").json["total"] == 0
 
 

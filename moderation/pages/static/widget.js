@@ -88,6 +88,7 @@
       "ownList": "Your recent comments",
       "list": "Comments",
       "replies": "Replies",
+      "removed": "This comment is no longer available.",
       "loading": "Loading comments…",
       "loadMore": "Load more comments",
       "moreLoaded": "More comments loaded.",
@@ -220,6 +221,7 @@
       "ownList": "Vos commentaires récents",
       "list": "Commentaires",
       "replies": "Réponses",
+      "removed": "Ce commentaire n’est plus disponible.",
       "loading": "Chargement des commentaires…",
       "loadMore": "Afficher plus de commentaires",
       "moreLoaded": "D'autres commentaires ont été chargés.",
@@ -352,6 +354,7 @@
       "ownList": "Ihre letzten Kommentare",
       "list": "Kommentare",
       "replies": "Antworten",
+      "removed": "Dieser Kommentar ist nicht mehr verfügbar.",
       "loading": "Kommentare werden geladen…",
       "loadMore": "Weitere Kommentare laden",
       "moreLoaded": "Weitere Kommentare geladen.",
@@ -484,6 +487,7 @@
       "ownList": "Tus comentarios recientes",
       "list": "Comentarios",
       "replies": "Respuestas",
+      "removed": "Este comentario ya no está disponible.",
       "loading": "Cargando comentarios…",
       "loadMore": "Cargar más comentarios",
       "moreLoaded": "Se han cargado más comentarios.",
@@ -664,6 +668,7 @@
     ".edited { color: var(--mw-muted, #57606a); font-style: italic; }",
     ".edit-form textarea { width: 100%; box-sizing: border-box; }",
     ".text { margin: 0 0 6px; white-space: pre-wrap; overflow-wrap: anywhere; }",
+    ".removed { margin: 0 0 6px; font-style: italic; color: #57606a; }",
     ".own > article { padding-left: 12px; border-left: 4px solid #c8ccd1; }",
     ".own[data-status='pending'] > article { border-left-color: #9a6700; background: #fff8e5; }",
     ".own[data-status='held'] > article { border-left-color: #9a6700; background: #fff8e5; }",
@@ -1418,6 +1423,16 @@
 
   Widget.prototype.renderComment = function (comment, own) {
     var self = this;
+    if (comment.removed) {
+      // A top-level comment readers no longer see, kept as a placeholder for the published
+      // replies under it: no author, no text, nothing to reply to or report.
+      var gone = el("li", { className: "comment removed-comment", "data-comment-id": comment.id });
+      gone.appendChild(el("article", { tabindex: "-1", "aria-label": this.t("removed") }, [
+        el("p", { className: "removed", text: this.t("removed") })
+      ]));
+      this.shown[comment.id] = gone;
+      return gone;
+    }
     var name = (comment.author && comment.author.name) || this.t("anonymous");
     var item = el("li", { className: own ? "comment own" : "comment", "data-comment-id": comment.id,
       "data-parent-id": comment.parent_id || null });
