@@ -13,7 +13,9 @@ the service neither rounds nor redirects `since`.
 
 Known limits, for the page view only (a reload shows the truth): a comment shown again after
 its reports were settled keeps its old `decided_at` and is not sent as new; a comment removed
-after a reader saw it stays on that reader's screen.
+after a reader saw it stays on that reader's screen; a reply under a top-level comment that was
+removed before the reader's page loaded, with no published reply then, waits for a reload (the
+first page brings the top as a placeholder with its replies).
 """
 
 from __future__ import annotations
