@@ -202,6 +202,7 @@ def register_api(app: Flask) -> Api:
     api.register_blueprint(policies_api.blp)
     api.register_blueprint(policies_api.spot_blp)
     openapi.describe_webhooks(api.spec, webhook_payloads.event_catalogue())
+    openapi.require_answered_fields(api.spec)
     return api
 
 

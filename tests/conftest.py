@@ -16,6 +16,7 @@ from typing import Any
 import pytest
 
 from moderation.config import Settings
+from tests.support.contract import check_answers
 from tests.support.database import empty_state, fresh_schema
 from tests.support.live import running_service
 from tests.support.settings import WIDGET_HOST_ORIGIN, make_settings
@@ -71,6 +72,7 @@ def app(settings: Settings, clean_state: None) -> Any:
 
     application = create_app(settings)
     application.config["TESTING"] = True
+    check_answers(application)
     return application
 
 

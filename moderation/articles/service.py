@@ -49,6 +49,8 @@ def article_view(
             "premoderate": False,
             "rules": {},
             "surge": None,
+            "updated_by": None,
+            "updated_at": None,
         }
     return {
         "site_id": site_id,

@@ -190,7 +190,8 @@ class PostedComment(CommentStatus):
         metadata={
             "description": "Anonymous comments only, in the answer that took it (a retry with "
             "the Idempotency-Key gets a new one that replaces it): the author's proof for "
-            "editing it. Shown once, stored only as a digest: keep it with the comment"
+            "editing it. Shown once, stored only as a digest: keep it with the comment. null "
+            "for a verified author's comment"
         },
     )
 

@@ -58,9 +58,12 @@ class ErrorSchema(Schema):
         # a commenter 401 its reason.
         unknown = INCLUDE
 
-    code = fields.Integer(metadata={"description": "The HTTP status code"})
-    status = fields.String(metadata={"description": "The status code's name"})
-    message = fields.String(metadata={"description": "What is wrong, naming the field"})
+    # Every error has these three (`required` in the document); the others only where said.
+    code = fields.Integer(required=True, metadata={"description": "The HTTP status code"})
+    status = fields.String(required=True, metadata={"description": "The status code's name"})
+    message = fields.String(
+        required=True, metadata={"description": "What is wrong, naming the field"}
+    )
     errors = fields.Dict(
         metadata={"description": "By location (json, query, path, headers): field: messages"}
     )

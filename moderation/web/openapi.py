@@ -14,6 +14,7 @@ and adds, from facts the code already holds:
 | the view calls `limits.hit` | 429 |
 | any 4xx or 5xx answer the view declares without a body (`alt_response(409)`) | the error schema |
 | a nullable choice (`allow_none` with `OneOf`) in a schema | `anyOf` the choice or null |
+| a schema only answers use (`require_answered_fields`) | every property `required` |
 
 A moderator's view is open to the moderator and the admin schemes (admins hold every role), an
 admin's to the admin scheme. A nullable choice becomes one enum class that may be None in a
@@ -213,6 +214,64 @@ class ContractPlugin(BasePlugin):
                 f"operationId {name!r} of {where} is already {self._operation_ids[name]}'s"
             )
         operation["operationId"] = name
+
+
+def require_answered_fields(spec: APISpec) -> None:
+    """Mark every property of a schema that only answers as `required`.
+
+    A schema reached from some operation's responses and from no request body or parameter is
+    written by the service, which writes every field it declares (null where the field is
+    nullable): saying so lets a generated client give its readers plain attributes instead of
+    optional ones that every caller must test. Schemas that requests use keep their own
+    `required` (what a client must send). Call it once every blueprint is registered.
+    """
+    document = spec.to_dict()
+    schemas = spec.components.schemas
+    asked: set[str] = set()
+    answered: set[str] = set()
+    for item in document.get("paths", {}).values():
+        for method in ("get", "put", "post", "patch", "delete"):
+            operation = item.get(method)
+            if not isinstance(operation, dict):
+                continue
+            _refs(operation.get("requestBody"), asked)
+            _refs(operation.get("parameters"), asked)
+            _refs(operation.get("responses"), answered)
+    asked, answered = _closure(asked, schemas), _closure(answered, schemas)
+    for name in sorted(answered - asked):
+        definition = schemas[name]
+        properties = definition.get("properties")
+        if properties and "required" not in definition:
+            definition["required"] = sorted(properties)
+
+
+def _refs(node: Any, found: set[str]) -> None:
+    """The component schema names `node` refers to, into `found`."""
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str):
+                if value.startswith("#/components/schemas/"):
+                    found.add(value.rsplit("/", 1)[-1])
+            else:
+                _refs(value, found)
+    elif isinstance(node, list):
+        for value in node:
+            _refs(value, found)
+
+
+def _closure(names: set[str], schemas: Mapping[str, Any]) -> set[str]:
+    """`names` and every component schema they refer to, however deep."""
+    seen: set[str] = set()
+    waiting = [name for name in names if name in schemas]
+    while waiting:
+        name = waiting.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        inner: set[str] = set()
+        _refs(schemas[name], inner)
+        waiting.extend(inner - seen)
+    return seen
 
 
 def _null_apart(schema: Any) -> None:

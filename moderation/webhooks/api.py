@@ -56,7 +56,7 @@ def _with_counts(endpoints: list[Any]) -> list[dict[str, Any]]:
 
 
 def _with_secret(created: Any) -> dict[str, Any]:
-    return dict(_fields(created.endpoint, EndpointOut), secret=created.secret)
+    return dict(_with_counts([created.endpoint])[0], secret=created.secret)
 
 
 @blp.route("", methods=["POST"])
@@ -104,7 +104,7 @@ def update(body: dict[str, Any], endpoint_id: int) -> Any:
     _own_endpoint(endpoint_id)
     updated = service(WebhookService).update(endpoint_id, body)
     _changed(endpoint_id, "changed " + ", ".join(sorted(body)))
-    return updated
+    return _with_counts([updated])[0]
 
 
 @blp.route("/<int:endpoint_id>", methods=["DELETE"])

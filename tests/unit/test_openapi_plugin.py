@@ -139,3 +139,44 @@ def test_two_operations_may_not_share_an_operation_id() -> None:
 
     with pytest.raises(ValueError, match="operationId 'same' of GET /v1/twice/two"):
         document(blp)
+
+
+class Part(Schema):
+    size = fields.Integer()
+    note = fields.String(allow_none=True)
+
+
+class ThingOut(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    parts = fields.List(fields.Nested(Part))
+
+
+class Failure(Schema):
+    code = fields.Integer(required=True)
+    detail = fields.String()
+
+
+def test_what_only_answers_has_every_field_required_and_requests_keep_theirs() -> None:
+    blp = Blueprint("answers", __name__, url_prefix="/v1/answers")
+
+    @blp.route("", methods=["POST"])
+    @blp.arguments(ThingIn)
+    @blp.response(201, ThingOut)
+    @blp.alt_response(409, schema=Failure)
+    def create(body: dict[str, Any]) -> Any:
+        return {}
+
+    app = Flask(__name__)
+    app.config.update(API_TITLE="things", API_VERSION="1", OPENAPI_VERSION="3.1.0")
+    api = Api()
+    api.init_app(app, spec_kwargs={"extra_plugins": [openapi.ContractPlugin(app)]})
+    api.register_blueprint(blp)
+    openapi.require_answered_fields(api.spec)
+    schemas = api.spec.to_dict()["components"]["schemas"]
+    # Answers: every field, nested ones too (a nullable field is present, as null).
+    assert schemas["ThingOut"]["required"] == ["id", "name", "parts"]
+    assert schemas["Part"]["required"] == ["note", "size"]
+    # A request keeps what a client must send; a schema that says what it requires keeps it.
+    assert schemas["ThingIn"]["required"] == ["name"]
+    assert schemas["Failure"]["required"] == ["code"]
