@@ -16,10 +16,13 @@ from typing import Any
 import pytest
 
 from moderation.config import Settings
-from tests.support.contract import check_answers
+from tests.support.contract import watch_answers
 from tests.support.database import empty_state, fresh_schema
 from tests.support.live import running_service
 from tests.support.settings import WIDGET_HOST_ORIGIN, make_settings
+
+# Every JSON answer any test's app gives must match /openapi.json (tests/support/contract.py).
+watch_answers()
 
 
 @pytest.fixture(scope="session")
@@ -72,7 +75,6 @@ def app(settings: Settings, clean_state: None) -> Any:
 
     application = create_app(settings)
     application.config["TESTING"] = True
-    check_answers(application)
     return application
 
 

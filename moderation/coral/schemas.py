@@ -67,12 +67,15 @@ class CoralAction(Schema):
 
 
 class CoralPhaseResponse(Schema):
-    """Coral's `ExternalModerationResponse`: 204 instead when there is nothing to add."""
+    """Coral's `ExternalModerationResponse`: 204 instead when there is nothing to add. Its
+    shape is Coral's, where `actions` may be left out (PREMOD has none): only `status` is
+    required."""
 
     status = fields.String(
+        required=True,
         metadata={
             "description": "REJECTED, SYSTEM_WITHHELD (held), or PREMOD (could not decide in "
             "time: Coral's pre-moderation queue)"
-        }
+        },
     )
     actions = fields.List(fields.Nested(CoralAction))
