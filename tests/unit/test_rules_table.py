@@ -127,6 +127,7 @@ INNOCENT = [
     "Dick Van Dyke sang and danced",
     "Moby Dick is a long novel",
     "Don't kill yourself over it, the deadline can move",
+    "You'll kill yourself laughing at this sketch",
     "Saturday at 3pm in room 101",
     "In 2019 we paid $100 for 4 tickets!",
     "I a m not sure",  # stray one-letter words
