@@ -394,7 +394,8 @@ def report_set(dataset: DataSet, outcomes: list[Outcome], examples: int) -> Tall
             cause
             for outcome in outcomes
             if outcome.row.positive is False and stopped(outcome)
-            for cause in set(causes(outcome.verdict))
+            # Sorted: causes with equal counts then print in the same order on every run.
+            for cause in sorted(set(causes(outcome.verdict)))
         )
         listed = ", ".join(f"{cause} {count}" for cause, count in top.most_common(8))
         print(f"   top causes of false holds: {listed or 'none'}")
