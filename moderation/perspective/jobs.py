@@ -29,7 +29,7 @@ from moderation.perspective.analysis import (
     REPLY_TTL_SECONDS,
     ensure_drain,
 )
-from moderation.pipeline.model import DetoxifyScorer
+from moderation.pipeline.model import DetoxifyScorer, score_planned
 from moderation.pipeline.routing import LanguageRouter, LoadedModel, fixed_router, unscreened
 from moderation.scoring.context import WorkerContext, current
 
@@ -177,13 +177,8 @@ def _answer(context: WorkerContext, calls: list[dict[str, Any]], router: Languag
         # The same text twice (a one-sentence comment and its only span, a repeated call) is
         # scored once.
         unique = list(dict.fromkeys(texts))
-        shifts = _shifts(calls, indices, unique)
-        score_shifted = getattr(model.scorer, "score_shifted", None)
         try:
-            if shifts and score_shifted is not None:
-                batch = score_shifted(unique, shifts)
-            else:
-                batch = model.scorer.score(unique)
+            batch = score_planned(model.scorer, unique, _shifts(calls, indices, unique))
             unique_scores = dict(zip(unique, batch, strict=True))
         except Exception as error:
             log.exception("analyze batch failed")
@@ -208,16 +203,10 @@ def _shifts(
     (`AnalysisQueue.score`'s `shifts`); [] when no call sent any."""
     found: dict[str, dict[str, list[float]]] = {}
     for index in indices:
-        sent = calls[index].get("shifts") or []
-        for text, shift in zip(calls[index]["texts"], sent, strict=False):
-            if not isinstance(shift, dict):
-                continue
+        for text, shift in zip(calls[index]["texts"], calls[index].get("shifts", ()), strict=False):
             into = found.setdefault(text, {})
             for label, values in shift.items():
-                if isinstance(values, list):
-                    into.setdefault(str(label), []).extend(
-                        float(v) for v in values if isinstance(v, int | float)
-                    )
+                into.setdefault(label, []).extend(values)
     if not found:
         return []
     return [found.get(text, {}) for text in unique]

@@ -58,6 +58,19 @@ class Scorer(Protocol):
     def score(self, texts: Sequence[str]) -> list[dict[str, float]]: ...
 
 
+def score_planned(
+    scorer: Scorer, texts: Sequence[str], shifts: Sequence[Mapping[str, Sequence[float]]]
+) -> list[dict[str, float]]:
+    """`scorer`'s scores for `texts`, telling a scorer that confirms near the thresholds
+    (`score_shifted`) each text's planned shifts, so it also confirms near the levels the
+    adjusted scores meet; a scorer without it, or texts without shifts, are simply scored."""
+    score_shifted = getattr(scorer, "score_shifted", None)
+    if score_shifted is not None and any(shifts):
+        scored: list[dict[str, float]] = score_shifted(texts, shifts)
+        return scored
+    return scorer.score(texts)
+
+
 class DetoxifyScorer:
     """A loaded detoxify model that scores batches, windowing long texts."""
 

@@ -18,7 +18,7 @@ from collections.abc import Mapping, Sequence
 from typing import TypeGuard
 
 from moderation.config import ModelSettings
-from moderation.pipeline.model import Scorer
+from moderation.pipeline.model import Scorer, score_planned
 from moderation.pipeline.routing import LanguageRouter, LoadedModel, Route
 from moderation.pipeline.rules import Rule, RuleContext, run_rules
 from moderation.pipeline.rules.base import PlannedAdjustment, ScoreAdjuster
@@ -233,12 +233,8 @@ def _score_by_model(
             continue
         texts = [contexts[found[0]].text for found in by_comment.values()]
         shifts = [_shifts_of(plans, found) for found in by_comment.values()] if plans else []
-        score_shifted = getattr(model.scorer, "score_shifted", None)
         try:
-            if score_shifted is not None and any(shifts):
-                batch = score_shifted(texts, shifts)
-            else:
-                batch = model.scorer.score(texts)
+            batch = score_planned(model.scorer, texts, shifts)
             for found, scored in zip(by_comment.values(), batch, strict=True):
                 scores.update(dict.fromkeys(found, scored))
         except Exception as failure:  # a model fault holds its comments, never publishes them
