@@ -194,8 +194,9 @@ def test_a_score_the_identity_correction_moves_onto_a_threshold_is_confirmed_in_
     # shift before scoring, and a window whose shifted int8 score lies near a threshold gets
     # float's scores, as one whose own score does.
     shared_file(SHARED_MODEL / "model.ckpt", "the tiny test model scores everything alike")
-    from moderation.pipeline.rules import RuleContext, build_rules
+    from moderation.pipeline.rules import build_rules
     from moderation.pipeline.scoring import ScoringPipeline
+    from tests.support.identity_line import corrected_onto_a_line
 
     model = settings.replace(
         model={
@@ -204,26 +205,18 @@ def test_a_score_the_identity_correction_moves_onto_a_threshold_is_confirmed_in_
         }
     ).model
     rules = build_rules(settings.rules)
-    text = "Medina is a gracious lesbian"
-    comment = RuleContext(text, author_approved_count=3)
-    alone = load_scorer(dataclasses.replace(model, int8_confirm_logits=0.0))
-    [adjustment] = (
-        ScoringPipeline.from_settings(rules, alone, model).score_batch([comment])[0].adjustments
-    )
-    raw, adjusted = adjustment.before["toxicity"], adjustment.after["toxicity"]
-    assert _logit(raw) - _logit(adjusted) > 2 * model.int8_confirm_logits  # far from the line
     # A hold level exactly where the corrected int8 score lands.
-    only = {"toxicity": Thresholds(hold=adjusted, reject=0.9999)}
-    confirming = dataclasses.replace(model, thresholds=only)
-    scorer = load_scorer(confirming)
-    scorer.score([text])
+    line = corrected_onto_a_line(model, rules)
+    scorer = load_scorer(line.model)
+    scorer.score([line.comment.text])
     assert scorer.windows_confirmed == 0  # its own score is far from every level
-    verdict = ScoringPipeline.from_settings(rules, scorer, confirming).score_batch([comment])[0]
+    verdict = ScoringPipeline.from_settings(rules, scorer, line.model).score_batch([line.comment])
     assert scorer.windows_confirmed == 1
     exact = load_scorer(dataclasses.replace(model, runtime="torch", quantize="none"))
-    [scores] = exact.score([text])
-    assert verdict.adjustments[0].before["toxicity"] == pytest.approx(scores["toxicity"], abs=1e-6)
-    assert verdict.adjustments[0].before["toxicity"] != pytest.approx(raw, abs=1e-4)
+    [scores] = exact.score([line.comment.text])
+    before = verdict[0].adjustments[0].before["toxicity"]
+    assert before == pytest.approx(scores["toxicity"], abs=1e-6)
+    assert before != pytest.approx(line.raw, abs=1e-4)
 
 
 def test_a_trained_head_keeps_its_scores_in_int8(settings: Settings, tmp_path: Path) -> None:

@@ -4,7 +4,6 @@ and the real drain job scoring the model's part with the tiny model."""
 from __future__ import annotations
 
 import dataclasses
-import math
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,16 +14,17 @@ from redis import Redis
 from sqlalchemy import func, select
 
 from moderation.comments.models import Comment
-from moderation.config import Settings, Thresholds
+from moderation.config import Settings
 from moderation.db.session import make_engine
 from moderation.decisions.remote import remote_router
 from moderation.decisions.service import DecisionService
 from moderation.perspective.analysis import AnalysisQueue
 from moderation.pipeline.model import load_scorer
-from moderation.pipeline.rules import RuleContext, build_rules
+from moderation.pipeline.rules import build_rules
 from moderation.pipeline.scoring import ScoringPipeline
 from moderation.web.context import service
 from tests.support.analysis import draining_analysis
+from tests.support.identity_line import corrected_onto_a_line
 from tests.support.settings import ADMIN_TOKEN, bearer, make_settings
 from tests.support.shared import SHARED_MODEL, shared_file
 from tests.support.workers import wait_until
@@ -186,30 +186,16 @@ def test_a_synchronous_decision_confirms_the_corrected_score_in_float(
         database_url, redis_url, (SHARED_MODEL / "model.ckpt", SHARED_MODEL / "config")
     )
     rules = build_rules(base.rules)
-    text = "Medina is a gracious lesbian"
-    comment = RuleContext(text, author_approved_count=3)
-    alone = load_scorer(dataclasses.replace(base.model, int8_confirm_logits=0.0))
-    [adjustment] = (
-        ScoringPipeline.from_settings(rules, alone, base.model)
-        .score_batch([comment])[0]
-        .adjustments
-    )
-    raw, adjusted = adjustment.before["toxicity"], adjustment.after["toxicity"]
-
-    def logit(p: float) -> float:
-        return math.log(p / (1 - p))
-
-    assert logit(raw) - logit(adjusted) > 2 * base.model.int8_confirm_logits
     # A hold level exactly where the corrected int8 score lands: only the shift puts the
     # window near a line.
-    only = {"toxicity": Thresholds(hold=adjusted, reject=0.9999)}
-    settings = dataclasses.replace(base, model=dataclasses.replace(base.model, thresholds=only))
+    line = corrected_onto_a_line(base.model, rules)
+    settings = dataclasses.replace(base, model=line.model)
     analysis = AnalysisQueue(Redis.from_url(redis_url), settings.perspective.queue, 10.0, 8)
     with draining_analysis(settings) as worker:
         scorer = worker.pipeline.router.default.model.scorer
         router = remote_router(settings.model, analysis, time.monotonic() + 10.0)
-        verdict = ScoringPipeline.routed(rules, router).score_batch([comment])[0]
+        verdict = ScoringPipeline.routed(rules, router).score_batch([line.comment])[0]
     assert scorer.windows_confirmed == 1
     exact = load_scorer(dataclasses.replace(base.model, runtime="torch", quantize="none"))
-    [scores] = exact.score([text])
+    [scores] = exact.score([line.comment.text])
     assert verdict.adjustments[0].before["toxicity"] == pytest.approx(scores["toxicity"], abs=1e-6)
